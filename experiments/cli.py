@@ -1,0 +1,364 @@
+"""The ``sixerrors`` command: run, compare, sweep, sensitivity, bench, classroom.
+
+ARCHITECTURE.md section 4 is the contract this module keeps: every verb exits
+0 on success and 2 on bad input, printing one line ``sixerrors: error: ...``
+that names the problem and the fix, never a traceback. Ctrl-C exits 130 after
+saying what was kept and how to go on. Verbs are thin: they parse options,
+validate (``experiments.specs``) and call the function that does the work
+(``experiments.compare``, the engine's ``experiments.sweep`` and
+``experiments.sensitivity``), so everything the command does can also be done
+from Python and tested without a subprocess.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import importlib
+import importlib.util
+import runpy
+import sys
+import time
+import tomllib
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+from experiments import compare, specs
+from experiments.compare import ComparisonError, Interrupted
+from experiments.runner import RunnerError
+from experiments.specs import SpecError
+from experiments.store import StoreError
+from model.params import DECLARATIONS, ParameterError, check_names
+
+PROG = "sixerrors"
+DEFAULT_OUT = Path("results")
+RUN_STEPS = 260
+RUN_SEED = 0
+
+EXIT_OK = 0
+EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130
+
+
+class CommandError(Exception):
+    """Bad input found by the command itself (one-line message with the fix)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line (``sixerrors: error: ...``), exit 2.
+
+    argparse's default prints the whole usage block before the error; the
+    contract wants one line naming the problem and the fix.
+    """
+
+    def error(self, message: str) -> NoReturn:
+        verb = self.prog.removeprefix(PROG).strip()
+        help_hint = f"{PROG} {verb} --help" if verb else f"{PROG} --help"
+        self.exit(EXIT_BAD_INPUT, f"{PROG}: error: {message}; see '{help_hint}'\n")
+
+
+# --------------------------------------------------------------------------- options
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} must be at least 1")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{value} must be zero or more")
+    return value
+
+
+def parse_assignment(text: str) -> tuple[str, Any]:
+    """Parse ``name=value`` from ``--set`` into a validated parameter value.
+
+    The value is read as a TOML value (so ``0.8``, ``12``, ``true`` and
+    ``erdos_renyi`` mean what they look like) and then checked against the
+    parameter's declaration, so the command line and scenario files accept
+    exactly the same things.
+
+    Raises:
+        CommandError: No ``=``.
+        ParameterError: Unknown name (with the closest valid one) or bad value.
+    """
+    name, sep, raw = text.partition("=")
+    name, raw = name.strip(), raw.strip()
+    if not sep or not name:
+        raise CommandError(f"--set {text!r} must look like name=value, e.g. --set tolerance=0.8")
+    check_names([name])
+    if name == "n_residents":
+        raise CommandError("set the population size with --residents N, not --set n_residents")
+    try:
+        value: Any = tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = raw  # a bare word such as erdos_renyi
+    return name, DECLARATIONS[name].check(value)
+
+
+def _executor_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("where to run")
+    group.add_argument(
+        "--workers", type=_non_negative_int, default=None, metavar="W",
+        help="local worker processes (default: one per core; 0: in this process)",
+    )
+    group.add_argument("--dask", metavar="ADDRESS", help="run on the Dask scheduler at ADDRESS")
+    group.add_argument(
+        "--mpi", action="store_true",
+        help="run on MPI ranks (start with mpiexec -n N python -m mpi4py.futures -m "
+        "experiments.cli ...)",
+    )
+    group.add_argument(
+        "--resume", metavar="DIR", type=Path,
+        help="finish the interrupted experiment in results folder DIR (its spec is reused)",
+    )
+
+
+def _out_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--out", type=Path, default=DEFAULT_OUT, metavar="DIR",
+        help="parent folder of the new results folder (default: ./results)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every verb (also used to print ``--help``)."""
+    parser = _Parser(
+        prog=PROG,
+        description="Agent-based model of social-management policy: the six errors.",
+    )
+    verbs = parser.add_subparsers(dest="verb", metavar="VERB", parser_class=_Parser)
+    verbs.required = True
+
+    run = verbs.add_parser("run", help="one model run: outcomes table, figure and manifest")
+    run.add_argument("--regime", required=True, metavar="NAME", help="a named regime")
+    run.add_argument(
+        "--set", dest="assignments", action="append", default=[], metavar="NAME=VALUE",
+        help="override a parameter or lever (repeatable), e.g. --set tolerance=0.8",
+    )
+    run.add_argument("--residents", type=_positive_int, default=None, metavar="N")
+    run.add_argument("--steps", type=_non_negative_int, default=RUN_STEPS, metavar="T")
+    run.add_argument("--seed", type=_non_negative_int, default=RUN_SEED, metavar="S")
+    _out_option(run)
+    run.set_defaults(handler=_cmd_run)
+
+    compare = verbs.add_parser(
+        "compare",
+        help="compare scenarios with paired replications; tables, figures, HTML report",
+    )
+    compare.add_argument(
+        "scenarios", nargs="?", type=Path, metavar="SCENARIOS.toml",
+        help="scenario file (default: every named regime and the six error pairs)",
+    )
+    compare.add_argument("--replications", type=_positive_int, default=None, metavar="R")
+    compare.add_argument("--steps", type=_positive_int, default=None, metavar="T")
+    compare.add_argument("--residents", type=_positive_int, default=None, metavar="N")
+    compare.add_argument("--seed", type=_non_negative_int, default=None, metavar="S")
+    _out_option(compare)
+    _executor_options(compare)
+    compare.set_defaults(handler=_cmd_compare)
+
+    for name, helptext, handler in (
+        ("sweep", "a factorial or Latin hypercube sweep from a spec file", _cmd_sweep),
+        ("sensitivity", "Sobol or Morris sensitivity analysis from a spec file", _cmd_sensitivity),
+    ):
+        sub = verbs.add_parser(name, help=helptext)
+        sub.add_argument("spec", nargs="?", type=Path, metavar="SPEC.toml")
+        sub.add_argument("--seed", type=_non_negative_int, default=None, metavar="S")
+        _out_option(sub)
+        _executor_options(sub)
+        sub.set_defaults(handler=handler)
+
+    bench = verbs.add_parser("bench", help="benchmarks: model speed, Epstein, runner")
+    bench.add_argument(
+        "which", nargs="?", default="model", choices=sorted(BENCHMARKS),
+        help="which benchmark (default: model)",
+    )
+    bench.add_argument("args", nargs=argparse.REMAINDER, help="passed to the benchmark")
+    bench.set_defaults(handler=_cmd_bench)
+
+    classroom = verbs.add_parser("classroom", help="the teaching app in the browser")
+    classroom.add_argument("--host", default="127.0.0.1")
+    classroom.add_argument("--port", type=_positive_int, default=8765)
+    classroom.set_defaults(handler=_cmd_classroom)
+    return parser
+
+
+# --------------------------------------------------------------------------- verbs
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    overrides = dict(parse_assignment(a) for a in args.assignments)
+    folder = compare.run_single(
+        args.regime,
+        overrides=overrides,
+        steps=args.steps,
+        residents=args.residents,
+        seed=args.seed,
+        out=args.out,
+    )
+    print(folder)
+    return EXIT_OK
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    if args.resume is not None:
+        if args.scenarios is not None:
+            raise CommandError(
+                "give either a scenario file or --resume DIR, not both "
+                "(a resumed comparison reuses its own spec)"
+            )
+        folder = compare.resume_comparison(
+            args.resume, workers=args.workers, dask=args.dask, mpi=args.mpi
+        )
+    else:
+        spec = compare.load_spec(args.scenarios).with_settings(
+            replications=args.replications, steps=args.steps,
+            residents=args.residents, seed=args.seed,
+        )
+        folder = compare.run_comparison(
+            spec, out=args.out, workers=args.workers, dask=args.dask, mpi=args.mpi
+        )
+    print(folder)
+    return EXIT_OK
+
+
+def _engine_verb(module: str, function: str, loader: str, args: argparse.Namespace) -> int:
+    """Validate a spec here, then hand it to the engine's sweep or sensitivity."""
+    engine = importlib.import_module(module)
+    run: Callable[..., Any] = getattr(engine, function)
+    spec: Any = None
+    if args.resume is None:
+        if args.spec is None:
+            raise CommandError(f"give a SPEC.toml file (or --resume DIR); see '{PROG} --help'")
+        spec = getattr(specs, loader)(args.spec)
+        if args.seed is not None:
+            spec = dataclasses.replace(spec, seed=args.seed)
+    elif args.spec is not None:
+        raise CommandError("give either a spec file or --resume DIR, not both")
+    result = run(
+        spec, out=args.out, workers=args.workers, dask=args.dask, mpi=args.mpi,
+        resume=args.resume,
+    )
+    print(getattr(result, "folder", result))
+    return EXIT_OK
+
+
+def _cmd_sweep(args: argparse.Namespace) -> int:
+    return _engine_verb("experiments.sweep", "run_sweep", "load_sweep", args)
+
+
+def _cmd_sensitivity(args: argparse.Namespace) -> int:
+    return _engine_verb(
+        "experiments.sensitivity", "run_sensitivity", "load_sensitivity", args
+    )
+
+
+BENCHMARKS = {
+    "model": "experiments.bench",
+    "epstein": "experiments.bench_epstein",
+    "runner": "experiments.bench_runner",
+    "compare": "experiments.bench_compare",
+}
+"""``sixerrors bench WHICH`` -> module run as ``python -m MODULE``."""
+
+
+def _cmd_bench(args: argparse.Namespace) -> int:
+    module = BENCHMARKS[args.which]
+    if importlib.util.find_spec(module) is None:
+        raise CommandError(f"benchmark module {module} is not installed yet; update the package")
+    saved = sys.argv
+    sys.argv = [module, *args.args]
+    try:
+        runpy.run_module(module, run_name="__main__", alter_sys=True)
+    except SystemExit as exc:
+        code = exc.code
+        return code if isinstance(code, int) else (0 if code is None else 1)
+    finally:
+        sys.argv = saved
+    return EXIT_OK
+
+
+def _cmd_classroom(args: argparse.Namespace) -> int:
+    try:
+        app = importlib.import_module("experiments.classroom.app")
+    except ModuleNotFoundError as exc:
+        if exc.name and exc.name.startswith("experiments.classroom"):
+            raise CommandError(
+                "the classroom app is not part of this version yet; "
+                "update sixerrors or use the notebooks in notebooks/"
+            ) from None
+        raise
+    serve: Callable[[str, int], Any] | None = getattr(app, "serve", None)
+    if serve is None:
+        raise CommandError("the classroom app has no serve(); update sixerrors")
+    serve(args.host, args.port)
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------- main
+
+
+BAD_INPUT: tuple[type[BaseException], ...] = (
+    CommandError,
+    ParameterError,
+    SpecError,
+    StoreError,
+    RunnerError,
+    ComparisonError,
+    FileNotFoundError,
+    NotADirectoryError,
+    PermissionError,
+)
+"""Exceptions that mean bad input (exit 2), from every layer that may raise them."""
+
+
+def _one_line(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.filename is not None:
+        return f"{exc.filename}: {exc.strerror or exc}; check the path"
+    text = str(exc).strip().replace("\n", " ")
+    return text or type(exc).__name__
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``sixerrors`` command; return its exit status.
+
+    Args:
+        argv: Arguments without the program name (default: ``sys.argv[1:]``).
+    """
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, or a usage error already printed
+        return exc.code if isinstance(exc.code, int) else EXIT_BAD_INPUT
+    handler: Callable[[argparse.Namespace], int] = args.handler
+    started = time.monotonic()
+    try:
+        return handler(args)
+    except KeyboardInterrupt:
+        print(
+            f"{PROG}: interrupted after {time.monotonic() - started:.0f} s; nothing was kept",
+            file=sys.stderr,
+        )
+        return EXIT_INTERRUPTED
+    except Interrupted as exc:
+        print(f"{PROG}: {exc}", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BAD_INPUT as exc:
+        print(f"{PROG}: error: {_one_line(exc)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,435 @@
+"""Scenario comparison with common random numbers, replications and intervals.
+
+This is the project's main job (ARCHITECTURE.md section 4): run every
+scenario of a :class:`~experiments.specs.ScenarioSpec` ``R`` times and say,
+with an honest interval, how the scenarios differ, above all how each of the
+article's remedies differs from its error.
+
+Why common random numbers: replicate ``r`` of every scenario gets the same
+seed (it depends only on the root seed and ``r``, see
+:func:`experiments.runner.task_seed`), so scenarios start from the same
+residents and network and differ by their levers, not by luck. Differences
+are then paired per replicate, and the paired interval is far narrower than
+the difference of two independent intervals (Law 2015, *Simulation Modeling
+and Analysis*, section 11.2). Two identical scenarios give differences of
+exactly zero.
+
+The running is the engine's (:func:`experiments.runner.run_tasks`, the task
+function :func:`experiments.tasks.simulate_task`, the folder
+:class:`experiments.store.ResultsStore`); this module builds the tasks,
+summarises the results and hands them to :mod:`experiments.report`.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+from tqdm import tqdm
+
+from experiments.provenance import provenance, spec_hash, to_jsonable
+from experiments.runner import choose_executor, make_tasks, run_tasks
+from experiments.specs import (
+    ScenarioSpec,
+    default_scenarios,
+    load_scenarios,
+    scenario_spec_from_dict,
+)
+from experiments.store import ResultsStore, StoreError
+from experiments.tasks import simulate_task, summarize_run
+
+CONFIDENCE = 0.95
+STATISTICS = ("final", "time_average")
+"""Per-run statistics summarised: the value at the last step, and the mean
+over steps 1..T (step 0, the shared initial state, is left out)."""
+
+_SUFFIX = {"final": "final", "time_average": "mean"}  # experiments.tasks.summarize_run names
+
+
+class Interrupted(Exception):
+    """Ctrl-C during a run, with a line saying what was kept and how to go on."""
+
+
+class ComparisonError(RuntimeError):
+    """A comparison that cannot be summarised (one line naming the fix)."""
+
+
+# --------------------------------------------------------------------------- statistics
+
+
+def t_interval(values: Sequence[float] | np.ndarray, confidence: float = CONFIDENCE) -> dict[
+    str, float
+]:
+    """Mean, standard deviation and Student-t interval of ``values`` (NaN skipped).
+
+    With fewer than two values the spread is unknown and the interval NaN:
+    an interval from one replication would be a pretence.
+    """
+    x = np.asarray(values, dtype=float)
+    x = x[np.isfinite(x)]
+    n = int(x.size)
+    mean = float(x.mean()) if n else math.nan
+    if n < 2:
+        return {"n": n, "mean": mean, "sd": math.nan, "ci_low": math.nan, "ci_high": math.nan}
+    sd = float(x.std(ddof=1))
+    half = float(stats.t.ppf(0.5 + confidence / 2, n - 1)) * sd / math.sqrt(n)
+    return {"n": n, "mean": mean, "sd": sd, "ci_low": mean - half, "ci_high": mean + half}
+
+
+def run_statistics(results: pd.DataFrame, outcomes: Sequence[str]) -> pd.DataFrame:
+    """One row per run (scenario, replicate): final and time-averaged outcomes, long format.
+
+    Uses the engine's :func:`experiments.tasks.summarize_run`, so compare and
+    sensitivity analysis define "time average" the same way.
+    """
+    rows: list[dict[str, Any]] = []
+    for (scenario, replicate), group in results.groupby(["scenario", "replicate"], sort=False):
+        run = group.sort_values("step").reset_index(drop=True)
+        summary = summarize_run(run, outcomes).iloc[0]
+        for outcome in outcomes:
+            for statistic in STATISTICS:
+                rows.append(
+                    {
+                        "scenario": scenario,
+                        "replicate": int(replicate),
+                        "outcome": outcome,
+                        "statistic": statistic,
+                        "value": float(summary[f"{outcome}_{_SUFFIX[statistic]}"]),
+                    }
+                )
+    return pd.DataFrame(rows, columns=["scenario", "replicate", "outcome", "statistic", "value"])
+
+
+def summarise_scenarios(per_run: pd.DataFrame, scenarios: Sequence[str]) -> pd.DataFrame:
+    """Per scenario, outcome and statistic: n, mean, sd and 95% t-interval."""
+    rows = []
+    for (scenario, outcome, statistic), group in per_run.groupby(
+        ["scenario", "outcome", "statistic"], sort=False
+    ):
+        rows.append(
+            {"scenario": scenario, "outcome": outcome, "statistic": statistic}
+            | t_interval(group["value"].to_numpy())
+        )
+    table = pd.DataFrame(rows)
+    order = {name: i for i, name in enumerate(scenarios)}
+    return table.sort_values(
+        ["scenario", "outcome", "statistic"],
+        key=lambda c: c.map(order) if c.name == "scenario" else c,
+        kind="mergesort",
+    ).reset_index(drop=True)
+
+
+def _direction(low: float, high: float) -> int:
+    if low > 0:
+        return 1
+    if high < 0:
+        return -1
+    return 0
+
+
+def verdict(expected: int | None, low: float, high: float) -> str:
+    """Say whether a paired interval supports the expected sign.
+
+    ``as expected`` or ``opposite`` only when the interval excludes zero;
+    ``unclear`` when it includes zero; ``no claim`` when the article makes
+    none about this outcome; ``too few replications`` without an interval.
+    """
+    if not expected:
+        return "no claim"
+    if not (math.isfinite(low) and math.isfinite(high)):
+        return "too few replications"
+    observed = _direction(low, high)
+    if observed == 0:
+        return "unclear"
+    return "as expected" if observed == expected else "opposite"
+
+
+def summarise_pairs(
+    per_run: pd.DataFrame, pairs: Iterable[Any], outcomes: Sequence[str]
+) -> pd.DataFrame:
+    """Per pair, outcome and statistic: the paired difference remedy - error.
+
+    Replicate ``r`` of the remedy is matched with replicate ``r`` of the
+    error (common random numbers); replicates where either value is NaN are
+    dropped from that outcome only.
+    """
+    wide = per_run.pivot_table(
+        index=["outcome", "statistic", "replicate"], columns="scenario", values="value",
+        aggfunc="first", dropna=False,
+    )
+    rows = []
+    for pair in pairs:
+        for outcome in outcomes:
+            for statistic in STATISTICS:
+                block = wide.loc[(outcome, statistic)]
+                diff = block[pair.remedy].to_numpy(dtype=float) - block[pair.error].to_numpy(
+                    dtype=float
+                )
+                summary = t_interval(diff)
+                expected = pair.expected.get(outcome)
+                mean = summary["mean"]
+                rows.append(
+                    {
+                        "pair": pair.name,
+                        "number": pair.number,
+                        "title": pair.title,
+                        "error": pair.error,
+                        "remedy": pair.remedy,
+                        "outcome": outcome,
+                        "statistic": statistic,
+                    }
+                    | summary
+                    | {
+                        "expected": expected,
+                        "matches_expected": (
+                            None if not expected or not math.isfinite(mean)
+                            else bool(np.sign(mean) == expected)
+                        ),
+                        "verdict": verdict(expected, summary["ci_low"], summary["ci_high"]),
+                    }
+                )
+    columns = [
+        "pair", "number", "title", "error", "remedy", "outcome", "statistic", "n", "mean",
+        "sd", "ci_low", "ci_high", "expected", "matches_expected", "verdict",
+    ]
+    table = pd.DataFrame(rows, columns=columns)
+    table["number"] = table["number"].astype("Int64")
+    table["expected"] = table["expected"].astype("Int64")
+    table["matches_expected"] = table["matches_expected"].astype("boolean")
+    return table
+
+
+def timeseries(results: pd.DataFrame, outcomes: Sequence[str]) -> pd.DataFrame:
+    """Per scenario, step and outcome: mean and 95% t-interval across replications."""
+    n = results.groupby(["scenario", "step"], sort=False)[list(outcomes)].count()
+    mean = results.groupby(["scenario", "step"], sort=False)[list(outcomes)].mean()
+    sd = results.groupby(["scenario", "step"], sort=False)[list(outcomes)].std(ddof=1)
+    t = pd.DataFrame(
+        np.where(n >= 2, stats.t.ppf(0.5 + CONFIDENCE / 2, np.maximum(n - 1, 1)), np.nan),
+        index=n.index, columns=n.columns,
+    )
+    half = t * sd / np.sqrt(n)
+    long = (
+        mean.stack(future_stack=True).rename("mean").to_frame()
+        .join(n.stack(future_stack=True).rename("n"))
+        .join((mean - half).stack(future_stack=True).rename("ci_low"))
+        .join((mean + half).stack(future_stack=True).rename("ci_high"))
+    )
+    long.index = long.index.set_names(["scenario", "step", "outcome"])
+    return long.reset_index()[["scenario", "outcome", "step", "n", "mean", "ci_low", "ci_high"]]
+
+
+# --------------------------------------------------------------------------- running
+
+
+def load_spec(path: str | Path | None) -> ScenarioSpec:
+    """The scenario file at ``path``, or the shipped default when ``None``."""
+    return default_scenarios() if path is None else load_scenarios(path)
+
+
+def scenario_points(spec: ScenarioSpec) -> list[dict[str, Any]]:
+    """One design point per scenario, in the settings :func:`simulate_task` reads."""
+    return [
+        {
+            "scenario": s.name,
+            "regime": s.regime,
+            "overrides": dict(s.overrides),
+            "steps": spec.steps,
+            "residents": spec.residents,
+            "outcomes": list(spec.outcomes),
+            "record": "series",
+        }
+        for s in spec.scenarios
+    ]
+
+
+def run_comparison(
+    spec: ScenarioSpec,
+    *,
+    out: str | Path = "results",
+    workers: int | None = None,
+    dask: str | None = None,
+    mpi: bool = False,
+    progress: bool | None = True,
+) -> Path:
+    """Run a comparison into a new results folder and write its summaries and report.
+
+    Returns:
+        The results folder.
+
+    Raises:
+        Interrupted: Ctrl-C; finished runs are kept and ``--resume`` finishes.
+        ComparisonError: Some runs failed (they are listed in the run table).
+    """
+    with choose_executor(workers, dask, mpi) as choice:
+        manifest = {
+            "command": "compare",
+            "spec": to_jsonable(spec),
+            "spec_hash": spec_hash(spec),
+            "root_seed": spec.seed,
+            "common_random_numbers": True,
+            **provenance(executor=choice.description),
+        }
+        store = ResultsStore.create(out, spec.name, manifest)
+        if progress is not False:
+            print(f"sixerrors: results go to {store.folder}", file=sys.stderr)
+        _execute(store, spec, choice.executor, choice.workers, progress)
+    return store.folder
+
+
+def resume_comparison(
+    folder: str | Path,
+    *,
+    workers: int | None = None,
+    dask: str | None = None,
+    mpi: bool = False,
+    progress: bool | None = True,
+) -> Path:
+    """Finish an interrupted comparison in ``folder`` with the spec it started with."""
+    store = ResultsStore.open(folder)
+    manifest = store.manifest
+    if manifest.get("command") != "compare" or "spec" not in manifest:
+        raise StoreError(
+            f"{store.folder} is not a comparison's results folder; "
+            "pass the folder printed by sixerrors compare"
+        )
+    spec = scenario_spec_from_dict(manifest["spec"])
+    if spec_hash(spec) != manifest.get("spec_hash"):
+        raise StoreError(
+            f"the spec in {store.folder}/manifest.json was edited since the run started; "
+            "start a new comparison instead of resuming"
+        )
+    with choose_executor(workers, dask, mpi) as choice:
+        store.mark_started(executor=choice.description)
+        _execute(store, spec, choice.executor, choice.workers, progress)
+    return store.folder
+
+
+def _execute(
+    store: ResultsStore,
+    spec: ScenarioSpec,
+    executor: Any,
+    workers: int,
+    progress: bool | None,
+) -> None:
+    tasks = make_tasks(scenario_points(spec), spec.replications)
+    try:
+        results = run_tasks(
+            tasks, simulate_task, store, executor=executor, workers=workers,
+            root_seed=spec.seed, common_random_numbers=True, progress=progress,
+            label=f"compare {spec.name}",
+        )
+    except KeyboardInterrupt:
+        done = len(store.done_task_ids())
+        raise Interrupted(
+            f"interrupted; {done} of {len(tasks)} runs are kept in {store.folder}; "
+            f"finish with: sixerrors compare --resume {store.folder}"
+        ) from None
+    failed = store.run_table().query("status == 'failed'")
+    if len(failed):
+        first = failed.iloc[0]
+        raise ComparisonError(
+            f"{len(failed)} of {len(tasks)} runs failed (first: {first['error']}); "
+            f"see {store.folder}/runs, fix the cause, then "
+            f"sixerrors compare --resume {store.folder}"
+        )
+    summarise(store, spec, results)
+
+
+def summarise(store: ResultsStore, spec: ScenarioSpec, results: pd.DataFrame) -> None:
+    """Write summary tables, figures and the HTML report of a finished comparison."""
+    from experiments import report  # noqa: PLC0415 - matplotlib only when reporting
+
+    names = [s.name for s in spec.scenarios]
+    results = results.assign(scenario=[names[p] for p in results["point"]])
+    outcomes = list(spec.outcomes)
+    per_run = run_statistics(results, outcomes)
+    scenario_table = summarise_scenarios(per_run, names)
+    pair_table = summarise_pairs(per_run, spec.pairs, outcomes)
+    series = timeseries(results, outcomes)
+    store.write_summary("runs", per_run)
+    store.write_summary("scenarios", scenario_table)
+    store.write_summary("pairs", pair_table)
+    store.write_summary("timeseries", series)
+    figures = report.comparison_figures(store, spec, series, pair_table)
+    store.mark_finished(runs=int(len(per_run) // max(1, len(outcomes) * len(STATISTICS))))
+    report.write_html(
+        store.folder / "report.html", spec, scenario_table, pair_table, figures, store.manifest
+    )
+
+
+# --------------------------------------------------------------------------- one run
+
+
+def run_single(
+    regime: str,
+    *,
+    overrides: Mapping[str, Any] | None = None,
+    steps: int = 260,
+    residents: int | None = None,
+    seed: int = 0,
+    out: str | Path = "results",
+    progress: bool | None = None,
+) -> Path:
+    """One model run into a new results folder (``sixerrors run``).
+
+    Writes ``manifest.json`` (every parameter in force, regime, seed,
+    provenance, start and end), ``summaries/outcomes.parquet`` and ``.csv``
+    (one row per step) and ``figures/outcomes.png``. The model is built before
+    the folder, so bad input leaves nothing behind; Ctrl-C keeps the steps done
+    so far (the manifest says how many).
+
+    Args:
+        regime: Name of a regime.
+        overrides: Parameter and lever values (validated by the model).
+        steps: Steps to run.
+        residents: Residents (default: the declared default).
+        seed: The run's seed.
+        out: Parent folder of the new results folder.
+        progress: ``None`` shows a bar on a terminal only; ``False`` never.
+    """
+    from experiments import report  # noqa: PLC0415
+    from model import SocialManagementModel  # noqa: PLC0415
+
+    overrides = dict(overrides or {})
+    model = SocialManagementModel(regime, residents, rng=seed, **overrides)
+    manifest = {
+        "command": "run",
+        "regime": regime,
+        "seed": seed,
+        "root_seed": seed,
+        "steps": steps,
+        "residents": model.params.n_residents,
+        "overrides": overrides,
+        "parameters": model.parameters,
+        **provenance(executor="in-process"),
+    }
+    store = ResultsStore.create(out, regime, manifest)
+    try:
+        # disable=None: a bar on a terminal only, so logs and pipes stay clean.
+        disable = True if progress is False else (None if progress is None else False)
+        with tqdm(
+            total=steps, desc=f"run {regime}", unit="step", disable=disable, leave=False
+        ) as bar:
+            for _ in range(steps):
+                model.run_for(1)
+                bar.update(1)
+    except KeyboardInterrupt:
+        table = model.outcome_table().reset_index()
+        store.write_summary("outcomes", table)
+        store.update_manifest(interrupted_at_step=len(table) - 1)
+        raise Interrupted(
+            f"interrupted at step {len(table) - 1} of {steps}; those steps are kept in "
+            f"{store.folder}/summaries/outcomes.csv; run again to get all {steps}"
+        ) from None
+    table = model.outcome_table().reset_index()
+    store.write_summary("outcomes", table)
+    report.plot_run(table, store.figure_path("outcomes"), title=f"{regime} (seed {seed})")
+    store.mark_finished(steps_done=len(table) - 1)
+    return store.folder

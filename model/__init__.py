@@ -1,0 +1,24 @@
+"""sixerrors: an agent-based model of social-management policy.
+
+Public API (ARCHITECTURE.md section 4)::
+
+    from model import SocialManagementModel, Params, Levers, REGIMES, ERRORS
+    from model import CivilViolence   # the Epstein (2002) reference mode
+"""
+
+from model.model import SocialManagementModel, simulate
+from model.outcomes import OUTCOMES
+from model.params import DECLARATIONS, Levers, ParameterError, Params
+from model.regimes import ERRORS, REGIMES
+
+__all__ = [
+    "DECLARATIONS",
+    "ERRORS",
+    "OUTCOMES",
+    "REGIMES",
+    "Levers",
+    "ParameterError",
+    "Params",
+    "SocialManagementModel",
+    "simulate",
+]

@@ -1,0 +1,115 @@
+"""Mesa agents for the few: cadres (and, later, social organizations).
+
+Cadres are tens to thousands and each follows its own evaluation, so they
+are Mesa agents; residents are millions and live in arrays
+(:mod:`model.population`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import mesa
+
+if TYPE_CHECKING:
+    from model.model import SocialManagementModel
+
+
+class Cadre(mesa.Agent):  # type: ignore[misc]
+    """An official serving one district.
+
+    Each step a cadre can handle ``capacity`` residents, split between
+    control (watching, intercepting, arresting) and service (answering
+    petitions, resolving problems). Its ``control_share`` and ``tolerance``
+    start at the regime's levers.
+
+    Args:
+        model: The model the cadre belongs to.
+        district: The district it serves.
+        capacity: Residents it can handle per step.
+        control_share: Share of its effort spent on control.
+        tolerance: Chance it accepts a petition it handles.
+    """
+
+    def __init__(
+        self,
+        model: SocialManagementModel,
+        district: int,
+        capacity: float,
+        control_share: float,
+        tolerance: float,
+    ) -> None:
+        super().__init__(model)
+        self.district = district
+        self.capacity = capacity
+        self.control_share = control_share
+        self.tolerance = tolerance
+
+    @property
+    def control_effort(self) -> float:
+        """Residents it can reach through control this step."""
+        return self.capacity * self.control_share
+
+    @property
+    def service_effort(self) -> float:
+        """Residents it can serve this step."""
+        return self.capacity * (1.0 - self.control_share)
+
+    def adapt(
+        self,
+        *,
+        incentive: str,
+        had_incident: bool,
+        trust_fell: bool,
+        rate: float,
+        ceiling_tolerance: float,
+    ) -> None:
+        """Shift effort and tolerance toward what the cadre is judged by.
+
+        ``stability_veto`` (judged by recorded incidents, the "one-vote veto"):
+        after an incident in its district the cadre moves effort to control
+        and accepts fewer petitions. ``satisfaction`` (judged by residents'
+        trust): when trust falls it moves effort to service and accepts more
+        petitions, up to the regime's own tolerance ceiling. ``fixed``: no
+        change. This lets Errors 1 and 4 grow from evaluation, not only from
+        a fixed setting (MODEL.md section 4, Cadre incentives).
+        """
+        if incentive == "stability_veto" and had_incident:
+            self.control_share += rate * (1.0 - self.control_share)
+            self.tolerance -= rate * self.tolerance
+        elif incentive == "satisfaction" and trust_fell:
+            self.control_share -= rate * self.control_share
+            self.tolerance += rate * (max(ceiling_tolerance, self.tolerance) - self.tolerance)
+
+
+ORGANIZATION_KINDS = ("service", "mediation", "neighbourhood")
+"""Kinds of social organization; ``mediation`` includes rights advocacy."""
+
+
+class SocialOrganization(mesa.Agent):  # type: ignore[misc]
+    """A social organization founded by residents during a run.
+
+    Its members are the residents whose ``org`` equals its ``unique_id``
+    (membership has one home, the resident array).
+
+    Args:
+        model: The model it belongs to.
+        kind: One of :data:`ORGANIZATION_KINDS`.
+        capacity: Most members it can serve.
+        autonomy: 1 - dependence on government funds; a dependent
+            organization is seen as an arm of government and mediates less.
+    """
+
+    def __init__(
+        self, model: SocialManagementModel, kind: str, capacity: float, autonomy: float
+    ) -> None:
+        super().__init__(model)
+        self.kind = kind
+        self.capacity = capacity
+        self.autonomy = autonomy
+        self.alignment = 1.0
+
+    @property
+    def advocates(self) -> bool:
+        """Whether it defends members' rights (the kind a restrictive regime closes)."""
+        return self.kind == "mediation"

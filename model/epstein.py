@@ -1,0 +1,652 @@
+"""The Epstein (2002) reference mode: civil violence Model I on a torus lattice.
+
+``CivilViolence`` runs Epstein's Model I (PNAS 99 suppl. 3, 7243-7250) with
+the estimated arrest probability and activation rule of
+:mod:`model.submodels.stance`, the same two functions the main model calls
+(MODEL.md section 7, ODD.md "Submodels: decide_stance"). It nests the classic
+model so the project's core rule can be checked against the paper, NetLogo's
+Rebellion and Mesa's ``epstein_civil_violence`` example.
+
+Citizens and cops live in numpy arrays (one row per agent) and the lattice in
+two flat arrays: ``occupant`` (agent index or -1) and ``code`` (1 for a cop, 2**16
+for an active citizen), so that the counts a citizen sees, C and A, are one
+gathered sum: ``C = s & 0xFFFF`` and ``A = s >> 16``.
+
+Activation. Mesa's example steps every agent once per step in a fresh random
+order, and each agent sees the world as the agents before it left it. Exact
+sequential semantics cannot be vectorised at 40x40 with vision 7 (almost every
+pair of agents can see each other's actions). ``CivilViolence`` therefore cuts
+each step's random order into ``batches`` consecutive slices and processes one
+slice at a time: the agents of a slice see the world as earlier slices left it
+(as in Mesa), but not the changes made by other agents of their own slice.
+Within a slice, write conflicts are resolved in the random order, as Mesa
+would: two cops who pick the same suspect, or two movers who pick the same
+empty cell, go in rank order and the later one chooses again among what is
+left. With ``batches=0`` every slice holds one agent, which is Mesa's exact
+sequential rule (slow; for checks). The test suite shows by a two-sample test
+over many seeds that the default ``batches`` is indistinguishable from Mesa's
+own model, while a wrong arrest rule or vision geometry is not.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable
+from dataclasses import dataclass, fields, replace
+from typing import Any, Literal
+
+import mesa
+import numpy as np
+
+from model.params import ParameterError
+from model.submodels.stance import arrest_probability, wants_to_protest
+from model.types import BoolArray, FloatArray, IntArray
+
+Vision = Literal["euclidean", "von_neumann", "moore"]
+ArrestRule = Literal["literal", "floor", "round"]
+JailTerms = Literal["0..J", "0..J-1"]
+Order = Literal["act_then_move", "move_then_act"]
+Placement = Literal["bernoulli", "exact"]
+
+_COP = 1
+_ACTIVE = 1 << 16
+_LOW = _ACTIVE - 1
+
+#: Epstein's Run 1-2 population: 40x40 lattice at citizen density 0.7. The
+#: outburst threshold of 50 actives is scaled with population from here.
+EPSTEIN_CITIZENS = 1120
+
+
+@dataclass(frozen=True)
+class EpsteinParams:
+    """All settings of the reference mode; each preset is one instance.
+
+    Defaults are Mesa's example (``preset="mesa"``), because that is the
+    implementation the test suite compares against run by run.
+
+    Attributes:
+        width: Lattice width (torus).
+        height: Lattice height (torus).
+        citizen_density: Share of cells holding a citizen at the start.
+        cop_density: Share of cells holding a cop at the start.
+        citizen_vision: Radius within which a citizen counts cops and actives
+            and chooses where to move.
+        cop_vision: Radius within which a cop looks for actives and moves.
+        legitimacy: Regime legitimacy L, a number or a function of the step.
+        threshold: Activation threshold T.
+        k: Arrest-probability constant (2.3 makes P = 0.9 at C = A = 1).
+        max_jail_term: J_max.
+        movement: Whether citizens move (in Mesa's example also cops).
+        vision: Neighbourhood geometry: ``euclidean`` (NetLogo's in-radius),
+            ``von_neumann`` (Mesa's default grid) or ``moore``.
+        arrest_rule: ``literal``, ``floor`` (NetLogo) or ``round`` (Mesa).
+        jail_terms: ``0..J`` (Mesa's ``randint(0, J)``) or ``0..J-1``
+            (NetLogo's ``random J``).
+        order: ``act_then_move`` (Mesa: decide or arrest, then move) or
+            ``move_then_act`` (NetLogo: move, then decide or arrest).
+        jailed_hold_cell: Mesa keeps prisoners on their cell (blocking it);
+            in NetLogo they stop blocking and the arresting cop steps onto
+            the prisoner's cell.
+        count_self_twice: NetLogo counts an active citizen in its own
+            patch as well as in the ``1 +``, so A includes it twice.
+        cops_always_move: NetLogo's cops move even with movement off;
+            Mesa's obey the movement switch.
+        placement: ``bernoulli`` (Mesa: each cell draws citizen, cop or
+            empty) or ``exact`` (NetLogo: rounded counts on random cells).
+        n_cops: Number of cops as a function of the step (``None``: keep the
+            initial cops); for the cop-reduction experiment.
+        batches: Slices of each step's random order processed together
+            (``0``: one agent per slice, Mesa's exact sequential rule).
+    """
+
+    width: int = 40
+    height: int = 40
+    citizen_density: float = 0.7
+    cop_density: float = 0.074
+    citizen_vision: int = 7
+    cop_vision: int = 7
+    legitimacy: float | Callable[[int], float] = 0.8
+    threshold: float = 0.1
+    k: float = 2.3
+    max_jail_term: int = 1000
+    movement: bool = True
+    vision: Vision = "von_neumann"
+    arrest_rule: ArrestRule = "round"
+    jail_terms: JailTerms = "0..J"
+    order: Order = "act_then_move"
+    jailed_hold_cell: bool = True
+    count_self_twice: bool = False
+    cops_always_move: bool = False
+    placement: Placement = "bernoulli"
+    n_cops: Callable[[int], int] | None = None
+    batches: int = 48
+
+    def check(self) -> None:
+        """Raise a one-line :class:`ParameterError` for an impossible setting."""
+        choices: dict[str, tuple[str, ...]] = {
+            "vision": ("euclidean", "von_neumann", "moore"),
+            "arrest_rule": ("literal", "floor", "round"),
+            "jail_terms": ("0..J", "0..J-1"),
+            "order": ("act_then_move", "move_then_act"),
+            "placement": ("bernoulli", "exact"),
+        }
+        for name, allowed in choices.items():
+            if getattr(self, name) not in allowed:
+                raise ParameterError(
+                    f"{name}={getattr(self, name)!r} is not allowed; choose one of "
+                    + ", ".join(allowed)
+                )
+        if self.width < 1 or self.height < 1:
+            raise ParameterError("width and height must be at least 1")
+        if self.citizen_vision < 1 or self.cop_vision < 1:
+            raise ParameterError("citizen_vision and cop_vision must be at least 1")
+        if not 0 <= self.citizen_density + self.cop_density <= 1:
+            raise ParameterError("citizen_density + cop_density must lie in [0, 1]")
+        if self.max_jail_term < 1:
+            raise ParameterError("max_jail_term must be at least 1")
+        if self.batches < 0:
+            raise ParameterError("batches must be 0 (exact sequential) or more")
+
+
+#: Named settings. ``mesa`` is Mesa 3.5's example (its citizens look with
+#: ``cop_vision``; keep the two visions equal to match it); ``netlogo`` is
+#: NetLogo's Rebellion (Wilensky 2004) with its slider defaults; ``epstein``
+#: is Run 1 of the paper as printed (literal ratio, Moore vision 7, J_max 30
+#: as in the paper's Run 1-2 figures).
+PRESETS: dict[str, EpsteinParams] = {
+    "mesa": EpsteinParams(),
+    "netlogo": EpsteinParams(
+        citizen_density=0.7,
+        cop_density=0.04,
+        citizen_vision=7,
+        cop_vision=7,
+        legitimacy=0.82,
+        max_jail_term=30,
+        vision="euclidean",
+        arrest_rule="floor",
+        jail_terms="0..J-1",
+        order="move_then_act",
+        jailed_hold_cell=False,
+        count_self_twice=True,
+        cops_always_move=True,
+        placement="exact",
+    ),
+    "epstein": EpsteinParams(
+        cop_density=0.04,
+        legitimacy=0.82,
+        max_jail_term=30,
+        vision="moore",
+        arrest_rule="literal",
+    ),
+}
+
+_FIELDS = tuple(f.name for f in fields(EpsteinParams))
+
+
+def resolve_params(preset: str, overrides: dict[str, Any]) -> EpsteinParams:
+    """A preset with flat keyword overrides, checked.
+
+    Unknown names raise an error that suggests the closest valid name, so a
+    typo never silently falls back to a default.
+    """
+    if preset not in PRESETS:
+        raise ParameterError(f"unknown preset {preset!r}; choose one of {', '.join(PRESETS)}")
+    for name in overrides:
+        if name not in _FIELDS:
+            close = difflib.get_close_matches(name, _FIELDS, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise ParameterError(f"unknown parameter {name!r}{hint}")
+    params = replace(PRESETS[preset], **overrides)
+    params.check()
+    return params
+
+
+def neighbourhood_offsets(radius: int, vision: str) -> list[tuple[int, int]]:
+    """Offsets ``(dy, dx)`` within ``radius``, the centre excluded.
+
+    ``von_neumann`` and ``moore`` are the cells Mesa's breadth-first search
+    reaches on its Von Neumann and Moore grids (|dy| + |dx| <= r and
+    max(|dy|, |dx|) <= r); ``euclidean`` is NetLogo's ``in-radius``.
+    """
+    out: list[tuple[int, int]] = []
+    for dy in range(-radius, radius + 1):
+        for dx in range(-radius, radius + 1):
+            if dy == 0 and dx == 0:
+                continue
+            if vision == "von_neumann":
+                inside = abs(dy) + abs(dx) <= radius
+            elif vision == "moore":
+                inside = True
+            else:
+                inside = dy * dy + dx * dx <= radius * radius
+            if inside:
+                out.append((dy, dx))
+    return out
+
+
+def neighbour_table(width: int, height: int, radius: int, vision: str) -> IntArray:
+    """For every cell (row-major), the distinct other cells within vision.
+
+    On a small torus the offsets wrap onto the same cell; like Mesa's
+    search, each cell is listed once and the cell itself never. The torus is
+    homogeneous, so every row has the same length.
+    """
+    wrapped = sorted(
+        {(dy % height, dx % width) for dy, dx in neighbourhood_offsets(radius, vision)}
+        - {(0, 0)}
+    )
+    dy = np.array([o[0] for o in wrapped], dtype=np.intp)
+    dx = np.array([o[1] for o in wrapped], dtype=np.intp)
+    rows, cols = np.divmod(np.arange(width * height, dtype=np.intp), width)
+    table = ((rows[:, None] + dy) % height) * width + (cols[:, None] + dx) % width
+    return np.ascontiguousarray(table)
+
+
+@dataclass(frozen=True)
+class Outburst:
+    """One outburst: actives rose above the threshold and fell below it again.
+
+    Attributes:
+        start: First step above the threshold.
+        end: First step back below it.
+        peak: Largest number of actives during the outburst.
+        activation: Sum of actives over the outburst's steps.
+    """
+
+    start: int
+    end: int
+    peak: int
+    activation: int
+
+
+def outburst_threshold(n_citizens: int) -> float:
+    """Epstein's 50 actives (of 1,120 citizens), scaled with population."""
+    return 50.0 * n_citizens / EPSTEIN_CITIZENS
+
+
+def find_outbursts(active: IntArray, threshold: float) -> list[Outburst]:
+    """Outbursts in a series of active counts.
+
+    An outburst starts at a step above ``threshold`` that follows one at or
+    below it and ends at the next step below it; one still running at the
+    end of the series is not counted (its size is unknown).
+    """
+    above = np.asarray(active) > threshold
+    out: list[Outburst] = []
+    t = 1
+    n = len(above)
+    while t < n:
+        if above[t] and not above[t - 1]:
+            end = t
+            while end < n and above[end]:
+                end += 1
+            if end == n:
+                break
+            seg = np.asarray(active[t:end])
+            out.append(Outburst(t, end, int(seg.max()), int(seg.sum())))
+            t = end
+        t += 1
+    return out
+
+
+def waiting_times(outbursts: list[Outburst]) -> IntArray:
+    """Steps between the starts of consecutive outbursts."""
+    starts = np.array([o.start for o in outbursts], dtype=np.int64)
+    return np.diff(starts)
+
+
+class CivilViolence(mesa.Model):
+    """Epstein's (2002) Model I, fast, with Mesa's and NetLogo's semantics.
+
+    Build it as ``CivilViolence(preset="mesa", width=40, height=40, rng=1)``
+    or ``CivilViolence.preset("netlogo", rng=1)``; any field of
+    :class:`EpsteinParams` is a flat keyword override, so ``mesa.batch_run``
+    and SolaraViz can build it. The run's one random generator is
+    ``self.rng`` (from ``rng`` or ``seed``); nothing else draws numbers, so
+    the same seed gives the same run.
+
+    Attributes:
+        params: The resolved settings.
+        active: Active citizens after the last step.
+        quiet: Quiet citizens (neither active nor jailed).
+        jailed: Citizens in jail (Mesa: in state ARRESTED).
+        datacollector: Mesa collector with reporters ``active``, ``quiet``,
+            ``jailed``, collected at the start and after every step.
+    """
+
+    def __init__(
+        self,
+        preset: str = "mesa",
+        *,
+        rng: int | np.random.Generator | None = None,
+        seed: int | None = None,
+        **overrides: Any,
+    ) -> None:
+        if seed is not None and rng is None:
+            rng, seed = seed, None
+        super().__init__(rng=rng)
+        p = resolve_params(preset, overrides)
+        self.params = p
+        self.n_cells = p.width * p.height
+        self._nbr_cit = neighbour_table(p.width, p.height, p.citizen_vision, p.vision)
+        self._nbr_cop = neighbour_table(p.width, p.height, p.cop_vision, p.vision)
+        self._t = 0
+        self._place()
+        self.hardship: FloatArray = self.rng.random(self.n_citizens)
+        self.risk_aversion: FloatArray = self.rng.random(self.n_citizens)
+        self.grievance: FloatArray = self.hardship * (1.0 - self._legitimacy(0))
+        self.active_flag: BoolArray = np.zeros(self.n_citizens, dtype=bool)
+        self.jailed_flag: BoolArray = np.zeros(self.n_citizens, dtype=bool)
+        self.jail_term: IntArray = np.zeros(self.n_citizens, dtype=np.int64)
+        self._history: list[tuple[int, int, int]] = []
+        self.datacollector = mesa.DataCollector(
+            model_reporters={"active": "active", "quiet": "quiet", "jailed": "jailed"}
+        )
+        self._record()
+
+    @classmethod
+    def preset(cls, name: str, **kwargs: Any) -> CivilViolence:
+        """Build the model from a named preset (``mesa``, ``netlogo``, ``epstein``)."""
+        return cls(preset=name, **kwargs)
+
+    # ----------------------------------------------------------------- setup
+
+    def _legitimacy(self, t: int) -> float:
+        legit = self.params.legitimacy
+        return float(legit(t)) if callable(legit) else float(legit)
+
+    def _place(self) -> None:
+        p = self.params
+        if p.placement == "bernoulli":
+            # Mesa: each cell independently holds a citizen, a cop or nothing.
+            u = self.rng.random(self.n_cells)
+            cit_cells = np.flatnonzero(u < p.citizen_density)
+            cop_cells = np.flatnonzero(
+                (u >= p.citizen_density) & (u < p.citizen_density + p.cop_density)
+            )
+        else:
+            # NetLogo: rounded counts on distinct random cells.
+            n_cit = round(p.citizen_density * self.n_cells)
+            n_cop = round(p.cop_density * self.n_cells)
+            cells = self.rng.permutation(self.n_cells)
+            cop_cells, cit_cells = cells[:n_cop], cells[n_cop : n_cop + n_cit]
+        self.n_citizens = len(cit_cells)
+        self.pos: IntArray = np.concatenate([cit_cells, cop_cells]).astype(np.intp)
+        self.occupant: IntArray = np.full(self.n_cells, -1, dtype=np.intp)
+        self.occupant[self.pos] = np.arange(len(self.pos))
+        self.code: IntArray = np.zeros(self.n_cells, dtype=np.int64)
+        self.code[cop_cells] = _COP
+
+    @property
+    def n_cops(self) -> int:
+        """Cops on the lattice now."""
+        return len(self.pos) - self.n_citizens
+
+    def _set_cops(self, target: int) -> None:
+        """Remove random cops or add cops on random empty cells (cop schedule)."""
+        nc = self.n_citizens
+        cops = self.pos[nc:]
+        if target < len(cops):
+            drop = self.rng.choice(len(cops), size=len(cops) - target, replace=False)
+            self.occupant[cops[drop]] = -1
+            self.code[cops[drop]] -= _COP
+            cops = np.delete(cops, drop)
+        elif target > len(cops):
+            empty = np.flatnonzero(self.occupant < 0)
+            add = self.rng.choice(empty, size=min(target - len(cops), len(empty)), replace=False)
+            self.code[add] += _COP
+            cops = np.concatenate([cops, add])
+        self.pos = np.concatenate([self.pos[:nc], cops])
+        self.occupant[cops] = nc + np.arange(len(cops))
+
+    # ------------------------------------------------------------------ step
+
+    def step(self) -> None:
+        """One step: every agent acts once, in a fresh random order."""
+        p = self.params
+        self._t += 1
+        if p.n_cops is not None:
+            self._set_cops(int(p.n_cops(self._t)))
+        if callable(p.legitimacy):
+            self.grievance = self.hardship * (1.0 - self._legitimacy(self._t))
+        n = len(self.pos)
+        order = self.rng.permutation(n)
+        rank = np.empty(n, dtype=np.intp)
+        rank[order] = np.arange(n)
+        slices = n if p.batches == 0 else min(p.batches, max(n, 1))
+        bounds = np.linspace(0, n, slices + 1).astype(np.intp)
+        for s, e in zip(bounds[:-1], bounds[1:], strict=True):
+            if e > s:
+                self._process(order[s:e], rank)
+        if p.order == "move_then_act":
+            self._end_of_tick_release()
+        self._record()
+
+    def _process(self, ids: IntArray, rank: IntArray) -> None:
+        """Let one slice of the random order act; ``ids`` are in rank order."""
+        p = self.params
+        nc = self.n_citizens
+        is_cit = ids < nc
+        cit = ids[is_cit]
+        cops = ids[~is_cit]
+        if p.order == "act_then_move":
+            # Mesa: a prisoner's own turn only shortens its term.
+            serving = self.jail_term[cit] > 0
+            self.jail_term[cit[serving]] -= 1
+            free = cit[~serving]
+            self._decide(free)
+            victims, by = self._arrest(cops, move_onto=False)
+            # A suspect whose turn came after its arrest in this slice serves
+            # that turn in jail and does not move, as in Mesa.
+            later = np.isin(victims, ids) & (rank[victims] > rank[by])
+            late = victims[later]
+            self.jail_term[late[self.jail_term[late] > 0]] -= 1
+            movers_c = free[~np.isin(free, late)] if p.movement else free[:0]
+            movers = np.concatenate([movers_c, cops]) if p.movement else cops[:0]
+            self._move(movers[np.argsort(rank[movers], kind="stable")])
+        else:
+            free = cit[~self.jailed_flag[cit]]
+            movers_c = free if p.movement else free[:0]
+            movers_k = cops if (p.movement or p.cops_always_move) else cops[:0]
+            movers = np.concatenate([movers_c, movers_k])
+            self._move(movers[np.argsort(rank[movers], kind="stable")])
+            self._decide(free)
+            self._arrest(cops, move_onto=not p.jailed_hold_cell)
+
+    def _decide(self, cit: IntArray) -> None:
+        """Epstein's rule A for free citizens, with the shared stance functions."""
+        p = self.params
+        g = self.grievance[cit]
+        # G - R P > T is impossible when G <= T (P >= 0), so only citizens
+        # with G > T need their neighbourhood counted; the outcome is exact.
+        maybe = g > p.threshold
+        cand = cit[maybe]
+        new = np.zeros(len(cit), dtype=bool)
+        if len(cand):
+            s = self.code[self._nbr_cit[self.pos[cand]]].sum(axis=1)
+            cops_seen = (s & _LOW).astype(np.float64)
+            actives_seen = (s >> 16).astype(np.float64) + 1.0
+            if p.count_self_twice:
+                actives_seen += self.active_flag[cand]
+            prob = arrest_probability(cops_seen, actives_seen, p.k, p.arrest_rule)
+            new[maybe] = wants_to_protest(
+                g[maybe], self.risk_aversion[cand], prob, p.threshold
+            )
+        old = self.active_flag[cit]
+        changed = new != old
+        self.code[self.pos[cit[changed]]] += np.where(new[changed], _ACTIVE, -_ACTIVE)
+        self.active_flag[cit] = new
+        self.jailed_flag[cit] = False
+
+    def _arrest(self, cops: IntArray, *, move_onto: bool) -> tuple[IntArray, IntArray]:
+        """Rule C: each cop arrests a random active citizen in its vision.
+
+        Cops go in rank order: when two pick the same suspect, the later one
+        picks again among the actives still free, as it would in Mesa.
+
+        Returns:
+            The arrested citizens and, for each, the arresting cop.
+        """
+        p = self.params
+        victims: list[IntArray] = []
+        arresters: list[IntArray] = []
+        todo = cops
+        while len(todo):
+            cells = self._nbr_cop[self.pos[todo]]
+            seen = self.code[cells] >= _ACTIVE
+            has = seen.any(axis=1)
+            if not has.any():
+                break
+            todo, cells, seen = todo[has], cells[has], seen[has]
+            keys = np.where(seen, self.rng.random(seen.shape), -1.0)
+            target = cells[np.arange(len(todo)), keys.argmax(axis=1)]
+            _, first = np.unique(target, return_index=True)
+            win = np.zeros(len(todo), dtype=bool)
+            win[first] = True
+            cop_w = todo[win]
+            cell_w = target[win]
+            vic = self.occupant[cell_w]
+            high = p.max_jail_term + 1 if p.jail_terms == "0..J" else p.max_jail_term
+            terms = self.rng.integers(0, high, size=len(vic))
+            self.active_flag[vic] = False
+            self.code[cell_w] -= _ACTIVE
+            self.jail_term[vic] = terms
+            if p.order == "act_then_move":
+                self.jailed_flag[vic] = True
+            else:
+                # NetLogo: a term of 0 is no jail at all.
+                self.jailed_flag[vic] = terms > 0
+            if move_onto:
+                self._cops_step_onto(cop_w, vic, terms > 0)
+            victims.append(vic)
+            arresters.append(cop_w)
+            todo = todo[~win]
+        if not victims:
+            return cops[:0], cops[:0]
+        return np.concatenate(victims), np.concatenate(arresters)
+
+    def _cops_step_onto(self, cops: IntArray, vic: IntArray, jailed: BoolArray) -> None:
+        """NetLogo: the cop moves onto the prisoner's patch; prisoners stop blocking.
+
+        A prisoner with a term of 0 stays free and keeps its cell, so the cop
+        stays where it is (NetLogo would stack the two on one patch).
+        """
+        cops, vic = cops[jailed], vic[jailed]
+        cells = self.pos[vic]
+        self.occupant[cells] = -1
+        old = self.pos[cops]
+        self.occupant[old] = -1
+        self.code[old] -= _COP
+        self.pos[cops] = cells
+        self.occupant[cells] = cops
+        self.code[cells] += _COP
+
+    def _move(self, movers: IntArray) -> None:
+        """Rule M: move to a uniformly random empty cell within vision.
+
+        Each mover draws a few cells of its neighbourhood at random and takes
+        the first empty one (rejection sampling, uniform over empty cells);
+        movers who drew none look at the whole neighbourhood. Movers who pick
+        the same cell go in rank order; the later ones choose again from the
+        cells left, including those just vacated.
+        """
+        nc = self.n_citizens
+        todo = movers
+        while len(todo):
+            is_cit = todo < nc
+            k_c = self._nbr_cit.shape[1]
+            k_k = self._nbr_cop.shape[1]
+            target = np.full(len(todo), -1, dtype=np.intp)
+            for mask, table, width in ((is_cit, self._nbr_cit, k_c), (~is_cit, self._nbr_cop, k_k)):
+                idx = np.flatnonzero(mask)
+                if not len(idx):
+                    continue
+                rows = self.pos[todo[idx]]
+                draws = self.rng.integers(0, width, size=(len(idx), 4))
+                cand = table[rows[:, None], draws]
+                empty = self.occupant[cand] < 0
+                got = empty.any(axis=1)
+                target[idx[got]] = cand[got, empty[got].argmax(axis=1)]
+                miss = idx[~got]
+                if len(miss):
+                    full = table[self.pos[todo[miss]]]
+                    free = self.occupant[full] < 0
+                    keys = np.where(free, self.rng.random(free.shape), -1.0)
+                    pick = keys.argmax(axis=1)
+                    ok = free[np.arange(len(miss)), pick]
+                    target[miss[ok]] = full[ok, pick[ok]]
+            going = target >= 0
+            todo, target = todo[going], target[going]
+            if not len(todo):
+                break
+            _, first = np.unique(target, return_index=True)
+            win = np.zeros(len(todo), dtype=bool)
+            win[first] = True
+            who, dest = todo[win], target[win]
+            src = self.pos[who]
+            val = np.where(who >= nc, _COP, 0)
+            cit_w = who < nc
+            val[cit_w] += np.where(self.active_flag[who[cit_w]], _ACTIVE, 0)
+            self.occupant[src] = -1
+            self.code[src] -= val
+            self.occupant[dest] = who
+            self.code[dest] += val
+            self.pos[who] = dest
+            todo = todo[~win]
+
+    def _end_of_tick_release(self) -> None:
+        """NetLogo: terms shorten at the end of the tick; released prisoners return.
+
+        A released prisoner whose cell has been taken moves to a random empty
+        cell within vision (NetLogo would stack the two); with none free it
+        waits in jail one more tick.
+        """
+        jailed = np.flatnonzero(self.jailed_flag)
+        self.jail_term[jailed] -= 1
+        out = jailed[self.jail_term[jailed] <= 0]
+        if not len(out):
+            return
+        cells = self.pos[out]
+        free = self.occupant[cells] < 0
+        _, first = np.unique(cells, return_index=True)
+        back = np.zeros(len(out), dtype=bool)
+        back[first] = True
+        back &= free
+        self.occupant[cells[back]] = out[back]
+        self.jailed_flag[out[back]] = False
+        # Rare (the cell was taken while its owner served), so one at a time.
+        for who in out[~back]:
+            cells_seen = self._nbr_cit[self.pos[who]]
+            empty = cells_seen[self.occupant[cells_seen] < 0]
+            if len(empty):
+                dest = int(empty[self.rng.integers(len(empty))])
+                self.pos[who] = dest
+                self.occupant[dest] = who
+                self.jailed_flag[who] = False
+            else:
+                self.jail_term[who] = 1
+
+    # --------------------------------------------------------------- outputs
+
+    def _record(self) -> None:
+        self.active = int(self.active_flag.sum())
+        self.jailed = int(self.jailed_flag.sum())
+        self.quiet = self.n_citizens - self.active - self.jailed
+        self._history.append((self.active, self.quiet, self.jailed))
+        self.datacollector.collect(self)
+
+    def run(self, steps: int) -> None:
+        """Advance ``steps`` steps."""
+        for _ in range(steps):
+            self.step()
+
+    def series(self) -> dict[str, IntArray]:
+        """Counts per step (step 0 is the start): ``active``, ``quiet``, ``jailed``."""
+        h = np.array(self._history, dtype=np.int64).reshape(-1, 3)
+        return {"active": h[:, 0], "quiet": h[:, 1], "jailed": h[:, 2]}
+
+    def outbursts(self, threshold: float | None = None) -> list[Outburst]:
+        """Outbursts so far; default threshold 50 actives per 1,120 citizens."""
+        thr = outburst_threshold(self.n_citizens) if threshold is None else threshold
+        return find_outbursts(self.series()["active"], thr)
+

@@ -1,0 +1,105 @@
+"""Outcome reporters: pure functions of state (MODEL.md section 5).
+
+Names here are the column names of every result table (ARCHITECTURE.md,
+principle 5). Each outcome has one declaration with its meaning, unit and
+the direction the article would call better, so reports and tests never
+restate them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from model.types import BoolArray, FloatArray
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one outcome column means.
+
+    Attributes:
+        name: Column name.
+        meaning: One line for tables and reports.
+        unit: Unit or scale.
+        better: +1 if higher is better for society, -1 if lower is, 0 if neither.
+    """
+
+    name: str
+    meaning: str
+    unit: str
+    better: int
+
+
+_OUTCOMES = (
+    Outcome("mean_legitimacy", "Mean trust in government (Epstein's L)", "share", +1),
+    Outcome("mean_grievance", "Mean accumulated grievance", "share", -1),
+    Outcome(
+        "hidden_grievance",
+        "Grievance held in silence: grievance of quiet residents above the petition "
+        "threshold, per resident",
+        "grievance per resident",
+        -1,
+    ),
+    Outcome("share_petitioning", "Share of residents petitioning", "share", 0),
+    Outcome("share_protesting", "Share of residents protesting", "share", -1),
+    Outcome("share_detained", "Share of residents detained", "share", -1),
+    Outcome(
+        "mass_incidents",
+        "Connected groups of protesting neighbours of at least incident_min_size",
+        "incidents",
+        -1,
+    ),
+    Outcome("largest_incident", "Residents in the largest connected protest", "residents", -1),
+    Outcome("stability", "Share of steps so far with no mass incident", "share", +1),
+    Outcome(
+        "time_to_first_incident",
+        "Step of the first mass incident (NaN while there has been none)",
+        "steps",
+        +1,
+    ),
+    Outcome("control_spending", "Cadre effort spent on control this step", "effort", 0),
+    Outcome("service_spending", "Cadre effort spent on service this step", "effort", 0),
+    Outcome("relief_spending", "Livelihood budget spent on relief this step", "need units", 0),
+    Outcome("grid_cost", "Grid-management cost paid from the budget this step", "need units", -1),
+    Outcome("organizations", "Social organizations in existence", "organizations", +1),
+    Outcome("org_membership", "Share of residents in a social organization", "share", +1),
+    Outcome("mean_hardship", "Mean weighted unmet need", "share", -1),
+    Outcome(
+        "allocation_mismatch",
+        "Distance between the budget's split across domains and where weighted need is",
+        "share",
+        -1,
+    ),
+    Outcome("grievance_gini", "Gini coefficient of grievance", "index", 0),
+)
+
+OUTCOME_INFO: dict[str, Outcome] = {o.name: o for o in _OUTCOMES}
+"""Every outcome by name."""
+
+OUTCOMES: tuple[str, ...] = tuple(OUTCOME_INFO)
+"""Outcome column names, in table order."""
+
+
+def gini(values: FloatArray) -> float:
+    """Gini coefficient of non-negative values (0: all equal)."""
+    total = float(values.sum())
+    n = values.shape[0]
+    if n == 0 or total <= 0.0:
+        return 0.0
+    ordered = np.sort(values)
+    ranks = np.arange(1, n + 1)
+    return float((2.0 * np.dot(ranks, ordered) / (n * total)) - (n + 1) / n)
+
+
+def hidden_grievance(grievance: FloatArray, quiet: BoolArray, petition_threshold: float) -> float:
+    """Grievance held in silence, per resident.
+
+    Why per resident rather than the mean over silent residents: when
+    suppression drives petitioners back into silence, the number of silent
+    aggrieved residents grows as well as their grievance; a conditional mean
+    would hide the first (ODD.md, Observation).
+    """
+    silent = quiet & (grievance > petition_threshold)
+    return float(grievance[silent].sum() / max(grievance.shape[0], 1))

@@ -1,0 +1,152 @@
+"""Resident state: one row per resident, held as arrays (MODEL.md section 2).
+
+Residents are numerous, so their state is a struct of arrays, not Mesa
+agents: every submodel is a vectorized function over these arrays. This is
+the one home of every resident state variable (ARCHITECTURE.md, principle 3).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+
+import numpy as np
+
+from model.types import FloatArray, IntArray
+
+DOMAINS: tuple[str, ...] = ("employment", "education", "healthcare", "housing", "social_security")
+"""The five livelihood domains the article lists (Error Five)."""
+
+NO_ORGANIZATION = -1
+"""The value of ``org`` for a resident who belongs to no organization."""
+
+
+class Stance(IntEnum):
+    """What a resident does this step."""
+
+    QUIET = 0
+    PETITIONING = 1
+    PROTESTING = 2
+    DETAINED = 3
+
+
+@dataclass
+class Population:
+    """Arrays of resident state; row i is resident i.
+
+    Attributes:
+        position: (n, 2) location in the unit-square city.
+        district: District served by the resident's cadres.
+        cell: Grid-management cell (-1 when there is no grid).
+        need: (n, 5) unmet need per livelihood domain, in [0, 1].
+        need_weight: (n, 5) how much each domain matters; rows sum to 1.
+        legitimacy: Trust in government, in [0, 1] (Epstein's L, dynamic).
+        disposition: Initial trust, toward which trust slowly recovers.
+        grievance: Accumulated grievance, in [0, 1].
+        risk_aversion: Fixed, U(0, 1) (Epstein's R).
+        stance: A :class:`Stance` per resident.
+        detention_left: Steps of detention left (0 when free).
+        rebuffed_left: Steps until a rebuffed resident petitions again.
+        deterred_left: Steps a stability visit still deters protest.
+        org: Organization id, or :data:`NO_ORGANIZATION`.
+        injustice: Injustice suffered this step; feeds next step's grievance.
+        experience: Change in trust from this step's experiences.
+    """
+
+    position: FloatArray
+    district: IntArray
+    cell: IntArray
+    need: FloatArray
+    need_weight: FloatArray
+    legitimacy: FloatArray
+    disposition: FloatArray
+    grievance: FloatArray
+    risk_aversion: FloatArray
+    stance: IntArray
+    detention_left: IntArray
+    rebuffed_left: IntArray
+    deterred_left: IntArray
+    org: IntArray
+    injustice: FloatArray
+    experience: FloatArray
+
+    @property
+    def size(self) -> int:
+        """Number of residents."""
+        return int(self.legitimacy.shape[0])
+
+    @property
+    def hardship(self) -> FloatArray:
+        """Weighted unmet need, ``sum_d need_weight * need`` (derived, never stored)."""
+        return np.einsum("ij,ij->i", self.need_weight, self.need)
+
+    def check_invariants(self) -> None:
+        """Raise AssertionError if any state variable left its range.
+
+        Used by tests and by ``SocialManagementModel(check=True)``; cheap
+        enough to run every step in debugging, not on by default.
+        """
+        for name in ("need", "legitimacy", "grievance", "risk_aversion", "injustice"):
+            values = getattr(self, name)
+            assert np.all((values >= 0) & (values <= 1)), f"{name} left [0, 1]"
+        assert np.allclose(self.need_weight.sum(axis=1), 1.0), "need_weight rows must sum to 1"
+        assert np.all((self.stance >= 0) & (self.stance <= Stance.DETAINED)), "unknown stance"
+        detained = self.stance == Stance.DETAINED
+        assert np.all(self.detention_left[detained] > 0), "detained without a term"
+        assert np.all(self.detention_left[~detained] == 0), "free with a term"
+
+
+def district_of(position: FloatArray, n_districts: int) -> IntArray:
+    """Districts as a fixed tiling of the unit square into columns x rows.
+
+    The tiling uses the most square factorisation of ``n_districts`` (16 ->
+    4 x 4; a prime -> strips), so every district is a rectangle of equal area.
+    """
+    columns = int(np.sqrt(n_districts))
+    while n_districts % columns:
+        columns -= 1
+    rows = n_districts // columns
+    col = np.minimum((position[:, 0] * columns).astype(np.int64), columns - 1)
+    row = np.minimum((position[:, 1] * rows).astype(np.int64), rows - 1)
+    return col * rows + row
+
+
+def initial_population(
+    n: int,
+    *,
+    n_districts: int,
+    initial_legitimacy: float,
+    legitimacy_spread: float,
+    initial_need: float,
+    need_weight_concentration: float,
+    rng: np.random.Generator,
+) -> Population:
+    """Draw the initial residents (ODD.md, Initialization).
+
+    Each resident's need starts at one level ``U(0, 2 x initial_need)`` in
+    every domain, so hardship is uniform as Epstein's H when
+    ``initial_need = 0.5``; domains diverge through shocks and relief.
+    """
+    position = rng.random((n, 2))
+    level = rng.random(n) * 2.0 * initial_need
+    need = np.repeat(level[:, None], len(DOMAINS), axis=1)
+    need_weight = rng.dirichlet(np.full(len(DOMAINS), need_weight_concentration), size=n)
+    legitimacy = np.clip(rng.normal(initial_legitimacy, legitimacy_spread, n), 0.0, 1.0)
+    return Population(
+        position=position,
+        district=district_of(position, n_districts),
+        cell=np.full(n, -1, dtype=np.int64),
+        need=need,
+        need_weight=need_weight,
+        legitimacy=legitimacy,
+        disposition=legitimacy.copy(),
+        grievance=np.zeros(n),
+        risk_aversion=rng.random(n),
+        stance=np.zeros(n, dtype=np.int8),
+        detention_left=np.zeros(n, dtype=np.int32),
+        rebuffed_left=np.zeros(n, dtype=np.int32),
+        deterred_left=np.zeros(n, dtype=np.int32),
+        org=np.full(n, NO_ORGANIZATION, dtype=np.int64),
+        injustice=np.zeros(n),
+        experience=np.zeros(n),
+    )

@@ -1,0 +1,132 @@
+"""Process 8, ``organizations``: the resident side of social organizations.
+
+Organizations themselves are Mesa agents (:class:`model.agents.SocialOrganization`,
+few, each with its own life); membership is a resident array (``org``). This
+module holds the vectorized rules over residents: founding applications,
+recruitment through the network, leaving, services to members, and the
+drift of missions without oversight (the article's Error 3: organizations
+that are not allowed to form cannot settle conflicts; organizations that
+rely on government money become "alternative governments"; organizations
+without oversight drift toward profit).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from model.population import NO_ORGANIZATION
+from model.types import BoolArray, FloatArray, IntArray
+
+
+def founding_applications(
+    grievance: FloatArray,
+    org: IntArray,
+    *,
+    grievance_level: float,
+    founding_rate: float,
+    openness: float,
+    rng: np.random.Generator,
+) -> tuple[BoolArray, BoolArray]:
+    """Who applies to found an organization, and whose application is approved.
+
+    Aggrieved residents outside any organization apply with probability
+    ``founding_rate``; the authorities approve with probability ``openness``
+    (the lever the article says cadres hold back). Two draws per resident
+    whatever the levers.
+
+    Returns:
+        (applied, approved) masks.
+    """
+    draws = rng.random((2, grievance.shape[0]))
+    applied = (org == NO_ORGANIZATION) & (grievance > grievance_level) & (draws[0] < founding_rate)
+    return applied, applied & (draws[1] < openness)
+
+
+def leaving(org: IntArray, *, leave_rate: float, rng: np.random.Generator) -> IntArray:
+    """Members leave their organization with probability ``leave_rate`` a step."""
+    leave = (org != NO_ORGANIZATION) & (rng.random(org.shape[0]) < leave_rate)
+    return np.where(leave, NO_ORGANIZATION, org)
+
+
+def recruitment(
+    org: IntArray,
+    indptr: IntArray,
+    indices: IntArray,
+    room: FloatArray,
+    *,
+    recruit_rate: float,
+    rng: np.random.Generator,
+) -> IntArray:
+    """Non-members join the organization of a random neighbour who is a member.
+
+    Each non-member looks at one neighbour drawn at random; if that
+    neighbour belongs to an organization with room left, it joins with
+    probability ``recruit_rate``. Recruitment therefore spreads along ties,
+    fastest where members are many (Granovetter's weak ties, McAdam's
+    bloc recruitment). Room is respected in expectation: each organization
+    accepts a share of its applicants equal to room / applicants.
+
+    Args:
+        org: Organization of every resident.
+        indptr: CSR row pointer of the network.
+        indices: CSR column indices of the network.
+        room: Places left in each organization, indexed by organization id.
+        recruit_rate: Chance of joining when the neighbour is a member.
+        rng: The run's random generator.
+
+    Returns:
+        New membership array.
+    """
+    n = org.shape[0]
+    draws = rng.random((3, n))
+    degree = np.diff(indptr)
+    has_ties = degree > 0
+    pick = indptr[:-1] + np.minimum((draws[0] * degree).astype(np.int64), np.maximum(degree - 1, 0))
+    neighbour = np.where(has_ties, indices[np.minimum(pick, max(indices.shape[0] - 1, 0))], 0)
+    candidate_org = np.where(has_ties, org[neighbour] if n else org, NO_ORGANIZATION)
+    wants = (
+        (org == NO_ORGANIZATION) & (candidate_org != NO_ORGANIZATION) & (draws[1] < recruit_rate)
+    )
+    if not wants.any():
+        return org.copy()
+    target = candidate_org[wants]
+    demand = np.bincount(target, minlength=room.shape[0]).astype(np.float64)
+    accept_share = np.divide(room, demand, out=np.zeros_like(room), where=demand > 0)
+    accepted = draws[2][wants] < accept_share[target]
+    new = org.copy()
+    rows = np.flatnonzero(wants)[accepted]
+    new[rows] = target[accepted]
+    return new
+
+
+def member_services(need: FloatArray, need_weight: FloatArray, service: FloatArray) -> FloatArray:
+    """Organizations reduce each member's weightiest unmet need.
+
+    Args:
+        need: (n, domains) unmet need.
+        need_weight: (n, domains) importance of each domain.
+        service: Share of the weightiest need relieved per resident this step
+            (zero for non-members; scaled by the organization's alignment).
+
+    Returns:
+        New need array.
+    """
+    updated = need.copy()
+    rows = np.flatnonzero(service > 0)
+    if rows.size:
+        worst = np.argmax(need_weight[rows] * need[rows], axis=1)
+        updated[rows, worst] *= 1.0 - service[rows]
+    return updated
+
+
+def mission_drift(alignment: FloatArray, *, rights: float, drift_rate: float) -> FloatArray:
+    """Missions drift toward profit without oversight, and recover with it.
+
+    ``a <- a + drift_rate (rights (1 - a) - (1 - rights) a)``: oversight
+    (the ``rights`` lever: information, expression, supervision) pulls an
+    organization back to its mission, its absence lets it drift; the
+    alignment settles at ``rights``.
+    """
+    return np.clip(
+        alignment + drift_rate * (rights * (1.0 - alignment) - (1.0 - rights) * alignment), 0.0, 1.0
+    )

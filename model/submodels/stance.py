@@ -1,0 +1,136 @@
+"""Process 4, ``decide_stance``: Epstein's rule, on the social network.
+
+The one implementation of Epstein's (2002) estimated arrest probability and
+activation rule; the main model and the reference mode (:mod:`model.epstein`)
+both call these functions (ODD.md, Submodels: decide_stance).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from model.population import Stance
+from model.types import BoolArray, FloatArray, IntArray
+
+
+def rounded_ratio(control: FloatArray, actives: FloatArray, rule: str) -> FloatArray:
+    """The ratio C/A under one of the three arrest rules.
+
+    Why a switch: the paper prints ``1 - exp(-k (C/A))`` (``literal``);
+    NetLogo's Rebellion truncates the ratio (``floor``), so fear collapses
+    once protesters outnumber the control in view; Mesa's example rounds it
+    half to even (``round``, as Python's ``round``). The three produce
+    qualitatively different dynamics (ODD.md, Design concepts).
+
+    Args:
+        control: Control presence each resident sees (Epstein's C).
+        actives: Protesters each resident sees, counting itself (A >= 1).
+        rule: ``literal``, ``floor`` or ``round``.
+
+    Returns:
+        The ratio after the rule, one value per resident.
+    """
+    ratio = np.asarray(control, dtype=np.float64) / np.asarray(actives, dtype=np.float64)
+    if rule == "literal":
+        return ratio
+    if rule == "floor":
+        return np.floor(ratio)
+    if rule == "round":
+        return np.round(ratio)  # half to even, as Python's round() in Mesa
+    raise ValueError(f"unknown arrest rule {rule!r}; use literal, floor or round")
+
+
+def arrest_probability(control: FloatArray, actives: FloatArray, k: float, rule: str) -> FloatArray:
+    """Epstein's estimated arrest probability ``P = 1 - exp(-k r(C/A))``.
+
+    Args:
+        control: Control presence each resident sees (C).
+        actives: Protesters each resident sees, itself included (A >= 1).
+        k: Epstein's constant (2.3 makes P = 0.9 at C = A = 1).
+        rule: The rounding of C/A, see :func:`rounded_ratio`.
+
+    Returns:
+        P in [0, 1], one value per resident.
+    """
+    return -np.expm1(-k * rounded_ratio(control, actives, rule))
+
+
+def wants_to_protest(
+    grievance: FloatArray,
+    risk_aversion: FloatArray,
+    arrest_prob: FloatArray,
+    threshold: FloatArray | float,
+) -> BoolArray:
+    """Epstein's activation rule: protest when ``G - R P > T``.
+
+    Args:
+        grievance: G, per resident.
+        risk_aversion: R, per resident.
+        arrest_prob: P, per resident.
+        threshold: T, possibly lowered per resident by contagion.
+
+    Returns:
+        True where the resident protests.
+    """
+    return np.asarray(grievance - risk_aversion * arrest_prob > threshold)
+
+
+def decide_stance(
+    stance: IntArray,
+    grievance: FloatArray,
+    legitimacy: FloatArray,
+    risk_aversion: FloatArray,
+    arrest_prob: FloatArray,
+    protesting_share_of_neighbours: FloatArray,
+    rebuffed_left: IntArray,
+    deterred: BoolArray | bool = False,
+    *,
+    protest_threshold: float,
+    contagion: float,
+    petition_threshold: float,
+    petition_trust: float,
+) -> IntArray:
+    """Quiet, petition or protest, for every resident who is not detained.
+
+    Protest follows Epstein's rule with the threshold lowered by threshold
+    contagion (Granovetter 1978): ``G - R P > T - contagion x share of
+    neighbours protesting``. Otherwise a resident petitions when its
+    grievance is above ``petition_threshold`` and it still trusts the
+    channel: trust of at least ``petition_trust`` and no recent rebuff (the
+    article: petitioning is an expression of trust). Otherwise it stays
+    quiet, holding its grievance in silence.
+
+    Args:
+        stance: Current stances; detained residents keep theirs.
+        grievance: G per resident.
+        legitimacy: L per resident.
+        risk_aversion: R per resident.
+        arrest_prob: P per resident, from :func:`arrest_probability`.
+        protesting_share_of_neighbours: Share of a resident's neighbours
+            protesting in the previous step.
+        rebuffed_left: Steps until a rebuffed resident petitions again.
+        deterred: Residents a recent stability visit deters from protest.
+        protest_threshold: Epstein's T.
+        contagion: Fall in T when every neighbour protests.
+        petition_threshold: Least grievance that leads to a petition.
+        petition_trust: Least trust that leads to a petition.
+
+    Returns:
+        A new stance array (the input is not changed).
+    """
+    detained = stance == Stance.DETAINED
+    threshold = protest_threshold - contagion * protesting_share_of_neighbours
+    protest = wants_to_protest(grievance, risk_aversion, arrest_prob, threshold) & ~np.asarray(
+        deterred
+    )
+    petition = (
+        ~protest
+        & (grievance > petition_threshold)
+        & (legitimacy >= petition_trust)
+        & (rebuffed_left <= 0)
+    )
+    new = np.full(stance.shape, Stance.QUIET, dtype=stance.dtype)
+    new[petition] = Stance.PETITIONING
+    new[protest] = Stance.PROTESTING
+    new[detained] = Stance.DETAINED
+    return new
