@@ -492,7 +492,7 @@ class SocialManagementModel(mesa.Model):  # type: ignore[misc]
 
     def outcome_table(self) -> pd.DataFrame:
         """The per-step outcomes, one row per step from 0, indexed by ``step``."""
-        table = self.datacollector.get_model_vars_dataframe()
+        table = pd.DataFrame(self.datacollector.get_model_vars_dataframe())
         table.index.name = "step"
         return table
 

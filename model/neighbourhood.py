@@ -26,7 +26,7 @@ class Neighbourhood:
     """
 
     def __init__(self, adjacency: sp.csr_array) -> None:
-        csr = sp.csr_array(adjacency, dtype=np.float32)
+        csr = sp.csr_array(adjacency).astype(np.float32)
         csr.sort_indices()
         self.adjacency = csr
         self.size = int(csr.shape[0])

@@ -14,7 +14,7 @@ import difflib
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
-from typing import Any, Literal, cast
+from typing import Any, Literal
 
 Kind = Literal["float", "int", "bool", "choice"]
 
@@ -201,7 +201,7 @@ class Params:
         1000.0,
         unit="Dirichlet alpha",
         group="population",
-        meaning="How evenly residents weigh the five domains (large: all equal).",
+        meaning="How closely residents' domain weights follow the city's shared priorities.",
     )
     # --- social network
     network: str = _declare(
@@ -237,7 +237,7 @@ class Params:
         meaning="Cadres serving each district.",
     )
     cadre_capacity: float = _declare(
-        8.0,
+        4.0,
         0.0,
         10_000.0,
         unit="residents/step",
@@ -269,7 +269,7 @@ class Params:
         meaning="Rate at which hardship and distrust turn into grievance.",
     )
     grievance_decay: float = _declare(
-        0.02,
+        0.05,
         0.0,
         1.0,
         unit="1/step",
@@ -322,7 +322,7 @@ class Params:
         100_000.0,
         unit="residents",
         group="stance",
-        meaning="Residents whose surroundings one notices: scales control in view (Epstein's vision).",
+        meaning="Residents one keeps an eye on; scales control in view (Epstein's vision).",
     )
     contagion: float = _declare(
         0.1,
@@ -359,7 +359,7 @@ class Params:
     )
     # --- protests
     max_detention: int = _declare(
-        12,
+        8,
         1,
         520,
         unit="steps",
@@ -376,7 +376,7 @@ class Params:
     )
     # --- injustice: the grievance inflow that responses cause
     injustice_unanswered: float = _declare(
-        0.02,
+        0.005,
         0.0,
         1.0,
         unit="grievance",
@@ -474,16 +474,16 @@ class Params:
     )
 
     trust_participation: float = _declare(
-        0.01,
+        0.002,
         0.0,
         1.0,
         unit="legitimacy",
         group="legitimacy",
-        meaning="Trust gained by a resident who takes part in livelihood decisions (procedural justice).",
+        meaning="Trust gained per step in livelihood decisions (procedural justice).",
     )
     # --- livelihood (MODEL.md section 4, Livelihood)
     shock_rate: float = _declare(
-        0.02,
+        0.015,
         0.0,
         1.0,
         unit="1/step",
@@ -508,7 +508,7 @@ class Params:
     )
     # --- social organizations
     org_founding_grievance: float = _declare(
-        0.2,
+        0.1,
         0.0,
         1.0,
         unit="grievance",
@@ -516,7 +516,7 @@ class Params:
         meaning="Grievance above which residents outside any organization may found one.",
     )
     org_founding_rate: float = _declare(
-        0.002,
+        0.005,
         0.0,
         1.0,
         unit="1/step",
@@ -553,7 +553,7 @@ class Params:
         1.0,
         unit="share/step",
         group="organizations",
-        meaning="Share of a member's weightiest need a fully aligned organization relieves per step.",
+        meaning="Share of a member's weightiest need an aligned organization relieves per step.",
     )
     org_mediation: float = _declare(
         0.3,
@@ -561,7 +561,7 @@ class Params:
         1.0,
         unit="probability",
         group="organizations",
-        meaning="Extra chance that a member's petition is accepted, for an autonomous, aligned organization.",
+        meaning="Extra chance a member's petition is accepted (autonomous, aligned organization).",
     )
     org_decay_bonus: float = _declare(
         0.02,
@@ -621,7 +621,7 @@ class Params:
         meaning="Households one grid staffer can follow closely per step.",
     )
     grid_staff_cost: float = _declare(
-        0.5,
+        0.05,
         0.0,
         1000.0,
         unit="need/step",
@@ -728,7 +728,7 @@ class Levers:
         1.0,
         unit="share",
         group="levers",
-        meaning="Share of residents taking part in livelihood decisions, and weight of their voice.",
+        meaning="Share of residents in livelihood decisions, and the weight of their voice.",
     )
     livelihood_budget: float = _declare(
         0.01,
@@ -860,4 +860,4 @@ def as_dict(params: Params, levers: Levers) -> dict[str, Any]:
     """Every parameter and lever value, flat, in declaration order."""
     values = {f.name: getattr(params, f.name) for f in fields(Params)}
     values |= {f.name: getattr(levers, f.name) for f in fields(Levers)}
-    return cast(dict[str, Any], values)
+    return values

@@ -78,7 +78,7 @@ class Population:
     @property
     def hardship(self) -> FloatArray:
         """Weighted unmet need, ``sum_d need_weight * need`` (derived, never stored)."""
-        return np.einsum("ij,ij->i", self.need_weight, self.need)
+        return np.asarray(np.einsum("ij,ij->i", self.need_weight, self.need))
 
     def check_invariants(self) -> None:
         """Raise AssertionError if any state variable left its range.
@@ -125,12 +125,19 @@ def initial_population(
 
     Each resident's need starts at one level ``U(0, 2 x initial_need)`` in
     every domain, so hardship is uniform as Epstein's H when
-    ``initial_need = 0.5``; domains diverge through shocks and relief.
+    ``initial_need = 0.5``; domains diverge through shocks and relief. How
+    much each domain matters follows a city-wide profile of priorities drawn
+    per run (Dirichlet(1, ..., 1)); residents' weights are Dirichlet around
+    it with concentration ``need_weight_concentration x 5``. The planner
+    never sees these priorities; participating residents voice them.
     """
     position = rng.random((n, 2))
     level = rng.random(n) * 2.0 * initial_need
     need = np.repeat(level[:, None], len(DOMAINS), axis=1)
-    need_weight = rng.dirichlet(np.full(len(DOMAINS), need_weight_concentration), size=n)
+    # The city's shared priorities (unknown to the planner) differ by run;
+    # each resident's weights scatter around them.
+    priorities = rng.dirichlet(np.ones(len(DOMAINS)))
+    need_weight = rng.dirichlet(need_weight_concentration * len(DOMAINS) * priorities, size=n)
     legitimacy = np.clip(rng.normal(initial_legitimacy, legitimacy_spread, n), 0.0, 1.0)
     return Population(
         position=position,

@@ -77,12 +77,16 @@ def _registry(*regimes: Regime) -> Mapping[str, Regime]:
     return MappingProxyType({r.name: r for r in regimes})
 
 
+_PAIR_4_GRID = {"grid_cell_households": 100}
+_PAIR_5_BUDGET = {"livelihood_budget": 0.015}
+
 REGIMES: Mapping[str, Regime] = _registry(
     Regime(
         "baseline",
         "A neutral middle setting: petitions are accepted half the time, repression is "
-        "moderate and cadre effort is split evenly between control and service. The "
-        "reference against which the other regimes are read.",
+        "moderate, cadre effort is split evenly between control and service, a few "
+        "residents take part in livelihood decisions, organizations are sometimes "
+        "approved, and there is no grid management. The reference for the others.",
         {},
     ),
     Regime(
@@ -99,9 +103,88 @@ REGIMES: Mapping[str, Regime] = _registry(
         "repression is rare.",
         {"tolerance": 0.9, "repression": 0.1},
     ),
+    Regime(
+        "government_alone",
+        "One-sided government control (Error 2): cadres spend most of their effort on "
+        "watching and intercepting, residents have no say in livelihood decisions and "
+        "social organizations are rarely allowed to form.",
+        {"control_share": 0.8, "org_openness": 0.05, "participation": 0.0},
+    ),
+    Regime(
+        "shared_governance",
+        "The article's remedy for Error 2: cadres spend most effort on service, residents "
+        "take part in livelihood decisions and social organizations are welcome, so "
+        "government and society manage together.",
+        {"control_share": 0.3, "org_openness": 0.8, "participation": 0.6},
+    ),
+    Regime(
+        "closed_to_organizations",
+        "Unwillingness to develop social organizations (Error 3): applications to found "
+        "one are almost always refused and those that exist get no support.",
+        {"org_openness": 0.05, "org_support": 0.0},
+    ),
+    Regime(
+        "open_to_organizations",
+        "The article's remedy for Error 3: entry is loosened and organizations get some "
+        "government support (which adds capacity but also dependence).",
+        {"org_openness": 0.8, "org_support": 0.3},
+    ),
+    Regime(
+        "stability_over_rights",
+        "Stressing stability and ignoring rights (Error 4): rights are poorly protected "
+        "(little dialogue with protesters, little oversight of organizations) and the "
+        "grid of 100-household cells is used for control visits.",
+        {"rights": 0.1, "grid_mode": "control", **_PAIR_4_GRID},
+    ),
+    Regime(
+        "rights_protected",
+        "The article's remedy for Error 4: rights are protected, so protesters are "
+        "answered through dialogue and organizations are overseen, and the same grid "
+        "is used to find and resolve problems at their source.",
+        {"rights": 0.9, "grid_mode": "service", **_PAIR_4_GRID},
+    ),
+    Regime(
+        "topdown_livelihood",
+        "Stressing livelihood and ignoring democracy (Error 5): a large livelihood budget "
+        "spent on the planner's picture of need, with no participation.",
+        {"participation": 0.0, **_PAIR_5_BUDGET},
+    ),
+    Regime(
+        "participatory_livelihood",
+        "The article's remedy for Error 5: the same large budget, allocated with "
+        "residents taking part in deciding where it goes.",
+        {"participation": 0.6, **_PAIR_5_BUDGET},
+    ),
+    Regime(
+        "grid_control",
+        "Abused grid management (Error 6): cells of ten households, four agencies each "
+        "running its own grid without sharing information, collective responsibility, "
+        "and staff who make stability visits rather than solve problems.",
+        {
+            "grid_cell_households": 10,
+            "grid_agencies": 4,
+            "grid_info_sharing": False,
+            "grid_mode": "control",
+            "collective_responsibility": True,
+        },
+    ),
+    Regime(
+        "service_grid",
+        "The article's remedy for Error 6: coarse cells of 200 households, one shared "
+        "platform whose information reaches the agency that can act, no collective "
+        "responsibility, and staff who resolve problems.",
+        {
+            "grid_cell_households": 200,
+            "grid_agencies": 1,
+            "grid_info_sharing": True,
+            "grid_mode": "service",
+            "collective_responsibility": False,
+        },
+    ),
 )
 """Every named regime, by name."""
 
+_TRUST_AND_GRIEVANCE = {"mean_legitimacy": +1, "mean_grievance": -1}
 
 ERRORS: Mapping[int, ErrorPair] = MappingProxyType(
     {
@@ -111,7 +194,53 @@ ERRORS: Mapping[int, ErrorPair] = MappingProxyType(
             "rigid_suppression",
             "safety_valve",
             ("tolerance", "repression"),
-            {"mean_legitimacy": +1, "mean_grievance": -1},
+            _TRUST_AND_GRIEVANCE,
+        ),
+        2: ErrorPair(
+            2,
+            "One-sided emphasis on government control",
+            "government_alone",
+            "shared_governance",
+            ("control_share", "org_openness", "participation"),
+            _TRUST_AND_GRIEVANCE,
+        ),
+        3: ErrorPair(
+            3,
+            "Unwillingness to develop social organizations",
+            "closed_to_organizations",
+            "open_to_organizations",
+            ("org_openness", "org_support"),
+            _TRUST_AND_GRIEVANCE,
+        ),
+        4: ErrorPair(
+            4,
+            "Stressing stability, ignoring rights",
+            "stability_over_rights",
+            "rights_protected",
+            ("rights", "grid_mode"),
+            _TRUST_AND_GRIEVANCE,
+        ),
+        5: ErrorPair(
+            5,
+            "Stressing livelihood, ignoring democracy",
+            "topdown_livelihood",
+            "participatory_livelihood",
+            ("participation",),
+            _TRUST_AND_GRIEVANCE,
+        ),
+        6: ErrorPair(
+            6,
+            "Abusing grid management",
+            "grid_control",
+            "service_grid",
+            (
+                "grid_cell_households",
+                "grid_agencies",
+                "grid_info_sharing",
+                "grid_mode",
+                "collective_responsibility",
+            ),
+            _TRUST_AND_GRIEVANCE,
         ),
     }
 )

@@ -42,7 +42,7 @@ def update_grievance(
     """
     inflow = np.minimum(inflow_rate * hardship * (1.0 - legitimacy) + injustice, 1.0)
     updated = grievance * (1.0 - decay) + (1.0 - grievance) * inflow
-    return np.clip(updated, 0.0, 1.0)
+    return np.asarray(np.clip(updated, 0.0, 1.0))
 
 
 def epstein_grievance(hardship: FloatArray, legitimacy: FloatArray) -> FloatArray:

@@ -50,4 +50,4 @@ def update_legitimacy(
         + experience
         - gap
     )
-    return np.clip(updated, 0.0, 1.0)
+    return np.asarray(np.clip(updated, 0.0, 1.0))

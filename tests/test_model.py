@@ -1,0 +1,157 @@
+"""The model as a whole: contract, determinism, analytic checks, invariants."""
+
+import mesa
+import networkx as nx
+import numpy as np
+import pandas as pd
+import pytest
+
+from model import OUTCOMES, SocialManagementModel, simulate
+from model.population import Stance
+
+SMALL = {"n_residents": 300}
+
+
+def test_contract_constructor_and_outcomes():
+    m = SocialManagementModel(regime="safety_valve", n_residents=300, rng=42, tolerance=0.7)
+    assert isinstance(m, mesa.Model)
+    assert m.levers.tolerance == 0.7 and m.levers.repression == 0.1  # override + regime
+    m.run_for(5)
+    df = m.datacollector.get_model_vars_dataframe()
+    assert list(df.columns) == list(OUTCOMES)
+    assert len(df) == 6  # the initial state and five steps
+    assert m.parameters["tolerance"] == 0.7 and m.parameters["n_residents"] == 300
+
+
+def test_outcome_names_cover_model_md_section_5():
+    required = {
+        "mean_legitimacy", "mean_grievance", "hidden_grievance", "share_petitioning",
+        "share_protesting", "share_detained", "mass_incidents", "largest_incident",
+        "stability", "time_to_first_incident", "control_spending", "service_spending",
+        "grid_cost", "organizations", "org_membership", "mean_hardship",
+        "allocation_mismatch", "grievance_gini",
+    }
+    assert required <= set(OUTCOMES)
+
+
+def test_same_seed_same_table_different_seed_differs():
+    a = simulate("baseline", steps=40, seed=3, **SMALL)
+    b = simulate("baseline", steps=40, seed=3, **SMALL)
+    c = simulate("baseline", steps=40, seed=4, **SMALL)
+    pd.testing.assert_frame_equal(a, b)
+    assert not a.equals(c)
+
+
+@pytest.mark.parametrize("regime", ["baseline", "grid_control", "shared_governance"])
+def test_invariants_hold_every_step(regime):
+    m = SocialManagementModel(regime, n_residents=400, rng=5, check=True)
+    m.run_for(60)  # check=True asserts the invariants after each step
+    df = m.outcome_table()
+    shares = df[["share_petitioning", "share_protesting", "share_detained"]].sum(axis=1)
+    assert (shares <= 1.0 + 1e-12).all()
+    assert df["stability"].between(0, 1).all()
+
+
+@pytest.mark.parametrize("legitimacy", [0.3, 0.5, 0.7])
+def test_no_cadres_protest_share_is_epsteins(legitimacy):
+    # No cadres (C = 0), no contagion, grievance H (1 - L) with H ~ U(0, 1):
+    # share protesting = P(H (1 - L) > T) = 1 - T / (1 - L).
+    threshold = 0.1
+    m = SocialManagementModel(
+        n_residents=20_000, rng=11, cadres_per_district=0, grievance_mode="epstein",
+        contagion=0.0, initial_need=0.5, legitimacy_spread=0.0,
+        initial_legitimacy=legitimacy, performance_gap_rate=0.0, shock_rate=0.0,
+        livelihood_budget=0.0, petition_threshold=1.0, protest_threshold=threshold,
+        org_founding_rate=0.0, participation=0.0,
+    )
+    m.run_for(3)
+    expected = 1 - threshold / (1 - legitimacy)
+    assert m.outcomes["share_protesting"] == pytest.approx(expected, abs=0.01)
+
+
+def test_mass_incidents_are_connected_protest_groups():
+    graph = nx.Graph([(0, 1), (1, 2), (3, 4), (5, 6), (6, 7), (7, 8), (8, 9)])
+    m = SocialManagementModel(n_residents=10, rng=1, graph=graph, incident_min_size=3)
+    m.population.stance[:] = Stance.PROTESTING
+    m.population.stance[[3, 4]] = Stance.QUIET
+    m._measure(np.zeros(0))
+    assert m.outcomes["mass_incidents"] == 2  # {0,1,2} and {5..9}
+    assert m.outcomes["largest_incident"] == 5
+
+
+def test_networkx_graph_sets_population():
+    graph = nx.karate_club_graph()
+    m = SocialManagementModel(rng=2, graph=graph)
+    assert m.population.size == graph.number_of_nodes()
+    assert m.neighbours.adjacency.nnz == 2 * graph.number_of_edges()
+    m.run_for(3)
+
+
+def test_grid_spending_never_exceeds_budget():
+    for regime in ("grid_control", "service_grid", "stability_over_rights"):
+        m = SocialManagementModel(regime, n_residents=500, rng=3)
+        m.run_for(20)
+        df = m.outcome_table()
+        budget = m.levers.livelihood_budget * 500
+        assert (df["grid_cost"] + df["relief_spending"] <= budget + 1e-9).all(), regime
+        assert (df["grid_cost"] > 0).all()
+
+
+def test_organizations_are_founded_and_dissolved_as_agents():
+    m = SocialManagementModel(
+        "open_to_organizations", n_residents=600, rng=4, org_founding_rate=0.05,
+        org_founding_grievance=0.0, org_closure_rate=0.0,
+    )
+    m.run_for(30)
+    assert m.outcomes["organizations"] > 0
+    from model.agents import SocialOrganization
+
+    ids = {o.unique_id for o in m.agents_by_type[SocialOrganization]}
+    members = set(np.unique(m.population.org[m.population.org >= 0]))
+    assert members <= ids, "every member belongs to a living organization"
+    # Without oversight (rights = 0) missions drift until organizations dissolve.
+    m2 = SocialManagementModel(
+        "open_to_organizations", n_residents=600, rng=4, org_founding_rate=0.05,
+        org_founding_grievance=0.0, rights=0.0, org_drift_rate=0.5,
+    )
+    m2.run_for(30)
+    assert m2.outcomes["organizations"] < m.outcomes["organizations"]
+
+
+def test_restrictive_regime_closes_advocacy_organizations():
+    from model.agents import SocialOrganization
+
+    def advocates(closure_rate):
+        m = SocialManagementModel(
+            "baseline", n_residents=800, rng=8, org_founding_rate=0.05,
+            org_founding_grievance=0.0, org_openness=0.5, org_closure_rate=closure_rate,
+        )
+        m.run_for(25)
+        orgs = m.agents_by_type.get(SocialOrganization, [])
+        return sum(o.advocates for o in orgs), len(orgs)
+
+    open_advocates, open_total = advocates(0.0)
+    closed_advocates, closed_total = advocates(1.0)
+    assert open_advocates > 0
+    assert closed_advocates / closed_total < open_advocates / open_total
+
+
+def test_cadres_adapt_to_their_incentive():
+    from model.agents import Cadre
+
+    veto = SocialManagementModel("baseline", n_residents=800, rng=6, cadre_incentive="stability_veto",
+                                 protest_threshold=0.0, contagion=0.5)
+    veto.run_for(20)
+    shares = [c.control_share for c in veto.agents_by_type[Cadre]]
+    assert max(shares) > veto.levers.control_share  # incidents pushed effort to control
+    fixed = SocialManagementModel("baseline", n_residents=800, rng=6, protest_threshold=0.0,
+                                  contagion=0.5)
+    fixed.run_for(20)
+    assert {c.control_share for c in fixed.agents_by_type[Cadre]} == {fixed.levers.control_share}
+
+
+def test_simulate_rejects_negative_steps():
+    from model import ParameterError
+
+    with pytest.raises(ParameterError):
+        simulate(steps=-1)
