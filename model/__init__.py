@@ -6,6 +6,7 @@ Public API (ARCHITECTURE.md section 4)::
     from model import CivilViolence   # the Epstein (2002) reference mode
 """
 
+from model.epstein import CivilViolence
 from model.model import SocialManagementModel, simulate
 from model.outcomes import OUTCOMES
 from model.params import DECLARATIONS, Levers, ParameterError, Params
@@ -16,6 +17,7 @@ __all__ = [
     "ERRORS",
     "OUTCOMES",
     "REGIMES",
+    "CivilViolence",
     "Levers",
     "ParameterError",
     "Params",

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import mesa
+import numpy as np
 
 if TYPE_CHECKING:
     from model.model import SocialManagementModel
@@ -84,13 +85,55 @@ class Cadre(mesa.Agent):  # type: ignore[misc]
 
 ORGANIZATION_KINDS = ("service", "mediation", "neighbourhood")
 """Kinds of social organization; ``mediation`` includes rights advocacy."""
+ADVOCACY = ORGANIZATION_KINDS.index("mediation")
+
+
+class OrganizationTable:
+    """The traits of every organization, by id, as arrays.
+
+    This is the one home of organization state: vectorized submodels read
+    and update whole columns (drift, closure, lookups by each resident's
+    ``org``), and each :class:`SocialOrganization` agent is a handle onto its
+    row. Index ``-1`` (no organization) always reads the last row, which is
+    kept empty, so ``table.alignment[org]`` is 0 for non-members.
+    """
+
+    def __init__(self, size: int = 64) -> None:
+        self.alignment = np.zeros(size)
+        self.autonomy = np.zeros(size)
+        self.capacity = np.zeros(size)
+        self.kind = np.zeros(size, dtype=np.int8)
+        self.alive = np.zeros(size, dtype=bool)
+
+    def add(self, uid: int, kind: int, capacity: float, autonomy: float) -> None:
+        """Give organization ``uid`` its row (growing the table if needed)."""
+        if uid >= self.alive.size - 1:
+            grow = max(self.alive.size, uid + 2)
+            for name in ("alignment", "autonomy", "capacity", "kind", "alive"):
+                old = getattr(self, name)
+                new = np.zeros(old.size + grow, dtype=old.dtype)
+                new[: old.size - 1] = old[:-1]
+                setattr(self, name, new)
+        self.alignment[uid], self.autonomy[uid], self.capacity[uid] = 1.0, autonomy, capacity
+        self.kind[uid], self.alive[uid] = kind, True
+
+    def remove(self, uid: int) -> None:
+        """Empty the row of a closed or dissolved organization."""
+        self.alignment[uid] = self.autonomy[uid] = self.capacity[uid] = 0.0
+        self.alive[uid] = False
+
+    @property
+    def ids(self) -> np.ndarray:
+        """Ids of the organizations alive now."""
+        return np.flatnonzero(self.alive)
 
 
 class SocialOrganization(mesa.Agent):  # type: ignore[misc]
     """A social organization founded by residents during a run.
 
     Its members are the residents whose ``org`` equals its ``unique_id``
-    (membership has one home, the resident array).
+    (membership has one home, the resident array); its traits live in the
+    model's :class:`OrganizationTable`, read through the properties below.
 
     Args:
         model: The model it belongs to.
@@ -104,12 +147,35 @@ class SocialOrganization(mesa.Agent):  # type: ignore[misc]
         self, model: SocialManagementModel, kind: str, capacity: float, autonomy: float
     ) -> None:
         super().__init__(model)
-        self.kind = kind
-        self.capacity = capacity
-        self.autonomy = autonomy
-        self.alignment = 1.0
+        self.table: OrganizationTable = model.org_table
+        self.table.add(self.unique_id, ORGANIZATION_KINDS.index(kind), capacity, autonomy)
+
+    @property
+    def kind(self) -> str:
+        """Service, mediation (and advocacy) or neighbourhood."""
+        return ORGANIZATION_KINDS[int(self.table.kind[self.unique_id])]
+
+    @property
+    def alignment(self) -> float:
+        """Alignment with its mission, 1 at founding."""
+        return float(self.table.alignment[self.unique_id])
+
+    @property
+    def autonomy(self) -> float:
+        """1 - dependence on government support."""
+        return float(self.table.autonomy[self.unique_id])
+
+    @property
+    def capacity(self) -> float:
+        """Most members it can serve."""
+        return float(self.table.capacity[self.unique_id])
 
     @property
     def advocates(self) -> bool:
         """Whether it defends members' rights (the kind a restrictive regime closes)."""
         return self.kind == "mediation"
+
+    def remove(self) -> None:
+        """Close or dissolve: free its row, then leave the model."""
+        self.table.remove(self.unique_id)
+        super().remove()

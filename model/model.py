@@ -17,10 +17,16 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from model.agents import ORGANIZATION_KINDS, Cadre, SocialOrganization
+from model.agents import (
+    ADVOCACY,
+    ORGANIZATION_KINDS,
+    Cadre,
+    OrganizationTable,
+    SocialOrganization,
+)
 from model.neighbourhood import Neighbourhood
 from model.network import build_network, from_networkx
-from model.outcomes import OUTCOMES, gini, hidden_grievance
+from model.outcomes import OUTCOMES, gini, tally
 from model.params import Levers, ParameterError, Params, as_dict, split_overrides
 from model.population import DOMAINS, NO_ORGANIZATION, Population, Stance, initial_population
 from model.regimes import regime as find_regime
@@ -128,7 +134,7 @@ class SocialManagementModel(mesa.Model):  # type: ignore[misc]
         self.grid_spent = min(self.grid_full_cost, self.levers.livelihood_budget * p.n_residents)
         self.relief_spent = 0.0
         self.allocation_mismatch = 0.0
-        self._index_organizations()
+        self.org_table = OrganizationTable()
         self.incident_districts = np.zeros(p.n_districts, dtype=np.int64)
         self.incident_steps = 0
         self.first_incident: float = float("nan")
@@ -173,7 +179,7 @@ class SocialManagementModel(mesa.Model):  # type: ignore[misc]
         injustice = np.zeros(n)
         experience = np.zeros(n)
         member = pop.org != NO_ORGANIZATION
-        org_alignment = self._org_alignment[pop.org] * member
+        org_alignment = self.org_table.alignment[pop.org] * member
 
         # Terms run down before anyone decides.
         pop.stance, pop.detention_left = serve_detention(pop.stance, pop.detention_left)
@@ -243,7 +249,7 @@ class SocialManagementModel(mesa.Model):  # type: ignore[misc]
         )
 
         # 5. Petitions: accepted (safety valve) or intercepted; organizations mediate.
-        mediation = p.org_mediation * self._org_autonomy[pop.org] * org_alignment
+        mediation = p.org_mediation * self.org_table.autonomy[pop.org] * org_alignment
         petitions = respond_to_petitions(
             pop.stance == Stance.PETITIONING,
             pop.district,
@@ -371,88 +377,56 @@ class SocialManagementModel(mesa.Model):  # type: ignore[misc]
 
     def _organizations_step(self, rng: np.random.Generator) -> np.ndarray:
         """Process 8; returns the residents whose organization was closed."""
-        p, lv, pop = self.params, self.levers, self.population
-        pop.org = leaving(pop.org, leave_rate=p.org_leave_rate, rng=rng)
+        p, lv, pop, table = self.params, self.levers, self.population, self.org_table
+        closed = np.zeros(pop.size, dtype=bool)
+        if table.alive.any():
+            pop.org = leaving(pop.org, leave_rate=p.org_leave_rate, rng=rng)
         _, approved = founding_applications(
-            pop.grievance,
-            pop.org,
-            grievance_level=p.org_founding_grievance,
-            founding_rate=p.org_founding_rate,
-            openness=lv.org_openness,
-            rng=rng,
+            pop.grievance, pop.org, grievance_level=p.org_founding_grievance,
+            founding_rate=p.org_founding_rate, openness=lv.org_openness, rng=rng,
         )
         founders = np.flatnonzero(approved)
-        if founders.size:
-            kinds = rng.integers(0, len(ORGANIZATION_KINDS), size=founders.size)
-            for founder, kind in zip(founders, kinds, strict=True):
-                org = SocialOrganization(
-                    self,
-                    ORGANIZATION_KINDS[kind],
-                    capacity=p.org_capacity * (1.0 + lv.org_support),
-                    autonomy=1.0 - lv.org_support,
-                )
-                pop.org[founder] = org.unique_id
-        organizations = list(self.agents_by_type.get(SocialOrganization, []))
-        closed = np.zeros(pop.size, dtype=bool)
-        if not organizations:
-            self._index_organizations()
+        for founder, kind in zip(
+            founders, rng.integers(0, len(ORGANIZATION_KINDS), founders.size), strict=True
+        ):
+            org = SocialOrganization(
+                self, ORGANIZATION_KINDS[kind],
+                capacity=p.org_capacity * (1.0 + lv.org_support), autonomy=1.0 - lv.org_support,
+            )
+            pop.org[founder] = org.unique_id
+        ids = table.ids
+        if ids.size == 0:
             return closed
-        self._index_organizations()
-        members = np.bincount(
-            pop.org[pop.org != NO_ORGANIZATION], minlength=self._org_alignment.size
-        )
-        room = np.maximum(self._org_capacity - members, 0.0)
+        member = pop.org != NO_ORGANIZATION
+        members = np.bincount(pop.org[member], minlength=table.alive.size)
         pop.org = recruitment(
-            pop.org,
-            self.neighbours.indptr,
-            self.neighbours.indices,
-            room,
-            recruit_rate=p.org_recruit_rate,
-            rng=rng,
+            pop.org, self.neighbours.indptr, self.neighbours.indices,
+            np.maximum(table.capacity - members, 0.0), recruit_rate=p.org_recruit_rate, rng=rng,
         )
         member = pop.org != NO_ORGANIZATION
         pop.need = member_services(
-            pop.need, pop.need_weight, p.org_service * self._org_alignment[pop.org] * member
+            pop.need, pop.need_weight, p.org_service * table.alignment[pop.org] * member
         )
         # Drift, closure of advocacy organizations, dissolution.
-        alignment = mission_drift(
-            np.array([o.alignment for o in organizations]),
-            rights=lv.rights,
-            drift_rate=p.org_drift_rate,
+        table.alignment[ids] = mission_drift(
+            table.alignment[ids], rights=lv.rights, drift_rate=p.org_drift_rate
         )
-        closure_draws = rng.random(len(organizations))
-        members = np.bincount(pop.org[member], minlength=self._org_alignment.size)
-        for org, aligned, draw in zip(organizations, alignment, closure_draws, strict=True):
-            org.alignment = float(aligned)
-            shut = org.advocates and draw < p.org_closure_rate * (1.0 - lv.org_openness)
-            if shut:
-                closed |= pop.org == org.unique_id
-            if shut or aligned < p.org_dissolve_alignment or members[org.unique_id] == 0:
-                pop.org[pop.org == org.unique_id] = NO_ORGANIZATION
-                org.remove()
-        self._index_organizations()
+        shut = (table.kind[ids] == ADVOCACY) & (
+            rng.random(ids.size) < p.org_closure_rate * (1.0 - lv.org_openness)
+        )
+        members = np.bincount(pop.org[member], minlength=table.alive.size)
+        ending = shut | (table.alignment[ids] < p.org_dissolve_alignment) | (members[ids] == 0)
+        if ending.any():
+            closed = table.alive[pop.org] & np.isin(pop.org, ids[shut])
+            agents = {o.unique_id: o for o in self.agents_by_type[SocialOrganization]}
+            for uid in ids[ending]:
+                agents[int(uid)].remove()
+            pop.org = np.where(table.alive[pop.org], pop.org, NO_ORGANIZATION)
         return closed
-
-    def _index_organizations(self) -> None:
-        """Per-id tables of organization traits, for vectorized lookups.
-
-        Index -1 (no organization) reads the last entry, kept at zero.
-        """
-        organizations = list(self.agents_by_type.get(SocialOrganization, []))
-        size = max((o.unique_id for o in organizations), default=0) + 2
-        self._org_alignment = np.zeros(size)
-        self._org_autonomy = np.zeros(size)
-        self._org_capacity = np.zeros(size)
-        for o in organizations:
-            self._org_alignment[o.unique_id] = o.alignment
-            self._org_autonomy[o.unique_id] = o.autonomy
-            self._org_capacity[o.unique_id] = o.capacity
 
     def _measure(self, hardship: np.ndarray) -> None:
         """Compute this step's outcomes (MODEL.md section 5)."""
         p, pop = self.params, self.population
-        n = max(pop.size, 1)
-        stance_counts = np.bincount(pop.stance, minlength=4)
         protesters, label, sizes = self.neighbours.groups(pop.stance == Stance.PROTESTING)
         large = sizes >= p.incident_min_size
         incidents = int(np.count_nonzero(large))
@@ -465,16 +439,16 @@ class SocialManagementModel(mesa.Model):  # type: ignore[misc]
                 self.first_incident = float(self.steps)
         if hardship.size == 0:
             hardship = pop.hardship
-        member = pop.org != NO_ORGANIZATION
+        means = tally(
+            pop.stance, pop.grievance, pop.legitimacy, hardship, pop.org, p.petition_threshold
+        )
         self.outcomes = {
-            "mean_legitimacy": float(pop.legitimacy.mean()),
-            "mean_grievance": float(pop.grievance.mean()),
-            "hidden_grievance": hidden_grievance(
-                pop.grievance, pop.stance == Stance.QUIET, p.petition_threshold
-            ),
-            "share_petitioning": stance_counts[Stance.PETITIONING] / n,
-            "share_protesting": stance_counts[Stance.PROTESTING] / n,
-            "share_detained": stance_counts[Stance.DETAINED] / n,
+            "mean_legitimacy": float(means[4]),
+            "mean_grievance": float(means[5]),
+            "hidden_grievance": float(means[6]),
+            "share_petitioning": float(means[Stance.PETITIONING]),
+            "share_protesting": float(means[Stance.PROTESTING]),
+            "share_detained": float(means[Stance.DETAINED]),
             "mass_incidents": float(incidents),
             "largest_incident": float(sizes.max()) if sizes.size else 0.0,
             "stability": 1.0 - self.incident_steps / self.steps if self.steps else 1.0,
@@ -483,9 +457,9 @@ class SocialManagementModel(mesa.Model):  # type: ignore[misc]
             "service_spending": float(self.service_capacity.sum()),
             "relief_spending": self.relief_spent,
             "grid_cost": self.grid_spent,
-            "organizations": float(len(self.agents_by_type.get(SocialOrganization, []))),
-            "org_membership": float(member.mean()),
-            "mean_hardship": float(hardship.mean()),
+            "organizations": float(np.count_nonzero(self.org_table.alive)),
+            "org_membership": float(means[8]),
+            "mean_hardship": float(means[7]),
             "allocation_mismatch": self.allocation_mismatch,
             "grievance_gini": gini(pop.grievance),
         }

@@ -13,9 +13,24 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 from scipy.sparse import _sparsetools  # the CSR kernel behind ``A @ x``
-from scipy.sparse.csgraph import connected_components
 
-from model.types import BoolArray, FloatArray
+from model.jit import jit
+from model.types import BoolArray, FloatArray, IntArray
+
+
+@jit
+def _neighbour_mean(indptr: IntArray, indices: IntArray, values: FloatArray) -> FloatArray:
+    out = np.empty(values.size)
+    for i in range(values.size):
+        start, end = indptr[i], indptr[i + 1]
+        if end == start:
+            out[i] = values[i]
+            continue
+        total = 0.0
+        for k in range(start, end):
+            total += values[indices[k]]
+        out[i] = total / (end - start)
+    return out
 
 
 class Neighbourhood:
@@ -52,8 +67,7 @@ class Neighbourhood:
 
     def mean(self, values: FloatArray) -> FloatArray:
         """Mean of ``values`` over each resident's neighbours; own value if isolated."""
-        total = self.sum(values)
-        return np.where(self.degree > 0, total / np.maximum(self.degree, 1.0), values)
+        return _neighbour_mean(self.indptr, self.indices, values)
 
     def count(self, marked: BoolArray) -> FloatArray:
         """Number of marked neighbours of every resident.
@@ -84,7 +98,9 @@ class Neighbourhood:
         """Connected groups of marked residents.
 
         The network restricted to the marked residents, split into connected
-        components with scipy's sparse graph tools (no Python loop).
+        components by union-find over the ties between marked residents (one
+        compiled pass; equivalent to ``scipy.sparse.csgraph.connected_components``
+        on the induced subgraph, which the tests use as the reference).
 
         Returns:
             (residents, label, sizes): the marked residents in index order,
@@ -93,18 +109,46 @@ class Neighbourhood:
         rows = np.flatnonzero(marked)
         if rows.size == 0:
             return rows, rows, np.zeros(0)
-        slots = self._row_slots(rows)
-        target = self.indices[slots]
-        keep = marked[target]
-        lengths = self.indptr[rows + 1] - self.indptr[rows]
-        per_row = np.bincount(np.repeat(np.arange(rows.size), lengths)[keep], minlength=rows.size)
-        sub = sp.csr_array(
-            (
-                np.ones(int(keep.sum()), dtype=np.int8),
-                np.searchsorted(rows, target[keep]).astype(np.int32),
-                np.r_[0, np.cumsum(per_row)].astype(np.int32),
-            ),
-            shape=(rows.size, rows.size),
-        )
-        _, labels = connected_components(sub, directed=False)
-        return rows, labels, np.bincount(labels).astype(np.float64)
+        label, sizes = _components(self.indptr, self.indices, marked, rows)
+        return rows, label, sizes
+
+
+@jit
+def _find(parent: IntArray, i: int) -> int:
+    root = i
+    while parent[root] != root:
+        root = parent[root]
+    while parent[i] != root:  # path compression
+        parent[i], i = root, parent[i]
+    return root
+
+
+@jit
+def _components(
+    indptr: IntArray, indices: IntArray, marked: BoolArray, rows: IntArray
+) -> tuple[IntArray, FloatArray]:
+    position = np.full(marked.size, -1, dtype=np.int64)
+    for k in range(rows.size):
+        position[rows[k]] = k
+    parent = np.arange(rows.size)
+    for k in range(rows.size):
+        i = rows[k]
+        for slot in range(indptr[i], indptr[i + 1]):
+            j = indices[slot]
+            if j > i and marked[j]:
+                a, b = _find(parent, k), _find(parent, position[j])
+                if a != b:
+                    parent[max(a, b)] = min(a, b)
+    label = np.empty(rows.size, dtype=np.int64)
+    root_label = np.full(rows.size, -1, dtype=np.int64)
+    count = 0
+    for k in range(rows.size):
+        root = _find(parent, k)
+        if root_label[root] < 0:
+            root_label[root] = count
+            count += 1
+        label[k] = root_label[root]
+    sizes = np.zeros(count)
+    for k in range(rows.size):
+        sizes[label[k]] += 1.0
+    return label, sizes

@@ -252,16 +252,22 @@ def _spatial_small_world(
     me = tree.indices.astype(np.int64)[:, None]
     _, found = tree.query(position[me[:, 0]], k=k_max + 1, workers=-1)
     found = found.astype(np.int64, copy=False)
-    keep = found != me
-    # With many residents at one spot, self may be missing from the list;
-    # then drop the last (farthest) candidate so each row keeps k_max.
-    no_self = keep.all(axis=1)
-    keep[no_self, -1] = False
-    rank = np.cumsum(keep, axis=1)  # 1 = nearest other resident
-    src = np.broadcast_to(me, found.shape)[keep]
-    dst = found[keep]
-    rank_kept = rank[keep]
-    del found, keep, rank
+    if np.array_equal(found[:, 0], me[:, 0]):  # the usual case: self comes first
+        src = np.repeat(me[:, 0], k_max)
+        dst = found[:, 1:].ravel()
+        rank_kept = np.tile(np.arange(1, k_max + 1, dtype=np.int64), n)
+    else:
+        keep = found != me
+        # With many residents at one spot, self may be missing from the
+        # list; then drop the last (farthest) candidate so each keeps k_max.
+        no_self = keep.all(axis=1)
+        keep[no_self, -1] = False
+        rank = np.cumsum(keep, axis=1)  # 1 = nearest other resident
+        src = np.broadcast_to(me, found.shape)[keep]
+        dst = found[keep]
+        rank_kept = rank[keep]
+        del keep, rank
+    del found
     # One key per directed candidate, carrying its rank in the low digits so
     # that a single sort gives each undirected tie with its smallest rank:
     # the tie belongs to the k-NN union for every k >= that rank.

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from model.types import BoolArray, FloatArray
+from model.jit import jit
+from model.types import BoolArray, FloatArray, IntArray
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,42 @@ OUTCOMES: tuple[str, ...] = tuple(OUTCOME_INFO)
 """Outcome column names, in table order."""
 
 
+@jit
+def tally(
+    stance: IntArray,
+    grievance: FloatArray,
+    legitimacy: FloatArray,
+    hardship: FloatArray,
+    org: IntArray,
+    petition_threshold: float,
+) -> FloatArray:
+    """The per-resident means of one step, in one pass over the residents.
+
+    Returns:
+        Shares of the four stances, then mean legitimacy, mean grievance,
+        hidden grievance, mean hardship and share of residents in an
+        organization.
+
+    Hidden grievance is the grievance of quiet residents above the petition
+    threshold, summed and divided by the population. Why per resident rather
+    than the mean over silent residents: when suppression drives petitioners
+    back into silence, the number of silent aggrieved residents grows as well
+    as their grievance; a conditional mean would hide the first (ODD.md,
+    Observation).
+    """
+    out = np.zeros(9)
+    for i in range(stance.size):
+        out[stance[i]] += 1.0
+        out[4] += legitimacy[i]
+        out[5] += grievance[i]
+        if stance[i] == 0 and grievance[i] > petition_threshold:
+            out[6] += grievance[i]
+        out[7] += hardship[i]
+        if org[i] >= 0:
+            out[8] += 1.0
+    return out / max(stance.size, 1)
+
+
 def gini(values: FloatArray) -> float:
     """Gini coefficient of non-negative values (0: all equal)."""
     total = float(values.sum())
@@ -91,15 +128,3 @@ def gini(values: FloatArray) -> float:
     ordered = np.sort(values)
     ranks = np.arange(1, n + 1)
     return float((2.0 * np.dot(ranks, ordered) / (n * total)) - (n + 1) / n)
-
-
-def hidden_grievance(grievance: FloatArray, quiet: BoolArray, petition_threshold: float) -> float:
-    """Grievance held in silence, per resident.
-
-    Why per resident rather than the mean over silent residents: when
-    suppression drives petitioners back into silence, the number of silent
-    aggrieved residents grows as well as their grievance; a conditional mean
-    would hide the first (ODD.md, Observation).
-    """
-    silent = quiet & (grievance > petition_threshold)
-    return float(grievance[silent].sum() / max(grievance.shape[0], 1))

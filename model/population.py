@@ -12,6 +12,7 @@ from enum import IntEnum
 
 import numpy as np
 
+from model.jit import jit
 from model.types import FloatArray, IntArray
 
 DOMAINS: tuple[str, ...] = ("employment", "education", "healthcare", "housing", "social_security")
@@ -78,7 +79,7 @@ class Population:
     @property
     def hardship(self) -> FloatArray:
         """Weighted unmet need, ``sum_d need_weight * need`` (derived, never stored)."""
-        return np.asarray(np.einsum("ij,ij->i", self.need_weight, self.need))
+        return weighted_need(self.need, self.need_weight)
 
     def check_invariants(self) -> None:
         """Raise AssertionError if any state variable left its range.
@@ -94,6 +95,49 @@ class Population:
         detained = self.stance == Stance.DETAINED
         assert np.all(self.detention_left[detained] > 0), "detained without a term"
         assert np.all(self.detention_left[~detained] == 0), "free with a term"
+
+
+@jit
+def weighted_need(need: FloatArray, need_weight: FloatArray) -> FloatArray:
+    """Hardship: each resident's need weighted by how much each domain matters."""
+    out = np.zeros(need.shape[0])
+    for i in range(need.shape[0]):
+        for d in range(need.shape[1]):
+            out[i] += need_weight[i, d] * need[i, d]
+    return out
+
+
+@jit
+def weightiest(need: FloatArray, need_weight: FloatArray) -> int:
+    """The domain where one resident's weighted unmet need is largest."""
+    best, best_value = 0, -1.0
+    for d in range(need.size):
+        value = need_weight[d] * need[d]
+        if value > best_value:
+            best, best_value = d, value
+    return best
+
+
+def spatial_order(position: FloatArray) -> FloatArray:
+    """Positions sorted along a Z-order (Morton) curve.
+
+    Residents are exchangeable, so their numbering is free; numbering them
+    along a space-filling curve puts spatial neighbours, and so most network
+    neighbours, close together in memory. Every neighbour sum then reads
+    nearby memory instead of random addresses: at a million residents this
+    makes the network operations several times faster. It changes no
+    distribution in the model.
+    """
+    cells = np.minimum((position * 65536).astype(np.uint64), 65535)
+    return position[np.argsort(_interleave(cells[:, 0]) | (_interleave(cells[:, 1]) << 1))]
+
+
+def _interleave(bits: np.ndarray) -> np.ndarray:
+    """Spread 16 bits so that bit k moves to bit 2k (for Morton codes)."""
+    x = bits & np.uint64(0xFFFF)
+    for shift, mask in ((8, 0x00FF00FF), (4, 0x0F0F0F0F), (2, 0x33333333), (1, 0x55555555)):
+        x = (x | (x << np.uint64(shift))) & np.uint64(mask)
+    return x
 
 
 def district_of(position: FloatArray, n_districts: int) -> IntArray:
@@ -131,7 +175,7 @@ def initial_population(
     it with concentration ``need_weight_concentration x 5``. The planner
     never sees these priorities; participating residents voice them.
     """
-    position = rng.random((n, 2))
+    position = spatial_order(rng.random((n, 2)))
     level = rng.random(n) * 2.0 * initial_need
     need = np.repeat(level[:, None], len(DOMAINS), axis=1)
     # The city's shared priorities (unknown to the planner) differ by run;

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from model.jit import jit
 from model.types import BoolArray, FloatArray, IntArray
 
 
+@jit
 def served_within_capacity(
     group: IntArray, capacity: FloatArray, priority: FloatArray
 ) -> BoolArray:
@@ -28,12 +30,12 @@ def served_within_capacity(
     Returns:
         True for each request that is served.
     """
-    if group.size == 0:
-        return np.zeros(0, dtype=bool)
-    order = np.lexsort((priority, group))
-    sorted_group = group[order]
-    first_of_group = np.searchsorted(sorted_group, sorted_group, side="left")
-    rank = np.arange(group.size) - first_of_group
-    served = np.empty(group.size, dtype=bool)
-    served[order] = rank < np.floor(capacity[sorted_group])
+    served = np.zeros(group.size, dtype=np.bool_)
+    used = np.zeros(capacity.size)
+    limit = np.floor(capacity)
+    for i in np.argsort(priority):
+        g = group[i]
+        if used[g] < limit[g]:
+            served[i] = True
+            used[g] += 1.0
     return served

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from model.jit import jit
 from model.types import FloatArray
 
 
@@ -40,9 +41,25 @@ def update_grievance(
     Returns:
         New grievance per resident.
     """
-    inflow = np.minimum(inflow_rate * hardship * (1.0 - legitimacy) + injustice, 1.0)
-    updated = grievance * (1.0 - decay) + (1.0 - grievance) * inflow
-    return np.asarray(np.clip(updated, 0.0, 1.0))
+    decays = np.broadcast_to(np.asarray(decay, dtype=np.float64), grievance.shape)
+    return _update(grievance, hardship, legitimacy, injustice, np.ascontiguousarray(decays), inflow_rate)
+
+
+@jit
+def _update(
+    grievance: FloatArray,
+    hardship: FloatArray,
+    legitimacy: FloatArray,
+    injustice: FloatArray,
+    decay: FloatArray,
+    inflow_rate: float,
+) -> FloatArray:
+    updated = np.empty_like(grievance)
+    for i in range(grievance.size):
+        inflow = min(inflow_rate * hardship[i] * (1.0 - legitimacy[i]) + injustice[i], 1.0)
+        g = grievance[i] * (1.0 - decay[i]) + (1.0 - grievance[i]) * inflow
+        updated[i] = min(max(g, 0.0), 1.0)
+    return updated
 
 
 def epstein_grievance(hardship: FloatArray, legitimacy: FloatArray) -> FloatArray:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from model.jit import jit
 from model.types import FloatArray
 
 
@@ -42,12 +43,32 @@ def update_legitimacy(
     Returns:
         New trust per resident, in [0, 1].
     """
-    gap = performance_gap_rate * np.maximum(hardship - hardship_reference, 0.0)
-    updated = (
-        legitimacy
-        + social_influence * (neighbour_legitimacy - legitimacy)
-        + legitimacy_recovery * (disposition - legitimacy)
-        + experience
-        - gap
+    return _update(
+        legitimacy, neighbour_legitimacy, disposition, experience, hardship,
+        social_influence, legitimacy_recovery, performance_gap_rate, hardship_reference,
     )
-    return np.asarray(np.clip(updated, 0.0, 1.0))
+
+
+@jit
+def _update(
+    legitimacy: FloatArray,
+    neighbour_legitimacy: FloatArray,
+    disposition: FloatArray,
+    experience: FloatArray,
+    hardship: FloatArray,
+    social_influence: float,
+    legitimacy_recovery: float,
+    performance_gap_rate: float,
+    hardship_reference: float,
+) -> FloatArray:
+    updated = np.empty_like(legitimacy)
+    for i in range(legitimacy.size):
+        value = (
+            legitimacy[i]
+            + social_influence * (neighbour_legitimacy[i] - legitimacy[i])
+            + legitimacy_recovery * (disposition[i] - legitimacy[i])
+            + experience[i]
+            - performance_gap_rate * max(hardship[i] - hardship_reference, 0.0)
+        )
+        updated[i] = min(max(value, 0.0), 1.0)
+    return updated

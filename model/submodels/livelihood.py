@@ -19,7 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from model.types import BoolArray, FloatArray
+from model.jit import jit
+from model.types import BoolArray, FloatArray, IntArray
 
 
 def livelihood_shocks(
@@ -41,13 +42,17 @@ def livelihood_shocks(
     Returns:
         New need array (the input is not changed).
     """
-    updated = need.copy()
     count = int(rng.binomial(need.size, shock_rate)) if need.size else 0
-    if count:
-        where = rng.integers(0, need.size, size=count)
-        flat = updated.reshape(-1)
-        np.add.at(flat, where, rng.random(count) * shock_size)
-        np.minimum(updated, 1.0, out=updated)
+    where = rng.integers(0, max(need.size, 1), size=count)
+    return _apply_shocks(need, where, rng.random(count) * shock_size)
+
+
+@jit
+def _apply_shocks(need: FloatArray, where: IntArray, amount: FloatArray) -> FloatArray:
+    updated = need.copy()
+    flat = updated.reshape(-1)
+    for k in range(where.size):
+        flat[where[k]] = min(flat[where[k]] + amount[k], 1.0)
     return updated
 
 
@@ -111,28 +116,52 @@ def livelihood_relief(
     Returns:
         A :class:`Relief`.
     """
-    true_shares = _shares((need_weight * need).sum(axis=0))
-    topdown = _shares(need.mean(axis=0) * lens)
-    if participation > 0.0 and participating.any():
-        voiced = _shares((need_weight[participating] * need[participating]).sum(axis=0))
+    weighted, level, voiced_total = _domain_sums(need, need_weight, participating)
+    true_shares = _shares(weighted)
+    topdown = _shares(level / max(need.shape[0], 1) * lens)
+    if participation > 0.0 and voiced_total.sum() > 0.0:
+        voiced = _shares(voiced_total)
     else:
         voiced = topdown
     allocation = (1.0 - participation) * topdown + participation * voiced
-    domain_need = need.sum(axis=0)
     domain_budget = budget * allocation
     # Each resident gets the domain's budget in proportion to its need there,
     # capped at the need itself: the fraction of need relieved is the same
     # for everyone in a domain.
     relieved_fraction = np.minimum(
-        np.divide(
-            domain_budget, domain_need, out=np.zeros_like(domain_need), where=domain_need > 0
-        ),
-        1.0,
+        np.divide(domain_budget, level, out=np.zeros_like(level), where=level > 0), 1.0
     )
-    spent = float(np.minimum(domain_budget, domain_need).sum())
     return Relief(
-        need=need * (1.0 - relieved_fraction),
+        need=_relieve(need, relieved_fraction),
         allocation=allocation,
-        spent=spent,
+        spent=float(np.minimum(domain_budget, level).sum()),
         mismatch=0.5 * float(np.abs(allocation - true_shares).sum()),
     )
+
+
+@jit
+def _domain_sums(
+    need: FloatArray, need_weight: FloatArray, participating: BoolArray
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Per domain: total weighted need, total need, weighted need voiced."""
+    domains = need.shape[1]
+    weighted = np.zeros(domains)
+    level = np.zeros(domains)
+    voiced = np.zeros(domains)
+    for i in range(need.shape[0]):
+        for d in range(domains):
+            w = need_weight[i, d] * need[i, d]
+            weighted[d] += w
+            level[d] += need[i, d]
+            if participating[i]:
+                voiced[d] += w
+    return weighted, level, voiced
+
+
+@jit
+def _relieve(need: FloatArray, fraction: FloatArray) -> FloatArray:
+    updated = np.empty_like(need)
+    for i in range(need.shape[0]):
+        for d in range(need.shape[1]):
+            updated[i, d] = need[i, d] * (1.0 - fraction[d])
+    return updated

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.population import NO_ORGANIZATION
+from model.population import NO_ORGANIZATION, weightiest
+from model.jit import jit
 from model.types import BoolArray, FloatArray, IntArray
 
 
@@ -77,28 +78,40 @@ def recruitment(
     Returns:
         New membership array.
     """
+    draws = rng.random((3, org.shape[0]))
+    return _recruit(org, indptr, indices, room, recruit_rate, draws)
+
+
+@jit
+def _recruit(
+    org: IntArray,
+    indptr: IntArray,
+    indices: IntArray,
+    room: FloatArray,
+    recruit_rate: float,
+    draws: FloatArray,
+) -> IntArray:
     n = org.shape[0]
-    draws = rng.random((3, n))
-    degree = np.diff(indptr)
-    has_ties = degree > 0
-    pick = indptr[:-1] + np.minimum((draws[0] * degree).astype(np.int64), np.maximum(degree - 1, 0))
-    neighbour = np.where(has_ties, indices[np.minimum(pick, max(indices.shape[0] - 1, 0))], 0)
-    candidate_org = np.where(has_ties, org[neighbour] if n else org, NO_ORGANIZATION)
-    wants = (
-        (org == NO_ORGANIZATION) & (candidate_org != NO_ORGANIZATION) & (draws[1] < recruit_rate)
-    )
-    if not wants.any():
-        return org.copy()
-    target = candidate_org[wants]
-    demand = np.bincount(target, minlength=room.shape[0]).astype(np.float64)
-    accept_share = np.divide(room, demand, out=np.zeros_like(room), where=demand > 0)
-    accepted = draws[2][wants] < accept_share[target]
+    target = np.full(n, NO_ORGANIZATION, dtype=org.dtype)
+    demand = np.zeros(room.size)
+    for i in range(n):
+        degree = indptr[i + 1] - indptr[i]
+        if org[i] != NO_ORGANIZATION or degree == 0 or draws[1, i] >= recruit_rate:
+            continue
+        pick = min(int(draws[0, i] * degree), degree - 1)
+        candidate = org[indices[indptr[i] + pick]]
+        if candidate != NO_ORGANIZATION:
+            target[i] = candidate
+            demand[candidate] += 1.0
     new = org.copy()
-    rows = np.flatnonzero(wants)[accepted]
-    new[rows] = target[accepted]
+    for i in range(n):
+        t = target[i]
+        if t != NO_ORGANIZATION and draws[2, i] < room[t] / demand[t]:
+            new[i] = t
     return new
 
 
+@jit
 def member_services(need: FloatArray, need_weight: FloatArray, service: FloatArray) -> FloatArray:
     """Organizations reduce each member's weightiest unmet need.
 
@@ -112,10 +125,8 @@ def member_services(need: FloatArray, need_weight: FloatArray, service: FloatArr
         New need array.
     """
     updated = need.copy()
-    rows = np.flatnonzero(service > 0)
-    if rows.size:
-        worst = np.argmax(need_weight[rows] * need[rows], axis=1)
-        updated[rows, worst] *= 1.0 - service[rows]
+    for i in np.flatnonzero(service > 0):
+        updated[i, weightiest(need[i], need_weight[i])] *= 1.0 - service[i]
     return updated
 
 

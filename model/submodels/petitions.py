@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from model.jit import jit
+from model.population import weightiest
 from model.submodels.capacity import served_within_capacity
 from model.types import BoolArray, FloatArray, IntArray
 
@@ -79,38 +81,61 @@ def respond_to_petitions(
     n = petitioning.shape[0]
     who = np.flatnonzero(petitioning)
     draws = rng.random((4, who.size))
-    group = district[who]
-    handled_here = served_within_capacity(group, service_capacity, draws[0])
-    bonus = np.broadcast_to(np.asarray(tolerance_bonus, dtype=np.float64), (n,))[who]
-    accept_chance = np.minimum(tolerance[group] + bonus, 1.0)
-    accepted_here = handled_here & (draws[1] < accept_chance)
-    intercepted_here = handled_here & ~accepted_here
-
-    def spread(mask: BoolArray) -> BoolArray:
-        full = np.zeros(n, dtype=bool)
-        full[who[mask]] = True
-        return full
-
-    detained_here = intercepted_here & (draws[2] < repression)
+    bonus = np.broadcast_to(np.asarray(tolerance_bonus, dtype=np.float64), (n,))
+    fate, handled = _handle(
+        who, draws, district, service_capacity, tolerance, np.ascontiguousarray(bonus),
+        repression, resolution,
+    )
+    detained = fate == _DETAINED
     return PetitionResponse(
-        accepted=spread(accepted_here),
-        intercepted=spread(intercepted_here),
-        unanswered=spread(~handled_here),
-        detained=spread(detained_here),
-        terms=rng.integers(1, max_detention + 1, size=int(detained_here.sum())),
-        resolved=spread(accepted_here & (draws[3] < resolution)),
-        handled=np.bincount(group[handled_here], minlength=service_capacity.shape[0]).astype(
-            np.float64
-        ),
+        accepted=(fate == _ACCEPTED) | (fate == _RESOLVED),
+        intercepted=(fate == _INTERCEPTED) | detained,
+        unanswered=fate == _UNANSWERED,
+        detained=detained,
+        resolved=fate == _RESOLVED,
+        terms=rng.integers(1, max_detention + 1, size=int(np.count_nonzero(detained))),
+        handled=handled,
     )
 
 
+_NONE, _UNANSWERED, _ACCEPTED, _RESOLVED, _INTERCEPTED, _DETAINED = range(6)
+
+
+@jit
+def _handle(
+    who: IntArray,
+    draws: FloatArray,
+    district: IntArray,
+    service_capacity: FloatArray,
+    tolerance: FloatArray,
+    bonus: FloatArray,
+    repression: float,
+    resolution: float,
+) -> tuple[IntArray, FloatArray]:
+    """The fate of each petition, coded as one small integer per resident."""
+    fate = np.zeros(district.size, dtype=np.int8)
+    group = district[who]
+    handled_here = served_within_capacity(group, service_capacity, draws[0])
+    handled = np.zeros(service_capacity.size)
+    for j in range(who.size):
+        i = who[j]
+        if not handled_here[j]:
+            fate[i] = _UNANSWERED
+            continue
+        handled[group[j]] += 1.0
+        if draws[1, j] < min(tolerance[group[j]] + bonus[i], 1.0):
+            fate[i] = _RESOLVED if draws[3, j] < resolution else _ACCEPTED
+        else:
+            fate[i] = _DETAINED if draws[2, j] < repression else _INTERCEPTED
+    return fate, handled
+
+
+@jit
 def resolve_worst_need(
     need: FloatArray, need_weight: FloatArray, resolved: BoolArray
 ) -> FloatArray:
-    """Set to zero the weightiest unmet need of each resident whose petition resolved it."""
+    """Set to zero the weightiest unmet need of each resident marked resolved."""
     updated = need.copy()
-    rows = np.flatnonzero(resolved)
-    worst = np.argmax(need_weight[rows] * need[rows], axis=1)
-    updated[rows, worst] = 0.0
+    for i in np.flatnonzero(resolved):
+        updated[i, weightiest(need[i], need_weight[i])] = 0.0
     return updated

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from model.population import Stance
+from model.jit import jit
 from model.submodels.capacity import served_within_capacity
 from model.types import BoolArray, FloatArray, IntArray
 
@@ -62,41 +63,76 @@ def respond_to_protests(
     Returns:
         A :class:`ProtestResponse`.
     """
-    n = protesting.shape[0]
     who = np.flatnonzero(protesting)
     draws = rng.random((4, who.size))
-    group = district[who]
-    reached = served_within_capacity(group, control_capacity, draws[0])
-    arrested_here = reached & (draws[1] < repression)
-    free = ~arrested_here
-    # Dialogue capacity is rationed among the protesters still free.
-    offered = np.zeros(who.size, dtype=bool)
-    offered[free] = served_within_capacity(group[free], dialogue_capacity, draws[2][free])
-    dialogue_here = offered & (draws[3] < tolerance * rights)
-    arrested = np.zeros(n, dtype=bool)
-    arrested[who[arrested_here]] = True
-    dialogue = np.zeros(n, dtype=bool)
-    dialogue[who[dialogue_here]] = True
-    terms = rng.integers(1, max_detention + 1, size=int(arrested_here.sum()))
+    arrested, dialogue = _arrest_or_answer(
+        who, draws, district, control_capacity, dialogue_capacity, repression, tolerance * rights
+    )
+    terms = rng.integers(1, max_detention + 1, size=int(np.count_nonzero(arrested)))
     return ProtestResponse(arrested=arrested, dialogue=dialogue, terms=terms)
 
 
+@jit
+def _arrest_or_answer(
+    who: IntArray,
+    draws: FloatArray,
+    district: IntArray,
+    control_capacity: FloatArray,
+    dialogue_capacity: FloatArray,
+    repression: float,
+    dialogue_chance: float,
+) -> tuple[BoolArray, BoolArray]:
+    """Arrests within control capacity, then dialogue for those still free."""
+    arrested = np.zeros(district.size, dtype=np.bool_)
+    dialogue = np.zeros(district.size, dtype=np.bool_)
+    group = district[who]
+    reached = served_within_capacity(group, control_capacity, draws[0])
+    free = np.zeros(who.size, dtype=np.bool_)
+    for j in range(who.size):
+        if reached[j] and draws[1, j] < repression:
+            arrested[who[j]] = True
+        else:
+            free[j] = True
+    # Dialogue capacity is rationed among the protesters still free.
+    rest = np.flatnonzero(free)
+    offered = served_within_capacity(group[rest], dialogue_capacity, draws[2][rest])
+    for k in range(rest.size):
+        j = rest[k]
+        if offered[k] and draws[3, j] < dialogue_chance:
+            dialogue[who[j]] = True
+    return arrested, dialogue
+
+
+@jit
 def detain(
     stance: IntArray, detention_left: IntArray, detained: BoolArray, terms: IntArray
 ) -> tuple[IntArray, IntArray]:
     """Put residents in detention with the given terms (in index order)."""
     new_stance = stance.copy()
     new_left = detention_left.copy()
-    rows = np.flatnonzero(detained)
-    new_stance[rows] = Stance.DETAINED
-    new_left[rows] = terms
+    k = 0
+    for i in np.flatnonzero(detained):
+        new_stance[i] = DETAINED
+        new_left[i] = terms[k]
+        k += 1
     return new_stance, new_left
 
 
+@jit
 def serve_detention(stance: IntArray, detention_left: IntArray) -> tuple[IntArray, IntArray]:
     """One step of detention passes; residents whose term ends go home quiet."""
-    detained = stance == Stance.DETAINED
-    new_left = np.where(detained, detention_left - 1, 0).astype(detention_left.dtype)
-    new_stance = np.where(detained & (new_left <= 0), Stance.QUIET, stance).astype(stance.dtype)
-    new_left = np.maximum(new_left, 0)
+    new_stance = stance.copy()
+    new_left = detention_left.copy()
+    for i in range(stance.size):
+        if stance[i] == DETAINED:
+            new_left[i] -= 1
+            if new_left[i] <= 0:
+                new_left[i] = 0
+                new_stance[i] = QUIET
+        else:
+            new_left[i] = 0
     return new_stance, new_left
+
+
+DETAINED = int(Stance.DETAINED)
+QUIET = int(Stance.QUIET)

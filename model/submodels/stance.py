@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from model.jit import jit
 from model.population import Stance
 from model.types import BoolArray, FloatArray, IntArray
 
@@ -72,7 +73,29 @@ def wants_to_protest(
     Returns:
         True where the resident protests.
     """
-    return np.asarray(grievance - risk_aversion * arrest_prob > threshold)
+    g, r, p, t = np.broadcast_arrays(
+        np.asarray(grievance, dtype=np.float64),
+        np.asarray(risk_aversion, dtype=np.float64),
+        np.asarray(arrest_prob, dtype=np.float64),
+        np.asarray(threshold, dtype=np.float64),
+    )
+    return _activate_all(g.ravel(), r.ravel(), p.ravel(), t.ravel()).reshape(g.shape)
+
+
+@jit
+def activates(grievance: float, risk_aversion: float, arrest_prob: float, threshold: float) -> bool:
+    """The activation rule for one agent: the single implementation of ``G - R P > T``."""
+    return grievance - risk_aversion * arrest_prob > threshold
+
+
+@jit
+def _activate_all(
+    grievance: FloatArray, risk_aversion: FloatArray, arrest_prob: FloatArray, threshold: FloatArray
+) -> BoolArray:
+    out = np.empty(grievance.size, dtype=np.bool_)
+    for i in range(grievance.size):
+        out[i] = activates(grievance[i], risk_aversion[i], arrest_prob[i], threshold[i])
+    return out
 
 
 def decide_stance(
@@ -118,19 +141,46 @@ def decide_stance(
     Returns:
         A new stance array (the input is not changed).
     """
-    detained = stance == Stance.DETAINED
-    threshold = protest_threshold - contagion * protesting_share_of_neighbours
-    protest = wants_to_protest(grievance, risk_aversion, arrest_prob, threshold) & ~np.asarray(
-        deterred
+    deterred_now = np.broadcast_to(np.asarray(deterred, dtype=np.bool_), stance.shape)
+    return _decide(
+        stance, grievance, legitimacy, risk_aversion, arrest_prob,
+        protesting_share_of_neighbours, rebuffed_left, np.ascontiguousarray(deterred_now),
+        protest_threshold, contagion, petition_threshold, petition_trust,
     )
-    petition = (
-        ~protest
-        & (grievance > petition_threshold)
-        & (legitimacy >= petition_trust)
-        & (rebuffed_left <= 0)
-    )
-    new = np.full(stance.shape, Stance.QUIET, dtype=stance.dtype)
-    new[petition] = Stance.PETITIONING
-    new[protest] = Stance.PROTESTING
-    new[detained] = Stance.DETAINED
+
+
+@jit
+def _decide(
+    stance: IntArray,
+    grievance: FloatArray,
+    legitimacy: FloatArray,
+    risk_aversion: FloatArray,
+    arrest_prob: FloatArray,
+    share: FloatArray,
+    rebuffed_left: IntArray,
+    deterred: BoolArray,
+    protest_threshold: float,
+    contagion: float,
+    petition_threshold: float,
+    petition_trust: float,
+) -> IntArray:
+    new = np.empty_like(stance)
+    for i in range(stance.size):
+        if stance[i] == DETAINED:
+            new[i] = DETAINED
+        elif not deterred[i] and activates(
+            grievance[i], risk_aversion[i], arrest_prob[i], protest_threshold - contagion * share[i]
+        ):
+            new[i] = PROTESTING
+        elif (
+            grievance[i] > petition_threshold
+            and legitimacy[i] >= petition_trust
+            and rebuffed_left[i] <= 0
+        ):
+            new[i] = PETITIONING
+        else:
+            new[i] = QUIET
     return new
+
+
+QUIET, PETITIONING, PROTESTING, DETAINED = (int(s) for s in Stance)
