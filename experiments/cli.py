@@ -214,13 +214,15 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 def _cmd_compare(args: argparse.Namespace) -> int:
     if args.resume is not None:
+        # The folder keeps its spec; a file given as well must be that spec.
+        check = None
         if args.scenarios is not None:
-            raise CommandError(
-                "give either a scenario file or --resume DIR, not both "
-                "(a resumed comparison reuses its own spec)"
+            check = compare.load_spec(args.scenarios).with_settings(
+                replications=args.replications, steps=args.steps,
+                residents=args.residents, seed=args.seed,
             )
         folder = compare.resume_comparison(
-            args.resume, workers=args.workers, dask=args.dask, mpi=args.mpi
+            args.resume, workers=args.workers, dask=args.dask, mpi=args.mpi, expect=check
         )
     else:
         spec = compare.load_spec(args.scenarios).with_settings(
@@ -235,24 +237,49 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 
 
 def _engine_verb(module: str, function: str, loader: str, args: argparse.Namespace) -> int:
-    """Validate a spec here, then hand it to the engine's sweep or sensitivity."""
+    """Validate a spec here, then hand it to the engine's sweep or sensitivity.
+
+    The engine resumes by checking the spec against the folder's manifest, so
+    ``--resume DIR`` needs the same spec file as the interrupted run.
+    """
+    verb = module.rsplit(".", 1)[-1]
+    if args.spec is None:
+        raise CommandError(
+            f"give a SPEC.toml file (with --resume DIR, the same file as the first run); "
+            f"see '{PROG} {verb} --help'"
+        )
+    spec: Any = getattr(specs, loader)(args.spec)
+    if args.seed is not None:
+        spec = dataclasses.replace(spec, seed=args.seed)
     engine = importlib.import_module(module)
     run: Callable[..., Any] = getattr(engine, function)
-    spec: Any = None
-    if args.resume is None:
-        if args.spec is None:
-            raise CommandError(f"give a SPEC.toml file (or --resume DIR); see '{PROG} --help'")
-        spec = getattr(specs, loader)(args.spec)
-        if args.seed is not None:
-            spec = dataclasses.replace(spec, seed=args.seed)
-    elif args.spec is not None:
-        raise CommandError("give either a spec file or --resume DIR, not both")
-    result = run(
-        spec, out=args.out, workers=args.workers, dask=args.dask, mpi=args.mpi,
-        resume=args.resume,
-    )
-    print(getattr(result, "folder", result))
+    started = time.time()
+    try:
+        result = run(
+            spec, out=args.out, workers=args.workers, dask=args.dask, mpi=args.mpi,
+            resume=args.resume,
+        )
+    except KeyboardInterrupt:
+        folder = args.resume or _newest_folder(args.out, spec.name, since=started)
+        if folder is None:
+            raise Interrupted(
+                "interrupted before any results folder was made; nothing to keep"
+            ) from None
+        raise Interrupted(
+            f"interrupted; finished runs are kept in {folder}; finish with: "
+            f"{PROG} {verb} {args.spec} --resume {folder}"
+        ) from None
+    print(result)
     return EXIT_OK
+
+
+def _newest_folder(root: Path, name: str, *, since: float) -> Path | None:
+    """The results folder an interrupted engine verb made (it does not tell us)."""
+    candidates = [
+        p for p in Path(root).glob(f"{name}-*")
+        if p.is_dir() and (p / "manifest.json").exists() and p.stat().st_mtime >= since - 1
+    ]
+    return max(candidates, key=lambda p: p.stat().st_mtime, default=None)
 
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
@@ -355,9 +382,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Interrupted as exc:
         print(f"{PROG}: {exc}", file=sys.stderr)
         return EXIT_INTERRUPTED
-    except BAD_INPUT as exc:
+    except Exception as exc:
+        if not isinstance(exc, BAD_INPUT + _engine_errors()):
+            raise
         print(f"{PROG}: error: {_one_line(exc)}", file=sys.stderr)
         return EXIT_BAD_INPUT
+
+
+def _engine_errors() -> tuple[type[BaseException], ...]:
+    """One-line errors of engine modules, if loaded (importing SALib just to catch is slow)."""
+    found: list[type[BaseException]] = []
+    for module, name in (
+        ("experiments.designs", "DesignError"),
+        ("experiments.sensitivity", "AnalysisError"),
+    ):
+        kind = getattr(sys.modules.get(module), name, None)
+        if isinstance(kind, type) and issubclass(kind, BaseException):
+            found.append(kind)
+    return tuple(found)
 
 
 if __name__ == "__main__":

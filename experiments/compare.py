@@ -22,11 +22,12 @@ summarises the results and hands them to :mod:`experiments.report`.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -97,7 +98,7 @@ def run_statistics(results: pd.DataFrame, outcomes: Sequence[str]) -> pd.DataFra
                 rows.append(
                     {
                         "scenario": scenario,
-                        "replicate": int(replicate),
+                        "replicate": int(cast(int, replicate)),
                         "outcome": outcome,
                         "statistic": statistic,
                         "value": float(summary[f"{outcome}_{_SUFFIX[statistic]}"]),
@@ -167,7 +168,7 @@ def summarise_pairs(
     for pair in pairs:
         for outcome in outcomes:
             for statistic in STATISTICS:
-                block = wide.loc[(outcome, statistic)]
+                block = cast(pd.DataFrame, wide.loc[(outcome, statistic)])
                 diff = block[pair.remedy].to_numpy(dtype=float) - block[pair.error].to_numpy(
                     dtype=float
                 )
@@ -206,23 +207,31 @@ def summarise_pairs(
 
 
 def timeseries(results: pd.DataFrame, outcomes: Sequence[str]) -> pd.DataFrame:
-    """Per scenario, step and outcome: mean and 95% t-interval across replications."""
-    n = results.groupby(["scenario", "step"], sort=False)[list(outcomes)].count()
-    mean = results.groupby(["scenario", "step"], sort=False)[list(outcomes)].mean()
-    sd = results.groupby(["scenario", "step"], sort=False)[list(outcomes)].std(ddof=1)
-    t = pd.DataFrame(
-        np.where(n >= 2, stats.t.ppf(0.5 + CONFIDENCE / 2, np.maximum(n - 1, 1)), np.nan),
-        index=n.index, columns=n.columns,
+    """Per scenario, outcome and step: mean and 95% t-interval across replications."""
+    long = results.melt(
+        id_vars=["scenario", "step"], value_vars=list(outcomes), var_name="outcome",
+        value_name="value",
     )
-    half = t * sd / np.sqrt(n)
-    long = (
-        mean.stack(future_stack=True).rename("mean").to_frame()
-        .join(n.stack(future_stack=True).rename("n"))
-        .join((mean - half).stack(future_stack=True).rename("ci_low"))
-        .join((mean + half).stack(future_stack=True).rename("ci_high"))
+    table = (
+        long.groupby(["scenario", "outcome", "step"], sort=False)["value"]
+        .agg(["count", "mean", "std"])
+        .reset_index()
     )
-    long.index = long.index.set_names(["scenario", "step", "outcome"])
-    return long.reset_index()[["scenario", "outcome", "step", "n", "mean", "ci_low", "ci_high"]]
+    n = table["count"].to_numpy(dtype=float)
+    t = np.where(n >= 2, stats.t.ppf(0.5 + CONFIDENCE / 2, np.maximum(n - 1, 1)), np.nan)
+    half = t * table["std"].to_numpy(dtype=float) / np.sqrt(np.maximum(n, 1))
+    mean = table["mean"].to_numpy(dtype=float)
+    return pd.DataFrame(
+        {
+            "scenario": table["scenario"],
+            "outcome": table["outcome"],
+            "step": table["step"].astype("int64"),
+            "n": table["count"].astype("int64"),
+            "mean": mean,
+            "ci_low": mean - half,
+            "ci_high": mean + half,
+        }
+    )
 
 
 # --------------------------------------------------------------------------- running
@@ -269,7 +278,7 @@ def run_comparison(
     """
     with choose_executor(workers, dask, mpi) as choice:
         manifest = {
-            "command": "compare",
+            "kind": "compare",
             "spec": to_jsonable(spec),
             "spec_hash": spec_hash(spec),
             "root_seed": spec.seed,
@@ -290,11 +299,22 @@ def resume_comparison(
     dask: str | None = None,
     mpi: bool = False,
     progress: bool | None = True,
+    expect: ScenarioSpec | None = None,
 ) -> Path:
-    """Finish an interrupted comparison in ``folder`` with the spec it started with."""
+    """Finish an interrupted comparison in ``folder`` with the spec it started with.
+
+    Args:
+        folder: The results folder of the interrupted comparison.
+        workers: Local worker processes.
+        dask: Dask scheduler address.
+        mpi: Run on MPI ranks.
+        progress: Progress output.
+        expect: If given (a scenario file on the command line), it must be the
+            folder's spec, or the folder would mix two experiments.
+    """
     store = ResultsStore.open(folder)
     manifest = store.manifest
-    if manifest.get("command") != "compare" or "spec" not in manifest:
+    if manifest.get("kind") != "compare" or "spec" not in manifest:
         raise StoreError(
             f"{store.folder} is not a comparison's results folder; "
             "pass the folder printed by sixerrors compare"
@@ -305,10 +325,22 @@ def resume_comparison(
             f"the spec in {store.folder}/manifest.json was edited since the run started; "
             "start a new comparison instead of resuming"
         )
+    if expect is not None and spec_hash(_comparable(expect)) != spec_hash(_comparable(spec)):
+        raise StoreError(
+            f"{store.folder} was made from a different scenario spec; resume it without the "
+            "file (or with the same file and options), or drop --resume to start afresh"
+        )
     with choose_executor(workers, dask, mpi) as choice:
         store.mark_started(executor=choice.description)
         _execute(store, spec, choice.executor, choice.workers, progress)
     return store.folder
+
+
+def _comparable(spec: ScenarioSpec) -> dict[str, Any]:
+    """A spec without where its file lies: a moved file is the same experiment."""
+    data = dict(to_jsonable(spec))
+    data.pop("source", None)
+    return data
 
 
 def _execute(
@@ -400,7 +432,7 @@ def run_single(
     overrides = dict(overrides or {})
     model = SocialManagementModel(regime, residents, rng=seed, **overrides)
     manifest = {
-        "command": "run",
+        "kind": "run",
         "regime": regime,
         "seed": seed,
         "root_seed": seed,
@@ -432,4 +464,8 @@ def run_single(
     store.write_summary("outcomes", table)
     report.plot_run(table, store.figure_path("outcomes"), title=f"{regime} (seed {seed})")
     store.mark_finished(steps_done=len(table) - 1)
+    # A single run has no batches: drop the store's empty batch folders.
+    for sub in ("parts", "runs"):
+        with contextlib.suppress(OSError):
+            (store.folder / sub).rmdir()
     return store.folder

@@ -21,11 +21,11 @@ from typing import Any
 import matplotlib
 
 matplotlib.use("Agg")  # files only, never a window; must precede pyplot
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
-from model.outcomes import OUTCOME_INFO  # noqa: E402
+import matplotlib.pyplot as plt
+import pandas as pd
 
-from experiments.specs import Pair, ScenarioSpec  # noqa: E402
+from experiments.specs import Pair, ScenarioSpec
+from model.outcomes import OUTCOME_INFO
 
 RUN_PANELS = (
     ("mean_legitimacy", "Trust in government"),
@@ -126,7 +126,7 @@ def plot_forest(
     for ax, outcome in zip(axes.flat, shown, strict=False):
         rows = table[table["outcome"] == outcome].set_index("pair")
         for y, pair in enumerate(pairs):
-            row = rows.loc[pair.name]
+            row: dict[Any, Any] = rows.loc[pair.name].to_dict()
             colour = VERDICT_COLOURS.get(str(row["verdict"]), "#000000")
             low, high, mean = float(row["ci_low"]), float(row["ci_high"]), float(row["mean"])
             if math.isfinite(low) and math.isfinite(high):
@@ -266,7 +266,9 @@ def _interval_table(
         f"{_number(m)} [{_number(lo)}, {_number(hi)}]"
         for m, lo, hi in zip(rows["mean"], rows["ci_low"], rows["ci_high"], strict=True)
     ]
-    wide = rows.pivot_table(index=index, columns=columns, values="cell", aggfunc="first", sort=False)
+    wide = rows.pivot_table(
+        index=index, columns=columns, values="cell", aggfunc="first", sort=False
+    )
     return wide.to_html(escape=True, border=0)
 
 

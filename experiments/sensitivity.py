@@ -114,7 +114,10 @@ def sobol_indices(
     """
     y = np.asarray(y, dtype=float)
     with warnings.catch_warnings():
+        # Constant subsets (e.g. no protest anywhere) make SALib warn; whole
+        # constant outputs are skipped before this, and NaN shows in the table.
         warnings.simplefilter("ignore", RuntimeWarning)
+        warnings.simplefilter("ignore", UserWarning)
         result = sobol_analyze.analyze(
             problem.salib(), y, calc_second_order=second_order,
             num_resamples=num_resamples, conf_level=conf_level, seed=seed,

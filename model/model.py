@@ -233,6 +233,9 @@ class SocialManagementModel(mesa.Model):  # type: ignore[misc]
         arrest_prob = arrest_probability(
             control_in_view, protesting_neighbours + 1.0, p.arrest_k, p.arrest_rule
         )
+        # What residents expect a petition to bring: interception, then
+        # detention, at the district cadres' own rates.
+        petition_risk = (1.0 - self.district_tolerance) * lv.repression
         pop.stance = decide_stance(
             pop.stance,
             pop.grievance,
@@ -241,6 +244,7 @@ class SocialManagementModel(mesa.Model):  # type: ignore[misc]
             arrest_prob,
             share_protesting,
             pop.rebuffed_left,
+            petition_risk[pop.district],
             pop.deterred_left > 0,
             protest_threshold=p.protest_threshold,
             contagion=p.contagion,

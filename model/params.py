@@ -261,7 +261,7 @@ class Params:
         meaning="'stock': grievance accumulates and decays; 'epstein': G = hardship x (1 - L).",
     )
     inflow_rate: float = _declare(
-        0.05,
+        0.1,
         0.0,
         1.0,
         unit="1/step",
@@ -508,7 +508,7 @@ class Params:
     )
     # --- social organizations
     org_founding_grievance: float = _declare(
-        0.1,
+        0.2,
         0.0,
         1.0,
         unit="grievance",
@@ -516,7 +516,7 @@ class Params:
         meaning="Grievance above which residents outside any organization may found one.",
     )
     org_founding_rate: float = _declare(
-        0.005,
+        0.002,
         0.0,
         1.0,
         unit="1/step",
@@ -524,7 +524,7 @@ class Params:
         meaning="Chance per step that an aggrieved non-member applies to found an organization.",
     )
     org_capacity: float = _declare(
-        40.0,
+        30.0,
         1.0,
         1_000_000.0,
         unit="members",
@@ -540,7 +540,7 @@ class Params:
         meaning="Chance that a non-member joins when the neighbour it looks at is a member.",
     )
     org_leave_rate: float = _declare(
-        0.01,
+        0.02,
         0.0,
         1.0,
         unit="1/step",
@@ -629,7 +629,7 @@ class Params:
         meaning="Cost of one grid staffer per step, in the units of the livelihood budget.",
     )
     grid_intrusion: float = _declare(
-        0.05,
+        0.02,
         0.0,
         1.0,
         unit="grievance",
@@ -653,7 +653,7 @@ class Params:
         meaning="Injustice of a stability visit (control mode).",
     )
     trust_visit: float = _declare(
-        0.03,
+        0.01,
         0.0,
         1.0,
         unit="legitimacy",

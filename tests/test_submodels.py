@@ -84,7 +84,7 @@ def test_stance_partitions_residents_and_keeps_detained(seed, n):
     before = stance.copy()
     new = decide_stance(
         stance, rng.random(n), rng.random(n), rng.random(n), rng.random(n), rng.random(n),
-        rng.integers(0, 3, n), rng.random(n) < 0.2,
+        rng.integers(0, 3, n), rng.random(n), rng.random(n) < 0.2,
         protest_threshold=0.1, contagion=0.1, petition_threshold=0.2, petition_trust=0.3,
     )
     assert np.array_equal(stance, before)

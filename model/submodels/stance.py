@@ -106,6 +106,7 @@ def decide_stance(
     arrest_prob: FloatArray,
     protesting_share_of_neighbours: FloatArray,
     rebuffed_left: IntArray,
+    petition_risk: FloatArray | float = 0.0,
     deterred: BoolArray | bool = False,
     *,
     protest_threshold: float,
@@ -118,10 +119,13 @@ def decide_stance(
     Protest follows Epstein's rule with the threshold lowered by threshold
     contagion (Granovetter 1978): ``G - R P > T - contagion x share of
     neighbours protesting``. Otherwise a resident petitions when its
-    grievance is above ``petition_threshold`` and it still trusts the
+    grievance net of the risk of petitioning is above the threshold,
+    ``G - R x petition_risk > petition_threshold``, and it still trusts the
     channel: trust of at least ``petition_trust`` and no recent rebuff (the
     article: petitioning is an expression of trust). Otherwise it stays
-    quiet, holding its grievance in silence.
+    quiet, holding its grievance in silence: the same weighing of grievance
+    against risk as Epstein's rule, applied to the ordinary channel, is what
+    lets obstruction of appeals turn voiced grievance into hidden grievance.
 
     Args:
         stance: Current stances; detained residents keep theirs.
@@ -132,6 +136,8 @@ def decide_stance(
         protesting_share_of_neighbours: Share of a resident's neighbours
             protesting in the previous step.
         rebuffed_left: Steps until a rebuffed resident petitions again.
+        petition_risk: Chance, as residents judge it, that a petition ends
+            in detention: the cadres' readiness to intercept and repress.
         deterred: Residents a recent stability visit deters from protest.
         protest_threshold: Epstein's T.
         contagion: Fall in T when every neighbour protests.
@@ -142,9 +148,11 @@ def decide_stance(
         A new stance array (the input is not changed).
     """
     deterred_now = np.broadcast_to(np.asarray(deterred, dtype=np.bool_), stance.shape)
+    risk = np.broadcast_to(np.asarray(petition_risk, dtype=np.float64), stance.shape)
     return _decide(
         stance, grievance, legitimacy, risk_aversion, arrest_prob,
-        protesting_share_of_neighbours, rebuffed_left, np.ascontiguousarray(deterred_now),
+        protesting_share_of_neighbours, rebuffed_left, np.ascontiguousarray(risk),
+        np.ascontiguousarray(deterred_now),
         protest_threshold, contagion, petition_threshold, petition_trust,
     )
 
@@ -158,6 +166,7 @@ def _decide(
     arrest_prob: FloatArray,
     share: FloatArray,
     rebuffed_left: IntArray,
+    petition_risk: FloatArray,
     deterred: BoolArray,
     protest_threshold: float,
     contagion: float,
@@ -173,7 +182,7 @@ def _decide(
         ):
             new[i] = PROTESTING
         elif (
-            grievance[i] > petition_threshold
+            activates(grievance[i], risk_aversion[i], petition_risk[i], petition_threshold)
             and legitimacy[i] >= petition_trust
             and rebuffed_left[i] <= 0
         ):

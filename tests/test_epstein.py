@@ -1,0 +1,185 @@
+"""Fast checks of the Epstein (2002) reference mode (model.epstein)."""
+
+from __future__ import annotations
+
+import random
+
+import mesa
+import numpy as np
+import pytest
+from mesa.discrete_space import OrthogonalMooreGrid, OrthogonalVonNeumannGrid
+
+from model import CivilViolence
+from model.epstein import (
+    PRESETS,
+    find_outbursts,
+    neighbour_table,
+    outburst_threshold,
+    waiting_times,
+)
+from model.params import ParameterError
+
+
+def small(**kw: object) -> CivilViolence:
+    args: dict[str, object] = {"width": 15, "height": 15, "rng": 3}
+    args.update(kw)
+    return CivilViolence(**args)  # type: ignore[arg-type]
+
+
+def check_invariants(m: CivilViolence) -> None:
+    occ = m.occupant
+    placed = occ[occ >= 0]
+    assert len(np.unique(placed)) == len(placed)  # one agent per cell
+    assert np.all(m.pos[placed] == np.flatnonzero(occ >= 0))
+    expected = np.zeros(m.n_cells, dtype=np.int64)
+    cops = m.pos[m.n_citizens :]
+    expected[cops] += 1
+    expected[m.pos[: m.n_citizens][m.active_flag]] += 1 << 16
+    assert np.array_equal(expected, m.code)
+    assert not np.any(m.active_flag & m.jailed_flag)
+    assert np.all(m.jail_term >= 0)
+
+
+def test_is_a_mesa_model_with_collector() -> None:
+    m = small()
+    assert isinstance(m, mesa.Model)
+    m.run(5)
+    df = m.datacollector.get_model_vars_dataframe()
+    assert list(df.columns) == ["active", "quiet", "jailed"]
+    assert len(df) == 6
+    assert np.all(df.sum(axis=1) == m.n_citizens)
+
+
+@pytest.mark.parametrize("preset", sorted(PRESETS))
+def test_invariants_hold(preset: str) -> None:
+    m = CivilViolence.preset(preset, width=20, height=20, rng=5, legitimacy=0.6, max_jail_term=8)
+    for _ in range(25):
+        m.step()
+        check_invariants(m)
+    assert m.series()["jailed"].max() > 0  # arrests happened
+
+
+def test_same_seed_same_run_and_seeds_differ() -> None:
+    a = small(legitimacy=0.65, rng=11)
+    b = small(legitimacy=0.65, rng=11)
+    c = small(legitimacy=0.65, rng=12)
+    for m in (a, b, c):
+        m.run(30)
+    assert all(np.array_equal(a.series()[k], b.series()[k]) for k in ("active", "jailed"))
+    assert np.array_equal(a.pos, b.pos)
+    assert not np.array_equal(a.pos, c.pos)
+
+
+@pytest.mark.parametrize(
+    ("vision", "size"), [("von_neumann", 112), ("moore", 224), ("euclidean", 148)]
+)
+def test_neighbourhood_sizes(vision: str, size: int) -> None:
+    assert neighbour_table(40, 40, 7, vision).shape == (1600, size)
+
+
+@pytest.mark.parametrize("vision", ["von_neumann", "moore"])
+@pytest.mark.parametrize(("side", "radius"), [(10, 3), (6, 4)])
+def test_neighbourhoods_match_mesa_grid(vision: str, side: int, radius: int) -> None:
+    cls = OrthogonalVonNeumannGrid if vision == "von_neumann" else OrthogonalMooreGrid
+    grid = cls((side, side), torus=True, capacity=1, random=random.Random(0))
+    table = neighbour_table(side, side, radius, vision)
+    for coord in [(0, 0), (3, 5), (side - 1, 2)]:
+        cells = grid._cells[coord].get_neighborhood(radius=radius)
+        # Mesa's coordinate (i, j): our row-major index with i as row.
+        theirs = sorted(c.coordinate[0] * side + c.coordinate[1] for c in cells)
+        ours = sorted(table[coord[0] * side + coord[1]].tolist())
+        assert ours == theirs
+
+
+def test_legitimacy_ceiling_no_active() -> None:
+    # H(1 - L) <= 0.1 = T for every H in [0, 1): nobody can ever activate.
+    for seed in range(3):
+        m = small(legitimacy=0.9, cop_density=0.0, rng=seed)
+        m.run(20)
+        assert m.series()["active"].max() == 0
+
+
+def test_no_cop_equilibrium_share() -> None:
+    # Without cops P = 0, so a citizen is active iff H (1 - L) > T: a share of
+    # 1 - T / (1 - L) = 0.8 of citizens (binomial tolerance: 4 sigma).
+    m = CivilViolence(width=40, height=40, cop_density=0.0, legitimacy=0.5, rng=4)
+    m.run(3)
+    n = m.n_citizens
+    share = m.series()["active"][-1] / n
+    assert abs(share - 0.8) < 4 * np.sqrt(0.8 * 0.2 / n)
+    assert np.array_equal(m.active_flag, m.grievance > 0.1)
+
+
+def test_unknown_parameter_suggests_name() -> None:
+    with pytest.raises(ParameterError, match="cop_vision"):
+        small(cop_visoin=3)
+    with pytest.raises(ParameterError, match="unknown preset"):
+        CivilViolence(preset="repast")
+    with pytest.raises(ParameterError, match="vision"):
+        small(vision="hex")
+
+
+def test_presets_set_semantics() -> None:
+    m = CivilViolence.preset("netlogo", width=10, height=10, rng=1)
+    assert m.params.arrest_rule == "floor"
+    assert m.params.vision == "euclidean"
+    assert m.params.jail_terms == "0..J-1"
+    # Exact placement: rounded counts.
+    assert m.n_citizens == 70 and m.n_cops == 4
+    assert CivilViolence(rng=1).params == PRESETS["mesa"]
+
+
+def test_jail_terms_ranges() -> None:
+    for rule, high in (("0..J", 3), ("0..J-1", 2)):
+        terms: list[int] = []
+        for seed in range(6):
+            m = small(legitimacy=0.5, max_jail_term=3, jail_terms=rule, rng=seed, batches=4)
+            m.run(1)
+            terms.extend(m.jail_term[m.jailed_flag].tolist())
+        assert max(terms) == high
+
+
+def test_mesa_batch_run_builds_it() -> None:
+    results = mesa.batch_run(
+        CivilViolence,
+        parameters={"width": 10, "height": 10, "legitimacy": [0.6, 0.9]},
+        rng=[1],
+        max_steps=3,
+        number_processes=1,
+        display_progress=False,
+    )
+    assert {r["legitimacy"] for r in results} == {0.6, 0.9}
+    assert all("active" in r and "jailed" in r for r in results)
+
+
+def test_cop_and_legitimacy_schedules() -> None:
+    m = small(
+        n_cops=lambda t: max(0, 20 - 5 * t),
+        legitimacy=lambda t: 0.9 - 0.01 * t,
+        rng=2,
+    )
+    m.run(3)
+    assert m.n_cops == 5
+    check_invariants(m)
+    assert np.allclose(m.grievance, m.hardship * (1 - 0.87))
+    m.run(3)
+    assert m.n_cops == 0
+
+
+def test_exact_sequential_mode_runs() -> None:
+    m = CivilViolence(width=8, height=8, batches=0, legitimacy=0.6, rng=1)
+    for _ in range(5):
+        m.step()
+        check_invariants(m)
+
+
+def test_outbursts() -> None:
+    active = np.array([0, 10, 60, 80, 40, 0, 55, 20, 70, 90], dtype=np.int64)
+    bursts = find_outbursts(active, 50.0)
+    assert [(b.start, b.end, b.peak, b.activation) for b in bursts] == [
+        (2, 4, 80, 140),
+        (6, 7, 55, 55),
+    ]  # the last one has not ended and is not counted
+    assert waiting_times(bursts).tolist() == [4]
+    assert outburst_threshold(1120) == 50.0
+    assert outburst_threshold(2240) == 100.0
