@@ -233,8 +233,7 @@ def neighbour_table(width: int, height: int, radius: int, vision: str) -> IntArr
     homogeneous, so every row has the same length.
     """
     wrapped = sorted(
-        {(dy % height, dx % width) for dy, dx in neighbourhood_offsets(radius, vision)}
-        - {(0, 0)}
+        {(dy % height, dx % width) for dy, dx in neighbourhood_offsets(radius, vision)} - {(0, 0)}
     )
     dy = np.array([o[0] for o in wrapped], dtype=np.intp)
     dx = np.array([o[1] for o in wrapped], dtype=np.intp)
@@ -478,9 +477,7 @@ class CivilViolence(mesa.Model):  # type: ignore[misc]
             if p.count_self_twice:
                 actives_seen += self.active_flag[cand]
             prob = arrest_probability(cops_seen, actives_seen, p.k, p.arrest_rule)
-            new[maybe] = wants_to_protest(
-                g[maybe], self.risk_aversion[cand], prob, p.threshold
-            )
+            new[maybe] = wants_to_protest(g[maybe], self.risk_aversion[cand], prob, p.threshold)
         old = self.active_flag[cit]
         changed = new != old
         self.code[self.pos[cit[changed]]] += np.where(new[changed], _ACTIVE, -_ACTIVE)
@@ -666,4 +663,3 @@ class CivilViolence(mesa.Model):  # type: ignore[misc]
         """Outbursts so far; default threshold 50 actives per 1,120 citizens."""
         thr = outburst_threshold(self.n_citizens) if threshold is None else threshold
         return find_outbursts(self.series()["active"], thr)
-

@@ -11,13 +11,11 @@ machine pays for compilation.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar, cast
+from typing import Any, cast
 
 import numba
 
-F = TypeVar("F", bound=Callable[..., Any])
 
-
-def jit(function: F) -> F:
+def jit[F: Callable[..., Any]](function: F) -> F:
     """``numba.njit(cache=True)`` that keeps the function's signature for mypy."""
     return cast(F, numba.njit(cache=True, nogil=True)(function))

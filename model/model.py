@@ -386,16 +386,22 @@ class SocialManagementModel(mesa.Model):  # type: ignore[misc]
         if table.alive.any():
             pop.org = leaving(pop.org, leave_rate=p.org_leave_rate, rng=rng)
         _, approved = founding_applications(
-            pop.grievance, pop.org, grievance_level=p.org_founding_grievance,
-            founding_rate=p.org_founding_rate, openness=lv.org_openness, rng=rng,
+            pop.grievance,
+            pop.org,
+            grievance_level=p.org_founding_grievance,
+            founding_rate=p.org_founding_rate,
+            openness=lv.org_openness,
+            rng=rng,
         )
         founders = np.flatnonzero(approved)
         for founder, kind in zip(
             founders, rng.integers(0, len(ORGANIZATION_KINDS), founders.size), strict=True
         ):
             org = SocialOrganization(
-                self, ORGANIZATION_KINDS[kind],
-                capacity=p.org_capacity * (1.0 + lv.org_support), autonomy=1.0 - lv.org_support,
+                self,
+                ORGANIZATION_KINDS[kind],
+                capacity=p.org_capacity * (1.0 + lv.org_support),
+                autonomy=1.0 - lv.org_support,
             )
             pop.org[founder] = org.unique_id
         ids = table.ids
@@ -404,8 +410,12 @@ class SocialManagementModel(mesa.Model):  # type: ignore[misc]
         member = pop.org != NO_ORGANIZATION
         members = np.bincount(pop.org[member], minlength=table.alive.size)
         pop.org = recruitment(
-            pop.org, self.neighbours.indptr, self.neighbours.indices,
-            np.maximum(table.capacity - members, 0.0), recruit_rate=p.org_recruit_rate, rng=rng,
+            pop.org,
+            self.neighbours.indptr,
+            self.neighbours.indices,
+            np.maximum(table.capacity - members, 0.0),
+            recruit_rate=p.org_recruit_rate,
+            rng=rng,
         )
         member = pop.org != NO_ORGANIZATION
         pop.need = member_services(

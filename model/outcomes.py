@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from model.jit import jit
-from model.types import BoolArray, FloatArray, IntArray
+from model.types import FloatArray, IntArray
 
 
 @dataclass(frozen=True)

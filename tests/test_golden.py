@@ -16,6 +16,10 @@ def test_outcomes_match_golden_values():
     assert list(actual.index) == list(expected.index), "regimes changed: refresh golden values"
     assert list(actual.columns) == list(expected.columns), "outcomes changed: refresh"
     np.testing.assert_allclose(
-        actual.to_numpy(dtype=float), expected.to_numpy(dtype=float), rtol=1e-9, atol=1e-12,
-        equal_nan=True, err_msg="model behaviour changed; see tests/golden/refresh.py",
+        actual.to_numpy(dtype=float),
+        expected.to_numpy(dtype=float),
+        rtol=1e-9,
+        atol=1e-12,
+        equal_nan=True,
+        err_msg="model behaviour changed; see tests/golden/refresh.py",
     )

@@ -25,11 +25,24 @@ def test_contract_constructor_and_outcomes():
 
 def test_outcome_names_cover_model_md_section_5():
     required = {
-        "mean_legitimacy", "mean_grievance", "hidden_grievance", "share_petitioning",
-        "share_protesting", "share_detained", "mass_incidents", "largest_incident",
-        "stability", "time_to_first_incident", "control_spending", "service_spending",
-        "grid_cost", "organizations", "org_membership", "mean_hardship",
-        "allocation_mismatch", "grievance_gini",
+        "mean_legitimacy",
+        "mean_grievance",
+        "hidden_grievance",
+        "share_petitioning",
+        "share_protesting",
+        "share_detained",
+        "mass_incidents",
+        "largest_incident",
+        "stability",
+        "time_to_first_incident",
+        "control_spending",
+        "service_spending",
+        "grid_cost",
+        "organizations",
+        "org_membership",
+        "mean_hardship",
+        "allocation_mismatch",
+        "grievance_gini",
     }
     assert required <= set(OUTCOMES)
 
@@ -58,11 +71,21 @@ def test_no_cadres_protest_share_is_epsteins(legitimacy):
     # share protesting = P(H (1 - L) > T) = 1 - T / (1 - L).
     threshold = 0.1
     m = SocialManagementModel(
-        n_residents=20_000, rng=11, cadres_per_district=0, grievance_mode="epstein",
-        contagion=0.0, initial_need=0.5, legitimacy_spread=0.0,
-        initial_legitimacy=legitimacy, performance_gap_rate=0.0, shock_rate=0.0,
-        livelihood_budget=0.0, petition_threshold=1.0, protest_threshold=threshold,
-        org_founding_rate=0.0, participation=0.0,
+        n_residents=20_000,
+        rng=11,
+        cadres_per_district=0,
+        grievance_mode="epstein",
+        contagion=0.0,
+        initial_need=0.5,
+        legitimacy_spread=0.0,
+        initial_legitimacy=legitimacy,
+        performance_gap_rate=0.0,
+        shock_rate=0.0,
+        livelihood_budget=0.0,
+        petition_threshold=1.0,
+        protest_threshold=threshold,
+        org_founding_rate=0.0,
+        participation=0.0,
     )
     m.run_for(3)
     expected = 1 - threshold / (1 - legitimacy)
@@ -99,8 +122,12 @@ def test_grid_spending_never_exceeds_budget():
 
 def test_organizations_are_founded_and_dissolved_as_agents():
     m = SocialManagementModel(
-        "open_to_organizations", n_residents=600, rng=4, org_founding_rate=0.05,
-        org_founding_grievance=0.0, org_closure_rate=0.0,
+        "open_to_organizations",
+        n_residents=600,
+        rng=4,
+        org_founding_rate=0.05,
+        org_founding_grievance=0.0,
+        org_closure_rate=0.0,
     )
     m.run_for(30)
     assert m.outcomes["organizations"] > 0
@@ -111,8 +138,13 @@ def test_organizations_are_founded_and_dissolved_as_agents():
     assert members <= ids, "every member belongs to a living organization"
     # Without oversight (rights = 0) missions drift until organizations dissolve.
     m2 = SocialManagementModel(
-        "open_to_organizations", n_residents=600, rng=4, org_founding_rate=0.05,
-        org_founding_grievance=0.0, rights=0.0, org_drift_rate=0.5,
+        "open_to_organizations",
+        n_residents=600,
+        rng=4,
+        org_founding_rate=0.05,
+        org_founding_grievance=0.0,
+        rights=0.0,
+        org_drift_rate=0.5,
     )
     m2.run_for(30)
     assert m2.outcomes["organizations"] < m.outcomes["organizations"]
@@ -123,8 +155,13 @@ def test_restrictive_regime_closes_advocacy_organizations():
 
     def advocates(closure_rate):
         m = SocialManagementModel(
-            "baseline", n_residents=800, rng=8, org_founding_rate=0.05,
-            org_founding_grievance=0.0, org_openness=0.5, org_closure_rate=closure_rate,
+            "baseline",
+            n_residents=800,
+            rng=8,
+            org_founding_rate=0.05,
+            org_founding_grievance=0.0,
+            org_openness=0.5,
+            org_closure_rate=closure_rate,
         )
         m.run_for(25)
         orgs = m.agents_by_type.get(SocialOrganization, [])
@@ -139,13 +176,20 @@ def test_restrictive_regime_closes_advocacy_organizations():
 def test_cadres_adapt_to_their_incentive():
     from model.agents import Cadre
 
-    veto = SocialManagementModel("baseline", n_residents=800, rng=6, cadre_incentive="stability_veto",
-                                 protest_threshold=0.0, contagion=0.5)
+    veto = SocialManagementModel(
+        "baseline",
+        n_residents=800,
+        rng=6,
+        cadre_incentive="stability_veto",
+        protest_threshold=0.0,
+        contagion=0.5,
+    )
     veto.run_for(20)
     shares = [c.control_share for c in veto.agents_by_type[Cadre]]
     assert max(shares) > veto.levers.control_share  # incidents pushed effort to control
-    fixed = SocialManagementModel("baseline", n_residents=800, rng=6, protest_threshold=0.0,
-                                  contagion=0.5)
+    fixed = SocialManagementModel(
+        "baseline", n_residents=800, rng=6, protest_threshold=0.0, contagion=0.5
+    )
     fixed.run_for(20)
     assert {c.control_share for c in fixed.agents_by_type[Cadre]} == {fixed.levers.control_share}
 

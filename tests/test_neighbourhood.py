@@ -6,8 +6,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.sparse.csgraph import connected_components
 
-from model.network import build_network
 from model.neighbourhood import Neighbourhood
+from model.network import build_network
 
 settings.register_profile("neighbourhood", max_examples=40, deadline=None)
 settings.load_profile("neighbourhood")
@@ -16,8 +16,12 @@ settings.load_profile("neighbourhood")
 def network(seed, n, degree):
     rng = np.random.default_rng(seed)
     return build_network(
-        "erdos_renyi", n, mean_degree=degree, long_range_share=0.0,
-        position=rng.random((n, 2)), rng=rng,
+        "erdos_renyi",
+        n,
+        mean_degree=degree,
+        long_range_share=0.0,
+        position=rng.random((n, 2)),
+        rng=rng,
     ), rng
 
 

@@ -46,9 +46,13 @@ def test_arrest_probability_epstein_value():
 
 def test_arrest_rules_differ_as_documented():
     c, a = np.array([1.0, 3.0, 2.5]), np.array([2.0, 2.0, 1.0])
-    assert np.allclose(arrest_probability(c, a, 2.3, "floor"), 1 - np.exp(-2.3 * np.array([0, 1, 2])))
+    assert np.allclose(
+        arrest_probability(c, a, 2.3, "floor"), 1 - np.exp(-2.3 * np.array([0, 1, 2]))
+    )
     # Mesa's round() is half to even: 0.5 -> 0, 1.5 -> 2, 2.5 -> 2.
-    assert np.allclose(arrest_probability(c, a, 2.3, "round"), 1 - np.exp(-2.3 * np.array([0, 2, 2])))
+    assert np.allclose(
+        arrest_probability(c, a, 2.3, "round"), 1 - np.exp(-2.3 * np.array([0, 2, 2]))
+    )
     with pytest.raises(ValueError, match="arrest rule"):
         arrest_probability(c, a, 2.3, "ceil")
 
@@ -83,9 +87,19 @@ def test_stance_partitions_residents_and_keeps_detained(seed, n):
     stance = rng.integers(0, 4, n).astype(np.int8)
     before = stance.copy()
     new = decide_stance(
-        stance, rng.random(n), rng.random(n), rng.random(n), rng.random(n), rng.random(n),
-        rng.integers(0, 3, n), rng.random(n), rng.random(n) < 0.2,
-        protest_threshold=0.1, contagion=0.1, petition_threshold=0.2, petition_trust=0.3,
+        stance,
+        rng.random(n),
+        rng.random(n),
+        rng.random(n),
+        rng.random(n),
+        rng.random(n),
+        rng.integers(0, 3, n),
+        rng.random(n),
+        rng.random(n) < 0.2,
+        protest_threshold=0.1,
+        contagion=0.1,
+        petition_threshold=0.2,
+        petition_trust=0.3,
     )
     assert np.array_equal(stance, before)
     assert np.all(np.isin(new, [s.value for s in Stance]))
@@ -98,16 +112,28 @@ def _petitions(seed, n, tolerance, repression=0.5):
     petitioning = data.random(n) < 0.5
     district = data.integers(0, 4, n)
     capacity = data.random(4) * n / 4
-    return respond_to_petitions(
-        petitioning, district, capacity, np.full(4, tolerance), 0.0,
-        repression=repression, resolution=0.5, max_detention=5, rng=rng,
-    ), petitioning, capacity, district
+    return (
+        respond_to_petitions(
+            petitioning,
+            district,
+            capacity,
+            np.full(4, tolerance),
+            0.0,
+            repression=repression,
+            resolution=0.5,
+            max_detention=5,
+            rng=rng,
+        ),
+        petitioning,
+        capacity,
+        district,
+    )
 
 
 @given(st.integers(0, 2**31), sizes, unit, unit)
 def test_more_tolerance_never_more_interceptions(seed, n, t1, t2):
     low, high = sorted((t1, t2))
-    a, petitioning, capacity, district = _petitions(seed, n, low)
+    a, petitioning, capacity, _ = _petitions(seed, n, low)
     b, *_ = _petitions(seed, n, high)
     assert b.intercepted.sum() <= a.intercepted.sum()
     assert np.all(b.intercepted <= a.intercepted)  # same draws: pointwise
@@ -126,8 +152,15 @@ def test_protest_arrests_within_control_capacity(seed, n, repression):
     district = rng.integers(0, 3, n)
     control = rng.random(3) * 10
     r = respond_to_protests(
-        protesting, district, control, rng.random(3) * 10, repression=repression,
-        tolerance=0.5, rights=0.5, max_detention=4, rng=rng,
+        protesting,
+        district,
+        control,
+        rng.random(3) * 10,
+        repression=repression,
+        tolerance=0.5,
+        rights=0.5,
+        max_detention=4,
+        rng=rng,
     )
     assert np.all(np.bincount(district[r.arrested], minlength=3) <= np.floor(control))
     assert not np.any(r.arrested & r.dialogue)
@@ -151,7 +184,11 @@ def test_relief_never_exceeds_budget_or_need(seed, n, participation, per_residen
     before = need.copy()
     participating = rng.random(n) < participation
     relief = livelihood_relief(
-        need, weight, participating, budget=per_resident * n, participation=participation,
+        need,
+        weight,
+        participating,
+        budget=per_resident * n,
+        participation=participation,
         lens=planner_lens(5, bias, rng),
     )
     assert np.array_equal(need, before)
@@ -199,9 +236,16 @@ def test_grid_acts_only_on_detected(seed, n, agencies, sharing, mode):
     rng = np.random.default_rng(seed)
     grievance = rng.random(n)
     r = grid_management(
-        grievance, rng.integers(0, 5, n), households_per_cell=10, agencies=agencies,
-        info_sharing=sharing, mode=mode, staffing=1.0, watch_level=0.3,
-        detection_rate=5.0, rng=rng,
+        grievance,
+        rng.integers(0, 5, n),
+        households_per_cell=10,
+        agencies=agencies,
+        info_sharing=sharing,
+        mode=mode,
+        staffing=1.0,
+        watch_level=0.3,
+        detection_rate=5.0,
+        rng=rng,
     )
     assert np.all(r.detected <= (grievance > 0.3))
     assert np.all(r.resolved <= r.detected) and np.all(r.visited <= r.detected)
@@ -222,9 +266,15 @@ def test_legitimacy_in_range(seed, n, influence, recovery):
     legit = rng.random(n)
     before = legit.copy()
     new = update_legitimacy(
-        legit, rng.random(n), rng.random(n), rng.normal(0, 0.5, n), rng.random(n),
-        social_influence=influence, legitimacy_recovery=recovery,
-        performance_gap_rate=0.1, hardship_reference=0.3,
+        legit,
+        rng.random(n),
+        rng.random(n),
+        rng.normal(0, 0.5, n),
+        rng.random(n),
+        social_influence=influence,
+        legitimacy_recovery=recovery,
+        performance_gap_rate=0.1,
+        hardship_reference=0.3,
     )
     assert np.array_equal(legit, before)
     assert np.all((new >= 0) & (new <= 1))

@@ -42,7 +42,9 @@ def update_grievance(
         New grievance per resident.
     """
     decays = np.broadcast_to(np.asarray(decay, dtype=np.float64), grievance.shape)
-    return _update(grievance, hardship, legitimacy, injustice, np.ascontiguousarray(decays), inflow_rate)
+    return _update(
+        grievance, hardship, legitimacy, injustice, np.ascontiguousarray(decays), inflow_rate
+    )
 
 
 @jit

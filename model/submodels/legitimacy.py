@@ -44,8 +44,15 @@ def update_legitimacy(
         New trust per resident, in [0, 1].
     """
     return _update(
-        legitimacy, neighbour_legitimacy, disposition, experience, hardship,
-        social_influence, legitimacy_recovery, performance_gap_rate, hardship_reference,
+        legitimacy,
+        neighbour_legitimacy,
+        disposition,
+        experience,
+        hardship,
+        social_influence,
+        legitimacy_recovery,
+        performance_gap_rate,
+        hardship_reference,
     )
 
 

@@ -119,10 +119,8 @@ def livelihood_relief(
     weighted, level, voiced_total = _domain_sums(need, need_weight, participating)
     true_shares = _shares(weighted)
     topdown = _shares(level / max(need.shape[0], 1) * lens)
-    if participation > 0.0 and voiced_total.sum() > 0.0:
-        voiced = _shares(voiced_total)
-    else:
-        voiced = topdown
+    speaking = participation > 0.0 and voiced_total.sum() > 0.0
+    voiced = _shares(voiced_total) if speaking else topdown
     allocation = (1.0 - participation) * topdown + participation * voiced
     domain_budget = budget * allocation
     # Each resident gets the domain's budget in proportion to its need there,

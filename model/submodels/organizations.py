@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.population import NO_ORGANIZATION, weightiest
 from model.jit import jit
+from model.population import NO_ORGANIZATION, weightiest
 from model.types import BoolArray, FloatArray, IntArray
 
 

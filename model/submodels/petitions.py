@@ -83,8 +83,14 @@ def respond_to_petitions(
     draws = rng.random((4, who.size))
     bonus = np.broadcast_to(np.asarray(tolerance_bonus, dtype=np.float64), (n,))
     fate, handled = _handle(
-        who, draws, district, service_capacity, tolerance, np.ascontiguousarray(bonus),
-        repression, resolution,
+        who,
+        draws,
+        district,
+        service_capacity,
+        tolerance,
+        np.ascontiguousarray(bonus),
+        repression,
+        resolution,
     )
     detained = fate == _DETAINED
     return PetitionResponse(

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from model.population import Stance
 from model.jit import jit
+from model.population import Stance
 from model.submodels.capacity import served_within_capacity
 from model.types import BoolArray, FloatArray, IntArray
 
@@ -110,11 +110,9 @@ def detain(
     """Put residents in detention with the given terms (in index order)."""
     new_stance = stance.copy()
     new_left = detention_left.copy()
-    k = 0
-    for i in np.flatnonzero(detained):
+    for k, i in enumerate(np.flatnonzero(detained)):
         new_stance[i] = DETAINED
         new_left[i] = terms[k]
-        k += 1
     return new_stance, new_left
 
 

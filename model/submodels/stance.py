@@ -2,7 +2,10 @@
 
 The one implementation of Epstein's (2002) estimated arrest probability and
 activation rule; the main model and the reference mode (:mod:`model.epstein`)
-both call these functions (ODD.md, Submodels: decide_stance).
+both call these functions (ODD.md, Submodels: decide_stance). Each formula is
+written once, as a compiled scalar function (:func:`activates`,
+:func:`arrest_probability_one`, :func:`rounded_ratio_one`) that compiled
+loops call directly; the array functions loop over it.
 """
 
 from __future__ import annotations
@@ -12,6 +15,41 @@ import numpy as np
 from model.jit import jit
 from model.population import Stance
 from model.types import BoolArray, FloatArray, IntArray
+
+#: Integer codes of the arrest rules, for compiled callers of the scalar functions.
+ARREST_RULE_CODES: dict[str, int] = {"literal": 0, "floor": 1, "round": 2}
+
+
+def arrest_rule_code(rule: str) -> int:
+    """The integer code of an arrest rule name, or a ``ValueError``."""
+    if rule not in ARREST_RULE_CODES:
+        raise ValueError(f"unknown arrest rule {rule!r}; use literal, floor or round")
+    return ARREST_RULE_CODES[rule]
+
+
+@jit
+def rounded_ratio_one(control: float, actives: float, rule_code: int) -> float:
+    """The ratio C/A under one arrest rule, for one resident: the single formula.
+
+    Codes as in :data:`ARREST_RULE_CODES`: 0 ``literal``, 1 ``floor``, 2 ``round``
+    (half to even, as Python's ``round`` in Mesa's example).
+    """
+    ratio = control / actives
+    if rule_code == 1:
+        return float(np.floor(ratio))
+    if rule_code == 2:
+        return float(np.rint(ratio))
+    return ratio
+
+
+@jit
+def arrest_probability_one(control: float, actives: float, k: float, rule_code: int) -> float:
+    """Epstein's ``P = 1 - exp(-k r(C/A))`` for one resident: the single formula.
+
+    The array :func:`arrest_probability` and the reference mode's sequential
+    kernel (:mod:`model.epstein`) both call it.
+    """
+    return -np.expm1(-k * rounded_ratio_one(control, actives, rule_code))
 
 
 def rounded_ratio(control: FloatArray, actives: FloatArray, rule: str) -> FloatArray:
@@ -31,14 +69,9 @@ def rounded_ratio(control: FloatArray, actives: FloatArray, rule: str) -> FloatA
     Returns:
         The ratio after the rule, one value per resident.
     """
-    ratio = np.asarray(control, dtype=np.float64) / np.asarray(actives, dtype=np.float64)
-    if rule == "literal":
-        return ratio
-    if rule == "floor":
-        return np.floor(ratio)
-    if rule == "round":
-        return np.round(ratio)  # half to even, as Python's round() in Mesa
-    raise ValueError(f"unknown arrest rule {rule!r}; use literal, floor or round")
+    code = arrest_rule_code(rule)
+    c, a = _broadcast_float(control, actives)
+    return _rounded_ratio_all(c.ravel(), a.ravel(), code).reshape(c.shape)[()]
 
 
 def arrest_probability(control: FloatArray, actives: FloatArray, k: float, rule: str) -> FloatArray:
@@ -53,7 +86,35 @@ def arrest_probability(control: FloatArray, actives: FloatArray, k: float, rule:
     Returns:
         P in [0, 1], one value per resident.
     """
-    return -np.expm1(-k * rounded_ratio(control, actives, rule))
+    code = arrest_rule_code(rule)
+    c, a = _broadcast_float(control, actives)
+    return _arrest_probability_all(c.ravel(), a.ravel(), float(k), code).reshape(c.shape)[()]
+
+
+def _broadcast_float(control: FloatArray, actives: FloatArray) -> tuple[FloatArray, FloatArray]:
+    c, a = np.broadcast_arrays(
+        np.asarray(control, dtype=np.float64), np.asarray(actives, dtype=np.float64)
+    )
+    # ravel() copies broadcast views; the shape is kept for the result.
+    return c, a
+
+
+@jit
+def _rounded_ratio_all(control: FloatArray, actives: FloatArray, rule_code: int) -> FloatArray:
+    out = np.empty(control.size, dtype=np.float64)
+    for i in range(control.size):
+        out[i] = rounded_ratio_one(control[i], actives[i], rule_code)
+    return out
+
+
+@jit
+def _arrest_probability_all(
+    control: FloatArray, actives: FloatArray, k: float, rule_code: int
+) -> FloatArray:
+    out = np.empty(control.size, dtype=np.float64)
+    for i in range(control.size):
+        out[i] = arrest_probability_one(control[i], actives[i], k, rule_code)
+    return out
 
 
 def wants_to_protest(
@@ -150,10 +211,19 @@ def decide_stance(
     deterred_now = np.broadcast_to(np.asarray(deterred, dtype=np.bool_), stance.shape)
     risk = np.broadcast_to(np.asarray(petition_risk, dtype=np.float64), stance.shape)
     return _decide(
-        stance, grievance, legitimacy, risk_aversion, arrest_prob,
-        protesting_share_of_neighbours, rebuffed_left, np.ascontiguousarray(risk),
+        stance,
+        grievance,
+        legitimacy,
+        risk_aversion,
+        arrest_prob,
+        protesting_share_of_neighbours,
+        rebuffed_left,
+        np.ascontiguousarray(risk),
         np.ascontiguousarray(deterred_now),
-        protest_threshold, contagion, petition_threshold, petition_trust,
+        protest_threshold,
+        contagion,
+        petition_threshold,
+        petition_trust,
     )
 
 

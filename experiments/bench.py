@@ -1,0 +1,132 @@
+"""Benchmark of the model's speed and memory (``sixerrors bench model``).
+
+Prints, for each population size, the time to build the model, resident-steps
+per second and peak memory, each size measured in a fresh process so that
+its peak memory is its own; then the two targets of the core model (a
+2,000-resident, 260-step run under 0.2 s; a million residents for 100 steps
+under 30 s and 3 GiB) with their ratios; and, for scale, the agent-steps per
+second of Mesa's own Epstein example measured in the same run.
+
+Usage: ``python -m experiments.bench [--sizes 1000,10000,100000,1000000]
+[--steps N] [--regime NAME] [--quick]``. Timings on a shared machine are
+noisy: compare ratios measured in one run, and repeat.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from typing import Any
+
+GIB = 1024**3
+
+
+def measure(n: int, steps: int, regime: str) -> dict[str, float]:
+    """Build and run one model in this process; return timings and peak memory."""
+    from model import SocialManagementModel  # noqa: PLC0415 (only the child pays for it)
+
+    warm = SocialManagementModel(regime, n_residents=200, rng=0)  # load compiled code
+    warm.run_for(2)
+    start = time.perf_counter()
+    model = SocialManagementModel(regime, n_residents=n, rng=1)
+    built = time.perf_counter()
+    model.run_for(steps)
+    ran = time.perf_counter()
+    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return {
+        "n": n,
+        "steps": steps,
+        "build_s": built - start,
+        "run_s": ran - built,
+        "total_s": ran - start,
+        "resident_steps_per_s": n * steps / (ran - built),
+        "peak_gib": peak_kib * 1024 / GIB,
+    }
+
+
+def in_child(n: int, steps: int, regime: str) -> dict[str, float]:
+    """Run :func:`measure` in a fresh interpreter (its own peak memory)."""
+    out = subprocess.run(
+        [sys.executable, "-m", "experiments.bench", "--child", str(n), str(steps), regime],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
+def mesa_epstein_rate(steps: int = 5) -> float | None:
+    """Agent-steps per second of Mesa's own Epstein example at 40 x 40."""
+    try:
+        from mesa.examples.advanced.epstein_civil_violence.model import (  # noqa: PLC0415
+            EpsteinCivilViolence,
+            EpsteinScenario,
+        )
+    except ImportError:
+        return None
+    model = EpsteinCivilViolence(width=40, height=40, scenario=EpsteinScenario(rng=1))
+    model.step()
+    agents = len(model.agents)
+    start = time.perf_counter()
+    for _ in range(steps):
+        model.step()
+    return agents * steps / (time.perf_counter() - start)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark and print the table and the target ratios."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1000,10000,100000,1000000")
+    parser.add_argument("--steps", type=int, default=100, help="steps per size (default 100)")
+    parser.add_argument("--regime", default="baseline")
+    parser.add_argument("--quick", action="store_true", help="small sizes only (smoke test)")
+    parser.add_argument(
+        "--child", nargs=3, metavar=("N", "STEPS", "REGIME"), help=argparse.SUPPRESS
+    )
+    args = parser.parse_args(argv)
+    if args.child:
+        print(json.dumps(measure(int(args.child[0]), int(args.child[1]), args.child[2])))
+        return 0
+    sizes = [1000, 10_000] if args.quick else [int(s) for s in args.sizes.split(",")]
+    print(f"sixerrors model benchmark, regime {args.regime}, {args.steps} steps per size")
+    print(f"{'residents':>10} {'build s':>8} {'run s':>8} {'resident-steps/s':>17} {'peak GiB':>9}")
+    rows: list[dict[str, Any]] = []
+    for n in sizes:
+        row = in_child(n, args.steps, args.regime)
+        rows.append(row)
+        print(
+            f"{n:>10,} {row['build_s']:>8.2f} {row['run_s']:>8.2f} "
+            f"{row['resident_steps_per_s']:>17,.0f} {row['peak_gib']:>9.2f}"
+        )
+    print("\ntargets")
+    small = min((in_child(2000, 260, args.regime) for _ in range(3)), key=lambda r: r["total_s"])
+    print(
+        f"  2,000 residents x 260 steps: {small['total_s']:.3f} s (build + run, best of 3); "
+        f"target 0.2 s -> {0.2 / small['total_s']:.2f}x the target speed"
+    )
+    if not args.quick:
+        big = next((r for r in rows if r["n"] == 1_000_000 and r["steps"] == 100), None)
+        if big is None:
+            big = in_child(1_000_000, 100, args.regime)
+        print(
+            f"  1,000,000 residents x 100 steps: {big['total_s']:.1f} s, "
+            f"peak {big['peak_gib']:.2f} GiB; targets 30 s and 3 GiB -> {30 / big['total_s']:.2f}x time, "
+            f"{3 / big['peak_gib']:.2f}x memory"
+        )
+    mesa_rate = mesa_epstein_rate()
+    if mesa_rate:
+        ours = small["resident_steps_per_s"]
+        print(
+            f"\nfor scale: Mesa's Epstein example, 40 x 40, {mesa_rate:,.0f} agent-steps/s; "
+            f"this model at 2,000 residents {ours:,.0f} resident-steps/s ({ours / mesa_rate:.0f}x)"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
