@@ -39,8 +39,15 @@ from typing import Any, Literal
 import mesa
 import numpy as np
 
+from model.jit import jit
 from model.params import ParameterError
-from model.submodels.stance import arrest_probability, wants_to_protest
+from model.submodels.stance import (
+    activates,
+    arrest_probability,
+    arrest_probability_one,
+    arrest_rule_code,
+    wants_to_protest,
+)
 from model.types import BoolArray, FloatArray, IntArray
 
 Vision = Literal["euclidean", "von_neumann", "moore"]
@@ -96,8 +103,11 @@ class EpsteinParams:
             empty) or ``exact`` (NetLogo: rounded counts on random cells).
         n_cops: Number of cops as a function of the step (``None``: keep the
             initial cops); for the cop-reduction experiment.
-        batches: Slices of each step's random order processed together
-            (``0``: one agent per slice, Mesa's exact sequential rule).
+        batches: ``0`` (default): Mesa's exact sequential activation, one
+            agent at a time. ``b > 0``: an update-scheme ablation that cuts
+            each step's random order into ``b`` slices whose agents see the
+            world as the previous slice left it (nearly synchronous for
+            small ``b``); kept to study how much the update scheme matters.
     """
 
     width: int = 40
@@ -120,7 +130,7 @@ class EpsteinParams:
     cops_always_move: bool = False
     placement: Placement = "bernoulli"
     n_cops: Callable[[int], int] | None = None
-    batches: int = 16
+    batches: int = 0
 
     def check(self) -> None:
         """Raise a one-line :class:`ParameterError` for an impossible setting."""
@@ -145,6 +155,8 @@ class EpsteinParams:
             raise ParameterError("citizen_density + cop_density must lie in [0, 1]")
         if self.max_jail_term < 1:
             raise ParameterError("max_jail_term must be at least 1")
+        if self.k < 0:
+            raise ParameterError("k must be at least 0 (P = 1 - exp(-k C/A) is a probability)")
         if self.batches < 0:
             raise ParameterError("batches must be 0 (exact sequential) or more")
 
@@ -225,18 +237,31 @@ def neighbourhood_offsets(radius: int, vision: str) -> list[tuple[int, int]]:
     return out
 
 
-def neighbour_table(width: int, height: int, radius: int, vision: str) -> IntArray:
-    """For every cell (row-major), the distinct other cells within vision.
+def wrapped_offsets(width: int, height: int, radius: int, vision: str) -> tuple[IntArray, IntArray]:
+    """The distinct offsets ``(dy, dx)`` within vision on a ``width`` x ``height`` torus.
 
-    On a small torus the offsets wrap onto the same cell; like Mesa's
-    search, each cell is listed once and the cell itself never. The torus is
-    homogeneous, so every row has the same length.
+    Offsets are reduced modulo the lattice (``0 <= dy < height``,
+    ``0 <= dx < width``), so a cell's neighbour is one conditional
+    subtraction away. On a small torus several offsets wrap onto the same
+    cell; like Mesa's search, each cell is listed once and the cell itself
+    never. Sorted row by row, so a scan reads the lattice in order.
     """
     wrapped = sorted(
-        {(dy % height, dx % width) for dy, dx in neighbourhood_offsets(radius, vision)} - {(0, 0)}
+        {(dy % height, dx % width) for dy, dx in neighbourhood_offsets(radius, vision)}
+        - {(0, 0)}
     )
     dy = np.array([o[0] for o in wrapped], dtype=np.intp)
     dx = np.array([o[1] for o in wrapped], dtype=np.intp)
+    return dy, dx
+
+
+def neighbour_table(width: int, height: int, radius: int, vision: str) -> IntArray:
+    """For every cell (row-major), the distinct other cells within vision.
+
+    The rows of :func:`wrapped_offsets` applied to every cell; the torus is
+    homogeneous, so every row has the same length.
+    """
+    dy, dx = wrapped_offsets(width, height, radius, vision)
     rows, cols = np.divmod(np.arange(width * height, dtype=np.intp), width)
     table = ((rows[:, None] + dy) % height) * width + (cols[:, None] + dx) % width
     return np.ascontiguousarray(table)
@@ -295,6 +320,395 @@ def waiting_times(outbursts: list[Outburst]) -> IntArray:
     return np.diff(starts)
 
 
+# ------------------------------------------------------- sequential kernel
+#
+# Mesa's exact activation: one agent at a time, in a fresh uniformly random
+# order, each seeing the lattice as the agents before it left it. Compiled
+# with numba. An agent's vision is a ``View``: the offsets of
+# :func:`wrapped_offsets` (to draw a random cell in view) and the same cells
+# as runs along lattice rows (to scan them: a few contiguous slices, with
+# modular indexing at the torus edge). ``occupant`` and ``code`` are updated
+# as soon as an agent moves, activates or is jailed, so every look costs
+# O(cells in vision). The rule and the arrest probability are the shared
+# scalar functions of :mod:`model.submodels.stance`.
+
+#: ``(dy, dx, run_dy, run_dx, run_len)``: see :func:`vision_runs`.
+View = tuple[IntArray, IntArray, IntArray, IntArray, IntArray]
+
+_TWO32 = 1 << 32
+_LOW32 = _TWO32 - 1
+#: Random draws of a cell before a mover scans its whole vision for empty cells.
+_TRIES = 8
+
+
+def vision_runs(width: int, dy: IntArray, dx: IntArray) -> tuple[IntArray, IntArray, IntArray]:
+    """The cells of :func:`wrapped_offsets` as runs of consecutive columns.
+
+    Each run is ``(row offset, first column offset, length)``, columns taken
+    cyclically (a run may cross the torus edge), so a Von Neumann diamond of
+    radius r is 2r + 1 runs, one per row, split only at the agent's own cell.
+    """
+    run_dy: list[int] = []
+    run_dx: list[int] = []
+    run_len: list[int] = []
+    for row in sorted(set(dy.tolist())):
+        cols = set(dx[dy == row].tolist())
+        if len(cols) == width:
+            run_dy.append(row)
+            run_dx.append(0)
+            run_len.append(width)
+            continue
+        for start in sorted(c for c in cols if (c - 1) % width not in cols):
+            length = 1
+            while (start + length) % width in cols:
+                length += 1
+            run_dy.append(row)
+            run_dx.append(start)
+            run_len.append(length)
+    return (
+        np.array(run_dy, dtype=np.intp),
+        np.array(run_dx, dtype=np.intp),
+        np.array(run_len, dtype=np.intp),
+    )
+
+
+def make_view(width: int, height: int, radius: int, vision: str) -> View:
+    """The offsets and runs of one vision geometry on one torus."""
+    dy, dx = wrapped_offsets(width, height, radius, vision)
+    return (dy, dx, *vision_runs(width, dy, dx))
+
+
+@jit
+def _below(rng: np.random.Generator, n: int) -> int:
+    """A uniform integer in ``[0, n)``, ``n < 2**31``, exactly, from the run's generator.
+
+    ``rng.random()`` carries 53 exact random bits (numpy's ``next_double``);
+    its top 32 go through Lemire's (2019) multiply-and-reject method, which is
+    exactly uniform and needs a division only in rare rejections. Several
+    times faster in numba than ``rng.integers``.
+    """
+    m = int(rng.random() * _TWO32) * n
+    if (m & _LOW32) < n:
+        floor = (_TWO32 - n) % n
+        while (m & _LOW32) < floor:
+            m = int(rng.random() * _TWO32) * n
+    return m >> 32
+
+
+@jit
+def _view_sum(code: IntArray, cell: int, view: View, width: int, height: int) -> int:
+    """Sum of ``code`` over the cells within vision of ``cell``: ``C + A << 16``."""
+    _, _, run_dy, run_dx, run_len = view
+    row = cell // width
+    col = cell - row * width
+    total = 0
+    for j in range(run_dy.size):
+        r = row + run_dy[j]
+        if r >= height:
+            r -= height
+        base = r * width
+        c = col + run_dx[j]
+        if c >= width:
+            c -= width
+        end = c + run_len[j]
+        if end <= width:
+            for x in range(base + c, base + end):
+                total += code[x]
+        else:
+            for x in range(base + c, base + width):
+                total += code[x]
+            for x in range(base, base + end - width):
+                total += code[x]
+    return total
+
+
+@jit
+def _nth_active(code: IntArray, cell: int, view: View, width: int, height: int, nth: int) -> int:
+    """The cell of the ``nth`` (from 0) active citizen within vision of ``cell``."""
+    _, _, run_dy, run_dx, run_len = view
+    row = cell // width
+    col = cell - row * width
+    for j in range(run_dy.size):
+        r = row + run_dy[j]
+        if r >= height:
+            r -= height
+        c = col + run_dx[j]
+        if c >= width:
+            c -= width
+        for i in range(run_len[j]):
+            x = r * width + (c + i if c + i < width else c + i - width)
+            if code[x] >= _ACTIVE:
+                if nth == 0:
+                    return x
+                nth -= 1
+    return -1
+
+
+@jit
+def _pick_empty(
+    occupant: IntArray,
+    cell: int,
+    view: View,
+    width: int,
+    height: int,
+    rng: np.random.Generator,
+    buf: IntArray,
+) -> int:
+    """A uniformly random empty cell within vision of ``cell``, or -1 if none.
+
+    A few cells of the vision are drawn at random and the first empty one
+    is taken; if all are occupied, the empty cells are listed and one is
+    drawn. Each empty cell has the same chance either way (every draw is
+    uniform over the vision), so the result is exactly uniform over the
+    empty cells, as Mesa's ``random.choice(empty_neighbors)``.
+    """
+    dy, dx, run_dy, run_dx, run_len = view
+    row = cell // width
+    col = cell - row * width
+    for _ in range(_TRIES):
+        j = _below(rng, dy.size)
+        r = row + dy[j]
+        if r >= height:
+            r -= height
+        c = col + dx[j]
+        if c >= width:
+            c -= width
+        x = r * width + c
+        if occupant[x] < 0:
+            return x
+    n = 0
+    for j in range(run_dy.size):
+        r = row + run_dy[j]
+        if r >= height:
+            r -= height
+        c = col + run_dx[j]
+        if c >= width:
+            c -= width
+        for i in range(run_len[j]):
+            x = r * width + (c + i if c + i < width else c + i - width)
+            buf[n] = x
+            n += occupant[x] < 0
+    if n == 0:
+        return -1
+    return int(buf[_below(rng, n)])
+
+
+@jit
+def _move(
+    agent: int,
+    nc: int,
+    pos: IntArray,
+    occupant: IntArray,
+    code: IntArray,
+    active: BoolArray,
+    view: View,
+    width: int,
+    height: int,
+    rng: np.random.Generator,
+    buf: IntArray,
+) -> None:
+    """Rule M: move to a uniformly random empty cell within vision, if any."""
+    src = pos[agent]
+    dest = _pick_empty(occupant, src, view, width, height, rng, buf)
+    if dest < 0:
+        return
+    if agent >= nc:
+        val = _COP
+    else:
+        val = _ACTIVE if active[agent] else 0
+    occupant[src] = -1
+    code[src] -= val
+    occupant[dest] = agent
+    code[dest] += val
+    pos[agent] = dest
+
+
+@jit
+def _decide(
+    agent: int,
+    pos: IntArray,
+    code: IntArray,
+    active: BoolArray,
+    jailed: BoolArray,
+    grievance: FloatArray,
+    risk_aversion: FloatArray,
+    view: View,
+    width: int,
+    height: int,
+    threshold: float,
+    k: float,
+    rule_code: int,
+    count_self_twice: bool,
+) -> None:
+    """Rule A for one free citizen, with the shared rule and arrest probability."""
+    g = grievance[agent]
+    r = risk_aversion[agent]
+    new = False
+    # P >= 0 and R >= 0, so G - R P > T implies G - R 0 > T: only citizens
+    # passing this bound need to look around. The outcome is unchanged.
+    if activates(g, r, 0.0, threshold):
+        seen = _view_sum(code, pos[agent], view, width, height)
+        actives = (seen >> 16) + 1
+        if count_self_twice and active[agent]:
+            actives += 1
+        prob = arrest_probability_one(float(seen & _LOW), float(actives), k, rule_code)
+        new = activates(g, r, prob, threshold)
+    if new != active[agent]:
+        code[pos[agent]] += _ACTIVE if new else -_ACTIVE
+        active[agent] = new
+    jailed[agent] = False
+
+
+@jit
+def _arrest(
+    cop: int,
+    pos: IntArray,
+    occupant: IntArray,
+    code: IntArray,
+    active: BoolArray,
+    jailed: BoolArray,
+    jail_term: IntArray,
+    view: View,
+    width: int,
+    height: int,
+    rng: np.random.Generator,
+    jail_high: int,
+    act_then_move: bool,
+    move_onto: bool,
+) -> None:
+    """Rule C: arrest a uniformly random active citizen within vision, if any."""
+    cell = pos[cop]
+    seen = _view_sum(code, cell, view, width, height) >> 16
+    if seen == 0:
+        return
+    target = _nth_active(code, cell, view, width, height, _below(rng, seen))
+    suspect = occupant[target]
+    term = _below(rng, jail_high)
+    active[suspect] = False
+    code[target] -= _ACTIVE
+    jail_term[suspect] = term
+    # Mesa: ARRESTED even with a term of 0 (free again at its next turn);
+    # NetLogo: a term of 0 is no jail at all.
+    jailed[suspect] = True if act_then_move else term > 0
+    if move_onto and term > 0:
+        # NetLogo: the cop steps onto the prisoner's patch; prisoners stop
+        # blocking. With a term of 0 the citizen keeps its cell and the cop
+        # stays (NetLogo would stack the two on one patch).
+        occupant[cell] = -1
+        code[cell] -= _COP
+        occupant[target] = cop
+        code[target] += _COP
+        pos[cop] = target
+
+
+@jit
+def _release(
+    nc: int,
+    pos: IntArray,
+    occupant: IntArray,
+    jailed: BoolArray,
+    jail_term: IntArray,
+    view: View,
+    width: int,
+    height: int,
+    rng: np.random.Generator,
+    buf: IntArray,
+) -> None:
+    """NetLogo: terms shorten at the end of the tick; released prisoners return.
+
+    Prisoners go back to their cell, in index order. One whose cell has been
+    taken moves to a uniformly random empty cell within vision (NetLogo
+    would stack the two); with none free it waits in jail one more tick.
+    """
+    for i in range(nc):
+        if jailed[i]:
+            jail_term[i] -= 1
+            if jail_term[i] <= 0 and (occupant[pos[i]] < 0 or occupant[pos[i]] == i):
+                occupant[pos[i]] = i
+                jailed[i] = False
+    for i in range(nc):
+        if jailed[i] and jail_term[i] <= 0:
+            dest = _pick_empty(occupant, pos[i], view, width, height, rng, buf)
+            if dest >= 0:
+                pos[i] = dest
+                occupant[dest] = i
+                jailed[i] = False
+            else:
+                jail_term[i] = 1
+
+
+@jit
+def _sequential_step(
+    rng: np.random.Generator,
+    nc: int,
+    pos: IntArray,
+    occupant: IntArray,
+    code: IntArray,
+    active: BoolArray,
+    jailed: BoolArray,
+    jail_term: IntArray,
+    grievance: FloatArray,
+    risk_aversion: FloatArray,
+    cit_view: View,
+    cop_view: View,
+    width: int,
+    height: int,
+    threshold: float,
+    k: float,
+    rule_code: int,
+    jail_high: int,
+    citizens_move: bool,
+    cops_move: bool,
+    act_then_move: bool,
+    move_onto: bool,
+    count_self_twice: bool,
+) -> None:
+    """One step with Mesa's exact sequential activation.
+
+    Every agent acts once, in a uniformly random order (Fisher-Yates), and
+    each sees the lattice as the agents before it left it.
+    """
+    n = pos.size
+    order = np.arange(n)
+    for i in range(n - 1, 0, -1):
+        j = _below(rng, i + 1)
+        order[i], order[j] = order[j], order[i]
+    buf = np.empty(max(cit_view[0].size, cop_view[0].size), dtype=np.intp)
+    for agent in order:
+        if agent < nc:
+            if act_then_move:
+                # Mesa: a prisoner's own turn only shortens its term.
+                if jail_term[agent] > 0:
+                    jail_term[agent] -= 1
+                    continue
+                _decide(
+                    agent, pos, code, active, jailed, grievance, risk_aversion,
+                    cit_view, width, height, threshold, k, rule_code, count_self_twice,
+                )
+                if citizens_move:
+                    _move(agent, nc, pos, occupant, code, active, cit_view, width, height, rng, buf)
+            else:
+                if jailed[agent]:
+                    continue
+                if citizens_move:
+                    _move(agent, nc, pos, occupant, code, active, cit_view, width, height, rng, buf)
+                _decide(
+                    agent, pos, code, active, jailed, grievance, risk_aversion,
+                    cit_view, width, height, threshold, k, rule_code, count_self_twice,
+                )
+        else:
+            if cops_move and not act_then_move:
+                _move(agent, nc, pos, occupant, code, active, cop_view, width, height, rng, buf)
+            _arrest(
+                agent, pos, occupant, code, active, jailed, jail_term, cop_view,
+                width, height, rng, jail_high, act_then_move, move_onto,
+            )
+            if cops_move and act_then_move:
+                _move(agent, nc, pos, occupant, code, active, cop_view, width, height, rng, buf)
+    if not act_then_move:
+        _release(nc, pos, occupant, jailed, jail_term, cit_view, width, height, rng, buf)
+
+
 class CivilViolence(mesa.Model):  # type: ignore[misc]
     """Epstein's (2002) Model I, fast, with Mesa's and NetLogo's semantics.
 
@@ -328,13 +742,20 @@ class CivilViolence(mesa.Model):  # type: ignore[misc]
         p = resolve_params(preset, overrides)
         self.params = p
         self.n_cells = p.width * p.height
-        self._nbr_cit = neighbour_table(p.width, p.height, p.citizen_vision, p.vision)
+        self._cit_view = make_view(p.width, p.height, p.citizen_vision, p.vision)
+        self._cop_view = make_view(p.width, p.height, p.cop_vision, p.vision)
+        if max(len(self._cit_view[0]), len(self._cop_view[0])) >= _ACTIVE:
+            # The counts C and A share one integer (code), 16 bits each.
+            raise ParameterError("vision too large: at most 65,535 cells may be in view")
+        self._rule_code = arrest_rule_code(p.arrest_rule)
         self._same_vision = p.cop_vision == p.citizen_vision
-        self._nbr_cop = (
-            self._nbr_cit
-            if self._same_vision
-            else neighbour_table(p.width, p.height, p.cop_vision, p.vision)
-        )
+        if p.batches > 0:
+            self._nbr_cit = neighbour_table(p.width, p.height, p.citizen_vision, p.vision)
+            self._nbr_cop = (
+                self._nbr_cit
+                if self._same_vision
+                else neighbour_table(p.width, p.height, p.cop_vision, p.vision)
+            )
         self._t = 0
         self._place()
         self.hardship: FloatArray = self.rng.random(self.n_citizens)
@@ -414,18 +835,55 @@ class CivilViolence(mesa.Model):  # type: ignore[misc]
             self._set_cops(int(p.n_cops(self._t)))
         if callable(p.legitimacy):
             self.grievance = self.hardship * (1.0 - self._legitimacy(self._t))
+        if p.batches == 0:
+            self._sequential_step()
+        else:
+            self._sliced_step()
+        self._record()
+
+    def _sequential_step(self) -> None:
+        """Mesa's exact sequential activation, in the compiled kernel."""
+        p = self.params
+        _sequential_step(
+            self.rng,
+            self.n_citizens,
+            self.pos,
+            self.occupant,
+            self.code,
+            self.active_flag,
+            self.jailed_flag,
+            self.jail_term,
+            self.grievance,
+            self.risk_aversion,
+            self._cit_view,
+            self._cop_view,
+            p.width,
+            p.height,
+            float(p.threshold),
+            float(p.k),
+            self._rule_code,
+            p.max_jail_term + 1 if p.jail_terms == "0..J" else p.max_jail_term,
+            p.movement,
+            p.movement or p.cops_always_move,
+            p.order == "act_then_move",
+            p.order == "move_then_act" and not p.jailed_hold_cell,
+            p.count_self_twice,
+        )
+
+    def _sliced_step(self) -> None:
+        """The ``batches > 0`` ablation: slices of the random order act together."""
+        p = self.params
         n = len(self.pos)
         order = self.rng.permutation(n)
         rank = np.empty(n, dtype=np.intp)
         rank[order] = np.arange(n)
-        slices = n if p.batches == 0 else min(p.batches, max(n, 1))
+        slices = min(p.batches, max(n, 1))
         bounds = np.linspace(0, n, slices + 1).astype(np.intp)
         for s, e in itertools.pairwise(bounds):
             if e > s:
                 self._process(order[s:e], rank)
         if p.order == "move_then_act":
             self._end_of_tick_release()
-        self._record()
 
     def _process(self, ids: IntArray, rank: IntArray) -> None:
         """Let one slice of the random order act; ``ids`` are in rank order."""
@@ -621,7 +1079,7 @@ class CivilViolence(mesa.Model):  # type: ignore[misc]
         if not len(out):
             return
         cells = self.pos[out]
-        free = self.occupant[cells] < 0
+        free = (self.occupant[cells] < 0) | (self.occupant[cells] == out)
         _, first = np.unique(cells, return_index=True)
         back = np.zeros(len(out), dtype=bool)
         back[first] = True

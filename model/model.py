@@ -41,8 +41,12 @@ from model.submodels.organizations import (
     mission_drift,
     recruitment,
 )
-from model.submodels.petitions import resolve_worst_need, respond_to_petitions
-from model.submodels.protests import detain, respond_to_protests, serve_detention
+from model.submodels.petitions import (
+    resolve_worst_need,
+    respond_to_petitions,
+    settle_petitions,
+)
+from model.submodels.protests import respond_to_protests, serve_detention, settle_protests
 from model.submodels.stance import arrest_probability, decide_stance
 
 
@@ -265,15 +269,32 @@ class SocialManagementModel(mesa.Model):  # type: ignore[misc]
             max_detention=p.max_detention,
             rng=rng,
         )
-        pop.grievance = np.where(
-            petitions.accepted, pop.grievance * (1.0 - p.release), pop.grievance
+        settled = settle_petitions(
+            petitions,
+            pop.stance,
+            pop.detention_left,
+            pop.grievance,
+            pop.need,
+            pop.need_weight,
+            pop.rebuffed_left,
+            injustice,
+            experience,
+            release=p.release,
+            rebuff_memory=p.rebuff_memory,
+            injustice_unanswered=p.injustice_unanswered,
+            injustice_intercepted=p.injustice_intercepted,
+            injustice_detained=p.injustice_detained,
+            trust_answered=p.trust_answered,
+            trust_intercepted=p.trust_intercepted,
+            trust_detained=p.trust_detained,
         )
-        pop.need = resolve_worst_need(pop.need, pop.need_weight, petitions.resolved)
-        injustice += p.injustice_unanswered * petitions.unanswered
-        injustice += p.injustice_intercepted * petitions.intercepted
-        experience += p.trust_answered * petitions.accepted
-        experience -= p.trust_intercepted * petitions.intercepted
-        pop.rebuffed_left = np.where(petitions.intercepted, p.rebuff_memory, pop.rebuffed_left)
+        pop.stance, pop.detention_left = settled.stance, settled.detention_left
+        pop.grievance, pop.need, pop.rebuffed_left = (
+            settled.grievance,
+            settled.need,
+            settled.rebuffed_left,
+        )
+        injustice, experience = settled.injustice, settled.experience
 
         # 6. Protests: arrest within control capacity, or dialogue.
         protesting = pop.stance == Stance.PROTESTING
@@ -288,18 +309,25 @@ class SocialManagementModel(mesa.Model):  # type: ignore[misc]
             max_detention=p.max_detention,
             rng=rng,
         )
-        pop.grievance = np.where(
-            protests.dialogue, pop.grievance * (1.0 - p.release), pop.grievance
+        calmed = settle_protests(
+            protests,
+            pop.stance,
+            pop.detention_left,
+            pop.grievance,
+            injustice,
+            experience,
+            release=p.release,
+            trust_answered=p.trust_answered,
+            injustice_detained=p.injustice_detained,
+            trust_detained=p.trust_detained,
         )
-        experience += p.trust_answered * protests.dialogue
-        for who, terms in (
-            (petitions.detained, petitions.terms),
-            (protests.arrested, protests.terms),
-        ):
-            pop.stance, pop.detention_left = detain(pop.stance, pop.detention_left, who, terms)
+        pop.stance, pop.detention_left, pop.grievance = (
+            calmed.stance,
+            calmed.detention_left,
+            calmed.grievance,
+        )
+        injustice, experience = calmed.injustice, calmed.experience
         detained = petitions.detained | protests.arrested
-        injustice += p.injustice_detained * detained
-        experience -= p.trust_detained * detained
         # Backlash: neighbours of anyone detained or intercepted.
         witnessed = neighbours.count(detained | petitions.intercepted)
         injustice += p.injustice_backlash * witnessed

@@ -16,32 +16,55 @@ from dataclasses import dataclass
 import numpy as np
 
 from model.jit import jit
-from model.population import weightiest
+from model.population import Stance, weightiest
 from model.submodels.capacity import served_within_capacity
 from model.types import BoolArray, FloatArray, IntArray
 
 
+NONE, UNANSWERED, ACCEPTED, RESOLVED, INTERCEPTED, DETAINED = range(6)
+"""The fate of a resident's petition, one code per resident."""
+
+
 @dataclass(frozen=True)
 class PetitionResponse:
-    """What happened to each resident's petition this step (all length n).
+    """What happened to each resident's petition this step.
 
     Attributes:
-        accepted: Petition handled and accepted.
-        intercepted: Petition handled and intercepted.
-        unanswered: Petition not handled for lack of capacity.
-        detained: Intercepted and detained.
-        resolved: Accepted and the worst need resolved.
+        fate: One code per resident: NONE (no petition), UNANSWERED,
+            ACCEPTED, RESOLVED (accepted and the worst need resolved),
+            INTERCEPTED or DETAINED (intercepted and detained).
         terms: Detention term of each detained resident, in index order.
         handled: Number of petitions handled per district (service effort used).
     """
 
-    accepted: BoolArray
-    intercepted: BoolArray
-    unanswered: BoolArray
-    detained: BoolArray
-    resolved: BoolArray
+    fate: IntArray
     terms: IntArray
     handled: FloatArray
+
+    @property
+    def accepted(self) -> BoolArray:
+        """Handled and accepted (resolved or not)."""
+        return (self.fate == ACCEPTED) | (self.fate == RESOLVED)
+
+    @property
+    def resolved(self) -> BoolArray:
+        """Accepted, and the weightiest need resolved."""
+        return np.asarray(self.fate == RESOLVED)
+
+    @property
+    def intercepted(self) -> BoolArray:
+        """Handled and intercepted (detained or not)."""
+        return (self.fate == INTERCEPTED) | (self.fate == DETAINED)
+
+    @property
+    def detained(self) -> BoolArray:
+        """Intercepted and detained."""
+        return np.asarray(self.fate == DETAINED)
+
+    @property
+    def unanswered(self) -> BoolArray:
+        """Not handled, for lack of capacity."""
+        return np.asarray(self.fate == UNANSWERED)
 
 
 def respond_to_petitions(
@@ -92,19 +115,10 @@ def respond_to_petitions(
         repression,
         resolution,
     )
-    detained = fate == _DETAINED
+    detained = int(np.count_nonzero(fate == DETAINED))
     return PetitionResponse(
-        accepted=(fate == _ACCEPTED) | (fate == _RESOLVED),
-        intercepted=(fate == _INTERCEPTED) | detained,
-        unanswered=fate == _UNANSWERED,
-        detained=detained,
-        resolved=fate == _RESOLVED,
-        terms=rng.integers(1, max_detention + 1, size=int(np.count_nonzero(detained))),
-        handled=handled,
+        fate=fate, terms=rng.integers(1, max_detention + 1, size=detained), handled=handled
     )
-
-
-_NONE, _UNANSWERED, _ACCEPTED, _RESOLVED, _INTERCEPTED, _DETAINED = range(6)
 
 
 @jit
@@ -126,13 +140,13 @@ def _handle(
     for j in range(who.size):
         i = who[j]
         if not handled_here[j]:
-            fate[i] = _UNANSWERED
+            fate[i] = UNANSWERED
             continue
         handled[group[j]] += 1.0
         if draws[1, j] < min(tolerance[group[j]] + bonus[i], 1.0):
-            fate[i] = _RESOLVED if draws[3, j] < resolution else _ACCEPTED
+            fate[i] = RESOLVED if draws[3, j] < resolution else ACCEPTED
         else:
-            fate[i] = _DETAINED if draws[2, j] < repression else _INTERCEPTED
+            fate[i] = DETAINED if draws[2, j] < repression else INTERCEPTED
     return fate, handled
 
 
@@ -145,3 +159,120 @@ def resolve_worst_need(
     for i in np.flatnonzero(resolved):
         updated[i, weightiest(need[i], need_weight[i])] = 0.0
     return updated
+
+
+@dataclass(frozen=True)
+class PetitionEffects:
+    """Resident state after the consequences of this step's petitions."""
+
+    stance: IntArray
+    detention_left: IntArray
+    grievance: FloatArray
+    need: FloatArray
+    rebuffed_left: IntArray
+    injustice: FloatArray
+    experience: FloatArray
+
+
+def settle_petitions(
+    response: PetitionResponse,
+    stance: IntArray,
+    detention_left: IntArray,
+    grievance: FloatArray,
+    need: FloatArray,
+    need_weight: FloatArray,
+    rebuffed_left: IntArray,
+    injustice: FloatArray,
+    experience: FloatArray,
+    *,
+    release: float,
+    rebuff_memory: int,
+    injustice_unanswered: float,
+    injustice_intercepted: float,
+    injustice_detained: float,
+    trust_answered: float,
+    trust_intercepted: float,
+    trust_detained: float,
+) -> PetitionEffects:
+    """Apply what each petition's fate means for its petitioner.
+
+    Accepted: grievance falls by ``release`` and trust rises; resolved: the
+    weightiest need is met as well. Unanswered: a small injustice.
+    Intercepted: injustice, lost trust and a rebuff of ``rebuff_memory``
+    steps; detained: detention for its term, with its own injustice and loss
+    of trust. One pass over the residents; inputs are not changed.
+    """
+    return PetitionEffects(
+        *_settle(
+            response.fate,
+            response.terms,
+            stance,
+            detention_left,
+            grievance,
+            need,
+            need_weight,
+            rebuffed_left,
+            injustice,
+            experience,
+            release,
+            rebuff_memory,
+            injustice_unanswered,
+            injustice_intercepted,
+            injustice_detained,
+            trust_answered,
+            trust_intercepted,
+            trust_detained,
+        )
+    )
+
+
+@jit
+def _settle(
+    fate: IntArray,
+    terms: IntArray,
+    stance: IntArray,
+    detention_left: IntArray,
+    grievance: FloatArray,
+    need: FloatArray,
+    need_weight: FloatArray,
+    rebuffed_left: IntArray,
+    injustice: FloatArray,
+    experience: FloatArray,
+    release: float,
+    rebuff_memory: int,
+    injustice_unanswered: float,
+    injustice_intercepted: float,
+    injustice_detained: float,
+    trust_answered: float,
+    trust_intercepted: float,
+    trust_detained: float,
+) -> tuple[IntArray, IntArray, FloatArray, FloatArray, IntArray, FloatArray, FloatArray]:
+    stance, detention_left = stance.copy(), detention_left.copy()
+    grievance, need, rebuffed_left = grievance.copy(), need.copy(), rebuffed_left.copy()
+    injustice, experience = injustice.copy(), experience.copy()
+    term = 0
+    for i in range(fate.size):
+        f = fate[i]
+        if f == NONE:
+            continue
+        if f == UNANSWERED:
+            injustice[i] += injustice_unanswered
+        elif f == ACCEPTED or f == RESOLVED:
+            grievance[i] *= 1.0 - release
+            experience[i] += trust_answered
+            if f == RESOLVED:
+                need[i, weightiest(need[i], need_weight[i])] = 0.0
+        else:
+            injustice[i] += injustice_intercepted
+            experience[i] -= trust_intercepted
+            rebuffed_left[i] = rebuff_memory
+            if f == DETAINED:
+                stance[i] = DETENTION
+                detention_left[i] = terms[term]
+                term += 1
+                injustice[i] += injustice_detained
+                experience[i] -= trust_detained
+    return stance, detention_left, grievance, need, rebuffed_left, injustice, experience
+
+
+DETENTION = int(Stance.DETAINED)

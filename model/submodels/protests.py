@@ -134,3 +134,82 @@ def serve_detention(stance: IntArray, detention_left: IntArray) -> tuple[IntArra
 
 DETAINED = int(Stance.DETAINED)
 QUIET = int(Stance.QUIET)
+
+
+@dataclass(frozen=True)
+class ProtestEffects:
+    """Resident state after the consequences of this step's protests."""
+
+    stance: IntArray
+    detention_left: IntArray
+    grievance: FloatArray
+    injustice: FloatArray
+    experience: FloatArray
+
+
+def settle_protests(
+    response: ProtestResponse,
+    stance: IntArray,
+    detention_left: IntArray,
+    grievance: FloatArray,
+    injustice: FloatArray,
+    experience: FloatArray,
+    *,
+    release: float,
+    trust_answered: float,
+    injustice_detained: float,
+    trust_detained: float,
+) -> ProtestEffects:
+    """Apply arrest and dialogue to the protesters concerned.
+
+    Arrested: detention for the drawn term, with its injustice and loss of
+    trust. Dialogue: grievance falls by ``release`` and trust rises. One pass
+    over the residents; inputs are not changed.
+    """
+    return ProtestEffects(
+        *_settle(
+            response.arrested,
+            response.dialogue,
+            response.terms,
+            stance,
+            detention_left,
+            grievance,
+            injustice,
+            experience,
+            release,
+            trust_answered,
+            injustice_detained,
+            trust_detained,
+        )
+    )
+
+
+@jit
+def _settle(
+    arrested: BoolArray,
+    dialogue: BoolArray,
+    terms: IntArray,
+    stance: IntArray,
+    detention_left: IntArray,
+    grievance: FloatArray,
+    injustice: FloatArray,
+    experience: FloatArray,
+    release: float,
+    trust_answered: float,
+    injustice_detained: float,
+    trust_detained: float,
+) -> tuple[IntArray, IntArray, FloatArray, FloatArray, FloatArray]:
+    stance, detention_left, grievance = stance.copy(), detention_left.copy(), grievance.copy()
+    injustice, experience = injustice.copy(), experience.copy()
+    term = 0
+    for i in range(arrested.size):
+        if arrested[i]:
+            stance[i] = DETAINED
+            detention_left[i] = terms[term]
+            term += 1
+            injustice[i] += injustice_detained
+            experience[i] -= trust_detained
+        elif dialogue[i]:
+            grievance[i] *= 1.0 - release
+            experience[i] += trust_answered
+    return stance, detention_left, grievance, injustice, experience
