@@ -297,6 +297,7 @@ BENCHMARKS = {
     "epstein": "experiments.bench_epstein",
     "runner": "experiments.bench_runner",
     "compare": "experiments.bench_compare",
+    "classroom": "experiments.bench_classroom",
 }
 """``sixerrors bench WHICH`` -> module run as ``python -m MODULE``."""
 

@@ -65,6 +65,8 @@ class SocialManagementModel(mesa.Model):  # type: ignore[misc]
         graph: Optional networkx graph to use as the social network; its
             nodes, in iteration order, become residents 0..n-1.
         check: Check every state invariant after each step (slow; for tests).
+        scenario: A Mesa ``Scenario``, accepted for Mesa's own tools; only
+            its ``rng`` is used, when ``rng`` is not given.
         **overrides: Any parameter or lever by name, e.g. ``tolerance=0.8``.
 
     Raises:
@@ -80,8 +82,14 @@ class SocialManagementModel(mesa.Model):  # type: ignore[misc]
         *,
         graph: nx.Graph | None = None,
         check: bool = False,
+        scenario: Any = None,
         **overrides: Any,
     ) -> None:
+        # Mesa's SolaraViz resets a model by calling its class with the
+        # model's keyword arguments plus a default ``scenario``; its seed is
+        # the one that counts, unless ``rng`` is given explicitly.
+        if rng is None and scenario is not None:
+            rng = getattr(scenario, "rng", None)
         super().__init__(rng=rng)
         adjacency: sp.csr_array | None = None
         if graph is not None:

@@ -51,9 +51,12 @@ def server() -> Any:
     """The app served by ``serve()`` in a subprocess on a free port."""
     port = _free_port()
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    code = (
+        "from experiments.classroom.app import serve; "
+        f"raise SystemExit(serve('127.0.0.1', {port}))"
+    )
     process = subprocess.Popen(
-        [sys.executable, "-c",
-         f"from experiments.classroom.app import serve; raise SystemExit(serve('127.0.0.1', {port}))"],
+        [sys.executable, "-c", code],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     deadline = time.monotonic() + 60

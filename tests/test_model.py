@@ -199,3 +199,12 @@ def test_simulate_rejects_negative_steps():
 
     with pytest.raises(ParameterError):
         simulate(steps=-1)
+
+
+def test_accepts_mesa_scenario_as_solaraviz_reset_does():
+    from mesa.experimental.scenarios import Scenario
+
+    reset = SocialManagementModel(n_residents=100, tolerance=0.2, scenario=Scenario(rng=7))
+    seeded = SocialManagementModel(n_residents=100, tolerance=0.2, rng=7)
+    assert reset.levers.tolerance == 0.2
+    assert np.array_equal(reset.population.legitimacy, seeded.population.legitimacy)

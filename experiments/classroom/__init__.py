@@ -1,0 +1,1 @@
+"""The classroom app: the six errors side by side in the browser (``sixerrors classroom``)."""

@@ -1,3 +1,6 @@
+# Solara re-exports its API implicitly and leaves components untyped; strict mypy
+# would flag every use, so those two checks are off in this module only.
+# mypy: disable-error-code="attr-defined,no-untyped-call"
 """The classroom app: an error and its remedy side by side, in the browser.
 
 ``sixerrors classroom`` calls :func:`serve`, which serves :func:`Page` with
@@ -22,10 +25,13 @@ from __future__ import annotations
 import importlib.util
 import os
 import sys
+import warnings
 from typing import Any
 
 import solara
+import uvicorn
 from mesa.visualization import SolaraViz
+from solara.server import settings as server_settings
 
 from experiments.classroom.controls import initial_values, model_params
 from experiments.classroom.info import PANELS, free_pair_panel
@@ -125,9 +131,6 @@ def serve(host: str = "127.0.0.1", port: int = 8765) -> int:
     os.environ["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "False"
     os.environ["SERVER_NAME"] = host
     os.environ["SERVER_PORT"] = str(port)
-    import uvicorn
-    from solara.server import settings as server_settings
-
     server_settings.telemetry.mixpanel_enable = False
     server_settings.main.mode = "production"
     if importlib.util.find_spec("solara_assets") is None:
@@ -142,12 +145,19 @@ def serve(host: str = "127.0.0.1", port: int = 8765) -> int:
     config = uvicorn.Config(
         "solara.server.starlette:app", host=host, port=port, log_level="warning"
     )
+    # Solara warns that session cookies fall back to SameSite=Lax over plain
+    # http; that is right for a local classroom and only confuses a teacher.
+    warnings.filterwarnings("ignore", message="Cookies with samesite=none")
     try:
         uvicorn.Server(config).run()
     except SystemExit as exc:  # uvicorn exits when it cannot bind the port
         return exc.code if isinstance(exc.code, int) else 1
+    except KeyboardInterrupt:  # uvicorn shuts down cleanly, then re-raises Ctrl-C
+        pass
+    print("sixerrors classroom: stopped")
     return 0
 
 
-if __name__ == "__main__":
-    sys.exit(serve(*sys.argv[1:2], *(int(p) for p in sys.argv[2:3])))
+if __name__ == "__main__":  # python -m experiments.classroom.app [HOST [PORT]]
+    _args = sys.argv[1:]
+    sys.exit(serve(_args[0] if _args else "127.0.0.1", int(_args[1]) if len(_args) > 1 else 8765))

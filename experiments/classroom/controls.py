@@ -14,9 +14,6 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from model import REGIMES
-from model.params import DECLARATIONS, Declaration
-
 from experiments.classroom.info import EXTRA_WORLD
 from experiments.classroom.pair import (
     DEFAULT_SEED,
@@ -24,6 +21,8 @@ from experiments.classroom.pair import (
     SIDES,
     PairChoice,
 )
+from model import REGIMES
+from model.params import DECLARATIONS, Declaration
 
 MAIN_WORLD: tuple[str, ...] = (
     "n_residents",
@@ -58,7 +57,8 @@ def _nice_step(span: float, integer: bool, value: float) -> float:
         return 1.0
     exponent = math.floor(math.log10(raw))
     step = min(m * 10.0**exponent for m in (1, 2, 5, 10) if m * 10.0**exponent >= raw)
-    candidates = [step] + [m * 10.0**e for e in range(exponent, exponent - 4, -1) for m in (5, 2, 1)]
+    finer = [m * 10.0**e for e in range(exponent, exponent - 4, -1) for m in (5, 2, 1)]
+    candidates = [step, *finer]
     for candidate in candidates:
         if candidate <= step and abs(value / candidate - round(value / candidate)) < 1e-9:
             step = candidate

@@ -1,3 +1,6 @@
+# Solara re-exports its API implicitly and leaves components untyped; strict mypy
+# would flag every use, so those two checks are off in this module only.
+# mypy: disable-error-code="attr-defined,no-untyped-call"
 """Solara components of the classroom: one column per side, and the Info tab.
 
 Each column shows, for one side of the pair, its regime, counters (week,
@@ -18,7 +21,7 @@ import numpy as np
 import solara
 from mesa.visualization.utils import update_counter
 
-from experiments.classroom.drawing import Pictures, SideDrawing
+from experiments.classroom.drawing import NETWORK_FORMAT, Pictures, SideDrawing
 from experiments.classroom.info import InfoPanel, to_html
 from experiments.classroom.pair import ClassroomPair
 from model import SocialManagementModel
@@ -35,6 +38,9 @@ CSS = """
    so the main area slid under the sidebar and the sidebar over the app bar. */
 body:has(.v-navigation-drawer--active) .v-main { --v-layout-left: 400px !important; }
 .v-navigation-drawer { top: 64px !important; height: calc(100% - 64px) !important; }
+/* The same pairing prints a checkbox's label twice, once over the box itself. */
+.v-selection-control__wrapper { font-size: 0; }
+.v-selection-control__wrapper .v-selection-control__input { font-size: 1rem; }
 .sixerrors-side-title { font-size: 1.5rem; font-weight: 600; margin: 4px 0 0 0; }
 .sixerrors-regime { font-size: 1.15rem; margin: 0 0 6px 0; }
 .sixerrors-counters { display: flex; flex-wrap: wrap; gap: 8px; margin-bottom: 6px; }
@@ -42,8 +48,10 @@ body:has(.v-navigation-drawer--active) .v-main { --v-layout-left: 400px !importa
                      background: #f0f0f0; color: #111; }
 .sixerrors-counter b { font-size: 1.3rem; }
 .sixerrors-week { font-size: 1.6rem; font-weight: 600; }
-.sixerrors-info { font-size: 1.1rem; line-height: 1.45; }
+.sixerrors-info, .sixerrors-info p, .sixerrors-info li { font-size: 1.15rem; line-height: 1.5; }
+.sixerrors-info .v-card-title { font-size: 1.5rem; }
 .sixerrors-info h3 { font-size: 1.3rem; margin-top: 0.8em; }
+.sixerrors-info ul { padding-left: 1.6em; }
 .sixerrors-picture { width: 100%; max-width: 640px; }
 """
 
@@ -95,8 +103,13 @@ def SidePanel(pair: ClassroomPair, index: int) -> Any:
             for name, value in counters(side, show_mismatch=show_mismatch)
         )
         solara.HTML(tag="div", unsafe_innerHTML=items, classes=["sixerrors-counters"])
-        solara.Image(pictures.network, format="png", classes=["sixerrors-picture", "sixerrors-network"])
-        solara.Image(pictures.charts, format="png", classes=["sixerrors-picture", "sixerrors-charts"])
+        solara.Image(
+            pictures.network, format=NETWORK_FORMAT,
+            classes=["sixerrors-picture", "sixerrors-network"],
+        )
+        solara.Image(
+            pictures.charts, format="png", classes=["sixerrors-picture", "sixerrors-charts"]
+        )
     return column
 
 
