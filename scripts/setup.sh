@@ -67,6 +67,8 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ constraints.txt -nt
   "$python" -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".$extras" 2>&1 \
     | grep -v "is ignored: it is neither" || true
   "$python" -c "import model, experiments" || { echo "setup.sh: installation failed; see the pip messages above" >&2; exit 1; }
+  # Compile the model's hot loops once (cached on disk) so runs start fast.
+  "$python" -m experiments.warmup
   touch "$stamp"
 fi
 
