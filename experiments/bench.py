@@ -115,8 +115,8 @@ def main(argv: list[str] | None = None) -> int:
             big = in_child(1_000_000, 100, args.regime)
         print(
             f"  1,000,000 residents x 100 steps: {big['total_s']:.1f} s, "
-            f"peak {big['peak_gib']:.2f} GiB; targets 30 s and 3 GiB -> {30 / big['total_s']:.2f}x time, "
-            f"{3 / big['peak_gib']:.2f}x memory"
+            f"peak {big['peak_gib']:.2f} GiB; targets 30 s and 3 GiB -> "
+            f"{30 / big['total_s']:.2f}x time, {3 / big['peak_gib']:.2f}x memory"
         )
     mesa_rate = mesa_epstein_rate()
     if mesa_rate:
