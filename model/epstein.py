@@ -10,22 +10,26 @@ Rebellion and Mesa's ``epstein_civil_violence`` example.
 Citizens and cops live in numpy arrays (one row per agent) and the lattice in
 two flat arrays: ``occupant`` (agent index or -1) and ``code`` (1 for a cop, 2**16
 for an active citizen), so that the counts a citizen sees, C and A, are one
-gathered sum: ``C = s & 0xFFFF`` and ``A = s >> 16``.
+sum over its vision ``s``: ``C = s & 0xFFFF`` and ``A = s >> 16``.
 
 Activation. Mesa's example steps every agent once per step in a fresh random
-order, and each agent sees the world as the agents before it left it. Exact
-sequential semantics cannot be vectorised at 40x40 with vision 7 (almost every
-pair of agents can see each other's actions). ``CivilViolence`` therefore cuts
-each step's random order into ``batches`` consecutive slices and processes one
-slice at a time: the agents of a slice see the world as earlier slices left it
-(as in Mesa), but not the changes made by other agents of their own slice.
-Within a slice, write conflicts are resolved in the random order, as Mesa
-would: two cops who pick the same suspect, or two movers who pick the same
-empty cell, go in rank order and the later one chooses again among what is
-left. With ``batches=0`` every slice holds one agent, which is Mesa's exact
-sequential rule (slow; for checks). The test suite shows by a two-sample test
-over many seeds that the default ``batches`` is indistinguishable from Mesa's
-own model, while a wrong vision geometry or the literal arrest rule is not.
+order, and each agent sees the world as the agents before it left it.
+``CivilViolence`` does exactly that (``batches=0``, the default of every
+preset): one compiled kernel (numba) lets the agents act one at a time in a
+uniformly random order drawn from the run's generator, updating ``occupant``
+and ``code`` at once, so that each look costs O(cells in vision). Random
+choices (suspect, empty cell, jail term, order) are exactly uniform, as
+Mesa's ``random.choice``/``randint``/``shuffle``; only the random numbers
+differ. The kernel calls the shared scalar rule and arrest probability of
+:mod:`model.submodels.stance`. The test suite compares the ``mesa`` preset
+with Mesa's own model by two-sample tests over many seeds, and checks that
+the same tests reject a wrong vision geometry or arrest rule.
+
+``batches=b > 0`` is an update-scheme ablation kept from the first, numpy
+version: each step's random order is cut into ``b`` slices whose agents see
+the world as earlier slices left it, but not each other's changes (write
+conflicts resolved in the random order). It is slower than the exact kernel
+and only approximates Mesa's rule.
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ import difflib
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
-from typing import Any, Literal, TypeVar, cast
+from typing import Any, Literal, cast
 
 import mesa
 import numba
@@ -248,8 +252,7 @@ def wrapped_offsets(width: int, height: int, radius: int, vision: str) -> tuple[
     never. Sorted row by row, so a scan reads the lattice in order.
     """
     wrapped = sorted(
-        {(dy % height, dx % width) for dy, dx in neighbourhood_offsets(radius, vision)}
-        - {(0, 0)}
+        {(dy % height, dx % width) for dy, dx in neighbourhood_offsets(radius, vision)} - {(0, 0)}
     )
     dy = np.array([o[0] for o in wrapped], dtype=np.intp)
     dx = np.array([o[1] for o in wrapped], dtype=np.intp)
@@ -332,25 +335,20 @@ def waiting_times(outbursts: list[Outburst]) -> IntArray:
 # as soon as an agent moves, activates or is jailed, so every look costs
 # O(cells in vision). The rule and the arrest probability are the shared
 # scalar functions of :mod:`model.submodels.stance`.
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def _inline(function: F) -> F:
-    """:func:`model.jit.jit` that numba inlines into its compiled callers.
-
-    The kernel's helpers are called once or twice per agent; inlining saves
-    the call and the reference counting of their array arguments, about a
-    third of the step.
-    """
-    return cast(F, numba.njit(cache=True, nogil=True, inline="always")(function))
-
-
+#
+# The per-agent rules are written out in the one kernel function rather than
+# as helpers: numba reference-counts the arrays a helper with branches
+# receives (inlined or not), which cost more than the rules themselves.
 
 _TWO32 = 1 << 32
 _LOW32 = _TWO32 - 1
 #: Random draws of a cell before a mover scans its whole vision for empty cells.
 _TRIES = 20
+
+
+def _inline[F: Callable[..., Any]](function: F) -> F:
+    """:func:`model.jit.jit` that numba inlines into its compiled callers."""
+    return cast(F, numba.njit(cache=True, nogil=True, inline="always")(function))
 
 
 def vision_runs(width: int, dy: IntArray, dx: IntArray) -> tuple[IntArray, IntArray, IntArray]:
@@ -366,13 +364,12 @@ def vision_runs(width: int, dy: IntArray, dx: IntArray) -> tuple[IntArray, IntAr
     for row in sorted(set(dy.tolist())):
         cols = set(dx[dy == row].tolist())
         if len(cols) == width:
-            run_dy.append(row)
-            run_dx.append(0)
-            run_len.append(width)
-            continue
-        for start in sorted(c for c in cols if (c - 1) % width not in cols):
+            starts = [0]
+        else:
+            starts = sorted(c for c in cols if (c - 1) % width not in cols)
+        for start in starts:
             length = 1
-            while (start + length) % width in cols:
+            while length < width and (start + length) % width in cols:
                 length += 1
             run_dy.append(row)
             run_dx.append(start)
@@ -384,20 +381,24 @@ def vision_runs(width: int, dy: IntArray, dx: IntArray) -> tuple[IntArray, IntAr
     )
 
 
-def make_view(width: int, height: int, radius: int, vision: str) -> IntArray:
-    """The offsets and runs of one vision geometry on one torus, as one array.
+def make_views(width: int, height: int, radii: tuple[int, int], vision: str) -> IntArray:
+    """The citizens' (0) and cops' (1) vision on one torus, as one array.
 
-    Rows: ``dy``, ``dx`` (one column per cell in view), then the runs'
-    ``dy``, first ``dx`` and length, padded with length 0. One 2-D array
-    rather than five: numba reference-counts every array an inlined helper
-    receives, which made a tuple of arrays cost more than the look itself.
+    ``views[v]`` has five rows: ``dy`` and ``dx`` (one column per cell in
+    view, padded with ``-1``), then the runs of :func:`vision_runs`: row
+    offset, first column offset and length (padded with length 0).
     """
-    dy, dx = wrapped_offsets(width, height, radius, vision)
-    run_dy, run_dx, run_len = vision_runs(width, dy, dx)
-    view = np.zeros((5, len(dy)), dtype=np.intp)
-    view[0], view[1] = dy, dx
-    view[2, : len(run_dy)], view[3, : len(run_dy)], view[4, : len(run_dy)] = run_dy, run_dx, run_len
-    return view
+    parts = []
+    for radius in radii:
+        dy, dx = wrapped_offsets(width, height, radius, vision)
+        parts.append((dy, dx, *vision_runs(width, dy, dx)))
+    size = max(len(p[0]) for p in parts)
+    views = np.zeros((2, 5, size), dtype=np.intp)
+    views[:, :2] = -1
+    for v, rows in enumerate(parts):
+        for r, row in enumerate(rows):
+            views[v, r, : len(row)] = row
+    return views
 
 
 @_inline
@@ -417,68 +418,19 @@ def _below(rng: np.random.Generator, n: int) -> int:
     return m >> 32
 
 
-@_inline
-def _view_sum(code: IntArray, cell: int, view: IntArray, width: int, height: int) -> int:
-    """Sum of ``code`` over the cells within vision of ``cell``: ``C + A << 16``."""
-    row = cell // width
-    col = cell - row * width
-    total = 0
-    for j in range(view.shape[1]):
-        if view[4, j] == 0:
-            break
-        r = row + view[2, j]
-        if r >= height:
-            r -= height
-        base = r * width
-        c = col + view[3, j]
-        if c >= width:
-            c -= width
-        end = c + view[4, j]
-        if end <= width:
-            for x in range(base + c, base + end):
-                total += code[x]
-        else:
-            for x in range(base + c, base + width):
-                total += code[x]
-            for x in range(base, base + end - width):
-                total += code[x]
-    return total
-
-
-@_inline
-def _nth_active(code: IntArray, cell: int, view: IntArray, width: int, height: int, nth: int) -> int:
-    """The cell of the ``nth`` (from 0) active citizen within vision of ``cell``."""
-    row = cell // width
-    col = cell - row * width
-    for j in range(view.shape[1]):
-        if view[4, j] == 0:
-            break
-        r = row + view[2, j]
-        if r >= height:
-            r -= height
-        c = col + view[3, j]
-        if c >= width:
-            c -= width
-        for i in range(view[4, j]):
-            x = r * width + (c + i if c + i < width else c + i - width)
-            if code[x] >= _ACTIVE:
-                if nth == 0:
-                    return x
-                nth -= 1
-    return -1
-
-
-@_inline
+@jit
 def _pick_empty(
     occupant: IntArray,
     cell: int,
-    view: IntArray,
+    views: IntArray,
+    v: int,
+    cells_in_view: int,
     width: int,
     height: int,
     rng: np.random.Generator,
     buf: IntArray,
 ) -> int:
-    """A uniformly random empty cell within vision of ``cell``, or -1 if none.
+    """A uniformly random empty cell within view ``v`` of ``cell``, or -1 if none.
 
     A few cells of the vision are drawn at random and the first empty one
     is taken; if all are occupied, the empty cells are listed and one is
@@ -488,143 +440,31 @@ def _pick_empty(
     """
     row = cell // width
     col = cell - row * width
-    m = view.shape[1]
     for _ in range(_TRIES):
-        j = _below(rng, m)
-        r = row + view[0, j]
+        j = _below(rng, cells_in_view)
+        r = row + views[v, 0, j]
         if r >= height:
             r -= height
-        c = col + view[1, j]
+        c = col + views[v, 1, j]
         if c >= width:
             c -= width
         x = r * width + c
         if occupant[x] < 0:
-            return x
+            return int(x)
     n = 0
-    for j in range(m):
-        if view[4, j] == 0:
-            break
-        r = row + view[2, j]
+    for j in range(cells_in_view):
+        r = row + views[v, 0, j]
         if r >= height:
             r -= height
-        c = col + view[3, j]
+        c = col + views[v, 1, j]
         if c >= width:
             c -= width
-        for i in range(view[4, j]):
-            x = r * width + (c + i if c + i < width else c + i - width)
-            buf[n] = x
-            n += occupant[x] < 0
+        x = r * width + c
+        buf[n] = x
+        n += occupant[x] < 0
     if n == 0:
         return -1
     return int(buf[_below(rng, n)])
-
-
-@_inline
-def _move(
-    agent: int,
-    nc: int,
-    pos: IntArray,
-    occupant: IntArray,
-    code: IntArray,
-    active: BoolArray,
-    view: IntArray,
-    width: int,
-    height: int,
-    rng: np.random.Generator,
-    buf: IntArray,
-) -> None:
-    """Rule M: move to a uniformly random empty cell within vision, if any."""
-    src = pos[agent]
-    dest = _pick_empty(occupant, src, view, width, height, rng, buf)
-    if dest < 0:
-        return
-    if agent >= nc:
-        val = _COP
-    else:
-        val = _ACTIVE if active[agent] else 0
-    occupant[src] = -1
-    code[src] -= val
-    occupant[dest] = agent
-    code[dest] += val
-    pos[agent] = dest
-
-
-@_inline
-def _decide(
-    agent: int,
-    pos: IntArray,
-    code: IntArray,
-    active: BoolArray,
-    jailed: BoolArray,
-    grievance: FloatArray,
-    risk_aversion: FloatArray,
-    view: IntArray,
-    width: int,
-    height: int,
-    threshold: float,
-    k: float,
-    rule_code: int,
-    count_self_twice: bool,
-) -> None:
-    """Rule A for one free citizen, with the shared rule and arrest probability."""
-    g = grievance[agent]
-    r = risk_aversion[agent]
-    new = False
-    # P >= 0 and R >= 0, so G - R P > T implies G - R 0 > T: only citizens
-    # passing this bound need to look around. The outcome is unchanged.
-    if activates(g, r, 0.0, threshold):
-        seen = _view_sum(code, pos[agent], view, width, height)
-        actives = (seen >> 16) + 1
-        if count_self_twice and active[agent]:
-            actives += 1
-        prob = arrest_probability_one(float(seen & _LOW), float(actives), k, rule_code)
-        new = activates(g, r, prob, threshold)
-    if new != active[agent]:
-        code[pos[agent]] += _ACTIVE if new else -_ACTIVE
-        active[agent] = new
-    jailed[agent] = False
-
-
-@_inline
-def _arrest(
-    cop: int,
-    pos: IntArray,
-    occupant: IntArray,
-    code: IntArray,
-    active: BoolArray,
-    jailed: BoolArray,
-    jail_term: IntArray,
-    view: IntArray,
-    width: int,
-    height: int,
-    rng: np.random.Generator,
-    jail_high: int,
-    act_then_move: bool,
-    move_onto: bool,
-) -> None:
-    """Rule C: arrest a uniformly random active citizen within vision, if any."""
-    cell = pos[cop]
-    seen = _view_sum(code, cell, view, width, height) >> 16
-    if seen == 0:
-        return
-    target = _nth_active(code, cell, view, width, height, _below(rng, seen))
-    suspect = occupant[target]
-    term = _below(rng, jail_high)
-    active[suspect] = False
-    code[target] -= _ACTIVE
-    jail_term[suspect] = term
-    # Mesa: ARRESTED even with a term of 0 (free again at its next turn);
-    # NetLogo: a term of 0 is no jail at all.
-    jailed[suspect] = True if act_then_move else term > 0
-    if move_onto and term > 0:
-        # NetLogo: the cop steps onto the prisoner's patch; prisoners stop
-        # blocking. With a term of 0 the citizen keeps its cell and the cop
-        # stays (NetLogo would stack the two on one patch).
-        occupant[cell] = -1
-        code[cell] -= _COP
-        occupant[target] = cop
-        code[target] += _COP
-        pos[cop] = target
 
 
 @jit
@@ -634,7 +474,8 @@ def _release(
     occupant: IntArray,
     jailed: BoolArray,
     jail_term: IntArray,
-    view: IntArray,
+    views: IntArray,
+    cells_in_view: int,
     width: int,
     height: int,
     rng: np.random.Generator,
@@ -654,7 +495,7 @@ def _release(
                 jailed[i] = False
     for i in range(nc):
         if jailed[i] and jail_term[i] <= 0:
-            dest = _pick_empty(occupant, pos[i], view, width, height, rng, buf)
+            dest = _pick_empty(occupant, pos[i], views, 0, cells_in_view, width, height, rng, buf)
             if dest >= 0:
                 pos[i] = dest
                 occupant[dest] = i
@@ -675,8 +516,8 @@ def _sequential_step(
     jail_term: IntArray,
     grievance: FloatArray,
     risk_aversion: FloatArray,
-    cit_view: IntArray,
-    cop_view: IntArray,
+    views: IntArray,
+    cells_in_view: IntArray,
     width: int,
     height: int,
     threshold: float,
@@ -692,47 +533,143 @@ def _sequential_step(
     """One step with Mesa's exact sequential activation.
 
     Every agent acts once, in a uniformly random order (Fisher-Yates), and
-    each sees the lattice as the agents before it left it.
+    each sees the lattice as the agents before it left it. An agent's turn
+    is two phases, act (rule A or C) and move (rule M), in the order of
+    ``act_then_move``.
     """
     n = pos.size
     order = np.arange(n)
     for i in range(n - 1, 0, -1):
         j = _below(rng, i + 1)
         order[i], order[j] = order[j], order[i]
-    buf = np.empty(max(cit_view.shape[1], cop_view.shape[1]), dtype=np.intp)
+    buf = np.empty(views.shape[2], dtype=np.intp)
     for agent in order:
-        if agent < nc:
+        cit = agent < nc
+        if cit:
             if act_then_move:
                 # Mesa: a prisoner's own turn only shortens its term.
                 if jail_term[agent] > 0:
                     jail_term[agent] -= 1
                     continue
-                _decide(
-                    agent, pos, code, active, jailed, grievance, risk_aversion,
-                    cit_view, width, height, threshold, k, rule_code, count_self_twice,
-                )
-                if citizens_move:
-                    _move(agent, nc, pos, occupant, code, active, cit_view, width, height, rng, buf)
-            else:
-                if jailed[agent]:
+            elif jailed[agent]:
+                continue
+        v = 0 if cit else 1
+        for phase in range(2):
+            if (phase == 0) != act_then_move:
+                # Rule M: to a uniformly random empty cell within vision.
+                if not (citizens_move if cit else cops_move):
                     continue
-                if citizens_move:
-                    _move(agent, nc, pos, occupant, code, active, cit_view, width, height, rng, buf)
-                _decide(
-                    agent, pos, code, active, jailed, grievance, risk_aversion,
-                    cit_view, width, height, threshold, k, rule_code, count_self_twice,
-                )
-        else:
-            if cops_move and not act_then_move:
-                _move(agent, nc, pos, occupant, code, active, cop_view, width, height, rng, buf)
-            _arrest(
-                agent, pos, occupant, code, active, jailed, jail_term, cop_view,
-                width, height, rng, jail_high, act_then_move, move_onto,
-            )
-            if cops_move and act_then_move:
-                _move(agent, nc, pos, occupant, code, active, cop_view, width, height, rng, buf)
+                src = pos[agent]
+                dest = -1
+                row = src // width
+                col = src - row * width
+                for _ in range(_TRIES):
+                    j = _below(rng, cells_in_view[v])
+                    r = row + views[v, 0, j]
+                    if r >= height:
+                        r -= height
+                    c = col + views[v, 1, j]
+                    if c >= width:
+                        c -= width
+                    if occupant[r * width + c] < 0:
+                        dest = r * width + c
+                        break
+                if dest < 0:
+                    dest = _pick_empty(
+                        occupant, src, views, v, cells_in_view[v], width, height, rng, buf
+                    )
+                if dest >= 0:
+                    val = (_ACTIVE if active[agent] else 0) if cit else _COP
+                    occupant[src] = -1
+                    code[src] -= val
+                    occupant[dest] = agent
+                    code[dest] += val
+                    pos[agent] = dest
+                continue
+            cell = pos[agent]
+            row = cell // width
+            col = cell - row * width
+            # P >= 0 and R >= 0, so G - R P > T implies G - R 0 > T: a
+            # citizen failing this bound stays quiet whatever it would see.
+            look = not cit or activates(grievance[agent], risk_aversion[agent], 0.0, threshold)
+            seen = 0  # C + A << 16 within vision
+            if look:
+                for j in range(views.shape[2]):
+                    length = views[v, 4, j]
+                    if length == 0:
+                        break
+                    r = row + views[v, 2, j]
+                    if r >= height:
+                        r -= height
+                    c = col + views[v, 3, j]
+                    if c >= width:
+                        c -= width
+                    base = r * width
+                    end = c + length
+                    if end <= width:
+                        for x in range(base + c, base + end):
+                            seen += code[x]
+                    else:
+                        for x in range(base + c, base + width):
+                            seen += code[x]
+                        for x in range(base, base + end - width):
+                            seen += code[x]
+            if cit:
+                # Rule A, with the shared arrest probability and rule.
+                new = False
+                if look:
+                    actives = (seen >> 16) + 1
+                    if count_self_twice and active[agent]:
+                        actives += 1
+                    prob = arrest_probability_one(float(seen & _LOW), float(actives), k, rule_code)
+                    new = activates(grievance[agent], risk_aversion[agent], prob, threshold)
+                if new != active[agent]:
+                    code[cell] += _ACTIVE if new else -_ACTIVE
+                    active[agent] = new
+                jailed[agent] = False
+            elif seen >= _ACTIVE:
+                # Rule C: arrest a uniformly random active citizen in view.
+                nth = _below(rng, seen >> 16)
+                target = -1
+                for j in range(views.shape[2]):
+                    length = views[v, 4, j]
+                    if length == 0 or target >= 0:
+                        break
+                    r = row + views[v, 2, j]
+                    if r >= height:
+                        r -= height
+                    c = col + views[v, 3, j]
+                    if c >= width:
+                        c -= width
+                    for i in range(c, c + length):
+                        x = r * width + (i if i < width else i - width)
+                        if code[x] >= _ACTIVE:
+                            if nth == 0:
+                                target = x
+                                break
+                            nth -= 1
+                suspect = occupant[target]
+                term = _below(rng, jail_high)
+                active[suspect] = False
+                code[target] -= _ACTIVE
+                jail_term[suspect] = term
+                # Mesa: ARRESTED even with a term of 0 (free again at its
+                # next turn); NetLogo: a term of 0 is no jail at all.
+                jailed[suspect] = True if act_then_move else term > 0
+                if move_onto and term > 0:
+                    # NetLogo: the cop steps onto the prisoner's patch and
+                    # prisoners stop blocking. With a term of 0 the citizen
+                    # keeps its cell and the cop stays (NetLogo would stack
+                    # the two on one patch).
+                    occupant[cell] = -1
+                    code[cell] -= _COP
+                    occupant[target] = agent
+                    code[target] += _COP
+                    pos[agent] = target
     if not act_then_move:
-        _release(nc, pos, occupant, jailed, jail_term, cit_view, width, height, rng, buf)
+        _release(
+            nc, pos, occupant, jailed, jail_term, views, cells_in_view[0], width, height, rng, buf
+        )
 
 
 class CivilViolence(mesa.Model):  # type: ignore[misc]
@@ -768,11 +705,13 @@ class CivilViolence(mesa.Model):  # type: ignore[misc]
         p = resolve_params(preset, overrides)
         self.params = p
         self.n_cells = p.width * p.height
-        self._cit_view = make_view(p.width, p.height, p.citizen_vision, p.vision)
-        self._cop_view = make_view(p.width, p.height, p.cop_vision, p.vision)
-        if max(self._cit_view.shape[1], self._cop_view.shape[1]) >= _ACTIVE:
-            # The counts C and A share one integer (code), 16 bits each.
-            raise ParameterError("vision too large: at most 65,535 cells may be in view")
+        self._views = make_views(p.width, p.height, (p.citizen_vision, p.cop_vision), p.vision)
+        self._cells_in_view = np.array(
+            [(self._views[v, 0] >= 0).sum() for v in range(2)], dtype=np.intp
+        )
+        if self._cells_in_view.max() >= _ACTIVE // 2:
+            # C and A share one 32-bit integer (code): A << 16 must stay below 2**31.
+            raise ParameterError("vision too large: at most 32,767 cells may be in view")
         self._rule_code = arrest_rule_code(p.arrest_rule)
         self._same_vision = p.cop_vision == p.citizen_vision
         if p.batches > 0:
@@ -823,10 +762,12 @@ class CivilViolence(mesa.Model):  # type: ignore[misc]
             cells = self.rng.permutation(self.n_cells)
             cop_cells, cit_cells = cells[:n_cop], cells[n_cop : n_cop + n_cit]
         self.n_citizens = len(cit_cells)
-        self.pos: IntArray = np.concatenate([cit_cells, cop_cells]).astype(np.intp)
-        self.occupant: IntArray = np.full(self.n_cells, -1, dtype=np.intp)
+        # 32-bit lattice arrays: half the memory traffic of the kernel's
+        # random reads on large lattices.
+        self.pos: IntArray = np.concatenate([cit_cells, cop_cells]).astype(np.int32)
+        self.occupant: IntArray = np.full(self.n_cells, -1, dtype=np.int32)
         self.occupant[self.pos] = np.arange(len(self.pos))
-        self.code: IntArray = np.zeros(self.n_cells, dtype=np.int64)
+        self.code: IntArray = np.zeros(self.n_cells, dtype=np.int32)
         self.code[cop_cells] = _COP
 
     @property
@@ -848,7 +789,7 @@ class CivilViolence(mesa.Model):  # type: ignore[misc]
             add = self.rng.choice(empty, size=min(target - len(cops), len(empty)), replace=False)
             self.code[add] += _COP
             cops = np.concatenate([cops, add])
-        self.pos = np.concatenate([self.pos[:nc], cops])
+        self.pos = np.concatenate([self.pos[:nc], cops]).astype(np.int32)
         self.occupant[cops] = nc + np.arange(len(cops))
 
     # ------------------------------------------------------------------ step
@@ -881,8 +822,8 @@ class CivilViolence(mesa.Model):  # type: ignore[misc]
             self.jail_term,
             self.grievance,
             self.risk_aversion,
-            self._cit_view,
-            self._cop_view,
+            self._views,
+            self._cells_in_view,
             p.width,
             p.height,
             float(p.threshold),

@@ -28,7 +28,14 @@ from model.neighbourhood import Neighbourhood
 from model.network import build_network, from_networkx
 from model.outcomes import OUTCOMES, gini, tally
 from model.params import Levers, ParameterError, Params, as_dict, split_overrides
-from model.population import DOMAINS, NO_ORGANIZATION, Population, Stance, initial_population
+from model.population import (
+    DOMAINS,
+    NO_ORGANIZATION,
+    Population,
+    Stance,
+    count_down,
+    initial_population,
+)
 from model.regimes import regime as find_regime
 from model.submodels.grid import assign_cells, collective_penalty, grid_cost, grid_management
 from model.submodels.grievance import epstein_grievance, update_grievance
@@ -195,8 +202,8 @@ class SocialManagementModel(mesa.Model):  # type: ignore[misc]
 
         # Terms run down before anyone decides.
         pop.stance, pop.detention_left = serve_detention(pop.stance, pop.detention_left)
-        pop.rebuffed_left = np.maximum(pop.rebuffed_left - 1, 0)
-        pop.deterred_left = np.maximum(pop.deterred_left - 1, 0)
+        pop.rebuffed_left = count_down(pop.rebuffed_left)
+        pop.deterred_left = count_down(pop.deterred_left)
 
         # 1-2. Livelihood: shocks, then relief from what the grid leaves of the budget.
         pop.need = livelihood_shocks(
@@ -204,7 +211,9 @@ class SocialManagementModel(mesa.Model):  # type: ignore[misc]
         )
         budget = lv.livelihood_budget * n
         self.grid_spent = min(self.grid_full_cost, budget)
-        participating = rng.random(n) < lv.participation
+        participating = (
+            rng.random(n) < lv.participation if lv.participation > 0 else np.zeros(n, dtype=bool)
+        )
         relief = livelihood_relief(
             pop.need,
             pop.need_weight,

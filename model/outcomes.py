@@ -119,12 +119,42 @@ def tally(
     return out / max(stance.size, 1)
 
 
+GINI_BINS = 1 << 16
+"""Resolution of :func:`gini`: values in [0, 1] are counted in this many bins."""
+
+
+@jit
 def gini(values: FloatArray) -> float:
-    """Gini coefficient of non-negative values (0: all equal)."""
-    total = float(values.sum())
-    n = values.shape[0]
-    if n == 0 or total <= 0.0:
+    """Gini coefficient of values in [0, 1] (0: all equal).
+
+    Why binned: sorting a million grievances every step costs more than the
+    rest of the outcomes together. Counting them in 65,536 equal bins of
+    [0, 1] and applying the sorted-values formula to the bin counts is one
+    pass; values within a bin are treated as equal, so the result differs
+    from the exact Gini by less than 1/65,536 of the range divided by the
+    mean (``tests/test_outcomes.py`` checks it against the exact formula).
+    """
+    n = values.size
+    if n == 0:
         return 0.0
-    ordered = np.sort(values)
-    ranks = np.arange(1, n + 1)
-    return float((2.0 * np.dot(ranks, ordered) / (n * total)) - (n + 1) / n)
+    counts = np.zeros(GINI_BINS + 1)
+    sums = np.zeros(GINI_BINS + 1)
+    total = 0.0
+    for v in values:
+        b = min(max(int(v * GINI_BINS), 0), GINI_BINS)
+        counts[b] += 1.0
+        sums[b] += v
+        total += v
+    if total <= 0.0:
+        return 0.0
+    # sum_i rank_i x_i over sorted values, with the values of one bin given
+    # the consecutive ranks they would occupy (their order inside a bin does
+    # not change the sum when they are treated as equal).
+    weighted, before = 0.0, 0.0
+    for b in range(GINI_BINS + 1):
+        c = counts[b]
+        if c > 0.0:
+            mean_rank = before + (c + 1.0) / 2.0
+            weighted += mean_rank * sums[b]
+            before += c
+    return 2.0 * weighted / (n * total) - (n + 1.0) / n

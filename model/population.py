@@ -118,6 +118,15 @@ def weightiest(need: FloatArray, need_weight: FloatArray) -> int:
     return best
 
 
+@jit
+def count_down(counter: IntArray) -> IntArray:
+    """One step off a counter of remaining steps, never below zero."""
+    out = np.empty_like(counter)
+    for i in range(counter.size):
+        out[i] = counter[i] - 1 if counter[i] > 0 else 0
+    return out
+
+
 def spatial_order(position: FloatArray) -> FloatArray:
     """Positions sorted along a Z-order (Morton) curve.
 
@@ -177,11 +186,16 @@ def initial_population(
     """
     position = spatial_order(rng.random((n, 2)))
     level = rng.random(n) * 2.0 * initial_need
-    need = np.repeat(level[:, None], len(DOMAINS), axis=1)
+    # Single precision for the (n, 5) arrays: they dominate memory traffic at
+    # a million residents, and seven digits are far beyond the model's
+    # precision.
+    need = np.repeat(level[:, None], len(DOMAINS), axis=1).astype(np.float32)
     # The city's shared priorities (unknown to the planner) differ by run;
     # each resident's weights scatter around them.
     priorities = rng.dirichlet(np.ones(len(DOMAINS)))
-    need_weight = rng.dirichlet(need_weight_concentration * len(DOMAINS) * priorities, size=n)
+    need_weight = rng.dirichlet(
+        need_weight_concentration * len(DOMAINS) * priorities, size=n
+    ).astype(np.float32)
     legitimacy = np.clip(rng.normal(initial_legitimacy, legitimacy_spread, n), 0.0, 1.0)
     return Population(
         position=position,

@@ -32,21 +32,46 @@ def founding_applications(
 
     Aggrieved residents outside any organization apply with probability
     ``founding_rate``; the authorities approve with probability ``openness``
-    (the lever the article says cadres hold back). Two draws per resident
-    whatever the levers.
+    (the lever the article says cadres hold back). Draws are made only for
+    eligible residents (outside any organization, grievance above the level).
 
     Returns:
         (applied, approved) masks.
     """
-    draws = rng.random((2, grievance.shape[0]))
-    applied = (org == NO_ORGANIZATION) & (grievance > grievance_level) & (draws[0] < founding_rate)
-    return applied, applied & (draws[1] < openness)
+    return _found(grievance, org, grievance_level, founding_rate, openness, rng)
+
+
+@jit
+def _found(
+    grievance: FloatArray,
+    org: IntArray,
+    grievance_level: float,
+    founding_rate: float,
+    openness: float,
+    rng: np.random.Generator,
+) -> tuple[BoolArray, BoolArray]:
+    applied = np.zeros(org.size, dtype=np.bool_)
+    approved = np.zeros(org.size, dtype=np.bool_)
+    for i in range(org.size):
+        eligible = org[i] == NO_ORGANIZATION and grievance[i] > grievance_level
+        if eligible and rng.random() < founding_rate:
+            applied[i] = True
+            approved[i] = rng.random() < openness
+    return applied, approved
 
 
 def leaving(org: IntArray, *, leave_rate: float, rng: np.random.Generator) -> IntArray:
     """Members leave their organization with probability ``leave_rate`` a step."""
-    leave = (org != NO_ORGANIZATION) & (rng.random(org.shape[0]) < leave_rate)
-    return np.where(leave, NO_ORGANIZATION, org)
+    return _leave(org, leave_rate, rng)
+
+
+@jit
+def _leave(org: IntArray, leave_rate: float, rng: np.random.Generator) -> IntArray:
+    new = org.copy()
+    for i in range(org.size):
+        if org[i] != NO_ORGANIZATION and rng.random() < leave_rate:
+            new[i] = NO_ORGANIZATION
+    return new
 
 
 def recruitment(
@@ -60,12 +85,13 @@ def recruitment(
 ) -> IntArray:
     """Non-members join the organization of a random neighbour who is a member.
 
-    Each non-member looks at one neighbour drawn at random; if that
-    neighbour belongs to an organization with room left, it joins with
-    probability ``recruit_rate``. Recruitment therefore spreads along ties,
-    fastest where members are many (Granovetter's weak ties, McAdam's
-    bloc recruitment). Room is respected in expectation: each organization
-    accepts a share of its applicants equal to room / applicants.
+    A non-member is open to joining with probability ``recruit_rate``; it
+    then looks at one neighbour drawn at random and, if that neighbour
+    belongs to an organization with room left, joins it. Recruitment
+    therefore spreads along ties, fastest where members are many
+    (Granovetter's weak ties, McAdam's bloc recruitment). Room is respected
+    in expectation: each organization accepts a share of its would-be
+    members equal to room / would-be members.
 
     Args:
         org: Organization of every resident.
@@ -78,8 +104,7 @@ def recruitment(
     Returns:
         New membership array.
     """
-    draws = rng.random((3, org.shape[0]))
-    return _recruit(org, indptr, indices, room, recruit_rate, draws)
+    return _recruit(org, indptr, indices, room, recruit_rate, rng)
 
 
 @jit
@@ -89,24 +114,28 @@ def _recruit(
     indices: IntArray,
     room: FloatArray,
     recruit_rate: float,
-    draws: FloatArray,
+    rng: np.random.Generator,
 ) -> IntArray:
     n = org.shape[0]
     target = np.full(n, NO_ORGANIZATION, dtype=org.dtype)
     demand = np.zeros(room.size)
+    wants = 0
     for i in range(n):
         degree = indptr[i + 1] - indptr[i]
-        if org[i] != NO_ORGANIZATION or degree == 0 or draws[1, i] >= recruit_rate:
+        if org[i] != NO_ORGANIZATION or degree == 0 or rng.random() >= recruit_rate:
             continue
-        pick = min(int(draws[0, i] * degree), degree - 1)
+        pick = min(int(rng.random() * degree), degree - 1)
         candidate = org[indices[indptr[i] + pick]]
         if candidate != NO_ORGANIZATION:
             target[i] = candidate
             demand[candidate] += 1.0
+            wants += 1
     new = org.copy()
+    if wants == 0:
+        return new
     for i in range(n):
         t = target[i]
-        if t != NO_ORGANIZATION and draws[2, i] < room[t] / demand[t]:
+        if t != NO_ORGANIZATION and rng.random() < room[t] / demand[t]:
             new[i] = t
     return new
 

@@ -20,7 +20,6 @@ from model.population import Stance, weightiest
 from model.submodels.capacity import served_within_capacity
 from model.types import BoolArray, FloatArray, IntArray
 
-
 NONE, UNANSWERED, ACCEPTED, RESOLVED, INTERCEPTED, DETAINED = range(6)
 """The fate of a resident's petition, one code per resident."""
 
@@ -257,7 +256,7 @@ def _settle(
             continue
         if f == UNANSWERED:
             injustice[i] += injustice_unanswered
-        elif f == ACCEPTED or f == RESOLVED:
+        elif f in (ACCEPTED, RESOLVED):
             grievance[i] *= 1.0 - release
             experience[i] += trust_answered
             if f == RESOLVED:

@@ -10,6 +10,8 @@ loops call directly; the array functions loop over it.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from model.jit import jit
@@ -49,7 +51,7 @@ def arrest_probability_one(control: float, actives: float, k: float, rule_code: 
     The array :func:`arrest_probability` and the reference mode's sequential
     kernel (:mod:`model.epstein`) both call it.
     """
-    return -np.expm1(-k * rounded_ratio_one(control, actives, rule_code))
+    return -math.expm1(-k * rounded_ratio_one(control, actives, rule_code))
 
 
 def rounded_ratio(control: FloatArray, actives: FloatArray, rule: str) -> FloatArray:
