@@ -18,11 +18,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg")  # files only, never a window; must precede pyplot
-import matplotlib.pyplot as plt
+import matplotlib as mpl
 import pandas as pd
+from matplotlib.figure import Figure
 
 from experiments.specs import Pair, ScenarioSpec
 from model.outcomes import OUTCOME_INFO
@@ -56,7 +54,10 @@ def _meaning(outcome: str) -> str:
 
 def plot_run(table: pd.DataFrame, path: Path, *, title: str = "") -> Path:
     """Trust, grievance, hidden grievance and protest over time for one run."""
-    fig, axes = plt.subplots(2, 2, figsize=(9, 6), sharex=True, layout="constrained")
+    # Figure objects, not pyplot: files only, and no change to the caller's
+    # backend (a notebook keeps drawing inline after a comparison).
+    fig = Figure(figsize=(9, 6), layout="constrained")
+    axes = fig.subplots(2, 2, sharex=True)
     steps = table["step"] if "step" in table.columns else table.index
     for ax, (column, label) in zip(axes.flat, RUN_PANELS, strict=True):
         if column in table.columns:
@@ -68,7 +69,6 @@ def plot_run(table: pd.DataFrame, path: Path, *, title: str = "") -> Path:
     if title:
         fig.suptitle(title)
     fig.savefig(path, dpi=DPI)
-    plt.close(fig)
     return path
 
 
@@ -76,8 +76,9 @@ def plot_timeseries(
     series: pd.DataFrame, outcome: str, path: Path, scenarios: Sequence[str]
 ) -> Path:
     """Mean over replications with its 95% band, one line per scenario."""
-    fig, ax = plt.subplots(figsize=(8, 4.2), layout="constrained")
-    cmap = plt.get_cmap("tab10" if len(scenarios) <= 10 else "tab20")
+    fig = Figure(figsize=(8, 4.2), layout="constrained")
+    ax = fig.subplots()
+    cmap = mpl.colormaps["tab10" if len(scenarios) <= 10 else "tab20"]
     data = series[series["outcome"] == outcome]
     for i, name in enumerate(scenarios):
         rows = data[data["scenario"] == name].sort_values("step")
@@ -91,7 +92,6 @@ def plot_timeseries(
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
     fig.savefig(path, dpi=DPI)
-    plt.close(fig)
     return path
 
 
@@ -118,9 +118,8 @@ def plot_forest(
     ncols = min(3, len(shown))
     nrows = math.ceil(len(shown) / ncols)
     height = max(2.2, 0.45 * len(pairs) + 1.3)
-    fig, axes = plt.subplots(
-        nrows, ncols, figsize=(4.2 * ncols, height * nrows), squeeze=False, layout="constrained"
-    )
+    fig = Figure(figsize=(4.2 * ncols, height * nrows), layout="constrained")
+    axes = fig.subplots(nrows, ncols, squeeze=False)
     table = pair_table[pair_table["statistic"] == statistic]
     labels = [p.title if len(p.title) <= 40 else p.title[:38] + "…" for p in pairs]
     for ax, outcome in zip(axes.flat, shown, strict=False):
@@ -149,7 +148,6 @@ def plot_forest(
         ax.set_visible(False)
     fig.suptitle(f"Paired differences with 95% intervals ({statistic.replace('_', ' ')})")
     fig.savefig(path, dpi=DPI)
-    plt.close(fig)
     return path
 
 

@@ -55,6 +55,7 @@ from model.submodels.petitions import (
 )
 from model.submodels.protests import respond_to_protests, serve_detention, settle_protests
 from model.submodels.stance import arrest_probability, decide_stance
+from model.types import FloatArray
 
 
 def _read_outcome(name: str, model: SocialManagementModel) -> float:
@@ -195,8 +196,8 @@ class SocialManagementModel(mesa.Model):  # type: ignore[misc]
         p, lv, pop, rng = self.params, self.levers, self.population, self.rng
         neighbours = self.neighbours
         n = pop.size
-        injustice = np.zeros(n)
-        experience = np.zeros(n)
+        injustice: FloatArray = np.zeros(n)
+        experience: FloatArray = np.zeros(n)
         member = pop.org != NO_ORGANIZATION
         org_alignment = self.org_table.alignment[pop.org] * member
 

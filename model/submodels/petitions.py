@@ -43,7 +43,7 @@ class PetitionResponse:
     @property
     def accepted(self) -> BoolArray:
         """Handled and accepted (resolved or not)."""
-        return (self.fate == ACCEPTED) | (self.fate == RESOLVED)
+        return np.isin(self.fate, (ACCEPTED, RESOLVED))
 
     @property
     def resolved(self) -> BoolArray:
@@ -53,7 +53,7 @@ class PetitionResponse:
     @property
     def intercepted(self) -> BoolArray:
         """Handled and intercepted (detained or not)."""
-        return (self.fate == INTERCEPTED) | (self.fate == DETAINED)
+        return np.isin(self.fate, (INTERCEPTED, DETAINED))
 
     @property
     def detained(self) -> BoolArray:
