@@ -99,7 +99,8 @@ class EpsteinParams:
             ``move_then_act`` (NetLogo: move, then decide or arrest).
         jailed_hold_cell: Mesa keeps prisoners on their cell (blocking it);
             in NetLogo they stop blocking and the arresting cop steps onto
-            the prisoner's cell.
+            the prisoner's cell. Used with ``move_then_act``; with
+            ``act_then_move`` prisoners always hold their cell, as in Mesa.
         count_self_twice: NetLogo counts an active citizen in its own
             patch as well as in the ``1 +``, so A includes it twice.
         cops_always_move: NetLogo's cops move even with movement off;
