@@ -364,7 +364,8 @@ class SocialManagementModel(mesa.Model):  # type: ignore[misc]
                 agencies=lv.grid_agencies,
                 info_sharing=lv.grid_info_sharing,
                 mode=lv.grid_mode,
-                staffing=self.grid_spent / self.grid_full_cost if self.grid_full_cost else 0.0,
+                # A grid that costs nothing is fully staffed.
+                staffing=self.grid_spent / self.grid_full_cost if self.grid_full_cost else 1.0,
                 watch_level=p.grid_watch_level,
                 detection_rate=p.grid_detection_rate,
                 rng=rng,
