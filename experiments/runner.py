@@ -220,7 +220,16 @@ def local_pool(workers: int) -> cf.ProcessPoolExecutor:
         context.set_forkserver_preload(list(_PRELOAD))
     else:  # pragma: no cover - Windows
         context = multiprocessing.get_context("spawn")
-    return cf.ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    return cf.ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=_one_thread_per_worker
+    )
+
+
+def _one_thread_per_worker() -> None:
+    """Keep compiled parallel loops to one thread: the pool already fills the cores."""
+    import numba  # noqa: PLC0415 (imported in the worker, after its start)
+
+    numba.set_num_threads(1)
 
 
 _PRELOAD: tuple[str, ...] = ("numpy", "pandas", "pyarrow", "model", "experiments.runner",

@@ -4,18 +4,63 @@ Submodels are pure functions over arrays (ARCHITECTURE.md, principle 2).
 Most are written as explicit loops compiled by numba: at 2,000 residents a
 step is dominated by the fixed cost of many small numpy calls, and at a
 million by memory traffic; one compiled pass over the residents fixes both.
-Compiled code is cached on disk (``cache=True``), so only the first run on a
-machine pays for compilation.
+
+Compiled code is cached on disk, so only the first run on a machine pays for
+compilation. Numba invalidates a cached function when its own file changes,
+but not when a compiled function it calls (in another file) changes; stale
+machine code can then crash the interpreter. So the cache lives in a folder
+named after a fingerprint of the whole ``model`` package's source: any edit
+gives a fresh folder (one recompilation), and a clean checkout never meets
+a stale cache. This module and numba's cache are the only places where
+``model`` touches files.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, cast
 
 import numba
+
+PACKAGE = Path(__file__).resolve().parent
+
+
+def source_fingerprint() -> str:
+    """A short hash of every Python source file of the ``model`` package."""
+    digest = hashlib.sha256()
+    for path in sorted(PACKAGE.rglob("*.py")):
+        digest.update(path.relative_to(PACKAGE).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def cache_folder() -> Path:
+    """Where compiled code is cached: ``$SIXERRORS_CACHE`` or ``~/.cache/sixerrors``."""
+    root = Path(os.environ.get("SIXERRORS_CACHE", Path.home() / ".cache" / "sixerrors"))
+    return root / "numba" / source_fingerprint()
+
+
+if "NUMBA_CACHE_DIR" not in os.environ:  # an explicit choice of the user wins
+    numba.config.CACHE_DIR = str(cache_folder())
 
 
 def jit[F: Callable[..., Any]](function: F) -> F:
     """``numba.njit(cache=True)`` that keeps the function's signature for mypy."""
     return cast(F, numba.njit(cache=True, nogil=True)(function))
+
+
+def parallel_jit[F: Callable[..., Any]](function: F) -> F:
+    """Like :func:`jit`, with ``numba.prange`` loops spread over the cores.
+
+    For the few passes that touch every resident and dominate at a million
+    residents. Worker processes of a sweep run one thread each
+    (``experiments.runner``), so parallel sweeps do not oversubscribe.
+    """
+    return cast(F, numba.njit(cache=True, nogil=True, parallel=True)(function))
+
+
+prange = numba.prange
+"""Parallel range for :func:`parallel_jit` functions (a plain range elsewhere)."""

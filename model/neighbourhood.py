@@ -14,14 +14,14 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse import _sparsetools  # the CSR kernel behind ``A @ x``
 
-from model.jit import jit
+from model.jit import jit, parallel_jit, prange
 from model.types import BoolArray, FloatArray, IntArray
 
 
-@jit
+@parallel_jit
 def _neighbour_mean(indptr: IntArray, indices: IntArray, values: FloatArray) -> FloatArray:
     out = np.empty(values.size)
-    for i in range(values.size):
+    for i in prange(values.size):
         start, end = indptr[i], indptr[i + 1]
         if end == start:
             out[i] = values[i]

@@ -127,16 +127,24 @@ GINI_BINS = 1 << 16
 def gini(values: FloatArray) -> float:
     """Gini coefficient of values in [0, 1] (0: all equal).
 
-    Why binned: sorting a million grievances every step costs more than the
-    rest of the outcomes together. Counting them in 65,536 equal bins of
-    [0, 1] and applying the sorted-values formula to the bin counts is one
-    pass; values within a bin are treated as equal, so the result differs
-    from the exact Gini by less than 1/65,536 of the range divided by the
-    mean (``tests/test_outcomes.py`` checks it against the exact formula).
+    Up to :data:`GINI_BINS` values the exact formula over sorted values is
+    used. Above, sorting every step would cost more than the rest of the
+    outcomes together, so values are counted in 65,536 equal bins of [0, 1]
+    and the same formula is applied to the bin counts, in one pass; values
+    within a bin are treated as equal, so the result differs from the exact
+    Gini by less than 1/65,536 of the range divided by the mean
+    (``tests/test_outcomes.py`` checks both paths against the exact formula).
     """
     n = values.size
     if n == 0:
         return 0.0
+    if n <= GINI_BINS:
+        ordered = np.sort(values)
+        total, weighted = 0.0, 0.0
+        for rank in range(n):
+            total += ordered[rank]
+            weighted += (rank + 1.0) * ordered[rank]
+        return 2.0 * weighted / (n * total) - (n + 1.0) / n if total > 0.0 else 0.0
     counts = np.zeros(GINI_BINS + 1)
     sums = np.zeros(GINI_BINS + 1)
     total = 0.0

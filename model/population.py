@@ -12,7 +12,7 @@ from enum import IntEnum
 
 import numpy as np
 
-from model.jit import jit
+from model.jit import jit, parallel_jit, prange
 from model.types import FloatArray, IntArray
 
 DOMAINS: tuple[str, ...] = ("employment", "education", "healthcare", "housing", "social_security")
@@ -97,13 +97,15 @@ class Population:
         assert np.all(self.detention_left[~detained] == 0), "free with a term"
 
 
-@jit
+@parallel_jit
 def weighted_need(need: FloatArray, need_weight: FloatArray) -> FloatArray:
     """Hardship: each resident's need weighted by how much each domain matters."""
     out = np.zeros(need.shape[0])
-    for i in range(need.shape[0]):
+    for i in prange(need.shape[0]):
+        total = 0.0
         for d in range(need.shape[1]):
-            out[i] += need_weight[i, d] * need[i, d]
+            total += need_weight[i, d] * need[i, d]
+        out[i] = total
     return out
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from model.jit import jit
-from model.types import FloatArray
+from model.types import FloatArray, per_resident
 
 
 def update_grievance(
@@ -41,10 +41,8 @@ def update_grievance(
     Returns:
         New grievance per resident.
     """
-    decays = np.broadcast_to(np.asarray(decay, dtype=np.float64), grievance.shape)
-    return _update(
-        grievance, hardship, legitimacy, injustice, np.ascontiguousarray(decays), inflow_rate
-    )
+    decays = per_resident(decay, grievance.size)
+    return _update(grievance, hardship, legitimacy, injustice, decays, inflow_rate)
 
 
 @jit

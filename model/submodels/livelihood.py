@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from model.jit import jit
+from model.jit import jit, parallel_jit, prange
 from model.types import BoolArray, FloatArray, IntArray
 
 
@@ -156,10 +156,10 @@ def _domain_sums(
     return weighted, level, voiced
 
 
-@jit
+@parallel_jit
 def _relieve(need: FloatArray, fraction: FloatArray) -> FloatArray:
     updated = np.empty_like(need)
-    for i in range(need.shape[0]):
+    for i in prange(need.shape[0]):
         for d in range(need.shape[1]):
             updated[i, d] = need[i, d] * (1.0 - fraction[d])
     return updated

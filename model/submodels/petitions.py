@@ -18,7 +18,7 @@ import numpy as np
 from model.jit import jit
 from model.population import Stance, weightiest
 from model.submodels.capacity import served_within_capacity
-from model.types import BoolArray, FloatArray, IntArray
+from model.types import BoolArray, FloatArray, IntArray, per_resident
 
 NONE, UNANSWERED, ACCEPTED, RESOLVED, INTERCEPTED, DETAINED = range(6)
 """The fate of a resident's petition, one code per resident."""
@@ -43,7 +43,7 @@ class PetitionResponse:
     @property
     def accepted(self) -> BoolArray:
         """Handled and accepted (resolved or not)."""
-        return np.isin(self.fate, (ACCEPTED, RESOLVED))
+        return np.asarray((self.fate == ACCEPTED) | (self.fate == RESOLVED))
 
     @property
     def resolved(self) -> BoolArray:
@@ -53,7 +53,7 @@ class PetitionResponse:
     @property
     def intercepted(self) -> BoolArray:
         """Handled and intercepted (detained or not)."""
-        return np.isin(self.fate, (INTERCEPTED, DETAINED))
+        return np.asarray((self.fate == INTERCEPTED) | (self.fate == DETAINED))
 
     @property
     def detained(self) -> BoolArray:
@@ -103,14 +103,14 @@ def respond_to_petitions(
     n = petitioning.shape[0]
     who = np.flatnonzero(petitioning)
     draws = rng.random((4, who.size))
-    bonus = np.broadcast_to(np.asarray(tolerance_bonus, dtype=np.float64), (n,))
+    bonus = per_resident(tolerance_bonus, n)
     fate, handled = _handle(
         who,
         draws,
         district,
         service_capacity,
         tolerance,
-        np.ascontiguousarray(bonus),
+        bonus,
         repression,
         resolution,
     )
@@ -247,7 +247,9 @@ def _settle(
     trust_detained: float,
 ) -> tuple[IntArray, IntArray, FloatArray, FloatArray, IntArray, FloatArray, FloatArray]:
     stance, detention_left = stance.copy(), detention_left.copy()
-    grievance, need, rebuffed_left = grievance.copy(), need.copy(), rebuffed_left.copy()
+    grievance, rebuffed_left = grievance.copy(), rebuffed_left.copy()
+    if np.any(fate == RESOLVED):  # the (n, 5) copy only when a need is met
+        need = need.copy()
     injustice, experience = injustice.copy(), experience.copy()
     term = 0
     for i in range(fate.size):

@@ -14,9 +14,9 @@ import math
 
 import numpy as np
 
-from model.jit import jit
+from model.jit import jit, parallel_jit, prange
 from model.population import Stance
-from model.types import BoolArray, FloatArray, IntArray
+from model.types import BoolArray, FloatArray, IntArray, per_resident
 
 #: Integer codes of the arrest rules, for compiled callers of the scalar functions.
 ARREST_RULE_CODES: dict[str, int] = {"literal": 0, "floor": 1, "round": 2}
@@ -109,12 +109,12 @@ def _rounded_ratio_all(control: FloatArray, actives: FloatArray, rule_code: int)
     return out
 
 
-@jit
+@parallel_jit
 def _arrest_probability_all(
     control: FloatArray, actives: FloatArray, k: float, rule_code: int
 ) -> FloatArray:
     out = np.empty(control.size, dtype=np.float64)
-    for i in range(control.size):
+    for i in prange(control.size):
         out[i] = arrest_probability_one(control[i], actives[i], k, rule_code)
     return out
 
@@ -210,8 +210,8 @@ def decide_stance(
     Returns:
         A new stance array (the input is not changed).
     """
-    deterred_now = np.broadcast_to(np.asarray(deterred, dtype=np.bool_), stance.shape)
-    risk = np.broadcast_to(np.asarray(petition_risk, dtype=np.float64), stance.shape)
+    deterred_now = per_resident(deterred, stance.size, np.bool_)
+    risk = per_resident(petition_risk, stance.size)
     return _decide(
         stance,
         grievance,
@@ -220,8 +220,8 @@ def decide_stance(
         arrest_prob,
         protesting_share_of_neighbours,
         rebuffed_left,
-        np.ascontiguousarray(risk),
-        np.ascontiguousarray(deterred_now),
+        risk,
+        deterred_now,
         protest_threshold,
         contagion,
         petition_threshold,
