@@ -44,7 +44,7 @@ def cache_folder() -> Path:
 
 
 if "NUMBA_CACHE_DIR" not in os.environ:  # an explicit choice of the user wins
-    numba.config.CACHE_DIR = str(cache_folder())
+    numba.config.CACHE_DIR = str(cache_folder())  # type: ignore[attr-defined]
 
 
 def jit[F: Callable[..., Any]](function: F) -> F:
