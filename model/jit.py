@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, cast
@@ -38,9 +39,18 @@ def source_fingerprint() -> str:
 
 
 def cache_folder() -> Path:
-    """Where compiled code is cached: ``$SIXERRORS_CACHE`` or ``~/.cache/sixerrors``."""
-    root = Path(os.environ.get("SIXERRORS_CACHE", Path.home() / ".cache" / "sixerrors"))
-    return root / "numba" / source_fingerprint()
+    """Where compiled code is cached: ``$SIXERRORS_CACHE``, else ``~/.cache/sixerrors``.
+
+    Without a home folder (some batch systems) the system's temporary
+    folder is used; caching is a speed-up, never a requirement.
+    """
+    root = os.environ.get("SIXERRORS_CACHE")
+    if root is None:
+        try:
+            root = str(Path.home() / ".cache" / "sixerrors")
+        except RuntimeError:
+            root = str(Path(tempfile.gettempdir()) / "sixerrors-cache")
+    return Path(root) / "numba" / source_fingerprint()
 
 
 if "NUMBA_CACHE_DIR" not in os.environ:  # an explicit choice of the user wins
