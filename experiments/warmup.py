@@ -14,6 +14,7 @@ import sys
 import time
 
 from model import REGIMES, CivilViolence, simulate
+from model.jit import PARALLEL_FROM
 
 
 def main() -> int:
@@ -24,6 +25,8 @@ def main() -> int:
         # detentions, incidents, organizations, the grid.
         simulate(name, steps=30, n_residents=400, seed=1, inflow_rate=0.5)
     simulate("baseline", steps=5, n_residents=200, seed=1, grievance_mode="epstein")
+    # The parallel versions of the passes over every resident (large models).
+    simulate("baseline", steps=2, n_residents=PARALLEL_FROM, seed=1)
     CivilViolence(preset="mesa", width=12, height=12, rng=1).run_for(3)
     print(f"warmup: compiled code cached in {time.perf_counter() - start:.1f} s")
     return 0

@@ -17,9 +17,11 @@ a stale cache. This module and numba's cache are the only places where
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import tempfile
+import types
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, cast
@@ -62,14 +64,39 @@ def jit[F: Callable[..., Any]](function: F) -> F:
     return cast(F, numba.njit(cache=True, nogil=True)(function))
 
 
+PARALLEL_FROM = 50_000
+"""Residents from which :func:`parallel_jit` functions run on all cores."""
+
+
 def parallel_jit[F: Callable[..., Any]](function: F) -> F:
     """Like :func:`jit`, with ``numba.prange`` loops spread over the cores.
 
     For the few passes that touch every resident and dominate at a million
-    residents. Worker processes of a sweep run one thread each
-    (``experiments.runner``), so parallel sweeps do not oversubscribe.
+    residents. Starting threads costs more than a whole pass over a few
+    thousand residents, so the function is compiled twice, serial and
+    parallel, and each call picks by the length of its first argument.
+    Worker processes of a sweep run one thread each (``experiments.runner``),
+    so parallel sweeps do not oversubscribe.
     """
-    return cast(F, numba.njit(cache=True, nogil=True, parallel=True)(function))
+    serial = numba.njit(cache=True, nogil=True)(function)
+    # A twin with its own name, so that the two compiled versions have
+    # separate cache files.
+    twin = types.FunctionType(
+        function.__code__,
+        function.__globals__,
+        function.__name__ + "_parallel",
+        function.__defaults__,
+        function.__closure__,
+    )
+    twin.__qualname__ = function.__qualname__ + "_parallel"
+    twin.__module__ = function.__module__
+    parallel = numba.njit(cache=True, nogil=True, parallel=True)(twin)
+
+    @functools.wraps(function)
+    def by_size(*args: Any) -> Any:
+        return (parallel if len(args[0]) >= PARALLEL_FROM else serial)(*args)
+
+    return cast(F, by_size)
 
 
 prange = numba.prange
