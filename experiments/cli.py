@@ -142,7 +142,9 @@ def build_parser() -> argparse.ArgumentParser:
     verbs.required = True
 
     run = verbs.add_parser("run", help="one model run: outcomes table, figure and manifest")
-    run.add_argument("--regime", required=True, metavar="NAME", help="a named regime")
+    run.add_argument(
+        "--regime", default="baseline", metavar="NAME", help="a named regime (default: baseline)"
+    )
     run.add_argument(
         "--set", dest="assignments", action="append", default=[], metavar="NAME=VALUE",
         help="override a parameter or lever (repeatable), e.g. --set tolerance=0.8",
