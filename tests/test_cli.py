@@ -102,7 +102,7 @@ def bad_files(tmp_path: Path) -> dict[str, Path]:
         (["run", "--regime", "baseline", "--set", "tolerance=3"], "between 0 and 1"),
         (["run", "--regime", "baseline", "--set", "tolerance"], "name=value"),
         (["run", "--regime", "baseline", "--steps", "x"], "--steps"),
-        (["run"], "--regime"),
+        (["run", "--regime"], "--regime"),
         (["compare", "{tmp}/missing.toml"], "no such file"),
         (["compare", "{malformed}"], "malformed TOML"),
         (["compare", "{outcome}"], "did you mean 'share_protesting'"),
