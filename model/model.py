@@ -135,8 +135,11 @@ class SocialManagementModel(mesa.Model):  # type: ignore[misc]
             np.float64
         )
 
+        # Cadres in proportion to each district's population, so that effort
+        # per resident, and with it the dynamics, does not change with size.
+        cadres = np.rint(self.district_size * p.cadres_per_1000 / 1000.0).astype(int)
         for district in range(p.n_districts):
-            for _ in range(p.cadres_per_district):
+            for _ in range(cadres[district]):
                 Cadre(
                     self,
                     district=district,

@@ -228,13 +228,13 @@ class Params:
         meaning="Share of ties rewired to random residents (small world, Watts-Strogatz).",
     )
     # --- cadres
-    cadres_per_district: int = _declare(
-        2,
-        0,
-        1000,
-        unit="cadres",
+    cadres_per_1000: float = _declare(
+        16.0,
+        0.0,
+        1000.0,
+        unit="cadres per 1,000 residents",
         group="cadres",
-        meaning="Cadres serving each district.",
+        meaning="Cadres per 1,000 residents; each district gets its share, rounded.",
     )
     cadre_capacity: float = _declare(
         4.0,

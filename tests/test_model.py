@@ -73,7 +73,7 @@ def test_no_cadres_protest_share_is_epsteins(legitimacy):
     m = SocialManagementModel(
         n_residents=20_000,
         rng=11,
-        cadres_per_district=0,
+        cadres_per_1000=0.0,
         grievance_mode="epstein",
         contagion=0.0,
         initial_need=0.5,
