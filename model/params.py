@@ -13,7 +13,7 @@ from __future__ import annotations
 import difflib
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 
 Kind = Literal["float", "int", "bool", "choice"]
@@ -849,11 +849,6 @@ def split_overrides(
     params = {k: v for k, v in overrides.items() if not DECLARATIONS[k].is_lever}
     levers = {k: v for k, v in overrides.items() if DECLARATIONS[k].is_lever}
     return params, levers
-
-
-def with_overrides(base: Params, overrides: Mapping[str, Any]) -> Params:
-    """Return ``base`` with some world parameters replaced (validated)."""
-    return replace(base, **overrides)
 
 
 def as_dict(params: Params, levers: Levers) -> dict[str, Any]:

@@ -20,7 +20,12 @@ from model.submodels.organizations import (
     recruitment,
 )
 from model.submodels.petitions import resolve_worst_need, respond_to_petitions
-from model.submodels.protests import detain, respond_to_protests, serve_detention
+from model.submodels.protests import (
+    ProtestResponse,
+    respond_to_protests,
+    serve_detention,
+    settle_protests,
+)
 from model.submodels.stance import arrest_probability, decide_stance
 
 settings.register_profile("sixerrors", max_examples=40, deadline=None)
@@ -167,10 +172,26 @@ def test_protest_arrests_within_control_capacity(seed, n, repression):
     assert np.all(r.arrested <= protesting) and np.all(r.dialogue <= protesting)
 
 
-def test_detention_runs_its_term():
-    stance = np.zeros(3, dtype=np.int8)
-    left = np.zeros(3, dtype=np.int32)
-    stance, left = detain(stance, left, np.array([True, False, True]), np.array([1, 2]))
+def test_arrest_detains_for_its_term_and_dialogue_releases():
+    stance = np.full(4, Stance.PROTESTING, dtype=np.int8)
+    left = np.zeros(4, dtype=np.int32)
+    grievance = np.full(4, 0.8)
+    zeros = np.zeros(4)
+    response = ProtestResponse(
+        arrested=np.array([True, False, True, False]),
+        dialogue=np.array([False, True, False, False]),
+        terms=np.array([1, 2]),
+    )
+    after = settle_protests(
+        response, stance, left, grievance, zeros, zeros,
+        release=0.5, trust_answered=0.1, injustice_detained=0.3, trust_detained=0.2,
+    )
+    assert list(grievance) == [0.8] * 4 and list(stance) == [Stance.PROTESTING] * 4, "mutated"
+    assert list(after.grievance) == [0.8, 0.4, 0.8, 0.8]
+    assert list(after.injustice) == [0.3, 0.0, 0.3, 0.0]
+    assert np.allclose(after.experience, [-0.2, 0.1, -0.2, 0.0])
+    stance, left = after.stance[:3].copy(), after.detention_left[:3].copy()
+    stance[1] = Stance.QUIET
     assert list(stance) == [Stance.DETAINED, Stance.QUIET, Stance.DETAINED]
     stance, left = serve_detention(stance, left)
     assert list(stance) == [Stance.QUIET, Stance.QUIET, Stance.DETAINED]

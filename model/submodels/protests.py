@@ -104,19 +104,6 @@ def _arrest_or_answer(
 
 
 @jit
-def detain(
-    stance: IntArray, detention_left: IntArray, detained: BoolArray, terms: IntArray
-) -> tuple[IntArray, IntArray]:
-    """Put residents in detention with the given terms (in index order)."""
-    new_stance = stance.copy()
-    new_left = detention_left.copy()
-    for k, i in enumerate(np.flatnonzero(detained)):
-        new_stance[i] = DETAINED
-        new_left[i] = terms[k]
-    return new_stance, new_left
-
-
-@jit
 def serve_detention(stance: IntArray, detention_left: IntArray) -> tuple[IntArray, IntArray]:
     """One step of detention passes; residents whose term ends go home quiet."""
     new_stance = stance.copy()
