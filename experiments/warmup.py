@@ -15,6 +15,7 @@ import time
 
 from model import REGIMES, CivilViolence, simulate
 from model.jit import PARALLEL_FROM
+from model.outcomes import GINI_BINS
 
 
 def main() -> int:
@@ -25,8 +26,18 @@ def main() -> int:
         # detentions, incidents, organizations, the grid.
         simulate(name, steps=30, n_residents=400, seed=1, inflow_rate=0.5)
     simulate("baseline", steps=5, n_residents=200, seed=1, grievance_mode="epstein")
-    # The parallel versions of the passes over every resident (large models).
-    simulate("baseline", steps=2, n_residents=PARALLEL_FROM, seed=1)
+    # The parallel versions of the passes over every resident, and the
+    # binned Gini (large models); organizations founded at once, so that
+    # the recruitment passes run too.
+    simulate(
+        "shared_governance",
+        steps=3,
+        n_residents=max(PARALLEL_FROM, GINI_BINS + 1),
+        seed=1,
+        inflow_rate=0.5,
+        org_founding_grievance=0.0,
+        org_founding_rate=0.001,
+    )
     CivilViolence(preset="mesa", width=12, height=12, rng=1).run_for(3)
     print(f"warmup: compiled code cached in {time.perf_counter() - start:.1f} s")
     return 0

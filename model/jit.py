@@ -64,6 +64,17 @@ def jit[F: Callable[..., Any]](function: F) -> F:
     return cast(F, numba.njit(cache=True, nogil=True)(function))
 
 
+def inline_jit[F: Callable[..., Any]](function: F) -> F:
+    """Like :func:`jit`, and inlined into compiled callers.
+
+    For the small rules that compiled loops call once per resident with
+    whole arrays as arguments: an ordinary call passes each array with an
+    atomic reference count and cannot be optimised with the loop around it,
+    which costs more than the rule itself.
+    """
+    return cast(F, numba.njit(cache=True, nogil=True, inline="always")(function))
+
+
 PARALLEL_FROM = 50_000
 """Residents from which :func:`parallel_jit` functions run on all cores."""
 

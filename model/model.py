@@ -24,42 +24,50 @@ from model.agents import (
     OrganizationTable,
     SocialOrganization,
 )
+from model.draws import ORG_CLOSURE, ORG_KIND, draws_at, run_key
 from model.neighbourhood import Neighbourhood
 from model.network import build_network, from_networkx
 from model.outcomes import OUTCOMES, gini, tally
 from model.params import Levers, ParameterError, Params, as_dict, split_overrides
-from model.population import (
-    DOMAINS,
-    NO_ORGANIZATION,
-    Population,
-    Stance,
-    count_down,
-    initial_population,
-)
+from model.population import DOMAINS, Population, Stance, initial_population
 from model.regimes import regime as find_regime
-from model.submodels.grid import assign_cells, collective_penalty, grid_cost, grid_management
-from model.submodels.grievance import epstein_grievance, update_grievance
-from model.submodels.legitimacy import update_legitimacy
-from model.submodels.livelihood import livelihood_relief, livelihood_shocks, planner_lens
-from model.submodels.organizations import (
-    founding_applications,
-    leaving,
-    member_services,
-    mission_drift,
-    recruitment,
+from model.schedule import (
+    begin_week,
+    chunks_for,
+    coefficients,
+    count_protesting_neighbours,
+    decide_week,
+    end_week,
+    join_week,
+    recruit_week,
+    respond_week,
+    watch_week,
 )
-from model.submodels.petitions import (
-    resolve_worst_need,
-    respond_to_petitions,
-    settle_petitions,
-)
-from model.submodels.protests import respond_to_protests, serve_detention, settle_protests
-from model.submodels.stance import arrest_probability, decide_stance
-from model.types import FloatArray
+from model.submodels.grid import assign_cells, grid_cost
+from model.submodels.livelihood import allocate, planner_lens
+from model.submodels.organizations import mission_drift
 
 
 def _read_outcome(name: str, model: SocialManagementModel) -> float:
     return model.outcomes[name]
+
+
+class OutcomeCollector(mesa.DataCollector):  # type: ignore[misc]
+    """Mesa's DataCollector, recording the model's outcome floats without copies.
+
+    The reporters are Mesa's (one per outcome, read from ``model.outcomes``)
+    and so is every table; only ``collect`` skips the deep copy Mesa makes of
+    each value in case it is mutable. The outcomes are floats, and the copy
+    costs about a tenth of a step at 2,000 residents.
+    """
+
+    def collect(self, model: SocialManagementModel) -> None:
+        """Append this step's value of every outcome."""
+        if hasattr(self, "_collection_steps"):
+            self._collection_steps.append(model.time)
+        outcomes = model.outcomes
+        for name, values in self.model_vars.items():
+            values.append(outcomes[name])
 
 
 class SocialManagementModel(mesa.Model):  # type: ignore[misc]
@@ -155,6 +163,13 @@ class SocialManagementModel(mesa.Model):  # type: ignore[misc]
         self.population.cell = cell
         self.grid_full_cost = grid_cost(self.n_cells, self.levers.grid_agencies, p.grid_staff_cost)
         self.grid_spent = min(self.grid_full_cost, self.levers.livelihood_budget * p.n_residents)
+        # A grid that costs nothing is fully staffed.
+        staffing = self.grid_spent / self.grid_full_cost if self.grid_full_cost else 1.0
+        self.coef = coefficients(p, self.levers, self.n_cells, staffing)
+        self.chunks = chunks_for(p.n_residents)
+        # Every random draw after set-up is a function of this key and the
+        # draw's coordinates (model.draws): exact common random numbers.
+        self.key = run_key(self.rng)
         self.relief_spent = 0.0
         self.allocation_mismatch = 0.0
         self.org_table = OrganizationTable()
@@ -164,10 +179,12 @@ class SocialManagementModel(mesa.Model):  # type: ignore[misc]
         self.control_capacity = np.zeros(p.n_districts)
         self.service_capacity = np.zeros(p.n_districts)
         self.district_tolerance = np.zeros(p.n_districts)
+        self.control_in_view = np.zeros(p.n_districts)
+        self.petition_risk = np.zeros(p.n_districts)
         self._gather_cadre_effort()
         self.outcomes: dict[str, float] = {}
-        self._measure(np.zeros(0))
-        self.datacollector = mesa.DataCollector(
+        self._measure()
+        self.datacollector = OutcomeCollector(
             model_reporters={name: partial(_read_outcome, name) for name in OUTCOMES}
         )
         self.datacollector.collect(self)
@@ -193,220 +210,148 @@ class SocialManagementModel(mesa.Model):  # type: ignore[misc]
         )
         # A district without cadres falls back on the regime's stated tolerance.
         self.district_tolerance = np.where(count > 0, mean_tolerance, self.levers.tolerance)
-
-    def step(self) -> None:
-        """One week: the processes of MODEL.md section 3, in order."""
-        p, lv, pop, rng = self.params, self.levers, self.population, self.rng
-        neighbours = self.neighbours
-        n = pop.size
-        injustice: FloatArray = np.zeros(n)
-        experience: FloatArray = np.zeros(n)
-        member = pop.org != NO_ORGANIZATION
-        org_alignment = self.org_table.alignment[pop.org] * member
-
-        # Terms run down before anyone decides.
-        pop.stance, pop.detention_left = serve_detention(pop.stance, pop.detention_left)
-        pop.rebuffed_left = count_down(pop.rebuffed_left)
-        pop.deterred_left = count_down(pop.deterred_left)
-
-        # 1-2. Livelihood: shocks, then relief from what the grid leaves of the budget.
-        pop.need = livelihood_shocks(
-            pop.need, shock_rate=p.shock_rate, shock_size=p.shock_size, rng=rng
-        )
-        budget = lv.livelihood_budget * n
-        self.grid_spent = min(self.grid_full_cost, budget)
-        participating = (
-            rng.random(n) < lv.participation if lv.participation > 0 else np.zeros(n, dtype=bool)
-        )
-        relief = livelihood_relief(
-            pop.need,
-            pop.need_weight,
-            participating,
-            budget=budget - self.grid_spent,
-            participation=lv.participation,
-            lens=self.lens,
-        )
-        pop.need = relief.need
-        self.relief_spent, self.allocation_mismatch = relief.spent, relief.mismatch
-        experience += p.trust_participation * participating
-
-        # 3. Grievance, from hardship, distrust and last step's injustice.
-        hardship = pop.hardship
-        if p.grievance_mode == "epstein":
-            pop.grievance = epstein_grievance(hardship, pop.legitimacy)
-        else:
-            pop.grievance = update_grievance(
-                pop.grievance,
-                hardship,
-                pop.legitimacy,
-                pop.injustice,
-                p.grievance_decay + p.org_decay_bonus * org_alignment,
-                p.inflow_rate,
-            )
-
-        # 4. Stance: Epstein's rule with the protesters and control in view.
-        protesting_neighbours = neighbours.count(pop.stance == Stance.PROTESTING)
-        share_protesting = protesting_neighbours / np.maximum(neighbours.degree, 1.0)
         # Control in view (Epstein's C): the district's control effort per
         # resident that would arrest (effort x repression), times the number
         # of residents whose surroundings one notices (control_visibility):
         # the network analogue of the cops within Epstein's vision radius.
-        control_density = (
-            lv.repression * self.control_capacity / np.maximum(self.district_size, 1.0)
-        )
-        control_in_view = control_density[pop.district] * p.control_visibility
-        arrest_prob = arrest_probability(
-            control_in_view, protesting_neighbours + 1.0, p.arrest_k, p.arrest_rule
+        repression = self.levers.repression
+        self.control_in_view = (
+            repression
+            * self.control_capacity
+            / np.maximum(self.district_size, 1.0)
+            * self.params.control_visibility
         )
         # What residents expect a petition to bring: interception, then
         # detention, at the district cadres' own rates.
-        petition_risk = (1.0 - self.district_tolerance) * lv.repression
-        pop.stance = decide_stance(
+        self.petition_risk = (1.0 - self.district_tolerance) * repression
+
+    def step(self) -> None:
+        """One week: the processes of MODEL.md section 3, in order.
+
+        The resident side runs as the fused compiled passes of
+        :mod:`model.schedule` (each calls the processes' own rules); the
+        model does what concerns the few: the budget, organizations as
+        agents, cadres, and the outcomes.
+        """
+        lv, pop, table = self.levers, self.population, self.org_table
+        key, week, coef, chunks = self.key, self.steps, self.coef, self.chunks
+        indptr, indices = self.neighbours.indptr, self.neighbours.indices
+
+        # Terms run down. 1. Livelihood shocks, and the city's need per domain.
+        sums = begin_week(
+            pop.need,
+            pop.need_weight,
             pop.stance,
+            pop.detention_left,
+            pop.rebuffed_left,
+            pop.deterred_left,
+            key,
+            week,
+            coef,
+            chunks,
+        )
+        # 2. Relief, split across domains, from what the grid leaves of the budget.
+        fraction, _, self.relief_spent, self.allocation_mismatch = allocate(
+            sums[0],
+            sums[1],
+            sums[2],
+            lv.livelihood_budget * pop.size - self.grid_spent,
+            lv.participation,
+            self.lens,
+        )
+        # 2-4. Relief reaches residents; grievance; stance (Epstein's rule
+        # with the protesting neighbours and the control in view).
+        pop.stance, hardship = decide_week(
+            pop.need,
+            pop.need_weight,
+            fraction,
             pop.grievance,
             pop.legitimacy,
+            pop.injustice,
+            pop.experience,
             pop.risk_aversion,
-            arrest_prob,
-            share_protesting,
+            pop.stance,
             pop.rebuffed_left,
-            petition_risk[pop.district],
-            pop.deterred_left > 0,
-            protest_threshold=p.protest_threshold,
-            contagion=p.contagion,
-            petition_threshold=p.petition_threshold,
-            petition_trust=p.petition_trust,
-        )
-
-        # 5. Petitions: accepted (safety valve) or intercepted; organizations mediate.
-        mediation = p.org_mediation * self.org_table.autonomy[pop.org] * org_alignment
-        petitions = respond_to_petitions(
-            pop.stance == Stance.PETITIONING,
+            pop.deterred_left,
+            pop.org,
+            table.alignment,
             pop.district,
-            self.service_capacity,
-            self.district_tolerance,
-            mediation,
-            repression=lv.repression,
-            resolution=p.resolution,
-            max_detention=p.max_detention,
-            rng=rng,
+            self.control_in_view,
+            self.petition_risk,
+            count_protesting_neighbours(pop.stance, indptr, indices),
+            indptr,
+            key,
+            week,
+            coef,
         )
-        settled = settle_petitions(
-            petitions,
+        # 5-6. Petitions (safety valve or interception), protests (arrest or
+        # dialogue), and the backlash among the neighbours of the victims.
+        protest_cell = respond_week(
             pop.stance,
             pop.detention_left,
             pop.grievance,
             pop.need,
             pop.need_weight,
             pop.rebuffed_left,
-            injustice,
-            experience,
-            release=p.release,
-            rebuff_memory=p.rebuff_memory,
-            injustice_unanswered=p.injustice_unanswered,
-            injustice_intercepted=p.injustice_intercepted,
-            injustice_detained=p.injustice_detained,
-            trust_answered=p.trust_answered,
-            trust_intercepted=p.trust_intercepted,
-            trust_detained=p.trust_detained,
-        )
-        pop.stance, pop.detention_left = settled.stance, settled.detention_left
-        pop.grievance, pop.need, pop.rebuffed_left = (
-            settled.grievance,
-            settled.need,
-            settled.rebuffed_left,
-        )
-        injustice, experience = settled.injustice, settled.experience
-
-        # 6. Protests: arrest within control capacity, or dialogue.
-        protesting = pop.stance == Stance.PROTESTING
-        protests = respond_to_protests(
-            protesting,
+            pop.injustice,
+            pop.experience,
             pop.district,
+            pop.cell,
+            self.n_cells,
+            pop.org,
+            table.alignment,
+            table.autonomy,
+            self.service_capacity,
             self.control_capacity,
-            np.maximum(self.service_capacity - petitions.handled, 0.0),
-            repression=lv.repression,
-            tolerance=lv.tolerance,
-            rights=lv.rights,
-            max_detention=p.max_detention,
-            rng=rng,
+            self.district_tolerance,
+            indptr,
+            indices,
+            key,
+            week,
+            coef,
         )
-        calmed = settle_protests(
-            protests,
-            pop.stance,
-            pop.detention_left,
+        # 6-8. Collective responsibility; the grid; members leave, residents found.
+        founder = np.zeros(pop.size, dtype=bool)
+        watch_week(
             pop.grievance,
-            injustice,
-            experience,
-            release=p.release,
-            trust_answered=p.trust_answered,
-            injustice_detained=p.injustice_detained,
-            trust_detained=p.trust_detained,
+            pop.need,
+            pop.need_weight,
+            pop.injustice,
+            pop.experience,
+            pop.deterred_left,
+            pop.cell,
+            protest_cell,
+            pop.org,
+            founder,
+            key,
+            week,
+            coef,
         )
-        pop.stance, pop.detention_left, pop.grievance = (
-            calmed.stance,
-            calmed.detention_left,
-            calmed.grievance,
-        )
-        injustice, experience = calmed.injustice, calmed.experience
-        detained = petitions.detained | protests.arrested
-        # Backlash: neighbours of anyone detained or intercepted.
-        witnessed = neighbours.count(detained | petitions.intercepted)
-        injustice += p.injustice_backlash * witnessed
-        experience -= p.trust_backlash * witnessed
-        if lv.collective_responsibility and self.n_cells:
-            punished = collective_penalty(pop.cell, protesting, self.n_cells)
-            injustice += p.injustice_collective * punished
-            experience -= p.trust_backlash * punished
-
-        # 7. Grid management: detection, then service or stability visits.
-        if self.n_cells:
-            grid = grid_management(
-                pop.grievance,
-                np.argmax(pop.need_weight * pop.need, axis=1),
-                households_per_cell=lv.grid_cell_households,
-                agencies=lv.grid_agencies,
-                info_sharing=lv.grid_info_sharing,
-                mode=lv.grid_mode,
-                # A grid that costs nothing is fully staffed.
-                staffing=self.grid_spent / self.grid_full_cost if self.grid_full_cost else 1.0,
-                watch_level=p.grid_watch_level,
-                detection_rate=p.grid_detection_rate,
-                rng=rng,
-            )
-            pop.need = resolve_worst_need(pop.need, pop.need_weight, grid.resolved)
-            experience += p.trust_service * grid.resolved
-            pop.deterred_left = np.where(grid.visited, p.grid_deterrence, pop.deterred_left)
-            injustice += (
-                p.injustice_visit * grid.visited + p.grid_intrusion * grid.visits_per_household
-            )
-            experience -= p.trust_visit * (grid.visited + grid.visits_per_household)
-
         # 8. Organizations: founding, recruitment, services, drift, closure.
-        closed_members = self._organizations_step(rng)
-        injustice += p.injustice_closure * closed_members
-        experience -= p.trust_intercepted * closed_members
-
-        # 9. Legitimacy: experience, social influence, performance.
-        mean_before = self._district_mean_legitimacy()
-        pop.legitimacy = update_legitimacy(
+        shut = self._organizations_week(np.flatnonzero(founder))
+        # 9. Legitimacy (and the step's sums, measured as 11).
+        trust_before = self._district_mean_legitimacy() if lv.cadre_incentive != "fixed" else None
+        pop.legitimacy, totals = end_week(
             pop.legitimacy,
-            neighbours.mean(pop.legitimacy),
             pop.disposition,
-            experience,
+            pop.experience,
+            pop.injustice,
             hardship,
-            social_influence=p.social_influence,
-            legitimacy_recovery=p.legitimacy_recovery,
-            performance_gap_rate=p.performance_gap_rate,
-            hardship_reference=p.hardship_reference,
+            pop.grievance,
+            pop.stance,
+            pop.org,
+            table.alive,
+            shut,
+            indptr,
+            indices,
+            coef,
+            chunks,
         )
-        pop.injustice = np.minimum(injustice, 1.0)
-        pop.experience = experience
-
-        # 11 (measured before 10, which reads this step's incidents).
-        self._measure(hardship)
-        # 10. Cadres adapt to what they are judged by.
-        if lv.cadre_incentive != "fixed":
-            self._adapt_cadres(mean_before)
+        self._measure(totals / max(pop.size, 1))
+        # 10. Cadres adapt to what they are judged by (after 11, which
+        # records the incidents they are judged on).
+        if trust_before is not None:
+            self._adapt_cadres(trust_before)
         self.datacollector.collect(self)
         if self.check:
             pop.check_invariants()
@@ -429,68 +374,84 @@ class SocialManagementModel(mesa.Model):  # type: ignore[misc]
             )
         self._gather_cadre_effort()
 
-    def _organizations_step(self, rng: np.random.Generator) -> np.ndarray:
-        """Process 8; returns the residents whose organization was closed."""
+    def _organizations_week(self, founders: np.ndarray) -> np.ndarray:
+        """Process 8 for the organizations; returns which ids were shut down.
+
+        Approved founders each start an organization (a Mesa agent) of a
+        kind drawn for them; members then recruit among their neighbours and
+        are served; missions drift; restrictive regimes shut advocacy
+        organizations; organizations without members or mission dissolve.
+        Their former members are released by :func:`model.schedule.end_week`.
+        """
         p, lv, pop, table = self.params, self.levers, self.population, self.org_table
-        closed = np.zeros(pop.size, dtype=bool)
-        if table.alive.any():
-            pop.org = leaving(pop.org, leave_rate=p.org_leave_rate, rng=rng)
-        _, approved = founding_applications(
-            pop.grievance,
-            pop.org,
-            grievance_level=p.org_founding_grievance,
-            founding_rate=p.org_founding_rate,
-            openness=lv.org_openness,
-            rng=rng,
-        )
-        founders = np.flatnonzero(approved)
-        for founder, kind in zip(
-            founders, rng.integers(0, len(ORGANIZATION_KINDS), founders.size), strict=True
-        ):
+        key, week = self.key, self.steps
+        kinds = draws_at(key, week, ORG_KIND, founders)
+        for founder, draw in zip(founders, kinds, strict=True):
             org = SocialOrganization(
                 self,
-                ORGANIZATION_KINDS[kind],
+                ORGANIZATION_KINDS[int(draw * len(ORGANIZATION_KINDS))],
                 capacity=p.org_capacity * (1.0 + lv.org_support),
                 autonomy=1.0 - lv.org_support,
             )
             pop.org[founder] = org.unique_id
+        shut = np.zeros(table.alive.size, dtype=bool)
         ids = table.ids
         if ids.size == 0:
-            return closed
-        member = pop.org != NO_ORGANIZATION
-        members = np.bincount(pop.org[member], minlength=table.alive.size)
-        pop.org = recruitment(
+            return shut
+        target, members, demand = recruit_week(
             pop.org,
             self.neighbours.indptr,
             self.neighbours.indices,
+            table.alive.size,
+            key,
+            week,
+            self.coef,
+            self.chunks,
+        )
+        members = join_week(
+            pop.org,
+            target,
             np.maximum(table.capacity - members, 0.0),
-            recruit_rate=p.org_recruit_rate,
-            rng=rng,
+            demand,
+            pop.need,
+            pop.need_weight,
+            table.alignment,
+            key,
+            week,
+            self.coef,
+            self.chunks,
         )
-        member = pop.org != NO_ORGANIZATION
-        pop.need = member_services(
-            pop.need, pop.need_weight, p.org_service * table.alignment[pop.org] * member
-        )
-        # Drift, closure of advocacy organizations, dissolution.
         table.alignment[ids] = mission_drift(
             table.alignment[ids], rights=lv.rights, drift_rate=p.org_drift_rate
         )
-        shut = (table.kind[ids] == ADVOCACY) & (
-            rng.random(ids.size) < p.org_closure_rate * (1.0 - lv.org_openness)
+        shut[ids] = (table.kind[ids] == ADVOCACY) & (
+            draws_at(key, week, ORG_CLOSURE, ids) < p.org_closure_rate * (1.0 - lv.org_openness)
         )
-        members = np.bincount(pop.org[member], minlength=table.alive.size)
-        ending = shut | (table.alignment[ids] < p.org_dissolve_alignment) | (members[ids] == 0)
+        ending = shut[ids] | (table.alignment[ids] < p.org_dissolve_alignment) | (members[ids] == 0)
         if ending.any():
-            closed = table.alive[pop.org] & np.isin(pop.org, ids[shut])
             agents = {o.unique_id: o for o in self.agents_by_type[SocialOrganization]}
             for uid in ids[ending]:
                 agents[int(uid)].remove()
-            pop.org = np.where(table.alive[pop.org], pop.org, NO_ORGANIZATION)
-        return closed
+        return shut
 
-    def _measure(self, hardship: np.ndarray) -> None:
-        """Compute this step's outcomes (MODEL.md section 5)."""
+    def _measure(self, means: np.ndarray | None = None) -> None:
+        """Compute this step's outcomes (MODEL.md section 5).
+
+        Args:
+            means: The per-resident means of :func:`~model.outcomes.tally`,
+                when a step has already summed them (the initial state is
+                tallied here).
+        """
         p, pop = self.params, self.population
+        if means is None:
+            means = tally(
+                pop.stance,
+                pop.grievance,
+                pop.legitimacy,
+                pop.hardship,
+                pop.org,
+                p.petition_threshold,
+            )
         protesters, label, sizes = self.neighbours.groups(pop.stance == Stance.PROTESTING)
         large = sizes >= p.incident_min_size
         incidents = int(np.count_nonzero(large))
@@ -501,11 +462,6 @@ class SocialManagementModel(mesa.Model):  # type: ignore[misc]
             self.incident_steps += 1
             if np.isnan(self.first_incident):
                 self.first_incident = float(self.steps)
-        if hardship.size == 0:
-            hardship = pop.hardship
-        means = tally(
-            pop.stance, pop.grievance, pop.legitimacy, hardship, pop.org, p.petition_threshold
-        )
         self.outcomes = {
             "mean_legitimacy": float(means[4]),
             "mean_grievance": float(means[5]),

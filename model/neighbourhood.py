@@ -1,36 +1,19 @@
-"""Fast sums over network neighbours, and connected groups of marked residents.
+"""The social network as the step reads it, and connected groups of protesters.
 
-Every step asks the same few questions of the network: how many of my
-neighbours protest, how many were arrested, what is my neighbours' mean
-trust, which protesters form connected groups. At a million residents these
-are the hot path, so they live here, tuned once: indicator sums touch only
-the rows of the few marked residents (protesters, victims), and dense sums
-call scipy's CSR kernel on float32 without the Python layer's dtype checks.
+The compiled passes of :mod:`model.schedule` walk each resident's row of
+the adjacency (``indptr``, ``indices``) directly: how many neighbours
+protest, who witnessed a detention, the neighbours' mean trust. What is
+left here is the question asked once a step of the whole network: which
+protesters form connected groups (mass incidents).
 """
 
 from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.sparse import _sparsetools  # the CSR kernel behind ``A @ x``
 
-from model.jit import jit, parallel_jit, prange
+from model.jit import jit
 from model.types import BoolArray, FloatArray, IntArray
-
-
-@parallel_jit
-def _neighbour_mean(indptr: IntArray, indices: IntArray, values: FloatArray) -> FloatArray:
-    out = np.empty(values.size)
-    for i in prange(values.size):
-        start, end = indptr[i], indptr[i + 1]
-        if end == start:
-            out[i] = values[i]
-            continue
-        total = 0.0
-        for k in range(start, end):
-            total += values[indices[k]]
-        out[i] = total / (end - start)
-    return out
 
 
 class Neighbourhood:
@@ -47,52 +30,6 @@ class Neighbourhood:
         self.size = int(csr.shape[0])
         self.indptr = csr.indptr
         self.indices = csr.indices
-        self._data = csr.data
-        self.degree: FloatArray = np.diff(csr.indptr).astype(np.float64)
-        self._mean_degree = float(self.degree.mean()) if self.size else 0.0
-
-    def sum(self, values: FloatArray) -> FloatArray:
-        """Sum of ``values`` over each resident's neighbours (float64 result)."""
-        out = np.zeros(self.size, dtype=np.float32)
-        _sparsetools.csr_matvec(
-            self.size,
-            self.size,
-            self.indptr,
-            self.indices,
-            self._data,
-            np.ascontiguousarray(values, dtype=np.float32),
-            out,
-        )
-        return out.astype(np.float64)
-
-    def mean(self, values: FloatArray) -> FloatArray:
-        """Mean of ``values`` over each resident's neighbours; own value if isolated."""
-        return _neighbour_mean(self.indptr, self.indices, values)
-
-    def count(self, marked: BoolArray) -> FloatArray:
-        """Number of marked neighbours of every resident.
-
-        Why not ``A @ marked``: the marked (protesters, victims) are usually
-        few, so gathering their rows is far cheaper than a full product. The
-        adjacency is symmetric, so "marked neighbours of i" equals "times i
-        appears in a marked resident's row".
-        """
-        rows = np.flatnonzero(marked)
-        if rows.size == 0:
-            return np.zeros(self.size)
-        if rows.size * self._mean_degree > self.size:
-            return self.sum(marked.astype(np.float32))
-        return np.bincount(self.indices[self._row_slots(rows)], minlength=self.size).astype(
-            np.float64
-        )
-
-    def _row_slots(self, rows: np.ndarray) -> np.ndarray:
-        """Positions in ``indices`` of every entry of the given rows."""
-        starts = self.indptr[rows]
-        lengths = self.indptr[rows + 1] - starts
-        total = int(lengths.sum())
-        offsets = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
-        return offsets + np.arange(total)
 
     def groups(self, marked: BoolArray) -> tuple[np.ndarray, np.ndarray, FloatArray]:
         """Connected groups of marked residents.

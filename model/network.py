@@ -3,10 +3,12 @@
 MODEL.md section 2 ("Social network") asks for a spatial small world by
 default (k nearest neighbours plus a small share of long-range ties), with
 Watts-Strogatz, Barabási-Albert and Erdős-Rényi as alternatives, and for any
-networkx graph a user passes in. At large N the builders must use numpy and
-scipy, not networkx: every builder here is vectorised, takes all its
+networkx graph a user passes in. At large N the builders must not use
+networkx: they are vectorised with numpy, with the passes that touch every
+tie compiled by numba (:mod:`model.jit`); every builder takes all its
 randomness from the run's single :class:`numpy.random.Generator`
-(ARCHITECTURE.md principle 6) and builds a million residents in seconds.
+(ARCHITECTURE.md principle 6) and the default network of a million
+residents takes about a second.
 
 Every builder returns the same canonical adjacency matrix: a
 :class:`scipy.sparse.csr_array` that is symmetric, has no self-loops and no
@@ -14,9 +16,12 @@ duplicate ties, stores 1.0 for every tie as float32 (so ``adjacency @ x`` is a
 fast sum over neighbours) and has sorted int32 indices (int64 only when the
 number of stored ties would overflow int32).
 
-Internally an undirected tie ``{i, j}`` is encoded as the int64 key
-``min(i, j) * n + max(i, j)``: sorting keys removes
-duplicates and order ties by row, which is all the CSR assembly needs.
+Internally the lattice-based builders (spatial small world, Watts-Strogatz)
+hold their ties as a table with one row per resident, each tie listed once
+by one of its ends, and write it into CSR form directly
+(:func:`_assemble`); the others encode an undirected tie ``{i, j}`` as the
+int64 key ``min(i, j) * n + max(i, j)``, so that sorting keys removes
+duplicates and orders ties by row (:func:`_adjacency_from_keys`).
 """
 
 from __future__ import annotations
@@ -29,7 +34,9 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 from scipy.spatial import cKDTree
 
+from model.jit import jit, parallel_jit, prange
 from model.params import NETWORK_KINDS, ParameterError, _closest
+from model.types import FloatArray, IntArray
 
 if TYPE_CHECKING:
     import networkx
@@ -110,10 +117,10 @@ def build_network(
     if position.shape != (n, 2):
         raise ParameterError(f"position has shape {position.shape}; it must be (n, 2) = ({n}, 2)")
     if kind == "spatial_small_world":
-        edges = _spatial_small_world(position, mean_degree, long_range_share, rng)
-    elif kind == "watts_strogatz":
-        edges = _watts_strogatz(n, mean_degree, long_range_share, rng)
-    elif kind == "barabasi_albert":
+        return _spatial_small_world(position, mean_degree, long_range_share, rng)
+    if kind == "watts_strogatz":
+        return _watts_strogatz(n, mean_degree, long_range_share, rng)
+    if kind == "barabasi_albert":
         edges = _barabasi_albert(n, mean_degree // 2, rng)
     else:
         edges = _erdos_renyi(n, n * mean_degree // 2, rng)
@@ -217,8 +224,8 @@ def _spatial_small_world(
     mean_degree: int,
     share: float,
     rng: np.random.Generator,
-) -> Int64Array:
-    """Keys of a spatial small world: nearest neighbours, some ties rewired.
+) -> sp.csr_array:
+    """A spatial small world: nearest neighbours, some ties rewired.
 
     MODEL.md section 2's default network: residents know their neighbours,
     plus a few long-range ties (the small-world recipe of Watts & Strogatz
@@ -233,93 +240,68 @@ def _spatial_small_world(
     with the shortest of the ties that k + 1 would add. So nobody is
     isolated: every resident keeps at least their k nearest neighbours
     (k = 8 for ``mean_degree`` 10), and the degree spread stays narrow.
-    The neighbour query uses :class:`scipy.spatial.cKDTree`.
+    The neighbours come from :func:`_nearest_others`.
 
     Rewiring: each tie is rewired with probability ``share``; a fair coin
-    picks which end keeps it (so low-numbered residents are not favoured)
-    and the other end moves to a uniformly random resident, as in
-    :func:`_rewire_pairs`.
+    picks which end keeps it (so no end of a neighbour relation is
+    favoured) and the other end moves to a uniformly random resident, as in
+    :func:`_rewired_adjacency`.
     """
     n = position.shape[0]
     k_max = min(mean_degree, n - 1)
     if k_max <= 0:
-        return np.empty(0, dtype=np.int64)
+        return _adjacency_from_keys(np.empty(0, dtype=np.int64), n)
+    if not np.isfinite(position).all():
+        raise ParameterError("position has non-finite values; give every resident a location")
     target = n * k_max // 2
-    tree = cKDTree(position, balanced_tree=False, compact_nodes=False)
-    # Query in the tree's leaf order: neighbouring queries then touch the
-    # same nodes, which makes the query about 1.5 times faster at 10^6.
-    # k_max + 1 because the resident itself is usually its own first match.
-    me = tree.indices.astype(np.int64)[:, None]
-    _, found = tree.query(position[me[:, 0]], k=k_max + 1, workers=-1)
-    found = found.astype(np.int64, copy=False)
-    if np.array_equal(found[:, 0], me[:, 0]):  # the usual case: self comes first
-        src = np.repeat(me[:, 0], k_max)
-        dst = found[:, 1:].ravel()
-        rank_kept = np.tile(np.arange(1, k_max + 1, dtype=np.int64), n)
-    else:
-        keep = found != me
-        # With many residents at one spot, self may be missing from the
-        # list; then drop the last (farthest) candidate so each keeps k_max.
-        no_self = keep.all(axis=1)
-        keep[no_self, -1] = False
-        rank = np.cumsum(keep, axis=1)  # 1 = nearest other resident
-        src = np.broadcast_to(me, found.shape)[keep]
-        dst = found[keep]
-        rank_kept = rank[keep]
-        del keep, rank
-    del found
-    # One key per directed candidate, carrying its rank in the low digits so
-    # that a single sort gives each undirected tie with its smallest rank:
-    # the tie belongs to the k-NN union for every k >= that rank.
-    base = k_max + 1
-    combined = _keys(src, dst, n) * base + rank_kept
-    del src, dst, rank_kept
-    combined.sort()
-    tie = combined // base
-    first = _first_of_runs(tie)
-    keys = tie[first]
-    min_rank = combined[first] % base
-    del combined, tie, first
+    x = np.ascontiguousarray(position[:, 0], dtype=np.float64)
+    y = np.ascontiguousarray(position[:, 1], dtype=np.float64)
+    found = _nearest_others(x, y, k_max)
+    # Each undirected tie of the k_max-NN union, listed once, with the
+    # smallest k whose union holds it: the tie belongs to every union from
+    # that k on.
+    rank = np.empty(found.shape, dtype=np.int8 if k_max < 2**7 else np.int32)
+    _union_rank(found, rank)
+    rank = rank.reshape(-1)
     # Whole rank levels up to level - 1, then the shortest of level `level`.
-    per_level = np.bincount(min_rank, minlength=base)
+    per_level = _level_counts(rank, k_max)
     cumulative = np.cumsum(per_level)
     level = int(np.searchsorted(cumulative, target, side="left"))
-    below = int(cumulative[level - 1]) if level > 0 else 0
-    chosen = keys[min_rank < level]
+    below = int(cumulative[level - 1])
+    present = (rank > 0) & (rank < level)
     if target > below:
-        candidates = keys[min_rank == level]
-        lo, hi = candidates // n, candidates % n
-        length = np.hypot(*(position[lo] - position[hi]).T)
+        candidates = np.flatnonzero(rank == level)
         need = target - below
         if need < candidates.size:
+            lo, hi = candidates // k_max, found.ravel()[candidates]
+            length = np.square(x[lo] - x[hi]) + np.square(y[lo] - y[hi])
             candidates = candidates[np.argpartition(length, need - 1)[:need]]
-        chosen = np.concatenate([chosen, candidates])
-    lo, hi = chosen // n, chosen % n
-    swap = rng.random(chosen.size) < 0.5
-    return _rewire_pairs(np.where(swap, hi, lo), np.where(swap, lo, hi), n, share, rng)
+        present[candidates] = True
+    del rank
+    return _rewired_adjacency(found, present.reshape(found.shape), share, rng, either_end=True)
 
 
-def _watts_strogatz(n: int, mean_degree: int, p: float, rng: np.random.Generator) -> Int64Array:
-    """Keys of a Watts & Strogatz (1998) small world.
+def _watts_strogatz(n: int, mean_degree: int, p: float, rng: np.random.Generator) -> sp.csr_array:
+    """A Watts & Strogatz (1998) small world.
 
     A ring lattice where each resident is tied to the ``k / 2`` nearest on
     each side (``k`` = ``mean_degree`` rounded down to even), then each tie
     ``(i, i + j)`` is rewired with probability ``p``: ``i`` keeps it and the
     other end moves to a uniformly random resident, avoiding self-loops and
-    duplicate ties as in the original (here by vectorised rejection), so
+    duplicate ties as in the original (see :func:`_rewired_adjacency`), so
     the number of ties stays ``n * k / 2``. Once ``k >= n - 1`` the lattice
     is the complete graph and no rewiring is possible.
     """
     k = mean_degree - mean_degree % 2
     if n <= 1 or k == 0:
-        return np.empty(0, dtype=np.int64)
+        return _adjacency_from_keys(np.empty(0, dtype=np.int64), n)
     if k >= n - 1:
-        return _complete(n)
-    src = np.repeat(np.arange(n, dtype=np.int64), k // 2)
-    dst = (src + np.tile(np.arange(1, k // 2 + 1, dtype=np.int64), n)) % n
-    # Keep the lattice order (source-major) so that the `i keeps it` rule
-    # knows which end is the source; keys are sorted after rewiring.
-    return _rewire_pairs(src, dst, n, p, rng)
+        return _adjacency_from_keys(_complete(n), n)
+    # Row i lists i's ties to i + 1 .. i + k/2: each tie once, lattice order.
+    lattice = (np.arange(n, dtype=np.int64)[:, None] + np.arange(1, k // 2 + 1)) % n
+    lattice = lattice.astype(_resident_dtype(n))
+    present = np.ones(lattice.shape, dtype=bool)
+    return _rewired_adjacency(lattice, present, p, rng, either_end=False)
 
 
 def _barabasi_albert(n: int, m: int, rng: np.random.Generator) -> Int64Array:
@@ -461,6 +443,11 @@ def _erdos_renyi(n: int, ties: int, rng: np.random.Generator) -> Int64Array:
 # -------------------------------------------------------------------- helpers
 
 
+def _resident_dtype(n: int) -> type[np.signedinteger[Any]]:
+    """int32 for resident numbers below ``n`` if they fit, else int64."""
+    return np.int32 if n <= np.iinfo(np.int32).max else np.int64
+
+
 def _check_counts(n: int, mean_degree: int) -> tuple[int, int]:
     """Check that ``n`` and ``mean_degree`` are non-negative whole numbers."""
     for name, value in (("n", n), ("mean_degree", mean_degree)):
@@ -493,51 +480,6 @@ def _repeats_in_rows(values: Int64Array) -> NDArray[np.bool_]:
     return repeated
 
 
-def _rewire_pairs(
-    src: Int64Array, dst: Int64Array, n: int, p: float, rng: np.random.Generator
-) -> Int64Array:
-    """Rewire ties ``(src, dst)`` with probability ``p``: ``dst`` moves.
-
-    The new end is uniform over residents other than ``src``; draws that
-    would duplicate an existing tie or another rewired one are redrawn
-    (Watts & Strogatz 1998 forbid both). A moving tie's old place counts as
-    taken until the tie has moved, so it never moves onto itself and can
-    always go back: in a graph so dense that redrawing keeps failing, the tie
-    stays where it was after ``_MAX_ROUNDS`` attempts (as networkx does when
-    a node is already tied to everyone). So rewiring never changes the
-    number of ties.
-
-    Returns:
-        Sorted keys of the rewired ties (``src`` and ``dst`` are not kept in
-        order).
-    """
-    moving = rng.random(src.size) < p
-    if not moving.any() or n <= 2:
-        return np.sort(_keys(src, dst, n))
-    fixed = np.sort(_keys(src[~moving], dst[~moving], n))
-    anchor = src[moving]
-    original = _keys(anchor, dst[moving], n)
-    placed = np.full(anchor.size, -1, dtype=np.int64)  # new key, -1 = not yet
-    for _ in range(_MAX_ROUNDS):
-        todo = np.flatnonzero(placed < 0)
-        if todo.size == 0:
-            break
-        draw = rng.integers(0, n - 1, size=todo.size, dtype=np.int64)
-        draw += draw >= anchor[todo]  # uniform over residents except the anchor
-        candidate = _keys(anchor[todo], draw, n)
-        in_motion = np.sort(np.where(placed >= 0, placed, original))
-        clash = _isin_sorted(candidate, fixed) | _isin_sorted(candidate, in_motion)
-        # Among candidates equal to each other, the first one wins.
-        order = np.argsort(candidate, kind="stable")
-        unique_first = np.zeros(todo.size, dtype=bool)
-        unique_first[order[_first_of_runs(candidate[order])]] = True
-        ok = ~clash & unique_first
-        placed[todo[ok]] = candidate[ok]
-    stuck = placed < 0
-    placed[stuck] = original[stuck]
-    return np.sort(np.concatenate([fixed, placed]))
-
-
 def _first_of_runs(ordered: Int64Array) -> NDArray[np.bool_]:
     """Mark the first element of each run of equal values in a sorted array."""
     first = np.empty(ordered.size, dtype=bool)
@@ -565,31 +507,547 @@ def _isin_sorted(values: Int64Array, sorted_pool: Int64Array) -> NDArray[np.bool
     return np.asarray(sorted_pool[where] == values, dtype=bool)
 
 
-def _adjacency_from_keys(keys: Int64Array, n: int) -> sp.csr_array:
-    """Assemble the canonical CSR adjacency from undirected tie keys.
+# --------------------------------------------------- nearest neighbours (k-NN)
 
-    Drops self-loops and duplicate keys, writes each tie in both directions
-    and builds ``indptr`` directly from row counts (no COO round trip, which
-    would cost a second sort and a duplicate-summing pass at 10^6 residents).
+# Mean residents per cell of the k-NN grid, per neighbour sought: with
+# k / 5 per cell the 3 x 3 block around a resident usually holds its k
+# nearest, and few cells are scanned in vain. Timed optimum at k = 10.
+_GRID_OCCUPANCY_PER_NEIGHBOUR = 0.2
+# The grid is fast only while residents are spread fairly evenly: a query
+# costs about the occupancy of the cells it scans, which averaged over the
+# residents is sum(count^2) / n, or 1 + occupancy when uniform. Above this
+# many times the occupancy a k-d tree (scipy) answers instead.
+_GRID_CROWDING_LIMIT = 16.0
+# Residents per parallel task of the k-NN query.
+_CHUNK = 1024
+
+
+def _nearest_others(x: FloatArray, y: FloatArray, k: int) -> IntArray:
+    """Each resident's ``k`` nearest other residents, nearest first.
+
+    Exact Euclidean k-NN, ties in distance broken by the lower resident
+    number. A uniform grid of square cells (:func:`_grid_cells`) and an
+    expanding search around each resident's cell (:func:`_grid_knn`), run on
+    all cores, is three to four times faster at 10^6 residents than
+    :class:`scipy.spatial.cKDTree`, because residents are scattered fairly
+    evenly over the city. When they are not (tower blocks, a few dense
+    clusters far apart), grid cells would be crowded and the k-d tree is
+    used instead; either way the answer is the same up to ties in distance.
+
+    Returns:
+        ``(n, k)`` resident numbers; row ``i`` never contains ``i``.
     """
-    if n == 0:
-        return sp.csr_array((0, 0), dtype=np.float32)
-    keys = np.asarray(keys, dtype=np.int64)
-    lo, hi = keys // n, keys % n
-    off_diagonal = lo != hi
-    lo, hi = lo[off_diagonal], hi[off_diagonal]
-    directed = np.concatenate([lo * n + hi, hi * n + lo])
-    del lo, hi
-    directed = _unique(directed)
-    fits = max(n, directed.size) < np.iinfo(np.int32).max
-    index_dtype: np.dtype[np.signedinteger[Any]] = np.dtype(np.int32 if fits else np.int64)
+    n = x.size
+    x0, y0 = float(x.min()), float(y.min())
+    width, height = float(x.max()) - x0, float(y.max()) - y0
+    occupancy = max(1.0, _GRID_OCCUPANCY_PER_NEIGHBOUR * k)
+    # Square cells, `occupancy` residents each on average over the
+    # bounding box (the second term covers residents on a line).
+    side = max(np.sqrt(width * height * occupancy / n), max(width, height) * occupancy / n)
+    if not side > 0.0:  # everyone at one spot
+        side = 1.0
+    columns = int(width / side) + 1
+    rows = int(height / side) + 1
+    start, members = _grid_cells(x, y, x0, y0, side, columns, rows)
+    count = np.diff(start)
+    # Resident numbers in 32 bits when they fit: half the memory to fill.
+    found = np.empty((n, k), dtype=_resident_dtype(n))
+    if float(count @ count) <= _GRID_CROWDING_LIMIT * occupancy * n:
+        _grid_knn(x, y, start, members, x[members], y[members], x0, y0, side, rows, found)
+        return found
+    position = np.stack([x, y], axis=1)
+    tree = cKDTree(position, balanced_tree=False, compact_nodes=False)
+    # Query in the tree's leaf order: neighbouring queries then touch the
+    # same nodes, which makes the query about 1.5 times faster at 10^6.
+    # k + 1 because the resident itself is usually its own first match.
+    order = tree.indices
+    near = np.empty((n, k + 1), dtype=np.int64)
+    near[order] = tree.query(position[order], k=k + 1, workers=-1)[1]
+    _drop_self(near, found)
+    return found
+
+
+@jit
+def _grid_cells(
+    x: FloatArray, y: FloatArray, x0: float, y0: float, side: float, columns: int, rows: int
+) -> tuple[Int64Array, Int64Array]:
+    """Residents by grid cell (a counting sort): ``members[start[c]:start[c + 1]]``.
+
+    Cell ``(cx, cy)`` is number ``cx * rows + cy``; residents within a cell
+    keep their order.
+    """
+    n = x.size
+    cell = np.empty(n, dtype=np.int64)
+    start = np.zeros(columns * rows + 1, dtype=np.int64)
+    for i in range(n):
+        cx = min(int((x[i] - x0) / side), columns - 1)
+        cy = min(int((y[i] - y0) / side), rows - 1)
+        cell[i] = cx * rows + cy
+        start[cell[i] + 1] += 1
+    for c in range(columns * rows):
+        start[c + 1] += start[c]
+    cursor = start[:-1].copy()
+    members = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        members[cursor[cell[i]]] = i
+        cursor[cell[i]] += 1
+    return start, members
+
+
+@parallel_jit
+def _grid_knn(
+    x: FloatArray,
+    y: FloatArray,
+    start: Int64Array,
+    members: Int64Array,
+    member_x: FloatArray,
+    member_y: FloatArray,
+    x0: float,
+    y0: float,
+    side: float,
+    rows: int,
+    found: IntArray,
+) -> None:
+    """Exact k-NN on the grid of :func:`_grid_cells`, into ``found`` (n, k).
+
+    Each resident scans the block of cells around its own (3 x 3, doubled
+    until it holds ``k`` others), keeping the nearest in sorted order
+    (distance, then number); then the cells that meet the square around it
+    of half-side the k-th distance, which hold every resident that can still
+    be nearer. A block's cells along one grid column are consecutive in
+    ``members``, so the scan reads a few contiguous runs, and ``member_x``
+    and ``member_y`` give the coordinates in that order. The loop over
+    residents is cut in chunks, so that each task allocates its candidate
+    buffers once.
+    """
+    n, k = found.shape
+    columns = (start.size - 1) // rows
+    for chunk in prange((n + _CHUNK - 1) // _CHUNK):
+        best = np.empty(k, dtype=np.int64)
+        distance = np.empty(k)
+        for i in range(chunk * _CHUNK, min(n, (chunk + 1) * _CHUNK)):
+            px, py = x[i], y[i]
+            cx = min(int((px - x0) / side), columns - 1)
+            cy = min(int((py - y0) / side), rows - 1)
+            held = 0
+            worst = np.inf  # squared distance of the k-th candidate, once held == k
+            bx0, bx1, by0, by1 = 0, -1, 0, -1  # the block scanned so far (none)
+            radius = 1
+            while True:
+                final = held == k
+                if final:  # the square around the resident that can hold nearer ones
+                    reach = np.sqrt(worst) * (1.0 + 1e-9)  # margin for rounding
+                    ax0 = max(int((px - reach - x0) / side), 0)
+                    ax1 = min(int((px + reach - x0) / side), columns - 1)
+                    ay0 = max(int((py - reach - y0) / side), 0)
+                    ay1 = min(int((py + reach - y0) / side), rows - 1)
+                else:
+                    ax0, ax1 = max(cx - radius, 0), min(cx + radius, columns - 1)
+                    ay0, ay1 = max(cy - radius, 0), min(cy + radius, rows - 1)
+                for gx in range(ax0, ax1 + 1):
+                    # Cells ay0..ay1 of this column, less those scanned already.
+                    inside = bx0 <= gx <= bx1
+                    for part in range(2 if inside else 1):
+                        if not inside:
+                            lo, hi = ay0, ay1
+                        elif part == 0:
+                            lo, hi = ay0, min(ay1, by0 - 1)
+                        else:
+                            lo, hi = max(ay0, by1 + 1), ay1
+                        if lo > hi:
+                            continue
+                        for s in range(start[gx * rows + lo], start[gx * rows + hi + 1]):
+                            ex, ey = member_x[s] - px, member_y[s] - py
+                            d = ex * ex + ey * ey
+                            if d > worst:
+                                continue
+                            j = members[s]
+                            if j == i or (d == worst and j > best[k - 1]):
+                                continue
+                            slot = held if held < k else k - 1
+                            while slot > 0 and (
+                                distance[slot - 1] > d
+                                or (distance[slot - 1] == d and best[slot - 1] > j)
+                            ):
+                                distance[slot] = distance[slot - 1]
+                                best[slot] = best[slot - 1]
+                                slot -= 1
+                            distance[slot] = d
+                            best[slot] = j
+                            if held < k:
+                                held += 1
+                            if held == k:
+                                worst = distance[k - 1]
+                if final:
+                    break
+                if held < k and ax0 == 0 and ay0 == 0 and ax1 == columns - 1 and ay1 == rows - 1:
+                    break  # everyone seen: only if k > n - 1, which callers exclude
+                bx0, bx1, by0, by1 = ax0, ax1, ay0, ay1
+                radius *= 2
+            for q in range(k):
+                found[i, q] = best[q]
+
+
+@jit
+def _drop_self(near: Int64Array, out: IntArray) -> None:
+    """Drop each resident from its own ``k + 1`` nearest (or the farthest one).
+
+    With many residents at one spot a k-d tree may list others before self,
+    or not list self at all; then the farthest candidate goes instead.
+    """
+    n, k = out.shape
+    for i in range(n):
+        kept = 0
+        for r in range(k + 1):
+            if near[i, r] != i and kept < k:
+                out[i, kept] = near[i, r]
+                kept += 1
+
+
+@parallel_jit
+def _union_rank(found: IntArray, rank: IntArray) -> None:
+    """List each tie of the k-NN union once, with the smallest k that makes it.
+
+    ``found[i, r]`` is ``i``'s ``(r + 1)``-th nearest. A one-way relation
+    (``i`` lists ``j``, ``j`` does not list ``i``) is a tie from k = r + 1
+    on, listed by ``i``. A mutual one is listed by the lower-numbered end,
+    from the smaller of the two ranks on; the other end's entry gets 0.
+    Written into ``rank`` (same shape as ``found``, a small integer type:
+    it is read several times afterwards). The search for ``i`` in ``j``'s
+    row has no early exit, so the compiler makes it branch-free.
+    """
+    n, k = found.shape
+    for i in prange(n):
+        for r in range(k):
+            j = found[i, r]
+            q = k
+            for s in range(k):
+                q = s if found[j, s] == i else q
+            if q == k:
+                rank[i, r] = r + 1
+            elif i < j:
+                rank[i, r] = min(r, q) + 1
+            else:
+                rank[i, r] = 0
+
+
+@jit
+def _level_counts(rank: IntArray, k: int) -> Int64Array:
+    """Ties per rank 1..k (index 0 stays 0: rank 0 is a second listing).
+
+    ``np.bincount`` would first copy the small-integer ranks to int64.
+    """
+    count = np.zeros(k + 1, dtype=np.int64)
+    for e in range(rank.size):
+        count[rank[e]] += 1
+    count[0] = 0
+    return count
+
+
+# ------------------------------------------------------------------- rewiring
+
+# Multiplier of the Fibonacci hash for the rewired ties' hash table.
+_HASH = -7046029254386353131  # 0x9E3779B97F4A7C15 as a signed 64-bit integer
+
+
+def _rewired_adjacency(
+    lattice: IntArray,
+    present: NDArray[np.bool_],
+    p: float,
+    rng: np.random.Generator,
+    *,
+    either_end: bool,
+) -> sp.csr_array:
+    """Rewire a lattice's ties with probability ``p`` and assemble the adjacency.
+
+    ``lattice[i, s]`` with ``present[i, s]`` is a tie between ``i`` and
+    ``lattice[i, s]``, each tie listed once. A moving tie keeps one end (its
+    row, or a fair coin's pick of either end if ``either_end``) and moves
+    the other to a uniformly random resident. Draws that would make a
+    self-loop, duplicate an existing tie or another rewired one are redrawn
+    (Watts & Strogatz 1998 forbid all three). Ties move one after the
+    other, each seeing the graph as the ones before left it, as in the
+    original (a tie whose draw is refused tries again once all the others
+    have had their turn); a moving tie's old place counts as taken until
+    it has moved, so it never moves onto itself and can always go back: in
+    a graph so dense that redrawing keeps failing, the tie stays where it
+    was after ``_MAX_ROUNDS`` rounds of redraws (as networkx does when a
+    node is already tied to everyone). So rewiring never changes the number
+    of ties.
+
+    A compiled loop with a hash table of the moved ties replaces the old
+    rounds of sorting and membership tests over all ties; all draws still
+    come from ``rng``, in rounds, so the result depends only on its state.
+    """
+    n, width = lattice.shape
+    flat_lattice = lattice.reshape(-1)
+    flat_present = present.reshape(-1)
+    entry = np.flatnonzero(flat_present)
+    entry = entry[_successes(entry.size, p, rng)]
+    anchor = entry // max(width, 1)
+    if either_end:
+        anchor = np.where(rng.random(entry.size) < 0.5, anchor, flat_lattice[entry])
+    placed = np.full(entry.size, -1, dtype=np.int64)  # the new end, -1 = not yet
+    if n > 2 and entry.size:
+        table = np.full(1 << (2 * entry.size).bit_length(), -1, dtype=np.int64)
+        todo = np.arange(entry.size, dtype=np.int64)
+        for _ in range(_MAX_ROUNDS):
+            draw = rng.integers(0, n - 1, size=todo.size, dtype=np.int64)
+            _rewire_round(
+                flat_lattice, flat_present, width, entry, anchor, todo, draw, placed, table
+            )
+            todo = todo[placed[todo] < 0]
+            if todo.size == 0:
+                break
+    moved = placed >= 0
+    return _assemble(n, flat_lattice, flat_present, width, anchor[moved], placed[moved])
+
+
+def _successes(trials: int, p: float, rng: np.random.Generator) -> Int64Array:
+    """Which of ``trials`` independent Bernoulli(``p``) trials succeed, ascending.
+
+    For small ``p`` the gaps between successes are drawn (geometric), which
+    takes ``p * trials`` draws instead of one uniform per trial: at 10^6
+    residents that is 0.5 instead of 5 million draws, and no 40 MB array.
+    Below ``p = 1e-9`` the gaps could overflow 64 bits, so one uniform per
+    trial is drawn after all.
+    """
+    if p <= 0.0 or trials == 0:
+        return np.empty(0, dtype=np.int64)
+    if 1e-9 <= p <= 0.25:
+        found = [np.empty(0, dtype=np.int64)]
+        last = -1  # the latest success so far
+        while last < trials:
+            steps = last + np.cumsum(rng.geometric(p, size=int((trials - last) * p * 1.05) + 64))
+            found.append(steps[steps < trials])
+            last = int(steps[-1])
+        return np.concatenate(found)
+    return np.flatnonzero(rng.random(trials) < p)
+
+
+@jit
+def _rewire_round(
+    lattice: IntArray,
+    present: NDArray[np.bool_],
+    width: int,
+    entry: Int64Array,
+    anchor: Int64Array,
+    todo: Int64Array,
+    draw: Int64Array,
+    placed: Int64Array,
+    table: Int64Array,
+) -> None:
+    """One round of :func:`_rewired_adjacency`: try one draw per tie in ``todo``.
+
+    A tie ``{a, c}`` exists if it is still at its lattice place (row ``a``
+    or row ``c`` lists it, present) or if a rewired tie moved there (in
+    ``table``, open addressing on the key ``min * n + max``). Lattice rows
+    are short, so the first test is a scan of two rows.
+    """
+    n = lattice.size // width
+    mask = table.size - 1
+    for q in range(todo.size):
+        t = todo[q]
+        a = anchor[t]
+        c = draw[q]
+        if c >= a:  # uniform over residents other than the anchor
+            c += 1
+        taken = False
+        for s in range(width):
+            if (lattice[a * width + s] == c and present[a * width + s]) or (
+                lattice[c * width + s] == a and present[c * width + s]
+            ):
+                taken = True
+                break
+        if taken:
+            continue
+        key = min(a, c) * n + max(a, c)
+        h = key * _HASH
+        slot = (h ^ (h >> 29)) & mask
+        while table[slot] != -1 and table[slot] != key:
+            slot = (slot + 1) & mask
+        if table[slot] == key:
+            continue
+        table[slot] = key
+        present[entry[t]] = False  # the old place is free from now on
+        placed[t] = c
+
+
+# ------------------------------------------------------------------- assembly
+
+
+def _assemble(
+    n: int,
+    lattice: IntArray,
+    present: NDArray[np.bool_],
+    width: int,
+    a: Int64Array,
+    b: Int64Array,
+) -> sp.csr_array:
+    """The canonical CSR adjacency of a lattice's ties plus the ties ``{a, b}``.
+
+    The lattice part is a flattened ``(n, width)`` table with its
+    ``present`` mask, as in :func:`_rewired_adjacency`; each tie is listed
+    once, and the ``{a, b}`` are distinct from them and from each other.
+    Compiled passes count degrees, write each tie into both its rows and
+    sort each short row in place. Lattice ties join nearby residents, whose
+    rows are near each other in memory, so this touches memory almost in
+    order; a global sort of all ties, as for random ties
+    (:func:`_adjacency_from_keys`), would cost several times more.
+    """
+    # The extra ties join random residents: written in row order (sorted
+    # directed entries) they fill memory in order instead of at random.
+    directed = np.concatenate([a * n + b, b * n + a])
+    directed.sort()
     rows = directed // n
-    indices = (directed % n).astype(index_dtype)
+    columns = directed - rows * n
     del directed
+    degree = _degrees(n, lattice, present, width, rows)
+    stored = int(degree.sum())
+    index_dtype = _index_dtype(n, stored)
     indptr = np.zeros(n + 1, dtype=index_dtype)
-    np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
+    np.cumsum(degree, out=indptr[1:])
+    indices = np.empty(stored, dtype=index_dtype)
+    _scatter(indptr, lattice, present, width, rows, columns, indices)
+    _sort_rows(indptr, indices)
+    return _csr(indptr, indices, n)
+
+
+def _index_dtype(n: int, stored: int) -> np.dtype[np.signedinteger[Any]]:
+    """int32 for the CSR indices unless ``n`` or the stored entries overflow it."""
+    return np.dtype(np.int32 if max(n, stored) < np.iinfo(np.int32).max else np.int64)
+
+
+def _csr(indptr: IntArray, indices: IntArray, n: int) -> sp.csr_array:
+    """Wrap canonical CSR arrays (rows sorted, distinct) without scipy's checks."""
     data = np.ones(indices.size, dtype=np.float32)
     adjacency = sp.csr_array((data, indices, indptr), shape=(n, n))
     adjacency.has_sorted_indices = True
     adjacency.has_canonical_format = True
     return adjacency
+
+
+@jit
+def _degrees(
+    n: int,
+    lattice: IntArray,
+    present: NDArray[np.bool_],
+    width: int,
+    rows: Int64Array,
+) -> Int64Array:
+    """Entries per row: lattice ties in both rows, one entry in each of ``rows``."""
+    degree = np.zeros(n, dtype=np.int64)
+    if width:
+        for i in range(n):
+            for e in range(i * width, (i + 1) * width):
+                degree[i] += present[e]  # branch-free: present is a coin flip
+                degree[lattice[e]] += present[e]
+    for t in range(rows.size):
+        degree[rows[t]] += 1
+    return degree
+
+
+@jit
+def _scatter(
+    indptr: IntArray,
+    lattice: IntArray,
+    present: NDArray[np.bool_],
+    width: int,
+    rows: Int64Array,
+    columns: Int64Array,
+    indices: IntArray,
+) -> None:
+    """Write lattice ties into both their rows, then ``columns`` into ``rows`` (unsorted)."""
+    n = indptr.size - 1
+    cursor = indptr[:-1].astype(np.int64)
+    if width:
+        for i in range(n):
+            for e in range(i * width, (i + 1) * width):
+                if present[e]:
+                    j = lattice[e]
+                    indices[cursor[i]] = j
+                    cursor[i] += 1
+                    indices[cursor[j]] = i
+                    cursor[j] += 1
+    for t in range(rows.size):
+        indices[cursor[rows[t]]] = columns[t]
+        cursor[rows[t]] += 1
+
+
+@parallel_jit
+def _sort_rows(indptr: IntArray, indices: IntArray) -> None:
+    """Sort each row of a CSR matrix in place."""
+    n = indptr.size - 1
+    for i in prange(n):
+        begin, end = indptr[i], indptr[i + 1]
+        if end - begin > 32:  # hubs and dense graphs
+            indices[begin:end] = np.sort(indices[begin:end])
+        else:  # insertion sort: rows of the usual networks hold about ten
+            for s in range(begin + 1, end):
+                value = indices[s]
+                t = s
+                while t > begin and indices[t - 1] > value:
+                    indices[t] = indices[t - 1]
+                    t -= 1
+                indices[t] = value
+
+
+def _adjacency_from_keys(keys: Int64Array, n: int) -> sp.csr_array:
+    """Assemble the canonical CSR adjacency from undirected tie keys.
+
+    Drops self-loops and duplicate keys. Ties given as keys join random
+    residents, so writing them into their rows one by one would touch
+    memory at random, which costs more than two fast sorts: the sorted
+    keys ``lo * n + hi`` are the upper triangle in row order, their
+    transposes ``hi * n + lo``, sorted, the lower one, and row ``i`` is its
+    lower part (columns below ``i``) followed by its upper part
+    (:func:`_merge_triangles`).
+    """
+    if n == 0:
+        return sp.csr_array((0, 0), dtype=np.float32)
+    upper = _unique(np.asarray(keys, dtype=np.int64))
+    lower = _transposed(upper, n)
+    lower.sort()
+    index_dtype = _index_dtype(n, 2 * lower.size)
+    indptr = np.zeros(n + 1, dtype=index_dtype)
+    indices = np.empty(2 * lower.size, dtype=index_dtype)
+    _merge_triangles(upper, lower, n, indptr, indices)
+    return _csr(indptr, indices, n)
+
+
+@jit
+def _transposed(keys: Int64Array, n: int) -> Int64Array:
+    """Keys ``lo * n + hi`` as ``hi * n + lo``, self-loops (lo == hi) left out."""
+    out = np.empty(keys.size, dtype=np.int64)
+    kept = 0
+    for t in range(keys.size):
+        lo = keys[t] // n
+        hi = keys[t] - lo * n
+        if lo != hi:
+            out[kept] = hi * n + lo
+            kept += 1
+    return out[:kept]
+
+
+@jit
+def _merge_triangles(
+    upper: Int64Array, lower: Int64Array, n: int, indptr: IntArray, indices: IntArray
+) -> None:
+    """Fill CSR rows from sorted upper-triangle and lower-triangle keys.
+
+    Row ``i`` holds its lower-triangle columns (all below ``i``, ascending)
+    then its upper-triangle ones (above ``i``), so it comes out sorted.
+    Self-loops in ``upper`` are skipped (``lower`` has none).
+    """
+    p = q = at = 0
+    for i in range(n):
+        while p < lower.size and lower[p] // n == i:
+            indices[at] = lower[p] - i * n
+            at += 1
+            p += 1
+        while q < upper.size and upper[q] // n == i:
+            if upper[q] - i * n != i:  # not a self-loop
+                indices[at] = upper[q] - i * n
+                at += 1
+            q += 1
+        indptr[i + 1] = at

@@ -12,7 +12,7 @@ from enum import IntEnum
 
 import numpy as np
 
-from model.jit import jit, parallel_jit, prange
+from model.jit import inline_jit, parallel_jit, prange
 from model.types import FloatArray, IntArray
 
 DOMAINS: tuple[str, ...] = ("employment", "education", "healthcare", "housing", "social_security")
@@ -109,45 +109,61 @@ def weighted_need(need: FloatArray, need_weight: FloatArray) -> FloatArray:
     return out
 
 
-@jit
-def weightiest(need: FloatArray, need_weight: FloatArray) -> int:
-    """The domain where one resident's weighted unmet need is largest."""
+@inline_jit
+def weightiest(need: FloatArray, need_weight: FloatArray, i: int) -> int:
+    """The domain where resident ``i``'s weighted unmet need is largest.
+
+    Takes the whole arrays and a row number rather than a row: a row view
+    made inside a compiled loop costs an atomic reference count, which
+    threads contend for.
+    """
     best, best_value = 0, -1.0
-    for d in range(need.size):
-        value = need_weight[d] * need[d]
+    for d in range(need.shape[1]):
+        value = need_weight[i, d] * need[i, d]
         if value > best_value:
             best, best_value = d, value
     return best
 
 
-@jit
-def count_down(counter: IntArray) -> IntArray:
-    """One step off a counter of remaining steps, never below zero."""
-    out = np.empty_like(counter)
-    for i in range(counter.size):
-        out[i] = counter[i] - 1 if counter[i] > 0 else 0
-    return out
-
-
-def spatial_order(position: FloatArray) -> FloatArray:
-    """Positions sorted along a Z-order (Morton) curve.
+def uniform_positions(n: int, rng: np.random.Generator) -> FloatArray:
+    """``n`` uniform random points of the unit square, numbered along a Z-order curve.
 
     Residents are exchangeable, so their numbering is free; numbering them
-    along a space-filling curve puts spatial neighbours, and so most network
-    neighbours, close together in memory. Every neighbour sum then reads
-    nearby memory instead of random addresses: at a million residents this
-    makes the network operations several times faster. It changes no
-    distribution in the model.
+    along a space-filling (Morton, Z-order) curve puts spatial neighbours,
+    and so most network neighbours, close together in memory. Every
+    neighbour sum then reads nearby memory instead of random addresses: at a
+    million residents this makes the network operations several times
+    faster. It changes no distribution in the model.
+
+    Drawing the points and then sorting them costs a sort and a gather to
+    random addresses, more than the drawing itself. So the points are drawn
+    already in order: how many of the ``n`` fall in each cell of a
+    ``2^b x 2^b`` grid is multinomial, and the cells, taken along the curve,
+    are filled with uniform points of their own. The result is ``n``
+    independent uniform points, as before, numbered along the curve down to
+    cells of about 16 residents (within a cell, in random order, which
+    costs no locality: the cell's residents are adjacent in memory anyway).
+    All draws come from ``rng``.
     """
-    cells = np.minimum((position * 65536).astype(np.uint64), 65535)
-    return position[np.argsort(_interleave(cells[:, 0]) | (_interleave(cells[:, 1]) << 1))]
+    bits = min((n // 16).bit_length() // 2, 12)
+    cells = 1 << (2 * bits)
+    counts = rng.multinomial(n, np.full(cells, 1.0 / cells))
+    # A cell's column and row along the curve: the even and odd bits of its
+    # number.
+    along = np.arange(cells)
+    corner = np.stack([_compact_bits(along), _compact_bits(along >> 1)], axis=1)
+    position = corner.astype(np.float64)[np.repeat(along, counts)]
+    position += rng.random((n, 2))
+    position *= 1.0 / (1 << bits)
+    # Rounding can land a point on the far edge; the square is half-open.
+    return np.minimum(position, np.nextafter(1.0, 0.0), out=position)
 
 
-def _interleave(bits: np.ndarray) -> np.ndarray:
-    """Spread 16 bits so that bit k moves to bit 2k (for Morton codes)."""
-    x = bits & np.uint64(0xFFFF)
-    for shift, mask in ((8, 0x00FF00FF), (4, 0x0F0F0F0F), (2, 0x33333333), (1, 0x55555555)):
-        x = (x | (x << np.uint64(shift))) & np.uint64(mask)
+def _compact_bits(code: IntArray) -> IntArray:
+    """The even bits of each 32-bit ``code``, packed (bit 2k moves to bit k)."""
+    x = code & 0x55555555
+    for shift, mask in ((1, 0x33333333), (2, 0x0F0F0F0F), (4, 0x00FF00FF), (8, 0x0000FFFF)):
+        x = (x | (x >> shift)) & mask
     return x
 
 
@@ -186,12 +202,13 @@ def initial_population(
     it with concentration ``need_weight_concentration x 5``. The planner
     never sees these priorities; participating residents voice them.
     """
-    position = spatial_order(rng.random((n, 2)))
+    position = uniform_positions(n, rng)
     level = rng.random(n) * 2.0 * initial_need
     # Single precision for the (n, 5) arrays: they dominate memory traffic at
     # a million residents, and seven digits are far beyond the model's
     # precision.
-    need = np.repeat(level[:, None], len(DOMAINS), axis=1).astype(np.float32)
+    need = np.empty((n, len(DOMAINS)), dtype=np.float32)
+    need[:] = level[:, None]
     # The city's shared priorities (unknown to the planner) differ by run;
     # each resident's weights scatter around them.
     priorities = rng.dirichlet(np.ones(len(DOMAINS)))

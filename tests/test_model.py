@@ -97,7 +97,7 @@ def test_mass_incidents_are_connected_protest_groups():
     m = SocialManagementModel(n_residents=10, rng=1, graph=graph, incident_min_size=3)
     m.population.stance[:] = Stance.PROTESTING
     m.population.stance[[3, 4]] = Stance.QUIET
-    m._measure(np.zeros(0))
+    m._measure()
     assert m.outcomes["mass_incidents"] == 2  # {0,1,2} and {5..9}
     assert m.outcomes["largest_incident"] == 5
 

@@ -40,17 +40,3 @@ def test_groups_match_scipy_components(seed, n, degree, share):
     # same partition: labels map one to one
     pairs = set(zip(label.tolist(), reference.tolist(), strict=True))
     assert len(pairs) == count
-
-
-@given(st.integers(0, 10_000), st.integers(2, 200), st.integers(2, 6))
-def test_counts_and_means_match_matrix_products(seed, n, degree):
-    adjacency, rng = network(seed, n, degree)
-    hood = Neighbourhood(adjacency)
-    marked = rng.random(n) < 0.3
-    values = rng.random(n)
-    dense = adjacency.toarray()
-    assert np.allclose(hood.count(marked), dense @ marked)
-    degree_ = dense.sum(axis=1)
-    expected = np.where(degree_ > 0, dense @ values / np.maximum(degree_, 1), values)
-    assert np.allclose(hood.mean(values), expected)
-    assert np.allclose(hood.sum(values), dense @ values, atol=1e-5)

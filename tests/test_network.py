@@ -8,7 +8,9 @@ import pytest
 import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy.spatial import cKDTree
 
+import model.jit
 from model.network import build_network, from_networkx, neighbour_count, to_networkx
 from model.params import NETWORK_KINDS, ParameterError
 
@@ -233,6 +235,83 @@ def test_spatial_with_coincident_residents() -> None:
     )
     assert_canonical(adjacency, n)
     assert neighbour_count(adjacency, n).mean() == pytest.approx(10.0)
+
+
+def reference_spatial_lattice(position: np.ndarray, mean_degree: int) -> set[tuple[int, int]]:
+    """The spatial small world before rewiring, built the slow, obvious way.
+
+    Every tie of the k-nearest-neighbour union with the smallest k that
+    makes it; then ties by that k, shortest first, up to n * k // 2.
+    """
+    n = len(position)
+    k = min(mean_degree, n - 1)
+    _, near = cKDTree(position).query(position, k=k + 1)
+    rank: dict[tuple[int, int], int] = {}
+    for i in range(n):
+        others = [int(j) for j in near[i] if j != i][:k]
+        for r, j in enumerate(others, start=1):
+            tie = (min(i, j), max(i, j))
+            rank[tie] = min(rank.get(tie, r), r)
+
+    def length(tie: tuple[int, int]) -> float:
+        return float(np.hypot(*(position[tie[0]] - position[tie[1]])))
+
+    return set(sorted(rank, key=lambda tie: (rank[tie], length(tie)))[: n * k // 2])
+
+
+@pytest.mark.parametrize(
+    "layout",
+    [
+        "uniform",  # the model's own: grid k-NN
+        "gaussian",  # uneven, still the grid
+        "dense_cluster",  # crowded grid cells: the k-d tree instead
+    ],
+)
+def test_spatial_lattice_matches_reference(layout: str) -> None:
+    n = 3000
+    rng = np.random.default_rng(11)
+    if layout == "uniform":
+        position = rng.random((n, 2))
+    elif layout == "gaussian":
+        position = rng.normal(0.5, 0.15, (n, 2))
+    else:
+        position = np.concatenate([rng.normal(0.5, 1e-3, (n - 50, 2)), rng.random((50, 2))])
+    for mean_degree in (1, 7, 10):
+        adjacency = build_network(
+            "spatial_small_world",
+            n,
+            mean_degree=mean_degree,
+            long_range_share=0.0,
+            position=position,
+            rng=np.random.default_rng(0),
+        )
+        assert_canonical(adjacency, n)
+        assert edge_set(adjacency) == reference_spatial_lattice(position, mean_degree)
+
+
+@pytest.mark.parametrize("kind", ["spatial_small_world", "watts_strogatz"])
+def test_same_graph_serial_or_parallel(kind: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Compiled passes run on all cores from PARALLEL_FROM residents on; the
+    # graph must not depend on it (same seed, same result on any machine).
+    n = model.jit.PARALLEL_FROM + 1000
+    parallel = build(kind, n, share=0.1, seed=5)
+    monkeypatch.setattr(model.jit, "PARALLEL_FROM", n + 1)
+    serial = build(kind, n, share=0.1, seed=5)
+    assert same_graph(parallel, serial)
+
+
+def test_spatial_rejects_non_finite_positions() -> None:
+    position = np.random.default_rng(0).random((10, 2))
+    position[3, 1] = np.nan
+    with pytest.raises(ParameterError, match="non-finite"):
+        build_network(
+            "spatial_small_world",
+            10,
+            mean_degree=4,
+            long_range_share=0.1,
+            position=position,
+            rng=np.random.default_rng(0),
+        )
 
 
 def test_barabasi_albert_is_heavy_tailed() -> None:

@@ -183,8 +183,16 @@ def test_arrest_detains_for_its_term_and_dialogue_releases():
         terms=np.array([1, 2]),
     )
     after = settle_protests(
-        response, stance, left, grievance, zeros, zeros,
-        release=0.5, trust_answered=0.1, injustice_detained=0.3, trust_detained=0.2,
+        response,
+        stance,
+        left,
+        grievance,
+        zeros,
+        zeros,
+        release=0.5,
+        trust_answered=0.1,
+        injustice_detained=0.3,
+        trust_detained=0.2,
     )
     assert list(grievance) == [0.8] * 4 and list(stance) == [Stance.PROTESTING] * 4, "mutated"
     assert list(after.grievance) == [0.8, 0.4, 0.8, 0.8]
@@ -258,7 +266,6 @@ def test_grid_acts_only_on_detected(seed, n, agencies, sharing, mode):
     grievance = rng.random(n)
     r = grid_management(
         grievance,
-        rng.integers(0, 5, n),
         households_per_cell=10,
         agencies=agencies,
         info_sharing=sharing,

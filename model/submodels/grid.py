@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from model.jit import jit
 from model.types import BoolArray, FloatArray, IntArray
 
 
@@ -55,11 +56,6 @@ def grid_cost(n_cells: int, agencies: int, staff_cost: float) -> float:
     return n_cells * agencies * staff_cost
 
 
-def owning_agency(domain: IntArray, agencies: int) -> IntArray:
-    """The agency responsible for each livelihood domain (round robin)."""
-    return np.asarray(domain % agencies)
-
-
 @dataclass(frozen=True)
 class GridResult:
     """What the grid did this step (arrays of length n).
@@ -80,7 +76,6 @@ class GridResult:
 
 def grid_management(
     grievance: FloatArray,
-    worst_domain: IntArray,
     *,
     households_per_cell: int,
     agencies: int,
@@ -95,13 +90,11 @@ def grid_management(
 
     Each agency's staffer detects a watched resident with probability
     ``q = min(1, detection_rate x staffing / households_per_cell)``; with
-    ``agencies`` agencies detection is ``1 - (1 - q)^agencies``. One draw
-    per agency and resident is made whatever the levers, so runs that differ
-    only in levers share their random numbers.
+    ``agencies`` agencies detection is ``1 - (1 - q)^agencies`` (see
+    :func:`grid_detection`).
 
     Args:
         grievance: Grievance per resident.
-        worst_domain: Each resident's weightiest unmet domain.
         households_per_cell: Cell size (> 0: the grid is on).
         agencies: Agencies that each staff every cell.
         info_sharing: Whether agencies share what they learn.
@@ -115,23 +108,57 @@ def grid_management(
         A :class:`GridResult`.
     """
     n = grievance.shape[0]
-    q = min(1.0, detection_rate * staffing / households_per_cell)
-    draws = rng.random((agencies, n))
+    q = detection_chance(detection_rate, staffing, households_per_cell)
+    draws = rng.random((2, n))
+    detected = np.zeros(n, dtype=bool)
+    informed = np.zeros(n, dtype=bool)
     watched = grievance > watch_level
-    by_agency = (draws < q) & watched
-    detected = by_agency.any(axis=0)
-    if info_sharing:
-        informed = detected
-    else:
-        # Siloed: only the agency owning the domain can act on it, and it
-        # knows only what its own staffer saw.
-        owner = owning_agency(worst_domain, agencies)
-        informed = by_agency[owner, np.arange(n)]
-    # Siloed agencies each visit every household; shared ones coordinate.
-    visits_per_household = (1 if info_sharing else agencies) * staffing / households_per_cell
+    for i in np.flatnonzero(watched):
+        detected[i], informed[i] = grid_detection(
+            draws[0, i], draws[1, i], q, agencies, info_sharing
+        )
+    visits_per_household = routine_visits(agencies, info_sharing, staffing, households_per_cell)
     if mode == "service":
         return GridResult(detected, informed, np.zeros(n, dtype=bool), visits_per_household)
     return GridResult(detected, np.zeros(n, dtype=bool), detected, visits_per_household)
+
+
+@jit
+def detection_chance(detection_rate: float, staffing: float, households_per_cell: int) -> float:
+    """Chance that one agency's staffer detects a watched resident in a step."""
+    return min(1.0, detection_rate * staffing / households_per_cell)
+
+
+@jit
+def routine_visits(
+    agencies: int, info_sharing: bool, staffing: float, households_per_cell: int
+) -> float:
+    """Routine visits each household bears per step: siloed agencies each come."""
+    return (1 if info_sharing else agencies) * staffing / households_per_cell
+
+
+@jit
+def grid_detection(
+    detect_draw: float, inform_draw: float, q: float, agencies: int, info_sharing: bool
+) -> tuple[bool, bool]:
+    """Whether a watched resident is detected, and whether the right agency knows.
+
+    Each of ``agencies`` staffers detects independently with chance ``q``,
+    so detection has chance ``1 - (1 - q)^agencies``. The agency that owns the
+    resident's worst domain can act when information is shared, or, when
+    agencies are siloed, only if its own staffer was among those who
+    detected: chance ``q`` in all, ``q / (1 - (1 - q)^agencies)`` given
+    detection. Two draws per resident reproduce exactly these chances,
+    whatever the number of agencies, so that runs differing only in levers
+    share their random numbers.
+    """
+    seen = 1.0 - (1.0 - q) ** agencies
+    detected = detect_draw < seen
+    if not detected:
+        return False, False
+    if info_sharing:
+        return True, True
+    return True, inform_draw * seen < q
 
 
 def collective_penalty(cell: IntArray, protesting: BoolArray, n_cells: int) -> BoolArray:

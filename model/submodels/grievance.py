@@ -46,6 +46,21 @@ def update_grievance(
 
 
 @jit
+def grievance_after(
+    grievance: float,
+    hardship: float,
+    legitimacy: float,
+    injustice: float,
+    decay: float,
+    inflow_rate: float,
+) -> float:
+    """The grievance stock of one resident after one step: the single formula."""
+    inflow = min(inflow_rate * hardship * (1.0 - legitimacy) + injustice, 1.0)
+    g = grievance * (1.0 - decay) + (1.0 - grievance) * inflow
+    return min(max(g, 0.0), 1.0)
+
+
+@jit
 def _update(
     grievance: FloatArray,
     hardship: FloatArray,
@@ -56,9 +71,9 @@ def _update(
 ) -> FloatArray:
     updated = np.empty_like(grievance)
     for i in range(grievance.size):
-        inflow = min(inflow_rate * hardship[i] * (1.0 - legitimacy[i]) + injustice[i], 1.0)
-        g = grievance[i] * (1.0 - decay[i]) + (1.0 - grievance[i]) * inflow
-        updated[i] = min(max(g, 0.0), 1.0)
+        updated[i] = grievance_after(
+            grievance[i], hardship[i], legitimacy[i], injustice[i], decay[i], inflow_rate
+        )
     return updated
 
 

@@ -57,6 +57,29 @@ def update_legitimacy(
 
 
 @jit
+def legitimacy_after(
+    legitimacy: float,
+    neighbour_legitimacy: float,
+    disposition: float,
+    experience: float,
+    hardship: float,
+    social_influence: float,
+    legitimacy_recovery: float,
+    performance_gap_rate: float,
+    hardship_reference: float,
+) -> float:
+    """One resident's trust after one step: the single formula."""
+    value = (
+        legitimacy
+        + social_influence * (neighbour_legitimacy - legitimacy)
+        + legitimacy_recovery * (disposition - legitimacy)
+        + experience
+        - performance_gap_rate * max(hardship - hardship_reference, 0.0)
+    )
+    return min(max(value, 0.0), 1.0)
+
+
+@jit
 def _update(
     legitimacy: FloatArray,
     neighbour_legitimacy: FloatArray,
@@ -70,12 +93,15 @@ def _update(
 ) -> FloatArray:
     updated = np.empty_like(legitimacy)
     for i in range(legitimacy.size):
-        value = (
-            legitimacy[i]
-            + social_influence * (neighbour_legitimacy[i] - legitimacy[i])
-            + legitimacy_recovery * (disposition[i] - legitimacy[i])
-            + experience[i]
-            - performance_gap_rate * max(hardship[i] - hardship_reference, 0.0)
+        updated[i] = legitimacy_after(
+            legitimacy[i],
+            neighbour_legitimacy[i],
+            disposition[i],
+            experience[i],
+            hardship[i],
+            social_influence,
+            legitimacy_recovery,
+            performance_gap_rate,
+            hardship_reference,
         )
-        updated[i] = min(max(value, 0.0), 1.0)
     return updated

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.jit import jit
+from model.jit import inline_jit, jit
 from model.population import NO_ORGANIZATION, weightiest
 from model.types import BoolArray, FloatArray, IntArray
 
@@ -124,7 +124,7 @@ def _recruit(
         degree = indptr[i + 1] - indptr[i]
         if org[i] != NO_ORGANIZATION or degree == 0 or rng.random() >= recruit_rate:
             continue
-        pick = min(int(rng.random() * degree), degree - 1)
+        pick = neighbour_pick(rng.random(), degree)
         candidate = org[indices[indptr[i] + pick]]
         if candidate != NO_ORGANIZATION:
             target[i] = candidate
@@ -155,8 +155,20 @@ def member_services(need: FloatArray, need_weight: FloatArray, service: FloatArr
     """
     updated = need.copy()
     for i in np.flatnonzero(service > 0):
-        updated[i, weightiest(need[i], need_weight[i])] *= 1.0 - service[i]
+        relieve_weightiest(updated, need_weight, int(i), service[i])
     return updated
+
+
+@inline_jit
+def relieve_weightiest(need: FloatArray, need_weight: FloatArray, i: int, share: float) -> None:
+    """Relieve ``share`` of resident ``i``'s weightiest need (in place)."""
+    need[i, weightiest(need, need_weight, i)] *= 1.0 - share
+
+
+@inline_jit
+def neighbour_pick(draw: float, degree: int) -> int:
+    """Which of ``degree`` neighbours a uniform draw points at."""
+    return min(int(draw * degree), degree - 1)
 
 
 def mission_drift(alignment: FloatArray, *, rights: float, drift_rate: float) -> FloatArray:

@@ -142,11 +142,30 @@ def _handle(
             fate[i] = UNANSWERED
             continue
         handled[group[j]] += 1.0
-        if draws[1, j] < min(tolerance[group[j]] + bonus[i], 1.0):
-            fate[i] = RESOLVED if draws[3, j] < resolution else ACCEPTED
-        else:
-            fate[i] = DETAINED if draws[2, j] < repression else INTERCEPTED
+        fate[i] = petition_fate(
+            draws[1, j],
+            draws[2, j],
+            draws[3, j],
+            tolerance[group[j]] + bonus[i],
+            repression,
+            resolution,
+        )
     return fate, handled
+
+
+@jit
+def petition_fate(
+    accept_draw: float,
+    detain_draw: float,
+    resolve_draw: float,
+    tolerance: float,
+    repression: float,
+    resolution: float,
+) -> int:
+    """The fate of one handled petition, from its three uniform draws."""
+    if accept_draw < min(tolerance, 1.0):
+        return RESOLVED if resolve_draw < resolution else ACCEPTED
+    return DETAINED if detain_draw < repression else INTERCEPTED
 
 
 @jit
@@ -156,7 +175,7 @@ def resolve_worst_need(
     """Set to zero the weightiest unmet need of each resident marked resolved."""
     updated = need.copy()
     for i in np.flatnonzero(resolved):
-        updated[i, weightiest(need[i], need_weight[i])] = 0.0
+        updated[i, weightiest(need, need_weight, int(i))] = 0.0
     return updated
 
 
@@ -253,27 +272,76 @@ def _settle(
     injustice, experience = injustice.copy(), experience.copy()
     term = 0
     for i in range(fate.size):
-        f = fate[i]
-        if f == NONE:
-            continue
-        if f == UNANSWERED:
-            injustice[i] += injustice_unanswered
-        elif f in (ACCEPTED, RESOLVED):
-            grievance[i] *= 1.0 - release
-            experience[i] += trust_answered
-            if f == RESOLVED:
-                need[i, weightiest(need[i], need_weight[i])] = 0.0
+        if fate[i] == DETAINED:
+            detention = terms[term]
+            term += 1
         else:
-            injustice[i] += injustice_intercepted
-            experience[i] -= trust_intercepted
-            rebuffed_left[i] = rebuff_memory
-            if f == DETAINED:
-                stance[i] = DETENTION
-                detention_left[i] = terms[term]
-                term += 1
-                injustice[i] += injustice_detained
-                experience[i] -= trust_detained
+            detention = 0
+        settle_petition(
+            i,
+            fate[i],
+            detention,
+            stance,
+            detention_left,
+            grievance,
+            need,
+            need_weight,
+            rebuffed_left,
+            injustice,
+            experience,
+            release,
+            rebuff_memory,
+            injustice_unanswered,
+            injustice_intercepted,
+            injustice_detained,
+            trust_answered,
+            trust_intercepted,
+            trust_detained,
+        )
     return stance, detention_left, grievance, need, rebuffed_left, injustice, experience
+
+
+@jit
+def settle_petition(
+    i: int,
+    fate: int,
+    term: int,
+    stance: IntArray,
+    detention_left: IntArray,
+    grievance: FloatArray,
+    need: FloatArray,
+    need_weight: FloatArray,
+    rebuffed_left: IntArray,
+    injustice: FloatArray,
+    experience: FloatArray,
+    release: float,
+    rebuff_memory: int,
+    injustice_unanswered: float,
+    injustice_intercepted: float,
+    injustice_detained: float,
+    trust_answered: float,
+    trust_intercepted: float,
+    trust_detained: float,
+) -> None:
+    """What one petition's fate means for petitioner ``i`` (in place): the single rule."""
+    if fate == NONE:
+        return
+    if fate == UNANSWERED:
+        injustice[i] += injustice_unanswered
+    elif fate in (ACCEPTED, RESOLVED):
+        grievance[i] *= 1.0 - release
+        experience[i] += trust_answered
+        if fate == RESOLVED:
+            need[i, weightiest(need, need_weight, i)] = 0.0
+    else:
+        injustice[i] += injustice_intercepted
+        experience[i] -= trust_intercepted
+        rebuffed_left[i] = rebuff_memory
+        if fate == DETAINED:
+            stance[i] = DETENTION
+            detention_left[i] = term
+            injustice[i] += injustice_detained
+            experience[i] -= trust_detained
 
 
 DETENTION = int(Stance.DETAINED)

@@ -89,7 +89,7 @@ def _arrest_or_answer(
     reached = served_within_capacity(group, control_capacity, draws[0])
     free = np.zeros(who.size, dtype=np.bool_)
     for j in range(who.size):
-        if reached[j] and draws[1, j] < repression:
+        if reached[j] and arrests(draws[1, j], repression):
             arrested[who[j]] = True
         else:
             free[j] = True
@@ -98,9 +98,21 @@ def _arrest_or_answer(
     offered = served_within_capacity(group[rest], dialogue_capacity, draws[2][rest])
     for k in range(rest.size):
         j = rest[k]
-        if offered[k] and draws[3, j] < dialogue_chance:
+        if offered[k] and answers(draws[3, j], dialogue_chance):
             dialogue[who[j]] = True
     return arrested, dialogue
+
+
+@jit
+def arrests(draw: float, repression: float) -> bool:
+    """Whether control that reaches a protester arrests it (one draw)."""
+    return draw < repression
+
+
+@jit
+def answers(draw: float, dialogue_chance: float) -> bool:
+    """Whether a protester offered dialogue gets it (one draw)."""
+    return draw < dialogue_chance
 
 
 @jit
@@ -109,14 +121,18 @@ def serve_detention(stance: IntArray, detention_left: IntArray) -> tuple[IntArra
     new_stance = stance.copy()
     new_left = detention_left.copy()
     for i in range(stance.size):
-        if stance[i] == DETAINED:
-            new_left[i] -= 1
-            if new_left[i] <= 0:
-                new_left[i] = 0
-                new_stance[i] = QUIET
-        else:
-            new_left[i] = 0
+        new_stance[i], new_left[i] = detention_after(stance[i], detention_left[i])
     return new_stance, new_left
+
+
+@jit
+def detention_after(stance: int, detention_left: int) -> tuple[int, int]:
+    """One resident's (stance, term left) after a week of detention passes."""
+    if stance != DETAINED:
+        return stance, 0
+    if detention_left - 1 <= 0:
+        return QUIET, 0
+    return stance, detention_left - 1
 
 
 DETAINED = int(Stance.DETAINED)
@@ -191,12 +207,44 @@ def _settle(
     term = 0
     for i in range(arrested.size):
         if arrested[i]:
-            stance[i] = DETAINED
-            detention_left[i] = terms[term]
+            settle_arrest(
+                i,
+                terms[term],
+                stance,
+                detention_left,
+                injustice,
+                experience,
+                injustice_detained,
+                trust_detained,
+            )
             term += 1
-            injustice[i] += injustice_detained
-            experience[i] -= trust_detained
         elif dialogue[i]:
-            grievance[i] *= 1.0 - release
-            experience[i] += trust_answered
+            settle_dialogue(i, grievance, experience, release, trust_answered)
     return stance, detention_left, grievance, injustice, experience
+
+
+@jit
+def settle_arrest(
+    i: int,
+    term: int,
+    stance: IntArray,
+    detention_left: IntArray,
+    injustice: FloatArray,
+    experience: FloatArray,
+    injustice_detained: float,
+    trust_detained: float,
+) -> None:
+    """Detention of arrested resident ``i`` for ``term`` steps (in place)."""
+    stance[i] = DETAINED
+    detention_left[i] = term
+    injustice[i] += injustice_detained
+    experience[i] -= trust_detained
+
+
+@jit
+def settle_dialogue(
+    i: int, grievance: FloatArray, experience: FloatArray, release: float, trust_answered: float
+) -> None:
+    """Dialogue with protester ``i``: grievance released, trust gained (in place)."""
+    grievance[i] *= 1.0 - release
+    experience[i] += trust_answered

@@ -230,6 +230,38 @@ def decide_stance(
 
 
 @jit
+def stance_of(
+    stance: int,
+    grievance: float,
+    legitimacy: float,
+    risk_aversion: float,
+    arrest_prob: float,
+    share: float,
+    rebuffed_left: int,
+    petition_risk: float,
+    deterred: bool,
+    protest_threshold: float,
+    contagion: float,
+    petition_threshold: float,
+    petition_trust: float,
+) -> int:
+    """One resident's stance this step: the single implementation of the rule."""
+    if stance == DETAINED:
+        return DETAINED
+    if not deterred and activates(
+        grievance, risk_aversion, arrest_prob, protest_threshold - contagion * share
+    ):
+        return PROTESTING
+    if (
+        activates(grievance, risk_aversion, petition_risk, petition_threshold)
+        and legitimacy >= petition_trust
+        and rebuffed_left <= 0
+    ):
+        return PETITIONING
+    return QUIET
+
+
+@jit
 def _decide(
     stance: IntArray,
     grievance: FloatArray,
@@ -247,20 +279,21 @@ def _decide(
 ) -> IntArray:
     new = np.empty_like(stance)
     for i in range(stance.size):
-        if stance[i] == DETAINED:
-            new[i] = DETAINED
-        elif not deterred[i] and activates(
-            grievance[i], risk_aversion[i], arrest_prob[i], protest_threshold - contagion * share[i]
-        ):
-            new[i] = PROTESTING
-        elif (
-            activates(grievance[i], risk_aversion[i], petition_risk[i], petition_threshold)
-            and legitimacy[i] >= petition_trust
-            and rebuffed_left[i] <= 0
-        ):
-            new[i] = PETITIONING
-        else:
-            new[i] = QUIET
+        new[i] = stance_of(
+            stance[i],
+            grievance[i],
+            legitimacy[i],
+            risk_aversion[i],
+            arrest_prob[i],
+            share[i],
+            rebuffed_left[i],
+            petition_risk[i],
+            deterred[i],
+            protest_threshold,
+            contagion,
+            petition_threshold,
+            petition_trust,
+        )
     return new
 
 

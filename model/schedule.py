@@ -1,0 +1,748 @@
+"""The residents' week, compiled: the processes of MODEL.md section 3 in few passes.
+
+Each process has one rule, written once as a compiled scalar function in its
+submodel (``grievance_after``, ``stance_of``, ``petition_fate``,
+``settle_petition``, ``grid_detection``, ``legitimacy_after``...). The
+submodels' array functions apply a rule to whole arrays, one process at a
+time: that is the readable, property-tested form. A model step needs all of
+them, resident by resident, in order; calling them one by one costs a
+compiled call, fresh arrays and a pass over memory per process, which is
+most of a step at 2,000 residents (call overhead) and at a million (memory
+traffic). So the step is fused here into seven passes over the residents
+that call the same rules; the order of processes is exactly that of
+``SocialManagementModel.step``, which reads as the schedule.
+
+Randomness comes from :mod:`model.draws` (one counter-based uniform per
+resident, step and decision), so the passes can run in any order and on any
+number of threads with identical results. Passes that only read other
+residents' previous state and write their own run in parallel above
+:data:`~model.jit.PARALLEL_FROM` residents; sums over residents are
+accumulated per fixed-size chunk of residents and added in chunk order, so
+they too are independent of the number of threads.
+
+The passes change the model's state arrays in place (the model owns them);
+scalar parameters arrive packed in one array, ``coef``, indexed by the
+constants below (:func:`coefficients` fills it).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from model.draws import (
+    DIALOGUE,
+    DIALOGUE_QUEUE,
+    GRID_DETECT,
+    GRID_INFORM,
+    ORG_APPLY,
+    ORG_APPROVE,
+    ORG_LEAVE,
+    PARTICIPATE,
+    PETITION_ACCEPT,
+    PETITION_DETAIN,
+    PETITION_QUEUE,
+    PETITION_RESOLVE,
+    PETITION_TERM,
+    PROTEST_ARREST,
+    PROTEST_QUEUE,
+    PROTEST_TERM,
+    RECRUIT_ACCEPT,
+    RECRUIT_OPEN,
+    RECRUIT_PICK,
+    uniform,
+)
+from model.jit import jit, parallel_jit, prange
+from model.population import NO_ORGANIZATION, Stance, weightiest
+from model.submodels.capacity import served_within_capacity
+from model.submodels.grid import detection_chance, grid_detection, routine_visits
+from model.submodels.grievance import grievance_after
+from model.submodels.legitimacy import legitimacy_after
+from model.submodels.livelihood import shock_chances, shock_resident
+from model.submodels.organizations import neighbour_pick, relieve_weightiest
+from model.submodels.petitions import (
+    INTERCEPTED,
+    UNANSWERED,
+    petition_fate,
+    settle_petition,
+)
+from model.submodels.protests import (
+    answers,
+    arrests,
+    detention_after,
+    settle_arrest,
+    settle_dialogue,
+)
+from model.submodels.stance import arrest_probability_one, arrest_rule_code, stance_of
+from model.types import BoolArray, FloatArray, IntArray
+
+COEFFICIENTS: tuple[str, ...] = (
+    "shock_rate",
+    "shock_size",
+    "participation",
+    "trust_participation",
+    "epstein_grievance",
+    "grievance_decay",
+    "org_decay_bonus",
+    "inflow_rate",
+    "arrest_k",
+    "arrest_rule",
+    "protest_threshold",
+    "contagion",
+    "petition_threshold",
+    "petition_trust",
+    "org_mediation",
+    "repression",
+    "resolution",
+    "max_detention",
+    "release",
+    "rebuff_memory",
+    "injustice_unanswered",
+    "injustice_intercepted",
+    "injustice_detained",
+    "trust_answered",
+    "trust_intercepted",
+    "trust_detained",
+    "dialogue_chance",
+    "injustice_backlash",
+    "trust_backlash",
+    "collective_responsibility",
+    "injustice_collective",
+    "grid_on",
+    "grid_detection_chance",
+    "grid_agencies",
+    "grid_info_sharing",
+    "grid_control_mode",
+    "grid_watch_level",
+    "grid_routine_visits",
+    "trust_service",
+    "grid_deterrence",
+    "injustice_visit",
+    "grid_intrusion",
+    "trust_visit",
+    "org_leave_rate",
+    "org_founding_grievance",
+    "org_founding_rate",
+    "org_openness",
+    "org_recruit_rate",
+    "org_service",
+    "injustice_closure",
+    "social_influence",
+    "legitimacy_recovery",
+    "performance_gap_rate",
+    "hardship_reference",
+)
+"""The scalar parameters the passes read, in the order of ``coef``."""
+
+(
+    SHOCK_RATE,
+    SHOCK_SIZE,
+    PARTICIPATION,
+    TRUST_PARTICIPATION,
+    EPSTEIN_GRIEVANCE,
+    GRIEVANCE_DECAY,
+    ORG_DECAY_BONUS,
+    INFLOW_RATE,
+    ARREST_K,
+    ARREST_RULE,
+    PROTEST_THRESHOLD,
+    CONTAGION,
+    PETITION_THRESHOLD,
+    PETITION_TRUST,
+    ORG_MEDIATION,
+    REPRESSION,
+    RESOLUTION,
+    MAX_DETENTION,
+    RELEASE,
+    REBUFF_MEMORY,
+    INJUSTICE_UNANSWERED,
+    INJUSTICE_INTERCEPTED,
+    INJUSTICE_DETAINED,
+    TRUST_ANSWERED,
+    TRUST_INTERCEPTED,
+    TRUST_DETAINED,
+    DIALOGUE_CHANCE,
+    INJUSTICE_BACKLASH,
+    TRUST_BACKLASH,
+    COLLECTIVE_RESPONSIBILITY,
+    INJUSTICE_COLLECTIVE,
+    GRID_ON,
+    GRID_DETECTION_CHANCE,
+    GRID_AGENCIES,
+    GRID_INFO_SHARING,
+    GRID_CONTROL_MODE,
+    GRID_WATCH_LEVEL,
+    GRID_ROUTINE_VISITS,
+    TRUST_SERVICE,
+    GRID_DETERRENCE,
+    INJUSTICE_VISIT,
+    GRID_INTRUSION,
+    TRUST_VISIT,
+    ORG_LEAVE_RATE,
+    ORG_FOUNDING_GRIEVANCE,
+    ORG_FOUNDING_RATE,
+    ORG_OPENNESS,
+    ORG_RECRUIT_RATE,
+    ORG_SERVICE,
+    INJUSTICE_CLOSURE,
+    SOCIAL_INFLUENCE,
+    LEGITIMACY_RECOVERY,
+    PERFORMANCE_GAP_RATE,
+    HARDSHIP_REFERENCE,
+) = range(len(COEFFICIENTS))
+
+QUIET, PETITIONING, PROTESTING, DETAINED = (int(s) for s in Stance)
+TALLY = 9
+"""Sums kept by :func:`end_week`: stance counts (4), legitimacy, grievance,
+hidden grievance, hardship, members."""
+
+
+def coefficients(params: Any, levers: Any, n_cells: int, staffing: float) -> FloatArray:
+    """Pack the scalar parameters of a run into the ``coef`` array.
+
+    Args:
+        params: The run's :class:`~model.params.Params`.
+        levers: The run's :class:`~model.params.Levers`.
+        n_cells: Grid cells (0: no grid).
+        staffing: Share of the grid's staff the budget pays, in [0, 1].
+    """
+    values = {**vars(params), **vars(levers)}
+    households = max(int(levers.grid_cell_households), 1)
+    values.update(
+        epstein_grievance=float(params.grievance_mode == "epstein"),
+        arrest_rule=float(arrest_rule_code(params.arrest_rule)),
+        dialogue_chance=levers.tolerance * levers.rights,
+        collective_responsibility=float(bool(levers.collective_responsibility)),
+        grid_on=float(n_cells > 0),
+        grid_detection_chance=detection_chance(params.grid_detection_rate, staffing, households),
+        grid_info_sharing=float(bool(levers.grid_info_sharing)),
+        grid_control_mode=float(levers.grid_mode == "control"),
+        grid_routine_visits=routine_visits(
+            int(levers.grid_agencies), bool(levers.grid_info_sharing), staffing, households
+        ),
+    )
+    return np.array([float(values[name]) for name in COEFFICIENTS])
+
+
+CHUNK = 1 << 16
+"""Residents per chunk of the per-chunk sums."""
+
+
+def chunks_for(n: int) -> int:
+    """Chunks of residents for the sums over residents.
+
+    Why fixed-size chunks rather than one per thread: each chunk's partial
+    sum is added in chunk order, so the rounding of every sum, and with it
+    the whole run, is the same on any number of threads.
+    """
+    return max(1, -(-n // CHUNK))
+
+
+@parallel_jit
+def begin_week(
+    need: FloatArray,
+    need_weight: FloatArray,
+    stance: IntArray,
+    detention_left: IntArray,
+    rebuffed_left: IntArray,
+    deterred_left: IntArray,
+    key: np.uint64,
+    step: int,
+    coef: FloatArray,
+    chunks: int,
+) -> FloatArray:
+    """Terms run down; livelihood shocks; the city's sums of need per domain.
+
+    Returns:
+        (3, domains): weighted need, need, and weighted need voiced by
+        participating residents, per domain (for :func:`~model.submodels.
+        livelihood.allocate`).
+    """
+    n, domains = need.shape
+    partial = np.zeros((chunks, 3, domains))
+    chances = shock_chances(coef[SHOCK_RATE], domains)
+    for c in prange(chunks):
+        for i in range(c * n // chunks, (c + 1) * n // chunks):
+            stance[i], detention_left[i] = detention_after(stance[i], detention_left[i])
+            rebuffed_left[i] = max(rebuffed_left[i] - 1, 0)
+            deterred_left[i] = max(deterred_left[i] - 1, 0)
+            shock_resident(need, i, key, step, coef[SHOCK_RATE], coef[SHOCK_SIZE], chances)
+            speaks = _participates(key, step, i, coef[PARTICIPATION])
+            for d in range(domains):
+                weighted = need_weight[i, d] * need[i, d]
+                partial[c, 0, d] += weighted
+                partial[c, 1, d] += need[i, d]
+                if speaks:
+                    partial[c, 2, d] += weighted
+    return partial.sum(axis=0)
+
+
+@jit
+def _participates(key: np.uint64, step: int, i: int, participation: float) -> bool:
+    return participation > 0.0 and uniform(key, step, PARTICIPATE, i) < participation
+
+
+@parallel_jit
+def decide_week(
+    need: FloatArray,
+    need_weight: FloatArray,
+    relieved_fraction: FloatArray,
+    grievance: FloatArray,
+    legitimacy: FloatArray,
+    injustice: FloatArray,
+    experience: FloatArray,
+    risk_aversion: FloatArray,
+    stance: IntArray,
+    rebuffed_left: IntArray,
+    deterred_left: IntArray,
+    org: IntArray,
+    org_alignment: FloatArray,
+    district: IntArray,
+    control_in_view: FloatArray,
+    petition_risk: FloatArray,
+    protesting_neighbours: IntArray,
+    indptr: IntArray,
+    key: np.uint64,
+    step: int,
+    coef: FloatArray,
+) -> tuple[IntArray, FloatArray]:
+    """Relief, grievance, and each resident's stance (processes 2-4).
+
+    Last step's injustice is consumed into grievance and the step's
+    injustice and experience start afresh. Stances are decided from the
+    neighbours' stances of the previous step (counted by
+    :func:`count_protesting_neighbours`) and written to a new array.
+
+    Returns:
+        (new stance, hardship): hardship is weighted need after relief.
+    """
+    n, domains = need.shape
+    new_stance = np.empty_like(stance)
+    hardship = np.empty(n)
+    rule = int(coef[ARREST_RULE])
+    for i in prange(n):
+        h = 0.0
+        for d in range(domains):
+            need[i, d] = need[i, d] * (1.0 - relieved_fraction[d])
+            h += need_weight[i, d] * need[i, d]
+        hardship[i] = h
+        if coef[EPSTEIN_GRIEVANCE] > 0.0:
+            grievance[i] = h * (1.0 - legitimacy[i])
+        else:
+            decay = coef[GRIEVANCE_DECAY] + coef[ORG_DECAY_BONUS] * org_alignment[org[i]]
+            grievance[i] = grievance_after(
+                grievance[i], h, legitimacy[i], injustice[i], decay, coef[INFLOW_RATE]
+            )
+        injustice[i] = 0.0
+        experience[i] = (
+            coef[TRUST_PARTICIPATION] if _participates(key, step, i, coef[PARTICIPATION]) else 0.0
+        )
+        share = protesting_neighbours[i] / max(indptr[i + 1] - indptr[i], 1)
+        # Epstein's rule cannot fire when grievance is below the lowered
+        # threshold, whatever the risk; the arrest probability (an
+        # exponential) is computed only for those it can concern.
+        arrest_prob = 1.0
+        if grievance[i] > coef[PROTEST_THRESHOLD] - coef[CONTAGION] * share:
+            arrest_prob = arrest_probability_one(
+                control_in_view[district[i]],
+                protesting_neighbours[i] + 1.0,
+                coef[ARREST_K],
+                rule,
+            )
+        new_stance[i] = stance_of(
+            stance[i],
+            grievance[i],
+            legitimacy[i],
+            risk_aversion[i],
+            arrest_prob,
+            share,
+            rebuffed_left[i],
+            petition_risk[district[i]],
+            deterred_left[i] > 0,
+            coef[PROTEST_THRESHOLD],
+            coef[CONTAGION],
+            coef[PETITION_THRESHOLD],
+            coef[PETITION_TRUST],
+        )
+    return new_stance, hardship
+
+
+@jit
+def count_protesting_neighbours(stance: IntArray, indptr: IntArray, indices: IntArray) -> IntArray:
+    """How many of each resident's neighbours protest.
+
+    Walks the rows of the protesters, who are few, rather than every
+    resident's row (the network is symmetric: i is a neighbour of a
+    protester exactly when the protester is a neighbour of i).
+    """
+    count = np.zeros(stance.size, dtype=np.int32)
+    for j in range(stance.size):
+        if stance[j] == PROTESTING:
+            for slot in range(indptr[j], indptr[j + 1]):
+                count[indices[slot]] += 1
+    return count
+
+
+@jit
+def _term(key: np.uint64, step: int, stream: int, i: int, max_detention: float) -> int:
+    """A detention term, uniform on 1..max_detention, from one draw."""
+    return min(1 + int(uniform(key, step, stream, i) * max_detention), int(max_detention))
+
+
+@jit
+def respond_week(
+    stance: IntArray,
+    detention_left: IntArray,
+    grievance: FloatArray,
+    need: FloatArray,
+    need_weight: FloatArray,
+    rebuffed_left: IntArray,
+    injustice: FloatArray,
+    experience: FloatArray,
+    district: IntArray,
+    cell: IntArray,
+    n_cells: int,
+    org: IntArray,
+    org_alignment: FloatArray,
+    org_autonomy: FloatArray,
+    service_capacity: FloatArray,
+    control_capacity: FloatArray,
+    district_tolerance: FloatArray,
+    indptr: IntArray,
+    indices: IntArray,
+    key: np.uint64,
+    step: int,
+    coef: FloatArray,
+) -> BoolArray:
+    """Petitions, then protests, then the backlash they cause (processes 5-6).
+
+    Serial: capacity is rationed per district among this step's petitioners
+    and protesters, who are few, in the order of their queue draws.
+
+    Returns:
+        The grid cells where someone protested (for collective responsibility).
+    """
+    petitioners = np.flatnonzero(stance == PETITIONING)
+    protesters = np.flatnonzero(stance == PROTESTING)
+    victims = np.zeros(petitioners.size + protesters.size, dtype=np.int64)
+    n_victims = 0
+    max_detention = coef[MAX_DETENTION]
+
+    queue = np.empty(petitioners.size)
+    for j in range(petitioners.size):
+        queue[j] = uniform(key, step, PETITION_QUEUE, petitioners[j])
+    handled_here = served_within_capacity(district[petitioners], service_capacity, queue)
+    handled = np.zeros(service_capacity.size)
+    for j in range(petitioners.size):
+        i = petitioners[j]
+        fate = UNANSWERED
+        if handled_here[j]:
+            handled[district[i]] += 1.0
+            mediation = coef[ORG_MEDIATION] * org_autonomy[org[i]] * org_alignment[org[i]]
+            fate = petition_fate(
+                uniform(key, step, PETITION_ACCEPT, i),
+                uniform(key, step, PETITION_DETAIN, i),
+                uniform(key, step, PETITION_RESOLVE, i),
+                district_tolerance[district[i]] + mediation,
+                coef[REPRESSION],
+                coef[RESOLUTION],
+            )
+        settle_petition(
+            i,
+            fate,
+            _term(key, step, PETITION_TERM, i, max_detention),
+            stance,
+            detention_left,
+            grievance,
+            need,
+            need_weight,
+            rebuffed_left,
+            injustice,
+            experience,
+            coef[RELEASE],
+            int(coef[REBUFF_MEMORY]),
+            coef[INJUSTICE_UNANSWERED],
+            coef[INJUSTICE_INTERCEPTED],
+            coef[INJUSTICE_DETAINED],
+            coef[TRUST_ANSWERED],
+            coef[TRUST_INTERCEPTED],
+            coef[TRUST_DETAINED],
+        )
+        if fate >= INTERCEPTED:  # intercepted or detained
+            victims[n_victims] = i
+            n_victims += 1
+
+    protest_cell = np.zeros(max(n_cells, 1), dtype=np.bool_)
+    control_queue = np.empty(protesters.size)
+    for j in range(protesters.size):
+        control_queue[j] = uniform(key, step, PROTEST_QUEUE, protesters[j])
+        if n_cells > 0:
+            protest_cell[cell[protesters[j]]] = True
+    reached = served_within_capacity(district[protesters], control_capacity, control_queue)
+    free = np.zeros(protesters.size, dtype=np.bool_)
+    for j in range(protesters.size):
+        i = protesters[j]
+        if reached[j] and arrests(uniform(key, step, PROTEST_ARREST, i), coef[REPRESSION]):
+            settle_arrest(
+                i,
+                _term(key, step, PROTEST_TERM, i, max_detention),
+                stance,
+                detention_left,
+                injustice,
+                experience,
+                coef[INJUSTICE_DETAINED],
+                coef[TRUST_DETAINED],
+            )
+            victims[n_victims] = i
+            n_victims += 1
+        else:
+            free[j] = True
+    # Dialogue, within the service effort petitions left, for those still free.
+    still_free = protesters[free]
+    dialogue_queue = np.empty(still_free.size)
+    for j in range(still_free.size):
+        dialogue_queue[j] = uniform(key, step, DIALOGUE_QUEUE, still_free[j])
+    offered = served_within_capacity(
+        district[still_free], np.maximum(service_capacity - handled, 0.0), dialogue_queue
+    )
+    for j in range(still_free.size):
+        i = still_free[j]
+        if offered[j] and answers(uniform(key, step, DIALOGUE, i), coef[DIALOGUE_CHANCE]):
+            settle_dialogue(i, grievance, experience, coef[RELEASE], coef[TRUST_ANSWERED])
+
+    # Backlash: every neighbour of someone detained or intercepted.
+    for v in range(n_victims):
+        i = victims[v]
+        for slot in range(indptr[i], indptr[i + 1]):
+            k = indices[slot]
+            injustice[k] += coef[INJUSTICE_BACKLASH]
+            experience[k] -= coef[TRUST_BACKLASH]
+    return protest_cell
+
+
+@parallel_jit
+def watch_week(
+    grievance: FloatArray,
+    need: FloatArray,
+    need_weight: FloatArray,
+    injustice: FloatArray,
+    experience: FloatArray,
+    deterred_left: IntArray,
+    cell: IntArray,
+    protest_cell: BoolArray,
+    org: IntArray,
+    founder: BoolArray,
+    key: np.uint64,
+    step: int,
+    coef: FloatArray,
+) -> None:
+    """Collective responsibility, the grid, leaving and founding (processes 6-8).
+
+    Marks in ``founder`` the residents whose application to found an
+    organization is approved; the model creates the organizations.
+    """
+    grid_on = coef[GRID_ON] > 0.0
+    collective = grid_on and coef[COLLECTIVE_RESPONSIBILITY] > 0.0
+    control_mode = coef[GRID_CONTROL_MODE] > 0.0
+    visits = coef[GRID_ROUTINE_VISITS]
+    for i in prange(grievance.size):
+        if collective and protest_cell[cell[i]]:
+            injustice[i] += coef[INJUSTICE_COLLECTIVE]
+            experience[i] -= coef[TRUST_BACKLASH]
+        if grid_on:
+            if grievance[i] > coef[GRID_WATCH_LEVEL]:
+                detected, informed = grid_detection(
+                    uniform(key, step, GRID_DETECT, i),
+                    uniform(key, step, GRID_INFORM, i),
+                    coef[GRID_DETECTION_CHANCE],
+                    int(coef[GRID_AGENCIES]),
+                    coef[GRID_INFO_SHARING] > 0.0,
+                )
+                if control_mode and detected:
+                    deterred_left[i] = int(coef[GRID_DETERRENCE])
+                    injustice[i] += coef[INJUSTICE_VISIT]
+                    experience[i] -= coef[TRUST_VISIT]
+                elif not control_mode and informed:
+                    need[i, weightiest(need, need_weight, i)] = 0.0
+                    experience[i] += coef[TRUST_SERVICE]
+            injustice[i] += coef[GRID_INTRUSION] * visits
+            experience[i] -= coef[TRUST_VISIT] * visits
+        if org[i] != NO_ORGANIZATION and uniform(key, step, ORG_LEAVE, i) < coef[ORG_LEAVE_RATE]:
+            org[i] = NO_ORGANIZATION
+        founder[i] = (
+            org[i] == NO_ORGANIZATION
+            and grievance[i] > coef[ORG_FOUNDING_GRIEVANCE]
+            and uniform(key, step, ORG_APPLY, i) < coef[ORG_FOUNDING_RATE]
+            and uniform(key, step, ORG_APPROVE, i) < coef[ORG_OPENNESS]
+        )
+
+
+@parallel_jit
+def recruit_week(
+    org: IntArray,
+    indptr: IntArray,
+    indices: IntArray,
+    table_size: int,
+    key: np.uint64,
+    step: int,
+    coef: FloatArray,
+    chunks: int,
+) -> tuple[IntArray, FloatArray, FloatArray]:
+    """Who would join a neighbour's organization; members and demand per organization.
+
+    Returns:
+        (target organization per resident or -1, members per organization,
+        would-be members per organization).
+    """
+    n = org.size
+    target = np.full(n, NO_ORGANIZATION, dtype=org.dtype)
+    members = np.zeros((chunks, table_size))
+    demand = np.zeros((chunks, table_size))
+    for c in prange(chunks):
+        for i in range(c * n // chunks, (c + 1) * n // chunks):
+            if org[i] != NO_ORGANIZATION:
+                members[c, org[i]] += 1.0
+                continue
+            degree = indptr[i + 1] - indptr[i]
+            if degree == 0 or uniform(key, step, RECRUIT_OPEN, i) >= coef[ORG_RECRUIT_RATE]:
+                continue
+            pick = neighbour_pick(uniform(key, step, RECRUIT_PICK, i), degree)
+            candidate = org[indices[indptr[i] + pick]]
+            if candidate != NO_ORGANIZATION:
+                target[i] = candidate
+                demand[c, candidate] += 1.0
+    return target, members.sum(axis=0), demand.sum(axis=0)
+
+
+@parallel_jit
+def join_week(
+    org: IntArray,
+    target: IntArray,
+    room: FloatArray,
+    demand: FloatArray,
+    need: FloatArray,
+    need_weight: FloatArray,
+    org_alignment: FloatArray,
+    key: np.uint64,
+    step: int,
+    coef: FloatArray,
+    chunks: int,
+) -> FloatArray:
+    """Recruits join within room; members are served (process 8).
+
+    Returns:
+        Members per organization after recruitment.
+    """
+    n = org.size
+    members = np.zeros((chunks, org_alignment.size))
+    for c in prange(chunks):
+        for i in range(c * n // chunks, (c + 1) * n // chunks):
+            t = target[i]
+            if t != NO_ORGANIZATION and uniform(key, step, RECRUIT_ACCEPT, i) < room[t] / demand[t]:
+                org[i] = t
+            if org[i] != NO_ORGANIZATION:
+                members[c, org[i]] += 1.0
+                relieve_weightiest(need, need_weight, i, coef[ORG_SERVICE] * org_alignment[org[i]])
+    return members.sum(axis=0)
+
+
+@parallel_jit
+def end_week(
+    legitimacy: FloatArray,
+    disposition: FloatArray,
+    experience: FloatArray,
+    injustice: FloatArray,
+    hardship: FloatArray,
+    grievance: FloatArray,
+    stance: IntArray,
+    org: IntArray,
+    org_alive: BoolArray,
+    org_shut: BoolArray,
+    indptr: IntArray,
+    indices: IntArray,
+    coef: FloatArray,
+    chunks: int,
+) -> tuple[FloatArray, FloatArray]:
+    """Closed organizations' members; trust; and the step's sums (processes 8-9, 11).
+
+    Trust is updated from the neighbours' trust of the previous step, so it
+    is written to a new array.
+
+    Returns:
+        (new legitimacy, sums): the sums are stance counts, then the totals
+        of legitimacy, grievance, hidden grievance, hardship and members.
+    """
+    n = legitimacy.size
+    updated = np.empty(n)
+    partial = np.zeros((chunks, TALLY))
+    for c in prange(chunks):
+        # Local sums (registers), written to the chunk's row at the end.
+        quiet = petitioning = protesting = detained = 0.0
+        trust = aggrieved = hidden = hard = members = 0.0
+        for i in range(c * n // chunks, (c + 1) * n // chunks):
+            o = org[i]
+            if o != NO_ORGANIZATION and not org_alive[o]:
+                if org_shut[o]:
+                    injustice[i] += coef[INJUSTICE_CLOSURE]
+                    experience[i] -= coef[TRUST_INTERCEPTED]
+                org[i] = NO_ORGANIZATION
+            start, end = indptr[i], indptr[i + 1]
+            neighbour_mean = legitimacy[i]
+            if end > start:
+                total = 0.0
+                for slot in range(start, end):
+                    total += legitimacy[indices[slot]]
+                neighbour_mean = total / (end - start)
+            updated[i] = legitimacy_after(
+                legitimacy[i],
+                neighbour_mean,
+                disposition[i],
+                experience[i],
+                hardship[i],
+                coef[SOCIAL_INFLUENCE],
+                coef[LEGITIMACY_RECOVERY],
+                coef[PERFORMANCE_GAP_RATE],
+                coef[HARDSHIP_REFERENCE],
+            )
+            injustice[i] = min(injustice[i], 1.0)
+            s = stance[i]
+            if s == QUIET:
+                quiet += 1.0
+                if grievance[i] > coef[PETITION_THRESHOLD]:
+                    hidden += grievance[i]
+            elif s == PETITIONING:
+                petitioning += 1.0
+            elif s == PROTESTING:
+                protesting += 1.0
+            else:
+                detained += 1.0
+            trust += updated[i]
+            aggrieved += grievance[i]
+            hard += hardship[i]
+            if org[i] != NO_ORGANIZATION:
+                members += 1.0
+        partial[c, 0], partial[c, 1], partial[c, 2], partial[c, 3] = (
+            quiet,
+            petitioning,
+            protesting,
+            detained,
+        )
+        partial[c, 4], partial[c, 5], partial[c, 6] = trust, aggrieved, hidden
+        partial[c, 7], partial[c, 8] = hard, members
+    return updated, partial.sum(axis=0)
+
+
+__all__ = [
+    "COEFFICIENTS",
+    "begin_week",
+    "chunks_for",
+    "coefficients",
+    "count_protesting_neighbours",
+    "decide_week",
+    "end_week",
+    "join_week",
+    "recruit_week",
+    "respond_week",
+    "watch_week",
+]
