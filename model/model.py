@@ -203,8 +203,10 @@ class SocialManagementModel(mesa.Model):  # type: ignore[misc]
         service = np.array([c.service_effort for c in cadres], dtype=np.float64)
         tolerance = np.array([c.tolerance for c in cadres], dtype=np.float64)
         count = np.bincount(district, minlength=n)
-        self.control_capacity = np.bincount(district, weights=control, minlength=n)
-        self.service_capacity = np.bincount(district, weights=service, minlength=n)
+        # float64 even without cadres (bincount of nothing is integer), so
+        # that compiled passes always see the same types.
+        self.control_capacity = np.bincount(district, weights=control, minlength=n).astype(float)
+        self.service_capacity = np.bincount(district, weights=service, minlength=n).astype(float)
         mean_tolerance = np.bincount(district, weights=tolerance, minlength=n) / np.maximum(
             count, 1
         )
