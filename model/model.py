@@ -24,7 +24,7 @@ from model.agents import (
     OrganizationTable,
     SocialOrganization,
 )
-from model.draws import ORG_CLOSURE, ORG_KIND, draws_at, run_key
+from model.draws import ORG_KIND, draws_at, run_key
 from model.neighbourhood import Neighbourhood
 from model.network import build_network, from_networkx
 from model.outcomes import OUTCOMES, gini, tally
@@ -45,7 +45,7 @@ from model.schedule import (
 )
 from model.submodels.grid import assign_cells, grid_cost
 from model.submodels.livelihood import allocate, planner_lens
-from model.submodels.organizations import mission_drift
+from model.submodels.organizations import settle_organizations
 
 
 def _read_outcome(name: str, model: SocialManagementModel) -> float:
@@ -396,10 +396,8 @@ class SocialManagementModel(mesa.Model):  # type: ignore[misc]
                 autonomy=1.0 - lv.org_support,
             )
             pop.org[founder] = org.unique_id
-        shut = np.zeros(table.alive.size, dtype=bool)
-        ids = table.ids
-        if ids.size == 0:
-            return shut
+        if not table.alive.any():
+            return np.zeros(table.alive.size, dtype=bool)
         target, members, demand = recruit_week(
             pop.org,
             self.neighbours.indptr,
@@ -423,16 +421,22 @@ class SocialManagementModel(mesa.Model):  # type: ignore[misc]
             self.coef,
             self.chunks,
         )
-        table.alignment[ids] = mission_drift(
-            table.alignment[ids], rights=lv.rights, drift_rate=p.org_drift_rate
+        shut, ending = settle_organizations(
+            table.alignment,
+            table.kind,
+            table.alive,
+            members,
+            key,
+            week,
+            ADVOCACY,
+            lv.rights,
+            p.org_drift_rate,
+            p.org_closure_rate * (1.0 - lv.org_openness),
+            p.org_dissolve_alignment,
         )
-        shut[ids] = (table.kind[ids] == ADVOCACY) & (
-            draws_at(key, week, ORG_CLOSURE, ids) < p.org_closure_rate * (1.0 - lv.org_openness)
-        )
-        ending = shut[ids] | (table.alignment[ids] < p.org_dissolve_alignment) | (members[ids] == 0)
-        if ending.any():
+        if ending.size:
             agents = {o.unique_id: o for o in self.agents_by_type[SocialOrganization]}
-            for uid in ids[ending]:
+            for uid in ending:
                 agents[int(uid)].remove()
         return shut
 

@@ -262,19 +262,27 @@ def begin_week(
     n, domains = need.shape
     partial = np.zeros((chunks, 3, domains))
     chances = shock_chances(coef[SHOCK_RATE], domains)
+    participation = coef[PARTICIPATION]
     for c in prange(chunks):
-        for i in range(c * n // chunks, (c + 1) * n // chunks):
+        lo, hi = c * n // chunks, (c + 1) * n // chunks
+        speaks = np.zeros(hi - lo, dtype=np.bool_)
+        for i in range(lo, hi):
             stance[i], detention_left[i] = detention_after(stance[i], detention_left[i])
             rebuffed_left[i] = max(rebuffed_left[i] - 1, 0)
             deterred_left[i] = max(deterred_left[i] - 1, 0)
             shock_resident(need, i, key, step, coef[SHOCK_RATE], coef[SHOCK_SIZE], chances)
-            speaks = _participates(key, step, i, coef[PARTICIPATION])
-            for d in range(domains):
-                weighted = need_weight[i, d] * need[i, d]
-                partial[c, 0, d] += weighted
-                partial[c, 1, d] += need[i, d]
-                if speaks:
-                    partial[c, 2, d] += weighted
+            speaks[i - lo] = _participates(key, step, i, participation)
+        # Domain by domain, so that the sums stay in registers.
+        for d in range(domains):
+            weighted = level = voiced = 0.0
+            for i in range(lo, hi):
+                value = need[i, d]
+                w = need_weight[i, d] * value
+                weighted += w
+                level += value
+                if speaks[i - lo]:
+                    voiced += w
+            partial[c, 0, d], partial[c, 1, d], partial[c, 2, d] = weighted, level, voiced
     return partial.sum(axis=0)
 
 

@@ -338,3 +338,28 @@ def test_resolve_worst_need_zeroes_weightiest_domain():
     need = np.array([[0.5, 0.9, 0.2]])
     weight = np.array([[0.8, 0.1, 0.1]])
     assert list(resolve_worst_need(need, weight, np.array([True]))[0]) == [0.0, 0.9, 0.2]
+
+
+def test_settle_organizations_drifts_shuts_and_dissolves():
+    from model.submodels.organizations import drifted, settle_organizations
+
+    alignment = np.array([0.9, 0.9, 0.05, 0.9, 0.9, 0.0])
+    kind = np.array([1, 0, 0, 0, 1, 0], dtype=np.int8)  # 1: advocacy
+    alive = np.array([True, True, True, True, True, False])
+    members = np.array([5.0, 5.0, 5.0, 0.0, 5.0, 0.0])
+    before = alignment.copy()
+
+    def settle(closure_chance: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        a = before.copy()
+        shut, ending = settle_organizations(
+            a, kind, alive, members, np.uint64(7), 3, 1, 0.5, 0.2, closure_chance, 0.2
+        )
+        return a, shut, ending
+
+    a, shut, ending = settle(1.0)
+    assert list(shut) == [True, False, False, False, True, False]
+    assert sorted(ending) == [0, 2, 3, 4]  # shut, misaligned, empty
+    assert a[1] == pytest.approx(drifted(0.9, 0.5, 0.2)) and a[1] < 0.9  # toward rights
+    assert a[5] == 0.0  # the dead row is left alone
+    _, shut, ending = settle(0.0)
+    assert not shut.any() and sorted(ending) == [2, 3]

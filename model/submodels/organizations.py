@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from model.draws import ORG_CLOSURE, uniform
 from model.jit import inline_jit, jit
 from model.population import NO_ORGANIZATION, weightiest
 from model.types import BoolArray, FloatArray, IntArray
@@ -177,8 +178,53 @@ def mission_drift(alignment: FloatArray, *, rights: float, drift_rate: float) ->
     ``a <- a + drift_rate (rights (1 - a) - (1 - rights) a)``: oversight
     (the ``rights`` lever: information, expression, supervision) pulls an
     organization back to its mission, its absence lets it drift; the
-    alignment settles at ``rights``.
+    alignment settles at ``rights`` (see :func:`drifted`).
     """
-    return np.clip(
-        alignment + drift_rate * (rights * (1.0 - alignment) - (1.0 - rights) * alignment), 0.0, 1.0
-    )
+    return np.array([drifted(a, rights, drift_rate) for a in alignment], dtype=np.float64)
+
+
+@jit
+def drifted(alignment: float, rights: float, drift_rate: float) -> float:
+    """One organization's alignment after a step of drift: the single formula."""
+    value = alignment + drift_rate * (rights * (1.0 - alignment) - (1.0 - rights) * alignment)
+    return min(max(value, 0.0), 1.0)
+
+
+@jit
+def settle_organizations(
+    alignment: FloatArray,
+    kind: IntArray,
+    alive: BoolArray,
+    members: FloatArray,
+    key: np.uint64,
+    step: int,
+    advocacy: int,
+    rights: float,
+    drift_rate: float,
+    closure_chance: float,
+    dissolve_alignment: float,
+) -> tuple[BoolArray, IntArray]:
+    """Drift, closure and dissolution of every living organization, in one pass.
+
+    Each living organization's mission drifts (:func:`drifted`); an advocacy
+    organization is shut with ``closure_chance`` (one draw per organization
+    and step, :mod:`model.draws`); an organization ends when shut, when
+    its alignment falls below ``dissolve_alignment``, or when it has no
+    members. ``alignment`` is updated in place.
+
+    Returns:
+        (shut, ending): which ids were shut down (a mask over ids), and the
+        ids that end this step.
+    """
+    shut = np.zeros(alive.size, dtype=np.bool_)
+    ending = np.empty(alive.size, dtype=np.int64)
+    n_ending = 0
+    for o in range(alive.size):
+        if not alive[o]:
+            continue
+        alignment[o] = drifted(alignment[o], rights, drift_rate)
+        shut[o] = kind[o] == advocacy and uniform(key, step, ORG_CLOSURE, o) < closure_chance
+        if shut[o] or alignment[o] < dissolve_alignment or members[o] == 0.0:
+            ending[n_ending] = o
+            n_ending += 1
+    return shut, ending[:n_ending]
