@@ -328,35 +328,45 @@ def decide_week(
     n, domains = need.shape
     new_stance = np.empty_like(stance)
     hardship = np.empty(n)
+    # Coefficients read once: inside the loop every read would be repeated,
+    # since the compiler cannot prove that the state arrays leave them be.
     rule = int(coef[ARREST_RULE])
+    epstein = coef[EPSTEIN_GRIEVANCE] > 0.0
+    decay_base, decay_bonus, inflow = (
+        coef[GRIEVANCE_DECAY],
+        coef[ORG_DECAY_BONUS],
+        coef[INFLOW_RATE],
+    )
+    trust_participation, participation = coef[TRUST_PARTICIPATION], coef[PARTICIPATION]
+    protest_threshold, contagion, arrest_k = (
+        coef[PROTEST_THRESHOLD],
+        coef[CONTAGION],
+        coef[ARREST_K],
+    )
+    petition_threshold, petition_trust = coef[PETITION_THRESHOLD], coef[PETITION_TRUST]
     for i in prange(n):
         h = 0.0
         for d in range(domains):
             need[i, d] = need[i, d] * (1.0 - relieved_fraction[d])
             h += need_weight[i, d] * need[i, d]
         hardship[i] = h
-        if coef[EPSTEIN_GRIEVANCE] > 0.0:
+        if epstein:
             grievance[i] = h * (1.0 - legitimacy[i])
         else:
-            decay = coef[GRIEVANCE_DECAY] + coef[ORG_DECAY_BONUS] * org_alignment[org[i]]
+            decay = decay_base + decay_bonus * org_alignment[org[i]]
             grievance[i] = grievance_after(
-                grievance[i], h, legitimacy[i], injustice[i], decay, coef[INFLOW_RATE]
+                grievance[i], h, legitimacy[i], injustice[i], decay, inflow
             )
         injustice[i] = 0.0
-        experience[i] = (
-            coef[TRUST_PARTICIPATION] if _participates(key, step, i, coef[PARTICIPATION]) else 0.0
-        )
+        experience[i] = trust_participation if _participates(key, step, i, participation) else 0.0
         share = protesting_neighbours[i] / max(indptr[i + 1] - indptr[i], 1)
         # Epstein's rule cannot fire when grievance is below the lowered
         # threshold, whatever the risk; the arrest probability (an
         # exponential) is computed only for those it can concern.
         arrest_prob = 1.0
-        if grievance[i] > coef[PROTEST_THRESHOLD] - coef[CONTAGION] * share:
+        if grievance[i] > protest_threshold - contagion * share:
             arrest_prob = arrest_probability_one(
-                control_in_view[district[i]],
-                protesting_neighbours[i] + 1.0,
-                coef[ARREST_K],
-                rule,
+                control_in_view[district[i]], protesting_neighbours[i] + 1.0, arrest_k, rule
             )
         new_stance[i] = stance_of(
             stance[i],
@@ -368,10 +378,10 @@ def decide_week(
             rebuffed_left[i],
             petition_risk[district[i]],
             deterred_left[i] > 0,
-            coef[PROTEST_THRESHOLD],
-            coef[CONTAGION],
-            coef[PETITION_THRESHOLD],
-            coef[PETITION_TRUST],
+            protest_threshold,
+            contagion,
+            petition_threshold,
+            petition_trust,
         )
     return new_stance, hardship
 
@@ -684,6 +694,10 @@ def end_week(
     n = legitimacy.size
     updated = np.empty(n)
     partial = np.zeros((chunks, TALLY))
+    closure_injustice, closure_trust = coef[INJUSTICE_CLOSURE], coef[TRUST_INTERCEPTED]
+    influence, recovery = coef[SOCIAL_INFLUENCE], coef[LEGITIMACY_RECOVERY]
+    gap_rate, reference = coef[PERFORMANCE_GAP_RATE], coef[HARDSHIP_REFERENCE]
+    petition_threshold = coef[PETITION_THRESHOLD]
     for c in prange(chunks):
         # Local sums (registers), written to the chunk's row at the end.
         quiet = petitioning = protesting = detained = 0.0
@@ -692,8 +706,8 @@ def end_week(
             o = org[i]
             if o != NO_ORGANIZATION and not org_alive[o]:
                 if org_shut[o]:
-                    injustice[i] += coef[INJUSTICE_CLOSURE]
-                    experience[i] -= coef[TRUST_INTERCEPTED]
+                    injustice[i] += closure_injustice
+                    experience[i] -= closure_trust
                 org[i] = NO_ORGANIZATION
             start, end = indptr[i], indptr[i + 1]
             neighbour_mean = legitimacy[i]
@@ -708,16 +722,16 @@ def end_week(
                 disposition[i],
                 experience[i],
                 hardship[i],
-                coef[SOCIAL_INFLUENCE],
-                coef[LEGITIMACY_RECOVERY],
-                coef[PERFORMANCE_GAP_RATE],
-                coef[HARDSHIP_REFERENCE],
+                influence,
+                recovery,
+                gap_rate,
+                reference,
             )
             injustice[i] = min(injustice[i], 1.0)
             s = stance[i]
             if s == QUIET:
                 quiet += 1.0
-                if grievance[i] > coef[PETITION_THRESHOLD]:
+                if grievance[i] > petition_threshold:
                     hidden += grievance[i]
             elif s == PETITIONING:
                 petitioning += 1.0
