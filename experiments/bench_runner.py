@@ -19,6 +19,7 @@ import time
 from typing import Any
 
 from experiments import designs
+from experiments.bench import ISSUE_MESA_RATE, mesa_epstein_rate
 from experiments.runner import default_workers, make_tasks, run_tasks
 from experiments.specs import parse_sensitivity
 from experiments.store import ResultsStore
@@ -104,10 +105,19 @@ def main(argv: list[str] | None = None) -> int:
     if args.full:
         from experiments.sensitivity import run_sensitivity  # noqa: PLC0415 - heavy, only here
 
+        # The machine's speed that day, as Mesa's own example runs on it.
+        before = mesa_epstein_rate()
         start = time.perf_counter()
         folder = run_sensitivity(sobol_spec(), out=args.out, workers=args.workers)
         minutes = (time.perf_counter() - start) / 60
+        after = mesa_epstein_rate()
         print(f"Sobol job: {total} runs finished in {minutes:.1f} min (MEASURED) -> {folder}")
+        if before and after:
+            print(
+                f"  Mesa's Epstein example on this machine before/after: {before:,.0f} / "
+                f"{after:,.0f} agent-steps/s (it ran {ISSUE_MESA_RATE:,} when the target "
+                f"was set)"
+            )
         return 0
     e = estimate_sobol(args.runs, args.workers)
     print(f"model run at {RESIDENTS} residents x {STEPS} steps: {e['per_run']:.2f} s each "
