@@ -65,7 +65,10 @@ def average_replicates(
             need every point); the message says how many are missing.
     """
     means = runs.groupby("point")[list(outputs)].mean().reindex(range(n_points))
-    missing = int(means.isna().all(axis=1).sum())
+    # A point is missing when no run of it finished; an output that is NaN
+    # where runs did finish (time to a first incident that never came) is
+    # the output's problem, reported by the caller, not a missing point.
+    missing = n_points - int(np.isin(np.arange(n_points), runs["point"].to_numpy()).sum())
     if missing:
         raise AnalysisError(
             f"{missing} of {n_points} design points have no finished run; "

@@ -76,6 +76,10 @@ def test_missing_points_refuse_analysis_and_single_replicate_share_is_nan():
     runs = pd.DataFrame({"point": [0, 0, 2], "y": [1.0, 2.0, 3.0]})
     with pytest.raises(AnalysisError, match="1 of 3 design points"):
         average_replicates(runs, ["y"], 3)
+    # An output that is NaN where runs finished (no incident, so no time to
+    # the first) is not a missing point: the output is skipped, not the job.
+    never = pd.DataFrame({"point": [0, 1, 2], "y": [np.nan, np.nan, 1.0], "z": [1.0, 2.0, 3.0]})
+    assert average_replicates(never, ["y"], 3)["y"].isna().sum() == 2
     single = pd.DataFrame({"point": [0, 1, 2], "y": [1.0, 2.0, 4.0]})
     assert np.isnan(randomness_share(single, "y")["share"])
     two = pd.DataFrame({"point": [0, 0, 1, 1], "y": [0.0, 2.0, 10.0, 12.0]})
