@@ -36,9 +36,6 @@ from model.draws import (
     DIALOGUE_QUEUE,
     GRID_DETECT,
     GRID_INFORM,
-    ORG_APPLY,
-    ORG_APPROVE,
-    ORG_LEAVE,
     PARTICIPATE,
     PETITION_ACCEPT,
     PETITION_DETAIN,
@@ -48,9 +45,6 @@ from model.draws import (
     PROTEST_ARREST,
     PROTEST_QUEUE,
     PROTEST_TERM,
-    RECRUIT_ACCEPT,
-    RECRUIT_OPEN,
-    RECRUIT_PICK,
     uniform,
 )
 from model.jit import jit, parallel_jit, prange
@@ -60,7 +54,13 @@ from model.submodels.grid import detection_chance, grid_detection, routine_visit
 from model.submodels.grievance import grievance_after
 from model.submodels.legitimacy import legitimacy_after
 from model.submodels.livelihood import shock_chances, shock_resident
-from model.submodels.organizations import neighbour_pick, relieve_weightiest
+from model.submodels.organizations import (
+    founds,
+    joins,
+    leaves,
+    recruit_target,
+    relieve_weightiest,
+)
 from model.submodels.petitions import (
     INTERCEPTED,
     UNANSWERED,
@@ -586,14 +586,18 @@ def watch_week(
                     experience[i] += coef[TRUST_SERVICE]
             injustice[i] += coef[GRID_INTRUSION] * visits
             experience[i] -= coef[TRUST_VISIT] * visits
-        if org[i] != NO_ORGANIZATION and uniform(key, step, ORG_LEAVE, i) < coef[ORG_LEAVE_RATE]:
+        if leaves(org[i], key, step, i, coef[ORG_LEAVE_RATE]):
             org[i] = NO_ORGANIZATION
-        founder[i] = (
-            org[i] == NO_ORGANIZATION
-            and grievance[i] > coef[ORG_FOUNDING_GRIEVANCE]
-            and uniform(key, step, ORG_APPLY, i) < coef[ORG_FOUNDING_RATE]
-            and uniform(key, step, ORG_APPROVE, i) < coef[ORG_OPENNESS]
-        )
+        founder[i] = founds(
+            org[i],
+            grievance[i],
+            key,
+            step,
+            i,
+            coef[ORG_FOUNDING_GRIEVANCE],
+            coef[ORG_FOUNDING_RATE],
+            coef[ORG_OPENNESS],
+        )[1]
 
 
 @parallel_jit
@@ -622,11 +626,7 @@ def recruit_week(
             if org[i] != NO_ORGANIZATION:
                 members[c, org[i]] += 1.0
                 continue
-            degree = indptr[i + 1] - indptr[i]
-            if degree == 0 or uniform(key, step, RECRUIT_OPEN, i) >= coef[ORG_RECRUIT_RATE]:
-                continue
-            pick = neighbour_pick(uniform(key, step, RECRUIT_PICK, i), degree)
-            candidate = org[indices[indptr[i] + pick]]
+            candidate = recruit_target(org, indptr, indices, key, step, i, coef[ORG_RECRUIT_RATE])
             if candidate != NO_ORGANIZATION:
                 target[i] = candidate
                 demand[c, candidate] += 1.0
@@ -656,9 +656,8 @@ def join_week(
     members = np.zeros((chunks, org_alignment.size))
     for c in prange(chunks):
         for i in range(c * n // chunks, (c + 1) * n // chunks):
-            t = target[i]
-            if t != NO_ORGANIZATION and uniform(key, step, RECRUIT_ACCEPT, i) < room[t] / demand[t]:
-                org[i] = t
+            if joins(target[i], room, demand, key, step, i):
+                org[i] = target[i]
             if org[i] != NO_ORGANIZATION:
                 members[c, org[i]] += 1.0
                 relieve_weightiest(need, need_weight, i, coef[ORG_SERVICE] * org_alignment[org[i]])

@@ -14,7 +14,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.draws import ORG_CLOSURE, uniform
+from model.draws import (
+    ORG_APPLY,
+    ORG_APPROVE,
+    ORG_CLOSURE,
+    ORG_LEAVE,
+    RECRUIT_ACCEPT,
+    RECRUIT_OPEN,
+    RECRUIT_PICK,
+    run_key,
+    uniform,
+)
 from model.jit import inline_jit, jit
 from model.population import NO_ORGANIZATION, weightiest
 from model.types import BoolArray, FloatArray, IntArray
@@ -33,13 +43,12 @@ def founding_applications(
 
     Aggrieved residents outside any organization apply with probability
     ``founding_rate``; the authorities approve with probability ``openness``
-    (the lever the article says cadres hold back). Draws are made only for
-    eligible residents (outside any organization, grievance above the level).
+    (the lever the article says cadres hold back); see :func:`founds`.
 
     Returns:
         (applied, approved) masks.
     """
-    return _found(grievance, org, grievance_level, founding_rate, openness, rng)
+    return _found(grievance, org, grievance_level, founding_rate, openness, run_key(rng))
 
 
 @jit
@@ -49,30 +58,58 @@ def _found(
     grievance_level: float,
     founding_rate: float,
     openness: float,
-    rng: np.random.Generator,
+    key: np.uint64,
 ) -> tuple[BoolArray, BoolArray]:
     applied = np.zeros(org.size, dtype=np.bool_)
     approved = np.zeros(org.size, dtype=np.bool_)
     for i in range(org.size):
-        eligible = org[i] == NO_ORGANIZATION and grievance[i] > grievance_level
-        if eligible and rng.random() < founding_rate:
-            applied[i] = True
-            approved[i] = rng.random() < openness
+        applied[i], approved[i] = founds(
+            org[i], grievance[i], key, 0, i, grievance_level, founding_rate, openness
+        )
     return applied, approved
+
+
+@inline_jit
+def founds(
+    org: int,
+    grievance: float,
+    key: np.uint64,
+    step: int,
+    i: int,
+    grievance_level: float,
+    founding_rate: float,
+    openness: float,
+) -> tuple[bool, bool]:
+    """Whether resident ``i`` applies to found an organization, and is approved.
+
+    Only residents outside any organization with grievance above the level
+    are eligible; their draws are taken only then.
+    """
+    if org != NO_ORGANIZATION or grievance <= grievance_level:
+        return False, False
+    if uniform(key, step, ORG_APPLY, i) >= founding_rate:
+        return False, False
+    return True, uniform(key, step, ORG_APPROVE, i) < openness
 
 
 def leaving(org: IntArray, *, leave_rate: float, rng: np.random.Generator) -> IntArray:
     """Members leave their organization with probability ``leave_rate`` a step."""
-    return _leave(org, leave_rate, rng)
+    return _leave(org, leave_rate, run_key(rng))
 
 
 @jit
-def _leave(org: IntArray, leave_rate: float, rng: np.random.Generator) -> IntArray:
+def _leave(org: IntArray, leave_rate: float, key: np.uint64) -> IntArray:
     new = org.copy()
     for i in range(org.size):
-        if org[i] != NO_ORGANIZATION and rng.random() < leave_rate:
+        if leaves(org[i], key, 0, i, leave_rate):
             new[i] = NO_ORGANIZATION
     return new
+
+
+@inline_jit
+def leaves(org: int, key: np.uint64, step: int, i: int, leave_rate: float) -> bool:
+    """Whether member ``i`` leaves its organization this step."""
+    return org != NO_ORGANIZATION and uniform(key, step, ORG_LEAVE, i) < leave_rate
 
 
 def recruitment(
@@ -92,7 +129,8 @@ def recruitment(
     therefore spreads along ties, fastest where members are many
     (Granovetter's weak ties, McAdam's bloc recruitment). Room is respected
     in expectation: each organization accepts a share of its would-be
-    members equal to room / would-be members.
+    members equal to room / would-be members (:func:`recruit_target`,
+    :func:`joins`).
 
     Args:
         org: Organization of every resident.
@@ -105,7 +143,7 @@ def recruitment(
     Returns:
         New membership array.
     """
-    return _recruit(org, indptr, indices, room, recruit_rate, rng)
+    return _recruit(org, indptr, indices, room, recruit_rate, run_key(rng))
 
 
 @jit
@@ -115,30 +153,51 @@ def _recruit(
     indices: IntArray,
     room: FloatArray,
     recruit_rate: float,
-    rng: np.random.Generator,
+    key: np.uint64,
 ) -> IntArray:
     n = org.shape[0]
     target = np.full(n, NO_ORGANIZATION, dtype=org.dtype)
     demand = np.zeros(room.size)
-    wants = 0
     for i in range(n):
-        degree = indptr[i + 1] - indptr[i]
-        if org[i] != NO_ORGANIZATION or degree == 0 or rng.random() >= recruit_rate:
-            continue
-        pick = neighbour_pick(rng.random(), degree)
-        candidate = org[indices[indptr[i] + pick]]
-        if candidate != NO_ORGANIZATION:
-            target[i] = candidate
-            demand[candidate] += 1.0
-            wants += 1
+        target[i] = recruit_target(org, indptr, indices, key, 0, i, recruit_rate)
+        if target[i] != NO_ORGANIZATION:
+            demand[target[i]] += 1.0
     new = org.copy()
-    if wants == 0:
-        return new
     for i in range(n):
-        t = target[i]
-        if t != NO_ORGANIZATION and rng.random() < room[t] / demand[t]:
-            new[i] = t
+        if joins(target[i], room, demand, key, 0, i):
+            new[i] = target[i]
     return new
+
+
+@inline_jit
+def recruit_target(
+    org: IntArray,
+    indptr: IntArray,
+    indices: IntArray,
+    key: np.uint64,
+    step: int,
+    i: int,
+    recruit_rate: float,
+) -> int:
+    """The organization non-member ``i`` would join (a random neighbour's), or -1."""
+    degree = indptr[i + 1] - indptr[i]
+    if org[i] != NO_ORGANIZATION or degree == 0:
+        return NO_ORGANIZATION
+    if uniform(key, step, RECRUIT_OPEN, i) >= recruit_rate:
+        return NO_ORGANIZATION
+    return int(
+        org[indices[indptr[i] + neighbour_pick(uniform(key, step, RECRUIT_PICK, i), degree)]]
+    )
+
+
+@inline_jit
+def joins(
+    target: int, room: FloatArray, demand: FloatArray, key: np.uint64, step: int, i: int
+) -> bool:
+    """Whether would-be member ``i`` is accepted: room / would-be members."""
+    if target == NO_ORGANIZATION:
+        return False
+    return bool(uniform(key, step, RECRUIT_ACCEPT, i) < room[target] / demand[target])
 
 
 @jit
