@@ -33,12 +33,22 @@ def summarize_run(series: pd.DataFrame, outcomes: Sequence[str]) -> pd.DataFrame
     every regime) unless the run has no other step; NaN steps are skipped
     (``time_to_first_incident`` is NaN until the first incident).
     """
-    body = series.iloc[1:] if len(series) > 1 else series
+    values = series.loc[:, list(outcomes)].to_numpy(dtype=float)
+    return summarize_values(values, outcomes)
+
+
+def summarize_values(values: np.ndarray, outcomes: Sequence[str]) -> pd.DataFrame:
+    """:func:`summarize_run` for a (steps + 1, outcomes) array of one run's values.
+
+    What the sensitivity analysis calls for each of thousands of runs,
+    without building the per-step table first.
+    """
+    body = values[1:] if len(values) > 1 else values
     row: dict[str, float] = {}
-    for name in outcomes:
-        row[f"{name}_final"] = float(series[name].iloc[-1])
-        values = body[name].to_numpy(dtype=float)
-        row[f"{name}_mean"] = float(np.nanmean(values)) if np.isfinite(values).any() else math.nan
+    for k, name in enumerate(outcomes):
+        row[f"{name}_final"] = float(values[-1, k])
+        column = body[:, k]
+        row[f"{name}_mean"] = float(np.nanmean(column)) if np.isfinite(column).any() else math.nan
     return pd.DataFrame([row])
 
 
@@ -52,19 +62,20 @@ def simulate_task(task: Task, seed: int) -> pd.DataFrame:
     :func:`summarize_run`), which is what sensitivity analysis needs and
     keeps a 12,000-run job's results small.
     """
-    from model import simulate  # noqa: PLC0415 - keep workers' import light until used
+    from model import SocialManagementModel, simulate  # noqa: PLC0415 - keep workers' import light
     from model.outcomes import OUTCOMES  # noqa: PLC0415
 
     settings = task.settings
+    regime = str(settings.get("regime", "baseline"))
+    steps = int(settings.get("steps", 260))
+    residents = int(settings.get("residents", 2000))
     overrides: Mapping[str, Any] = settings.get("overrides", {})
-    series = simulate(
-        str(settings.get("regime", "baseline")),
-        steps=int(settings.get("steps", 260)),
-        n_residents=int(settings.get("residents", 2000)),
-        seed=seed,
-        **dict(overrides),
-    )
     outcomes = tuple(settings.get("outcomes") or OUTCOMES)
+    if settings.get("record", "series") == "summary" and steps > 0:
+        model = SocialManagementModel(regime, residents, rng=seed, **dict(overrides))
+        model.run_for(steps)
+        return summarize_values(model.outcome_values(outcomes), outcomes)
+    series = simulate(regime, steps=steps, n_residents=residents, seed=seed, **dict(overrides))
     if settings.get("record", "series") == "summary":
         return summarize_run(series, outcomes)
     table = series.loc[:, list(outcomes)].reset_index()

@@ -8,6 +8,7 @@ chooses lever values, and the submodels do the rest.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import partial
 from typing import Any
 
@@ -25,7 +26,7 @@ from model.agents import (
     SocialOrganization,
 )
 from model.draws import ORG_KIND, draws_at, run_key
-from model.neighbourhood import Neighbourhood
+from model.neighbourhood import Neighbourhood, mass_incidents
 from model.network import build_network, from_networkx
 from model.outcomes import OUTCOMES, gini, tally
 from model.params import Levers, ParameterError, Params, as_dict, split_overrides
@@ -35,17 +36,18 @@ from model.schedule import (
     begin_week,
     chunks_for,
     coefficients,
-    count_protesting_neighbours,
     decide_week,
     end_week,
-    join_week,
-    recruit_week,
+    organize_week,
     respond_week,
     watch_week,
 )
 from model.submodels.grid import assign_cells, grid_cost
 from model.submodels.livelihood import allocate, planner_lens
-from model.submodels.organizations import settle_organizations
+from model.types import FloatArray, IntArray
+
+PROTESTING = int(Stance.PROTESTING)
+"""The protesting stance as a plain integer (comparing arrays with the enum costs more)."""
 
 
 def _read_outcome(name: str, model: SocialManagementModel) -> float:
@@ -173,11 +175,12 @@ class SocialManagementModel(mesa.Model):  # type: ignore[misc]
         self.relief_spent = 0.0
         self.allocation_mismatch = 0.0
         self.org_table = OrganizationTable()
-        self.incident_districts = np.zeros(p.n_districts, dtype=np.int64)
+        self.incident_districts: IntArray = np.zeros(p.n_districts, dtype=np.int64)
         self.incident_steps = 0
         self.first_incident: float = float("nan")
         self.control_capacity = np.zeros(p.n_districts)
         self.service_capacity = np.zeros(p.n_districts)
+        self.control_spending = self.service_spending = 0.0
         self.district_tolerance = np.zeros(p.n_districts)
         self.control_in_view = np.zeros(p.n_districts)
         self.petition_risk = np.zeros(p.n_districts)
@@ -207,6 +210,8 @@ class SocialManagementModel(mesa.Model):  # type: ignore[misc]
         # that compiled passes always see the same types.
         self.control_capacity = np.bincount(district, weights=control, minlength=n).astype(float)
         self.service_capacity = np.bincount(district, weights=service, minlength=n).astype(float)
+        self.control_spending = float(self.control_capacity.sum())
+        self.service_spending = float(self.service_capacity.sum())
         mean_tolerance = np.bincount(district, weights=tolerance, minlength=n) / np.maximum(
             count, 1
         )
@@ -280,8 +285,8 @@ class SocialManagementModel(mesa.Model):  # type: ignore[misc]
             pop.district,
             self.control_in_view,
             self.petition_risk,
-            count_protesting_neighbours(pop.stance, indptr, indices),
             indptr,
+            indices,
             key,
             week,
             coef,
@@ -387,7 +392,7 @@ class SocialManagementModel(mesa.Model):  # type: ignore[misc]
         """
         p, lv, pop, table = self.params, self.levers, self.population, self.org_table
         key, week = self.key, self.steps
-        kinds = draws_at(key, week, ORG_KIND, founders)
+        kinds = draws_at(key, week, ORG_KIND, founders) if founders.size else ()
         for founder, draw in zip(founders, kinds, strict=True):
             org = SocialOrganization(
                 self,
@@ -398,41 +403,21 @@ class SocialManagementModel(mesa.Model):  # type: ignore[misc]
             pop.org[founder] = org.unique_id
         if not table.alive.any():
             return np.zeros(table.alive.size, dtype=bool)
-        target, members, demand = recruit_week(
+        shut, ending = organize_week(
             pop.org,
-            self.neighbours.indptr,
-            self.neighbours.indices,
-            table.alive.size,
-            key,
-            week,
-            self.coef,
-            self.chunks,
-        )
-        members = join_week(
-            pop.org,
-            target,
-            np.maximum(table.capacity - members, 0.0),
-            demand,
             pop.need,
             pop.need_weight,
             table.alignment,
+            table.kind,
+            table.alive,
+            table.capacity,
+            self.neighbours.indptr,
+            self.neighbours.indices,
             key,
             week,
             self.coef,
             self.chunks,
-        )
-        shut, ending = settle_organizations(
-            table.alignment,
-            table.kind,
-            table.alive,
-            members,
-            key,
-            week,
             ADVOCACY,
-            lv.rights,
-            p.org_drift_rate,
-            p.org_closure_rate * (1.0 - lv.org_openness),
-            p.org_dissolve_alignment,
         )
         if ending.size:
             agents = {o.unique_id: o for o in self.agents_by_type[SocialOrganization]}
@@ -458,11 +443,13 @@ class SocialManagementModel(mesa.Model):  # type: ignore[misc]
                 pop.org,
                 p.petition_threshold,
             )
-        protesters, label, sizes = self.neighbours.groups(pop.stance == Stance.PROTESTING)
-        large = sizes >= p.incident_min_size
-        incidents = int(np.count_nonzero(large))
-        self.incident_districts = np.bincount(
-            pop.district[protesters[large[label]]], minlength=p.n_districts
+        incidents, largest, self.incident_districts = mass_incidents(
+            pop.stance == PROTESTING,
+            self.neighbours.indptr,
+            self.neighbours.indices,
+            pop.district,
+            p.n_districts,
+            float(p.incident_min_size),
         )
         if self.steps > 0 and incidents:
             self.incident_steps += 1
@@ -476,11 +463,11 @@ class SocialManagementModel(mesa.Model):  # type: ignore[misc]
             "share_protesting": float(means[Stance.PROTESTING]),
             "share_detained": float(means[Stance.DETAINED]),
             "mass_incidents": float(incidents),
-            "largest_incident": float(sizes.max()) if sizes.size else 0.0,
+            "largest_incident": largest,
             "stability": 1.0 - self.incident_steps / self.steps if self.steps else 1.0,
             "time_to_first_incident": self.first_incident,
-            "control_spending": float(self.control_capacity.sum()),
-            "service_spending": float(self.service_capacity.sum()),
+            "control_spending": self.control_spending,
+            "service_spending": self.service_spending,
             "relief_spending": self.relief_spent,
             "grid_cost": self.grid_spent,
             "organizations": float(np.count_nonzero(self.org_table.alive)),
@@ -489,6 +476,15 @@ class SocialManagementModel(mesa.Model):  # type: ignore[misc]
             "allocation_mismatch": self.allocation_mismatch,
             "grievance_gini": gini(pop.grievance),
         }
+
+    def outcome_values(self, names: Sequence[str] = OUTCOMES) -> FloatArray:
+        """The per-step values of the named outcomes, (steps + 1, names), from step 0.
+
+        The numbers of :meth:`outcome_table` without the table, for callers
+        that reduce thousands of runs to a few numbers each.
+        """
+        columns = self.datacollector.model_vars
+        return np.array([columns[name] for name in names], dtype=np.float64).T
 
     def outcome_table(self) -> pd.DataFrame:
         """The per-step outcomes, one row per step from 0, indexed by ``step``."""

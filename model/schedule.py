@@ -60,6 +60,7 @@ from model.submodels.organizations import (
     leaves,
     recruit_target,
     relieve_weightiest,
+    settle_organizations,
 )
 from model.submodels.petitions import (
     INTERCEPTED,
@@ -132,6 +133,10 @@ COEFFICIENTS: tuple[str, ...] = (
     "legitimacy_recovery",
     "performance_gap_rate",
     "hardship_reference",
+    "rights",
+    "org_drift_rate",
+    "org_closure_chance",
+    "org_dissolve_alignment",
 )
 """The scalar parameters the passes read, in the order of ``coef``."""
 
@@ -190,6 +195,10 @@ COEFFICIENTS: tuple[str, ...] = (
     LEGITIMACY_RECOVERY,
     PERFORMANCE_GAP_RATE,
     HARDSHIP_REFERENCE,
+    RIGHTS,
+    ORG_DRIFT_RATE,
+    ORG_CLOSURE_CHANCE,
+    ORG_DISSOLVE_ALIGNMENT,
 ) = range(len(COEFFICIENTS))
 
 QUIET, PETITIONING, PROTESTING, DETAINED = (int(s) for s in Stance)
@@ -215,6 +224,8 @@ def coefficients(params: Any, levers: Any, n_cells: int, staffing: float) -> Flo
         dialogue_chance=levers.tolerance * levers.rights,
         collective_responsibility=float(bool(levers.collective_responsibility)),
         grid_on=float(n_cells > 0),
+        # Advocacy organizations are shut less where the regime is open to them.
+        org_closure_chance=params.org_closure_rate * (1.0 - levers.org_openness),
         grid_detection_chance=detection_chance(params.grid_detection_rate, staffing, households),
         grid_info_sharing=float(bool(levers.grid_info_sharing)),
         grid_control_mode=float(levers.grid_mode == "control"),
@@ -291,6 +302,22 @@ def _participates(key: np.uint64, step: int, i: int, participation: float) -> bo
     return participation > 0.0 and uniform(key, step, PARTICIPATE, i) < participation
 
 
+@jit
+def count_protesting_neighbours(stance: IntArray, indptr: IntArray, indices: IntArray) -> IntArray:
+    """How many of each resident's neighbours protest.
+
+    Walks the rows of the protesters, who are few, rather than every
+    resident's row (the network is symmetric: i is a neighbour of a
+    protester exactly when the protester is a neighbour of i).
+    """
+    count = np.zeros(stance.size, dtype=np.int32)
+    for j in range(stance.size):
+        if stance[j] == PROTESTING:
+            for slot in range(indptr[j], indptr[j + 1]):
+                count[indices[slot]] += 1
+    return count
+
+
 @parallel_jit
 def decide_week(
     need: FloatArray,
@@ -309,8 +336,8 @@ def decide_week(
     district: IntArray,
     control_in_view: FloatArray,
     petition_risk: FloatArray,
-    protesting_neighbours: IntArray,
     indptr: IntArray,
+    indices: IntArray,
     key: np.uint64,
     step: int,
     coef: FloatArray,
@@ -326,6 +353,7 @@ def decide_week(
         (new stance, hardship): hardship is weighted need after relief.
     """
     n, domains = need.shape
+    protesting_neighbours = count_protesting_neighbours(stance, indptr, indices)
     new_stance = np.empty_like(stance)
     hardship = np.empty(n)
     # Coefficients read once: inside the loop every read would be repeated,
@@ -384,22 +412,6 @@ def decide_week(
             petition_trust,
         )
     return new_stance, hardship
-
-
-@jit
-def count_protesting_neighbours(stance: IntArray, indptr: IntArray, indices: IntArray) -> IntArray:
-    """How many of each resident's neighbours protest.
-
-    Walks the rows of the protesters, who are few, rather than every
-    resident's row (the network is symmetric: i is a neighbour of a
-    protester exactly when the protester is a neighbour of i).
-    """
-    count = np.zeros(stance.size, dtype=np.int32)
-    for j in range(stance.size):
-        if stance[j] == PROTESTING:
-            for slot in range(indptr[j], indptr[j + 1]):
-                count[indices[slot]] += 1
-    return count
 
 
 @jit
@@ -601,67 +613,72 @@ def watch_week(
 
 
 @parallel_jit
-def recruit_week(
+def organize_week(
     org: IntArray,
+    need: FloatArray,
+    need_weight: FloatArray,
+    org_alignment: FloatArray,
+    org_kind: IntArray,
+    org_alive: BoolArray,
+    org_capacity: FloatArray,
     indptr: IntArray,
     indices: IntArray,
-    table_size: int,
     key: np.uint64,
     step: int,
     coef: FloatArray,
     chunks: int,
-) -> tuple[IntArray, FloatArray, FloatArray]:
-    """Who would join a neighbour's organization; members and demand per organization.
+    advocacy: int,
+) -> tuple[BoolArray, IntArray]:
+    """Recruitment, service, drift, closure and dissolution (process 8).
+
+    Residents outside any organization may ask to join a neighbour's
+    (:func:`~model.submodels.organizations.recruit_target`), from the
+    memberships the founders started the step with; recruits join within
+    each organization's room (:func:`~model.submodels.organizations.joins`);
+    members are served; then every organization is settled
+    (:func:`~model.submodels.organizations.settle_organizations`). One
+    compiled call, because at 2,000 residents the calls cost more than the
+    work.
 
     Returns:
-        (target organization per resident or -1, members per organization,
-        would-be members per organization).
+        (shut, ending): which ids were shut down, and the ids that end.
     """
-    n = org.size
+    n, table_size = org.size, org_alive.size
     target = np.full(n, NO_ORGANIZATION, dtype=org.dtype)
-    members = np.zeros((chunks, table_size))
-    demand = np.zeros((chunks, table_size))
+    counted = np.zeros((chunks, table_size))
+    wanted = np.zeros((chunks, table_size))
     for c in prange(chunks):
         for i in range(c * n // chunks, (c + 1) * n // chunks):
             if org[i] != NO_ORGANIZATION:
-                members[c, org[i]] += 1.0
+                counted[c, org[i]] += 1.0
                 continue
             candidate = recruit_target(org, indptr, indices, key, step, i, coef[ORG_RECRUIT_RATE])
             if candidate != NO_ORGANIZATION:
                 target[i] = candidate
-                demand[c, candidate] += 1.0
-    return target, members.sum(axis=0), demand.sum(axis=0)
-
-
-@parallel_jit
-def join_week(
-    org: IntArray,
-    target: IntArray,
-    room: FloatArray,
-    demand: FloatArray,
-    need: FloatArray,
-    need_weight: FloatArray,
-    org_alignment: FloatArray,
-    key: np.uint64,
-    step: int,
-    coef: FloatArray,
-    chunks: int,
-) -> FloatArray:
-    """Recruits join within room; members are served (process 8).
-
-    Returns:
-        Members per organization after recruitment.
-    """
-    n = org.size
-    members = np.zeros((chunks, org_alignment.size))
+                wanted[c, candidate] += 1.0
+    members_before, demand = counted.sum(axis=0), wanted.sum(axis=0)
+    room = np.maximum(org_capacity - members_before, 0.0)
+    counted[:] = 0.0
     for c in prange(chunks):
         for i in range(c * n // chunks, (c + 1) * n // chunks):
             if joins(target[i], room, demand, key, step, i):
                 org[i] = target[i]
             if org[i] != NO_ORGANIZATION:
-                members[c, org[i]] += 1.0
+                counted[c, org[i]] += 1.0
                 relieve_weightiest(need, need_weight, i, coef[ORG_SERVICE] * org_alignment[org[i]])
-    return members.sum(axis=0)
+    return settle_organizations(
+        org_alignment,
+        org_kind,
+        org_alive,
+        counted.sum(axis=0),
+        key,
+        step,
+        advocacy,
+        coef[RIGHTS],
+        coef[ORG_DRIFT_RATE],
+        coef[ORG_CLOSURE_CHANCE],
+        coef[ORG_DISSOLVE_ALIGNMENT],
+    )
 
 
 @parallel_jit
@@ -762,8 +779,7 @@ __all__ = [
     "count_protesting_neighbours",
     "decide_week",
     "end_week",
-    "join_week",
-    "recruit_week",
+    "organize_week",
     "respond_week",
     "watch_week",
 ]

@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.sparse.csgraph import connected_components
 
-from model.neighbourhood import Neighbourhood
+from model.neighbourhood import Neighbourhood, mass_incidents
 from model.network import build_network
 
 settings.register_profile("neighbourhood", max_examples=40, deadline=None)
@@ -40,3 +40,32 @@ def test_groups_match_scipy_components(seed, n, degree, share):
     # same partition: labels map one to one
     pairs = set(zip(label.tolist(), reference.tolist(), strict=True))
     assert len(pairs) == count
+
+
+@given(
+    st.integers(0, 10_000),
+    st.integers(2, 200),
+    st.integers(2, 6),
+    st.floats(0.0, 1.0),
+    st.integers(1, 5),
+)
+def test_mass_incidents_count_the_large_groups_of_scipy_components(seed, n, degree, share, size):
+    adjacency, rng = network(seed, n, degree)
+    marked = rng.random(n) < share
+    district = rng.integers(0, 3, n)
+    csr = sp.csr_array(adjacency)
+    incidents, largest, per_district = mass_incidents(
+        marked, csr.indptr, csr.indices, district, 3, float(size)
+    )
+    rows = np.flatnonzero(marked)
+    expected_districts = np.zeros(3, dtype=np.int64)
+    if rows.size:
+        _, reference = connected_components(csr[rows][:, rows], directed=False)
+        sizes = np.bincount(reference)
+        large = sizes >= size
+        assert incidents == int(large.sum())
+        assert largest == sizes.max()
+        expected_districts = np.bincount(district[rows[large[reference]]], minlength=3)
+    else:
+        assert (incidents, largest) == (0, 0.0)
+    assert np.array_equal(per_district, expected_districts)

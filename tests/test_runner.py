@@ -186,3 +186,20 @@ def test_duplicate_ids_and_missing_seed_are_refused(tmp_path):
     bare = ResultsStore.create(tmp_path, "bare", {})
     with pytest.raises(RunnerError, match="root seed"):
         run_tasks(tasks, probe_task, bare, workers=0)
+
+
+def test_summary_task_equals_the_summary_of_the_series_task():
+    """The sensitivity path (no per-step table) gives the numbers of the table path."""
+    from experiments.tasks import simulate_task, summarize_run
+
+    settings = {"regime": "grid_control", "steps": 30, "residents": 300, "overrides": {}}
+    series_task, summary_task = make_tasks(
+        [{**settings, "record": "series"}, {**settings, "record": "summary"}], 1
+    )
+    series = simulate_task(series_task, 7)
+    summary = simulate_task(summary_task, 7)
+    outcomes = [name for name in series.columns if name != "step"]
+    expected = summarize_run(series, outcomes)
+    pd.testing.assert_frame_equal(summary, expected, check_exact=True)
+    assert np.isfinite(summary.filter(like="_mean").drop(
+        columns=["time_to_first_incident_mean"])).all(axis=None)
