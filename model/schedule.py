@@ -277,22 +277,25 @@ def begin_week(
     for c in prange(chunks):
         lo, hi = c * n // chunks, (c + 1) * n // chunks
         speaks = np.zeros(hi - lo, dtype=np.bool_)
-        for i in range(lo, hi):
+        for k in range(hi - lo):
+            i = np.uint64(lo + k)  # unsigned: no wraparound checks
             stance[i], detention_left[i] = detention_after(stance[i], detention_left[i])
             rebuffed_left[i] = max(rebuffed_left[i] - 1, 0)
             deterred_left[i] = max(deterred_left[i] - 1, 0)
             shock_resident(need, i, key, step, coef[SHOCK_RATE], coef[SHOCK_SIZE], chances)
-            speaks[i - lo] = _participates(key, step, i, participation)
+            speaks[k] = _participates(key, step, i, participation)
         # Domain by domain, so that the sums stay in registers.
         for d in range(domains):
             weighted = level = voiced = 0.0
             for i in range(lo, hi):
-                value = need[i, d]
-                w = need_weight[i, d] * value
+                row = np.uint64(i)  # not negative: no wraparound check
+                value = need[row, d]
+                w = need_weight[row, d] * value
                 weighted += w
                 level += value
-                if speaks[i - lo]:
-                    voiced += w
+                # Adding an exact zero rather than branching keeps the sum's
+                # rounding and shortens its dependency chain.
+                voiced += w if speaks[i - lo] else 0.0
             partial[c, 0, d], partial[c, 1, d], partial[c, 2, d] = weighted, level, voiced
     return partial.sum(axis=0)
 
@@ -718,19 +721,22 @@ def end_week(
         # Local sums (registers), written to the chunk's row at the end.
         quiet = petitioning = protesting = detained = 0.0
         trust = aggrieved = hidden = hard = members = 0.0
-        for i in range(c * n // chunks, (c + 1) * n // chunks):
+        for resident in range(c * n // chunks, (c + 1) * n // chunks):
+            i = np.uint64(resident)  # unsigned: no wraparound checks on the many reads
             o = org[i]
             if o != NO_ORGANIZATION and not org_alive[o]:
                 if org_shut[o]:
                     injustice[i] += closure_injustice
                     experience[i] -= closure_trust
                 org[i] = NO_ORGANIZATION
-            start, end = indptr[i], indptr[i + 1]
+            start, end = indptr[i], indptr[i + np.uint64(1)]
             neighbour_mean = legitimacy[i]
             if end > start:
                 total = 0.0
                 for slot in range(start, end):
-                    total += legitimacy[indices[slot]]
+                    # Unsigned: indices are never negative, and the compiler
+                    # then skips the wraparound check of negative indices.
+                    total += legitimacy[np.uint32(indices[slot])]
                 neighbour_mean = total / (end - start)
             updated[i] = legitimacy_after(
                 legitimacy[i],
