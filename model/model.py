@@ -46,9 +46,6 @@ from model.submodels.grid import assign_cells, grid_cost
 from model.submodels.livelihood import allocate, planner_lens
 from model.types import FloatArray, IntArray
 
-PROTESTING = int(Stance.PROTESTING)
-"""The protesting stance as a plain integer (comparing arrays with the enum costs more)."""
-
 
 def _read_outcome(name: str, model: SocialManagementModel) -> float:
     return model.outcomes[name]
@@ -165,6 +162,10 @@ class SocialManagementModel(mesa.Model):  # type: ignore[misc]
         self.population.cell = cell
         self.grid_full_cost = grid_cost(self.n_cells, self.levers.grid_agencies, p.grid_staff_cost)
         self.grid_spent = min(self.grid_full_cost, self.levers.livelihood_budget * p.n_residents)
+        # What the grid leaves of the budget goes to relief, every step.
+        self.relief_budget = self.levers.livelihood_budget * p.n_residents - self.grid_spent
+        # Marks of approved founders, rewritten for every resident each step.
+        self._founder = np.zeros(p.n_residents, dtype=bool)
         # A grid that costs nothing is fully staffed.
         staffing = self.grid_spent / self.grid_full_cost if self.grid_full_cost else 1.0
         self.coef = coefficients(p, self.levers, self.n_cells, staffing)
@@ -262,7 +263,7 @@ class SocialManagementModel(mesa.Model):  # type: ignore[misc]
             sums[0],
             sums[1],
             sums[2],
-            lv.livelihood_budget * pop.size - self.grid_spent,
+            self.relief_budget,
             lv.participation,
             self.lens,
         )
@@ -318,7 +319,7 @@ class SocialManagementModel(mesa.Model):  # type: ignore[misc]
             coef,
         )
         # 6-8. Collective responsibility; the grid; members leave, residents found.
-        founder = np.zeros(pop.size, dtype=bool)
+        founder = self._founder
         watch_week(
             pop.grievance,
             pop.need,
@@ -444,7 +445,7 @@ class SocialManagementModel(mesa.Model):  # type: ignore[misc]
                 p.petition_threshold,
             )
         incidents, largest, self.incident_districts = mass_incidents(
-            pop.stance == PROTESTING,
+            pop.stance,
             self.neighbours.indptr,
             self.neighbours.indices,
             pop.district,

@@ -13,7 +13,10 @@ import numpy as np
 import scipy.sparse as sp
 
 from model.jit import jit
+from model.population import Stance
 from model.types import BoolArray, FloatArray, IntArray
+
+PROTESTING = int(Stance.PROTESTING)
 
 
 class Neighbourhood:
@@ -52,7 +55,7 @@ class Neighbourhood:
 
 @jit
 def mass_incidents(
-    protesting: BoolArray,
+    stance: IntArray,
     indptr: IntArray,
     indices: IntArray,
     district: IntArray,
@@ -60,6 +63,8 @@ def mass_incidents(
     min_size: float,
 ) -> tuple[int, float, IntArray]:
     """The step's mass incidents: connected groups of protesters, counted once.
+
+    ``stance`` holds each resident's :class:`~model.population.Stance`.
 
     A group of at least ``min_size`` protesters is an incident (MODEL.md
     section 5). One compiled call for the whole question, because the model
@@ -72,6 +77,7 @@ def mass_incidents(
         the number of protesters taking part in an incident.
     """
     per_district = np.zeros(n_districts, dtype=np.int64)
+    protesting = stance == PROTESTING
     rows = np.flatnonzero(protesting)
     if rows.size == 0:
         return 0, 0.0, per_district

@@ -47,7 +47,7 @@ from model.draws import (
     PROTEST_TERM,
     uniform,
 )
-from model.jit import jit, parallel_jit, prange
+from model.jit import jit, parallel_jit, prange, unsigned
 from model.population import NO_ORGANIZATION, Stance, weightiest
 from model.submodels.capacity import served_within_capacity
 from model.submodels.grid import detection_chance, grid_detection, routine_visits
@@ -278,7 +278,7 @@ def begin_week(
         lo, hi = c * n // chunks, (c + 1) * n // chunks
         speaks = np.zeros(hi - lo, dtype=np.bool_)
         for k in range(hi - lo):
-            i = np.uint64(lo + k)  # unsigned: no wraparound checks
+            i = unsigned(lo + k)
             stance[i], detention_left[i] = detention_after(stance[i], detention_left[i])
             rebuffed_left[i] = max(rebuffed_left[i] - 1, 0)
             deterred_left[i] = max(deterred_left[i] - 1, 0)
@@ -288,9 +288,8 @@ def begin_week(
         for d in range(domains):
             weighted = level = voiced = 0.0
             for i in range(lo, hi):
-                row = np.uint64(i)  # not negative: no wraparound check
-                value = need[row, d]
-                w = need_weight[row, d] * value
+                value = need[unsigned(i), d]
+                w = need_weight[unsigned(i), d] * value
                 weighted += w
                 level += value
                 # Adding an exact zero rather than branching keeps the sum's
@@ -722,21 +721,19 @@ def end_week(
         quiet = petitioning = protesting = detained = 0.0
         trust = aggrieved = hidden = hard = members = 0.0
         for resident in range(c * n // chunks, (c + 1) * n // chunks):
-            i = np.uint64(resident)  # unsigned: no wraparound checks on the many reads
+            i = unsigned(resident)
             o = org[i]
             if o != NO_ORGANIZATION and not org_alive[o]:
                 if org_shut[o]:
                     injustice[i] += closure_injustice
                     experience[i] -= closure_trust
                 org[i] = NO_ORGANIZATION
-            start, end = indptr[i], indptr[i + np.uint64(1)]
+            start, end = indptr[i], indptr[unsigned(resident + 1)]
             neighbour_mean = legitimacy[i]
             if end > start:
                 total = 0.0
                 for slot in range(start, end):
-                    # Unsigned: indices are never negative, and the compiler
-                    # then skips the wraparound check of negative indices.
-                    total += legitimacy[np.uint32(indices[slot])]
+                    total += legitimacy[unsigned(indices[slot])]
                 neighbour_mean = total / (end - start)
             updated[i] = legitimacy_after(
                 legitimacy[i],

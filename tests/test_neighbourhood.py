@@ -8,6 +8,7 @@ from scipy.sparse.csgraph import connected_components
 
 from model.neighbourhood import Neighbourhood, mass_incidents
 from model.network import build_network
+from model.population import Stance
 
 settings.register_profile("neighbourhood", max_examples=40, deadline=None)
 settings.load_profile("neighbourhood")
@@ -54,8 +55,9 @@ def test_mass_incidents_count_the_large_groups_of_scipy_components(seed, n, degr
     marked = rng.random(n) < share
     district = rng.integers(0, 3, n)
     csr = sp.csr_array(adjacency)
+    stance = np.where(marked, int(Stance.PROTESTING), int(Stance.QUIET)).astype(np.int8)
     incidents, largest, per_district = mass_incidents(
-        marked, csr.indptr, csr.indices, district, 3, float(size)
+        stance, csr.indptr, csr.indices, district, 3, float(size)
     )
     rows = np.flatnonzero(marked)
     expected_districts = np.zeros(3, dtype=np.int64)
