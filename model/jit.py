@@ -80,6 +80,11 @@ PARALLEL_FROM = 50_000
 """Residents from which :func:`parallel_jit` functions run on all cores."""
 
 
+def runs_parallel(n: int) -> bool:
+    """Whether work over ``n`` residents runs on all cores (see :data:`PARALLEL_FROM`)."""
+    return n >= PARALLEL_FROM
+
+
 def parallel_jit[F: Callable[..., Any]](function: F) -> F:
     """Like :func:`jit`, with ``numba.prange`` loops spread over the cores.
 
@@ -106,9 +111,19 @@ def parallel_jit[F: Callable[..., Any]](function: F) -> F:
 
     @functools.wraps(function)
     def by_size(*args: Any) -> Any:
-        return (parallel if len(args[0]) >= PARALLEL_FROM else serial)(*args)
+        return (parallel if runs_parallel(len(args[0])) else serial)(*args)
 
+    by_size.serial = serial  # type: ignore[attr-defined]
     return cast(F, by_size)
+
+
+def serial_twin[F: Callable[..., Any]](function: F) -> F:
+    """The serial compiled version of a :func:`parallel_jit` function.
+
+    Compiled code cannot call the Python wrapper that picks a version by
+    size; compositions of passes for small populations call this one.
+    """
+    return cast(F, function.serial)  # type: ignore[attr-defined]
 
 
 prange = numba.prange

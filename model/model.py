@@ -33,17 +33,13 @@ from model.params import Levers, ParameterError, Params, as_dict, split_override
 from model.population import DOMAINS, Population, Stance, initial_population
 from model.regimes import regime as find_regime
 from model.schedule import (
-    begin_week,
     chunks_for,
     coefficients,
-    decide_week,
-    end_week,
-    organize_week,
-    respond_week,
-    watch_week,
+    week_after_founding,
+    week_until_founding,
 )
 from model.submodels.grid import assign_cells, grid_cost
-from model.submodels.livelihood import allocate, planner_lens
+from model.submodels.livelihood import planner_lens
 from model.types import FloatArray, IntArray
 
 
@@ -245,101 +241,63 @@ class SocialManagementModel(mesa.Model):  # type: ignore[misc]
         key, week, coef, chunks = self.key, self.steps, self.coef, self.chunks
         indptr, indices = self.neighbours.indptr, self.neighbours.indices
 
-        # Terms run down. 1. Livelihood shocks, and the city's need per domain.
-        sums = begin_week(
+        # 1-7 and the founders' applications (8), as one composition of the
+        # passes of model.schedule: terms run down; livelihood shocks;
+        # relief from what the grid leaves of the budget; grievance; stance
+        # (Epstein's rule with the protesting neighbours and the control in
+        # view); petitions (safety valve or interception); protests (arrest
+        # or dialogue) and the backlash among the neighbours of the victims;
+        # collective responsibility; the grid; members leave; residents apply
+        # to found organizations.
+        founder = self._founder
+        pop.stance, hardship, self.relief_spent, self.allocation_mismatch = week_until_founding(
             pop.need,
             pop.need_weight,
             pop.stance,
             pop.detention_left,
             pop.rebuffed_left,
             pop.deterred_left,
-            key,
-            week,
-            coef,
-            chunks,
-        )
-        # 2. Relief, split across domains, from what the grid leaves of the budget.
-        fraction, _, self.relief_spent, self.allocation_mismatch = allocate(
-            sums[0],
-            sums[1],
-            sums[2],
-            self.relief_budget,
-            lv.participation,
-            self.lens,
-        )
-        # 2-4. Relief reaches residents; grievance; stance (Epstein's rule
-        # with the protesting neighbours and the control in view).
-        pop.stance, hardship = decide_week(
-            pop.need,
-            pop.need_weight,
-            fraction,
             pop.grievance,
             pop.legitimacy,
             pop.injustice,
             pop.experience,
             pop.risk_aversion,
-            pop.stance,
-            pop.rebuffed_left,
-            pop.deterred_left,
-            pop.org,
-            table.alignment,
-            pop.district,
-            self.control_in_view,
-            self.petition_risk,
-            indptr,
-            indices,
-            key,
-            week,
-            coef,
-        )
-        # 5-6. Petitions (safety valve or interception), protests (arrest or
-        # dialogue), and the backlash among the neighbours of the victims.
-        protest_cell = respond_week(
-            pop.stance,
-            pop.detention_left,
-            pop.grievance,
-            pop.need,
-            pop.need_weight,
-            pop.rebuffed_left,
-            pop.injustice,
-            pop.experience,
-            pop.district,
-            pop.cell,
-            self.n_cells,
             pop.org,
             table.alignment,
             table.autonomy,
+            pop.district,
+            pop.cell,
+            self.n_cells,
+            self.control_in_view,
+            self.petition_risk,
             self.service_capacity,
             self.control_capacity,
             self.district_tolerance,
+            self.relief_budget,
+            self.lens,
+            founder,
             indptr,
             indices,
             key,
             week,
             coef,
+            chunks,
         )
-        # 6-8. Collective responsibility; the grid; members leave, residents found.
-        founder = self._founder
-        watch_week(
-            pop.grievance,
+        # 8. Founders' organizations join the model as agents.
+        self._found_organizations(np.flatnonzero(founder))
+        trust_before = self._district_mean_legitimacy() if lv.cadre_incentive != "fixed" else None
+        # 8-9, 11. Recruitment, services, drift, closure and dissolution;
+        # members of closed organizations released; legitimacy; the step's
+        # sums and mass incidents.
+        pop.legitimacy, totals, ending, count, largest, per_district = week_after_founding(
+            pop.org,
             pop.need,
             pop.need_weight,
-            pop.injustice,
-            pop.experience,
-            pop.deterred_left,
-            pop.cell,
-            protest_cell,
-            pop.org,
-            founder,
-            key,
-            week,
-            coef,
-        )
-        # 8. Organizations: founding, recruitment, services, drift, closure.
-        shut = self._organizations_week(np.flatnonzero(founder))
-        # 9. Legitimacy (and the step's sums, measured as 11).
-        trust_before = self._district_mean_legitimacy() if lv.cadre_incentive != "fixed" else None
-        pop.legitimacy, totals = end_week(
+            table.alignment,
+            table.autonomy,
+            table.kind,
+            table.alive,
+            table.capacity,
             pop.legitimacy,
             pop.disposition,
             pop.experience,
@@ -347,15 +305,19 @@ class SocialManagementModel(mesa.Model):  # type: ignore[misc]
             hardship,
             pop.grievance,
             pop.stance,
-            pop.org,
-            table.alive,
-            shut,
+            pop.district,
+            self.params.n_districts,
+            float(self.params.incident_min_size),
             indptr,
             indices,
+            key,
+            week,
             coef,
             chunks,
+            ADVOCACY,
         )
-        self._measure(totals / max(pop.size, 1))
+        self._close_organizations(ending)
+        self._measure(totals / max(pop.size, 1), (count, largest, per_district))
         # 10. Cadres adapt to what they are judged by (after 11, which
         # records the incidents they are judged on).
         if trust_before is not None:
@@ -382,18 +344,17 @@ class SocialManagementModel(mesa.Model):  # type: ignore[misc]
             )
         self._gather_cadre_effort()
 
-    def _organizations_week(self, founders: np.ndarray) -> np.ndarray:
-        """Process 8 for the organizations; returns which ids were shut down.
+    def _found_organizations(self, founders: np.ndarray) -> None:
+        """Process 8: approved founders each start an organization (a Mesa agent).
 
-        Approved founders each start an organization (a Mesa agent) of a
-        kind drawn for them; members then recruit among their neighbours and
-        are served; missions drift; restrictive regimes shut advocacy
-        organizations; organizations without members or mission dissolve.
-        Their former members are released by :func:`model.schedule.end_week`.
+        Its kind is drawn for the founder; its row of the organization table
+        is where the compiled passes read and update it (recruitment,
+        services, drift, closure: :func:`model.schedule.week_after_founding`).
         """
-        p, lv, pop, table = self.params, self.levers, self.population, self.org_table
-        key, week = self.key, self.steps
-        kinds = draws_at(key, week, ORG_KIND, founders) if founders.size else ()
+        if not founders.size:
+            return
+        p, lv, pop = self.params, self.levers, self.population
+        kinds = draws_at(self.key, self.steps, ORG_KIND, founders)
         for founder, draw in zip(founders, kinds, strict=True):
             org = SocialOrganization(
                 self,
@@ -402,37 +363,27 @@ class SocialManagementModel(mesa.Model):  # type: ignore[misc]
                 autonomy=1.0 - lv.org_support,
             )
             pop.org[founder] = org.unique_id
-        if not table.alive.any():
-            return np.zeros(table.alive.size, dtype=bool)
-        shut, ending = organize_week(
-            pop.org,
-            pop.need,
-            pop.need_weight,
-            table.alignment,
-            table.kind,
-            table.alive,
-            table.capacity,
-            self.neighbours.indptr,
-            self.neighbours.indices,
-            key,
-            week,
-            self.coef,
-            self.chunks,
-            ADVOCACY,
-        )
+
+    def _close_organizations(self, ending: np.ndarray) -> None:
+        """Organizations shut down or dissolved this step leave the model."""
         if ending.size:
             agents = {o.unique_id: o for o in self.agents_by_type[SocialOrganization]}
             for uid in ending:
                 agents[int(uid)].remove()
-        return shut
 
-    def _measure(self, means: np.ndarray | None = None) -> None:
+    def _measure(
+        self,
+        means: np.ndarray | None = None,
+        incidents: tuple[int, float, IntArray] | None = None,
+    ) -> None:
         """Compute this step's outcomes (MODEL.md section 5).
 
         Args:
             means: The per-resident means of :func:`~model.outcomes.tally`,
                 when a step has already summed them (the initial state is
                 tallied here).
+            incidents: What :func:`~model.neighbourhood.mass_incidents`
+                returns, when the step has already found them.
         """
         p, pop = self.params, self.population
         if means is None:
@@ -444,15 +395,17 @@ class SocialManagementModel(mesa.Model):  # type: ignore[misc]
                 pop.org,
                 p.petition_threshold,
             )
-        incidents, largest, self.incident_districts = mass_incidents(
-            pop.stance,
-            self.neighbours.indptr,
-            self.neighbours.indices,
-            pop.district,
-            p.n_districts,
-            float(p.incident_min_size),
-        )
-        if self.steps > 0 and incidents:
+        if incidents is None:
+            incidents = mass_incidents(
+                pop.stance,
+                self.neighbours.indptr,
+                self.neighbours.indices,
+                pop.district,
+                p.n_districts,
+                float(p.incident_min_size),
+            )
+        count, largest, self.incident_districts = incidents
+        if self.steps > 0 and count:
             self.incident_steps += 1
             if np.isnan(self.first_incident):
                 self.first_incident = float(self.steps)
@@ -463,7 +416,7 @@ class SocialManagementModel(mesa.Model):  # type: ignore[misc]
             "share_petitioning": float(means[Stance.PETITIONING]),
             "share_protesting": float(means[Stance.PROTESTING]),
             "share_detained": float(means[Stance.DETAINED]),
-            "mass_incidents": float(incidents),
+            "mass_incidents": float(count),
             "largest_incident": largest,
             "stability": 1.0 - self.incident_steps / self.steps if self.steps else 1.0,
             "time_to_first_incident": self.first_incident,

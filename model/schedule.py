@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from model.agents import clear_organization
 from model.draws import (
     DIALOGUE,
     DIALOGUE_QUEUE,
@@ -47,13 +48,14 @@ from model.draws import (
     PROTEST_TERM,
     uniform,
 )
-from model.jit import jit, parallel_jit, prange, unsigned
+from model.jit import jit, parallel_jit, prange, runs_parallel, serial_twin, unsigned
+from model.neighbourhood import mass_incidents
 from model.population import NO_ORGANIZATION, Stance, weightiest
 from model.submodels.capacity import served_within_capacity
 from model.submodels.grid import detection_chance, grid_detection, routine_visits
 from model.submodels.grievance import grievance_after
 from model.submodels.legitimacy import legitimacy_after
-from model.submodels.livelihood import shock_chances, shock_resident
+from model.submodels.livelihood import allocate, shock_chances, shock_resident
 from model.submodels.organizations import (
     founds,
     joins,
@@ -774,6 +776,248 @@ def end_week(
     return updated, partial.sum(axis=0)
 
 
+def week_until_founding(
+    need: FloatArray,
+    need_weight: FloatArray,
+    stance: IntArray,
+    detention_left: IntArray,
+    rebuffed_left: IntArray,
+    deterred_left: IntArray,
+    grievance: FloatArray,
+    legitimacy: FloatArray,
+    injustice: FloatArray,
+    experience: FloatArray,
+    risk_aversion: FloatArray,
+    org: IntArray,
+    org_alignment: FloatArray,
+    org_autonomy: FloatArray,
+    district: IntArray,
+    cell: IntArray,
+    n_cells: int,
+    control_in_view: FloatArray,
+    petition_risk: FloatArray,
+    service_capacity: FloatArray,
+    control_capacity: FloatArray,
+    district_tolerance: FloatArray,
+    relief_budget: float,
+    lens: FloatArray,
+    founder: BoolArray,
+    indptr: IntArray,
+    indices: IntArray,
+    key: np.uint64,
+    step: int,
+    coef: FloatArray,
+    chunks: int,
+) -> tuple[IntArray, FloatArray, float, float]:
+    """Processes 1-7 and the founders' applications of 8, in order.
+
+    Terms run down and livelihood shocks (:func:`begin_week`); relief
+    (:func:`~model.submodels.livelihood.allocate`); grievance and stance
+    (:func:`decide_week`); petitions, protests and backlash
+    (:func:`respond_week`); collective responsibility, the grid, members
+    leaving and founders applying (:func:`watch_week`). Below
+    :data:`~model.jit.PARALLEL_FROM` residents the five run as one compiled
+    call (:func:`_week_until_founding`), since at 2,000 residents calling
+    them one by one from Python costs a tenth of the step; above, they run
+    one by one, each on all cores. Same passes, same order, same results.
+
+    Returns:
+        (new stance, hardship, relief spent, allocation mismatch).
+    """
+    args = (
+        need, need_weight, stance, detention_left, rebuffed_left, deterred_left, grievance,
+        legitimacy, injustice, experience, risk_aversion, org, org_alignment, org_autonomy,
+        district, cell, n_cells, control_in_view, petition_risk, service_capacity,
+        control_capacity, district_tolerance, relief_budget, lens, founder, indptr, indices,
+        key, step, coef, chunks,
+    )  # fmt: skip
+    week = _week_until_founding_by_pass if runs_parallel(len(need)) else _week_until_founding
+    result: tuple[IntArray, FloatArray, float, float] = week(*args)
+    return result
+
+
+def _week_until_founding_in(
+    begin: Any, decide: Any, watch: Any
+) -> Any:
+    """The composition of :func:`week_until_founding`, over given versions of the passes."""
+
+    def week(
+        need: FloatArray,
+        need_weight: FloatArray,
+        stance: IntArray,
+        detention_left: IntArray,
+        rebuffed_left: IntArray,
+        deterred_left: IntArray,
+        grievance: FloatArray,
+        legitimacy: FloatArray,
+        injustice: FloatArray,
+        experience: FloatArray,
+        risk_aversion: FloatArray,
+        org: IntArray,
+        org_alignment: FloatArray,
+        org_autonomy: FloatArray,
+        district: IntArray,
+        cell: IntArray,
+        n_cells: int,
+        control_in_view: FloatArray,
+        petition_risk: FloatArray,
+        service_capacity: FloatArray,
+        control_capacity: FloatArray,
+        district_tolerance: FloatArray,
+        relief_budget: float,
+        lens: FloatArray,
+        founder: BoolArray,
+        indptr: IntArray,
+        indices: IntArray,
+        key: np.uint64,
+        step: int,
+        coef: FloatArray,
+        chunks: int,
+    ) -> tuple[IntArray, FloatArray, float, float]:
+        sums = begin(
+            need, need_weight, stance, detention_left, rebuffed_left, deterred_left, key, step,
+            coef, chunks,
+        )  # fmt: skip
+        fraction, _, spent, mismatch = allocate(
+            sums[0], sums[1], sums[2], relief_budget, coef[PARTICIPATION], lens
+        )
+        new_stance, hardship = decide(
+            need, need_weight, fraction, grievance, legitimacy, injustice, experience,
+            risk_aversion, stance, rebuffed_left, deterred_left, org, org_alignment, district,
+            control_in_view, petition_risk, indptr, indices, key, step, coef,
+        )  # fmt: skip
+        protest_cell = respond_week(
+            new_stance, detention_left, grievance, need, need_weight, rebuffed_left, injustice,
+            experience, district, cell, n_cells, org, org_alignment, org_autonomy,
+            service_capacity, control_capacity, district_tolerance, indptr, indices, key, step,
+            coef,
+        )  # fmt: skip
+        watch(
+            grievance, need, need_weight, injustice, experience, deterred_left, cell,
+            protest_cell, org, founder, key, step, coef,
+        )  # fmt: skip
+        return new_stance, hardship, spent, mismatch
+
+    return week
+
+
+_week_until_founding_by_pass = _week_until_founding_in(begin_week, decide_week, watch_week)
+_week_until_founding = jit(
+    _week_until_founding_in(
+        serial_twin(begin_week), serial_twin(decide_week), serial_twin(watch_week)
+    )
+)
+
+
+def week_after_founding(
+    org: IntArray,
+    need: FloatArray,
+    need_weight: FloatArray,
+    org_alignment: FloatArray,
+    org_autonomy: FloatArray,
+    org_kind: IntArray,
+    org_alive: BoolArray,
+    org_capacity: FloatArray,
+    legitimacy: FloatArray,
+    disposition: FloatArray,
+    experience: FloatArray,
+    injustice: FloatArray,
+    hardship: FloatArray,
+    grievance: FloatArray,
+    stance: IntArray,
+    district: IntArray,
+    n_districts: int,
+    incident_min_size: float,
+    indptr: IntArray,
+    indices: IntArray,
+    key: np.uint64,
+    step: int,
+    coef: FloatArray,
+    chunks: int,
+    advocacy: int,
+) -> tuple[FloatArray, FloatArray, IntArray, int, float, IntArray]:
+    """The rest of process 8, then 9 and the sums and incidents of 11.
+
+    Organizations recruit, serve and are settled (:func:`organize_week`;
+    the rows of those that end are emptied here, their agents leave the
+    model afterwards); closed organizations' members are released and
+    trust moves (:func:`end_week`); mass incidents are found
+    (:func:`~model.neighbourhood.mass_incidents`). One compiled call below
+    :data:`~model.jit.PARALLEL_FROM` residents, pass by pass above, as
+    :func:`week_until_founding`.
+
+    Returns:
+        (new legitimacy, the sums of :func:`end_week`, ids of the
+        organizations that end, incidents, largest group, protesters in
+        incidents per district).
+    """
+    args = (
+        org, need, need_weight, org_alignment, org_autonomy, org_kind, org_alive, org_capacity,
+        legitimacy, disposition, experience, injustice, hardship, grievance, stance, district,
+        n_districts, incident_min_size, indptr, indices, key, step, coef, chunks, advocacy,
+    )  # fmt: skip
+    week = _week_after_founding_by_pass if runs_parallel(len(org)) else _week_after_founding
+    result: tuple[FloatArray, FloatArray, IntArray, int, float, IntArray] = week(*args)
+    return result
+
+
+def _week_after_founding_in(organize: Any, end: Any) -> Any:
+    """The composition of :func:`week_after_founding`, over given versions of the passes."""
+
+    def week(
+        org: IntArray,
+        need: FloatArray,
+        need_weight: FloatArray,
+        org_alignment: FloatArray,
+        org_autonomy: FloatArray,
+        org_kind: IntArray,
+        org_alive: BoolArray,
+        org_capacity: FloatArray,
+        legitimacy: FloatArray,
+        disposition: FloatArray,
+        experience: FloatArray,
+        injustice: FloatArray,
+        hardship: FloatArray,
+        grievance: FloatArray,
+        stance: IntArray,
+        district: IntArray,
+        n_districts: int,
+        incident_min_size: float,
+        indptr: IntArray,
+        indices: IntArray,
+        key: np.uint64,
+        step: int,
+        coef: FloatArray,
+        chunks: int,
+        advocacy: int,
+    ) -> tuple[FloatArray, FloatArray, IntArray, int, float, IntArray]:
+        shut = np.zeros(org_alive.size, dtype=np.bool_)
+        ending = np.zeros(0, dtype=np.int64)
+        if org_alive.any():
+            shut, ending = organize(
+                org, need, need_weight, org_alignment, org_kind, org_alive, org_capacity, indptr,
+                indices, key, step, coef, chunks, advocacy,
+            )  # fmt: skip
+            for uid in ending:
+                clear_organization(org_alignment, org_autonomy, org_capacity, org_alive, uid)
+        updated, sums = end(
+            legitimacy, disposition, experience, injustice, hardship, grievance, stance, org,
+            org_alive, shut, indptr, indices, coef, chunks,
+        )  # fmt: skip
+        incidents, largest, per_district = mass_incidents(
+            stance, indptr, indices, district, n_districts, incident_min_size
+        )
+        return updated, sums, ending, incidents, largest, per_district
+
+    return week
+
+
+_week_after_founding_by_pass = _week_after_founding_in(organize_week, end_week)
+_week_after_founding = jit(
+    _week_after_founding_in(serial_twin(organize_week), serial_twin(end_week))
+)
+
+
 __all__ = [
     "COEFFICIENTS",
     "begin_week",
@@ -785,4 +1029,6 @@ __all__ = [
     "organize_week",
     "respond_week",
     "watch_week",
+    "week_after_founding",
+    "week_until_founding",
 ]

@@ -185,7 +185,11 @@ def test_decide_week_counts_protesting_neighbours(seed, n, degree):
 
 
 def test_results_do_not_depend_on_threads(monkeypatch):
-    """Parallel passes over many chunks give the serial result, bit for bit."""
+    """Parallel passes over many chunks give the serial result, bit for bit.
+
+    Also checks that the week composed pass by pass (above PARALLEL_FROM)
+    equals the week as one compiled call (below).
+    """
 
     def run() -> pd.DataFrame:
         m = SocialManagementModel("shared_governance", n_residents=3000, rng=5, inflow_rate=0.4)
