@@ -117,13 +117,30 @@ def parallel_jit[F: Callable[..., Any]](function: F) -> F:
     return cast(F, by_size)
 
 
-def serial_twin[F: Callable[..., Any]](function: F) -> F:
-    """The serial compiled version of a :func:`parallel_jit` function.
+def compiled_composition[F: Callable[..., Any]](function: F) -> F:
+    """Compile a Python function that calls :func:`parallel_jit` passes in turn.
 
-    Compiled code cannot call the Python wrapper that picks a version by
-    size; compositions of passes for small populations call this one.
+    The passes' serial versions replace them (compiled code cannot call the
+    Python wrapper that picks a version by size), so the composition runs
+    as one compiled call: what small populations want, where calling the
+    passes one by one from Python costs more than some of them. The
+    function itself stays plain Python, the composition of the parallel
+    passes for large populations. Same code, same order, same results.
     """
-    return cast(F, function.serial)  # type: ignore[attr-defined]
+    names = dict(function.__globals__)
+    for name, value in function.__globals__.items():
+        if hasattr(value, "serial"):
+            names[name] = value.serial
+    twin = types.FunctionType(
+        function.__code__,
+        names,
+        function.__name__ + "_compiled",
+        function.__defaults__,
+        function.__closure__,
+    )
+    twin.__qualname__ = function.__qualname__ + "_compiled"
+    twin.__module__ = function.__module__
+    return jit(cast(F, twin))
 
 
 prange = numba.prange

@@ -48,7 +48,7 @@ from model.draws import (
     PROTEST_TERM,
     uniform,
 )
-from model.jit import jit, parallel_jit, prange, runs_parallel, serial_twin, unsigned
+from model.jit import compiled_composition, jit, parallel_jit, prange, runs_parallel, unsigned
 from model.neighbourhood import mass_incidents
 from model.population import NO_ORGANIZATION, Stance, weightiest
 from model.submodels.capacity import served_within_capacity
@@ -836,77 +836,66 @@ def week_until_founding(
     return result
 
 
-def _week_until_founding_in(
-    begin: Any, decide: Any, watch: Any
-) -> Any:
-    """The composition of :func:`week_until_founding`, over given versions of the passes."""
-
-    def week(
-        need: FloatArray,
-        need_weight: FloatArray,
-        stance: IntArray,
-        detention_left: IntArray,
-        rebuffed_left: IntArray,
-        deterred_left: IntArray,
-        grievance: FloatArray,
-        legitimacy: FloatArray,
-        injustice: FloatArray,
-        experience: FloatArray,
-        risk_aversion: FloatArray,
-        org: IntArray,
-        org_alignment: FloatArray,
-        org_autonomy: FloatArray,
-        district: IntArray,
-        cell: IntArray,
-        n_cells: int,
-        control_in_view: FloatArray,
-        petition_risk: FloatArray,
-        service_capacity: FloatArray,
-        control_capacity: FloatArray,
-        district_tolerance: FloatArray,
-        relief_budget: float,
-        lens: FloatArray,
-        founder: BoolArray,
-        indptr: IntArray,
-        indices: IntArray,
-        key: np.uint64,
-        step: int,
-        coef: FloatArray,
-        chunks: int,
-    ) -> tuple[IntArray, FloatArray, float, float]:
-        sums = begin(
-            need, need_weight, stance, detention_left, rebuffed_left, deterred_left, key, step,
-            coef, chunks,
-        )  # fmt: skip
-        fraction, _, spent, mismatch = allocate(
-            sums[0], sums[1], sums[2], relief_budget, coef[PARTICIPATION], lens
-        )
-        new_stance, hardship = decide(
-            need, need_weight, fraction, grievance, legitimacy, injustice, experience,
-            risk_aversion, stance, rebuffed_left, deterred_left, org, org_alignment, district,
-            control_in_view, petition_risk, indptr, indices, key, step, coef,
-        )  # fmt: skip
-        protest_cell = respond_week(
-            new_stance, detention_left, grievance, need, need_weight, rebuffed_left, injustice,
-            experience, district, cell, n_cells, org, org_alignment, org_autonomy,
-            service_capacity, control_capacity, district_tolerance, indptr, indices, key, step,
-            coef,
-        )  # fmt: skip
-        watch(
-            grievance, need, need_weight, injustice, experience, deterred_left, cell,
-            protest_cell, org, founder, key, step, coef,
-        )  # fmt: skip
-        return new_stance, hardship, spent, mismatch
-
-    return week
-
-
-_week_until_founding_by_pass = _week_until_founding_in(begin_week, decide_week, watch_week)
-_week_until_founding = jit(
-    _week_until_founding_in(
-        serial_twin(begin_week), serial_twin(decide_week), serial_twin(watch_week)
+def _week_until_founding_by_pass(
+    need: FloatArray,
+    need_weight: FloatArray,
+    stance: IntArray,
+    detention_left: IntArray,
+    rebuffed_left: IntArray,
+    deterred_left: IntArray,
+    grievance: FloatArray,
+    legitimacy: FloatArray,
+    injustice: FloatArray,
+    experience: FloatArray,
+    risk_aversion: FloatArray,
+    org: IntArray,
+    org_alignment: FloatArray,
+    org_autonomy: FloatArray,
+    district: IntArray,
+    cell: IntArray,
+    n_cells: int,
+    control_in_view: FloatArray,
+    petition_risk: FloatArray,
+    service_capacity: FloatArray,
+    control_capacity: FloatArray,
+    district_tolerance: FloatArray,
+    relief_budget: float,
+    lens: FloatArray,
+    founder: BoolArray,
+    indptr: IntArray,
+    indices: IntArray,
+    key: np.uint64,
+    step: int,
+    coef: FloatArray,
+    chunks: int,
+) -> tuple[IntArray, FloatArray, float, float]:
+    """:func:`week_until_founding` pass by pass (compiled whole: ``_week_until_founding``)."""
+    sums = begin_week(
+        need, need_weight, stance, detention_left, rebuffed_left, deterred_left, key, step,
+        coef, chunks,
+    )  # fmt: skip
+    fraction, _, spent, mismatch = allocate(
+        sums[0], sums[1], sums[2], relief_budget, coef[PARTICIPATION], lens
     )
-)
+    new_stance, hardship = decide_week(
+        need, need_weight, fraction, grievance, legitimacy, injustice, experience,
+        risk_aversion, stance, rebuffed_left, deterred_left, org, org_alignment, district,
+        control_in_view, petition_risk, indptr, indices, key, step, coef,
+    )  # fmt: skip
+    protest_cell = respond_week(
+        new_stance, detention_left, grievance, need, need_weight, rebuffed_left, injustice,
+        experience, district, cell, n_cells, org, org_alignment, org_autonomy,
+        service_capacity, control_capacity, district_tolerance, indptr, indices, key, step,
+        coef,
+    )  # fmt: skip
+    watch_week(
+        grievance, need, need_weight, injustice, experience, deterred_left, cell,
+        protest_cell, org, founder, key, step, coef,
+    )  # fmt: skip
+    return new_stance, hardship, spent, mismatch
+
+
+_week_until_founding = compiled_composition(_week_until_founding_by_pass)
 
 
 def week_after_founding(
@@ -961,61 +950,54 @@ def week_after_founding(
     return result
 
 
-def _week_after_founding_in(organize: Any, end: Any) -> Any:
-    """The composition of :func:`week_after_founding`, over given versions of the passes."""
-
-    def week(
-        org: IntArray,
-        need: FloatArray,
-        need_weight: FloatArray,
-        org_alignment: FloatArray,
-        org_autonomy: FloatArray,
-        org_kind: IntArray,
-        org_alive: BoolArray,
-        org_capacity: FloatArray,
-        legitimacy: FloatArray,
-        disposition: FloatArray,
-        experience: FloatArray,
-        injustice: FloatArray,
-        hardship: FloatArray,
-        grievance: FloatArray,
-        stance: IntArray,
-        district: IntArray,
-        n_districts: int,
-        incident_min_size: float,
-        indptr: IntArray,
-        indices: IntArray,
-        key: np.uint64,
-        step: int,
-        coef: FloatArray,
-        chunks: int,
-        advocacy: int,
-    ) -> tuple[FloatArray, FloatArray, IntArray, int, float, IntArray]:
-        shut = np.zeros(org_alive.size, dtype=np.bool_)
-        ending = np.zeros(0, dtype=np.int64)
-        if org_alive.any():
-            shut, ending = organize(
-                org, need, need_weight, org_alignment, org_kind, org_alive, org_capacity, indptr,
-                indices, key, step, coef, chunks, advocacy,
-            )  # fmt: skip
-            for uid in ending:
-                clear_organization(org_alignment, org_autonomy, org_capacity, org_alive, uid)
-        updated, sums = end(
-            legitimacy, disposition, experience, injustice, hardship, grievance, stance, org,
-            org_alive, shut, indptr, indices, coef, chunks,
+def _week_after_founding_by_pass(
+    org: IntArray,
+    need: FloatArray,
+    need_weight: FloatArray,
+    org_alignment: FloatArray,
+    org_autonomy: FloatArray,
+    org_kind: IntArray,
+    org_alive: BoolArray,
+    org_capacity: FloatArray,
+    legitimacy: FloatArray,
+    disposition: FloatArray,
+    experience: FloatArray,
+    injustice: FloatArray,
+    hardship: FloatArray,
+    grievance: FloatArray,
+    stance: IntArray,
+    district: IntArray,
+    n_districts: int,
+    incident_min_size: float,
+    indptr: IntArray,
+    indices: IntArray,
+    key: np.uint64,
+    step: int,
+    coef: FloatArray,
+    chunks: int,
+    advocacy: int,
+) -> tuple[FloatArray, FloatArray, IntArray, int, float, IntArray]:
+    """:func:`week_after_founding` pass by pass (compiled whole: ``_week_after_founding``)."""
+    shut = np.zeros(org_alive.size, dtype=np.bool_)
+    ending: IntArray = np.zeros(0, dtype=np.int64)
+    if org_alive.any():
+        shut, ending = organize_week(
+            org, need, need_weight, org_alignment, org_kind, org_alive, org_capacity, indptr,
+            indices, key, step, coef, chunks, advocacy,
         )  # fmt: skip
-        incidents, largest, per_district = mass_incidents(
-            stance, indptr, indices, district, n_districts, incident_min_size
-        )
-        return updated, sums, ending, incidents, largest, per_district
+        for k in range(ending.size):
+            clear_organization(org_alignment, org_autonomy, org_capacity, org_alive, int(ending[k]))
+    updated, sums = end_week(
+        legitimacy, disposition, experience, injustice, hardship, grievance, stance, org,
+        org_alive, shut, indptr, indices, coef, chunks,
+    )  # fmt: skip
+    incidents, largest, per_district = mass_incidents(
+        stance, indptr, indices, district, n_districts, incident_min_size
+    )
+    return updated, sums, ending, incidents, largest, per_district
 
-    return week
 
-
-_week_after_founding_by_pass = _week_after_founding_in(organize_week, end_week)
-_week_after_founding = jit(
-    _week_after_founding_in(serial_twin(organize_week), serial_twin(end_week))
-)
+_week_after_founding = compiled_composition(_week_after_founding_by_pass)
 
 
 __all__ = [

@@ -9,6 +9,11 @@ anything but their coordinates.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -25,6 +30,8 @@ from model.outcomes import tally
 from model.population import NO_ORGANIZATION, Stance
 from model.submodels.livelihood import livelihood_shocks
 from model.submodels.stance import arrest_probability, decide_stance
+
+ROOT = Path(__file__).resolve().parents[1]
 
 MASK = (1 << 64) - 1
 
@@ -240,3 +247,27 @@ def test_shocks_follow_the_independent_per_domain_law():
         assert abs((hit[:, a] & hit[:, b]).mean() - rate**2) < 4 * np.sqrt(rate**2 / n)
     assert abs(hit.any(axis=1).mean() - (1 - (1 - rate) ** 5)) < 4 * np.sqrt(0.23 * 0.77 / n)
     assert stats.kstest(need[hit], "uniform").pvalue > 1e-3
+
+
+def test_a_second_process_compiles_nothing():
+    """Every compiled function of a run is cached: a second process loads, never saves.
+
+    (Numba silently recompiles, in every process, what it cannot cache, e.g.
+    a function that closes over others: seconds per process and a cache
+    folder that grows.)
+    """
+    code = (
+        "from model import SocialManagementModel\n"
+        "SocialManagementModel('shared_governance', n_residents=300, rng=1, inflow_rate=0.5,"
+        " org_founding_grievance=0.0, org_founding_rate=0.05).run_for(5)\n"
+    )
+    env = {**os.environ, "NUMBA_DEBUG_CACHE": "1"}
+    runs = [
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                       check=True, cwd=ROOT)
+        for _ in range(2)
+    ]
+    lines = runs[1].stdout.splitlines()
+    assert any("data loaded from" in line for line in lines)  # the debug output is there
+    saved = [line for line in lines if "saved to" in line]
+    assert not saved, saved
