@@ -172,6 +172,8 @@ class SocialManagementModel(mesa.Model):  # type: ignore[misc]
         self.relief_spent = 0.0
         self.allocation_mismatch = 0.0
         self.org_table = OrganizationTable()
+        # The organization agents by id, for closing them without a search.
+        self._organizations: dict[int, SocialOrganization] = {}
         self.incident_districts: IntArray = np.zeros(p.n_districts, dtype=np.int64)
         self.incident_steps = 0
         self.first_incident: float = float("nan")
@@ -363,13 +365,12 @@ class SocialManagementModel(mesa.Model):  # type: ignore[misc]
                 autonomy=1.0 - lv.org_support,
             )
             pop.org[founder] = org.unique_id
+            self._organizations[org.unique_id] = org
 
     def _close_organizations(self, ending: np.ndarray) -> None:
         """Organizations shut down or dissolved this step leave the model."""
-        if ending.size:
-            agents = {o.unique_id: o for o in self.agents_by_type[SocialOrganization]}
-            for uid in ending:
-                agents[int(uid)].remove()
+        for uid in ending.tolist():
+            self._organizations.pop(uid).remove()
 
     def _measure(
         self,
