@@ -8,9 +8,14 @@ time: that is the readable, property-tested form. A model step needs all of
 them, resident by resident, in order; calling them one by one costs a
 compiled call, fresh arrays and a pass over memory per process, which is
 most of a step at 2,000 residents (call overhead) and at a million (memory
-traffic). So the step is fused here into seven passes over the residents
-that call the same rules; the order of processes is exactly that of
-``SocialManagementModel.step``, which reads as the schedule.
+traffic). So the step is fused here into six passes over the residents
+that call the same rules, in the order of MODEL.md section 3, and the
+passes are composed in two (:func:`week_until_founding`,
+:func:`week_after_founding`), between which ``SocialManagementModel.step``
+turns approved founders into organization agents. Below
+:data:`~model.jit.PARALLEL_FROM` residents each composition is one
+compiled call (at 2,000 residents each call from Python costs a few
+microseconds of a step of a few hundred); above, the passes run one by one.
 
 Randomness comes from :mod:`model.draws` (one counter-based uniform per
 resident, step and decision), so the passes can run in any order and on any
