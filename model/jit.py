@@ -117,15 +117,16 @@ def parallel_jit[F: Callable[..., Any]](function: F) -> F:
     return cast(F, by_size)
 
 
-def compiled_composition[F: Callable[..., Any]](function: F) -> F:
-    """Compile a Python function that calls :func:`parallel_jit` passes in turn.
+def composition[F: Callable[..., Any]](function: F) -> F:
+    """A function that calls :func:`parallel_jit` passes in turn, compiled whole when small.
 
-    The passes' serial versions replace them (compiled code cannot call the
-    Python wrapper that picks a version by size), so the composition runs
-    as one compiled call: what small populations want, where calling the
-    passes one by one from Python costs more than some of them. The
-    function itself stays plain Python, the composition of the parallel
-    passes for large populations. Same code, same order, same results.
+    Below :data:`PARALLEL_FROM` residents (the length of the first
+    argument) the function runs as one compiled call, in which the passes'
+    serial versions replace them (compiled code cannot call the Python
+    wrapper that picks a version by size): at a few thousand residents,
+    calling the passes one by one from Python costs more than some of them.
+    Above, it runs as written, in Python, each pass on all cores. Same code,
+    same order, same results (tested).
     """
     names = dict(function.__globals__)
     for name, value in function.__globals__.items():
@@ -140,7 +141,13 @@ def compiled_composition[F: Callable[..., Any]](function: F) -> F:
     )
     twin.__qualname__ = function.__qualname__ + "_compiled"
     twin.__module__ = function.__module__
-    return jit(cast(F, twin))
+    compiled = numba.njit(cache=True, nogil=True)(twin)
+
+    @functools.wraps(function)
+    def by_size(*args: Any) -> Any:
+        return (function if runs_parallel(len(args[0])) else compiled)(*args)
+
+    return cast(F, by_size)
 
 
 prange = numba.prange

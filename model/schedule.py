@@ -53,7 +53,7 @@ from model.draws import (
     PROTEST_TERM,
     uniform,
 )
-from model.jit import compiled_composition, jit, parallel_jit, prange, runs_parallel, unsigned
+from model.jit import composition, jit, parallel_jit, prange, unsigned
 from model.neighbourhood import mass_incidents
 from model.population import NO_ORGANIZATION, Stance, weightiest
 from model.submodels.capacity import served_within_capacity
@@ -781,6 +781,7 @@ def end_week(
     return updated, partial.sum(axis=0)
 
 
+@composition
 def week_until_founding(
     need: FloatArray,
     need_weight: FloatArray,
@@ -822,59 +823,13 @@ def week_until_founding(
     (:func:`respond_week`); collective responsibility, the grid, members
     leaving and founders applying (:func:`watch_week`). Below
     :data:`~model.jit.PARALLEL_FROM` residents the five run as one compiled
-    call (:func:`_week_until_founding`), since at 2,000 residents calling
+    call (:func:`~model.jit.composition`), since at 2,000 residents calling
     them one by one from Python costs a tenth of the step; above, they run
     one by one, each on all cores. Same passes, same order, same results.
 
     Returns:
         (new stance, hardship, relief spent, allocation mismatch).
     """
-    args = (
-        need, need_weight, stance, detention_left, rebuffed_left, deterred_left, grievance,
-        legitimacy, injustice, experience, risk_aversion, org, org_alignment, org_autonomy,
-        district, cell, n_cells, control_in_view, petition_risk, service_capacity,
-        control_capacity, district_tolerance, relief_budget, lens, founder, indptr, indices,
-        key, step, coef, chunks,
-    )  # fmt: skip
-    week = _week_until_founding_by_pass if runs_parallel(len(need)) else _week_until_founding
-    result: tuple[IntArray, FloatArray, float, float] = week(*args)
-    return result
-
-
-def _week_until_founding_by_pass(
-    need: FloatArray,
-    need_weight: FloatArray,
-    stance: IntArray,
-    detention_left: IntArray,
-    rebuffed_left: IntArray,
-    deterred_left: IntArray,
-    grievance: FloatArray,
-    legitimacy: FloatArray,
-    injustice: FloatArray,
-    experience: FloatArray,
-    risk_aversion: FloatArray,
-    org: IntArray,
-    org_alignment: FloatArray,
-    org_autonomy: FloatArray,
-    district: IntArray,
-    cell: IntArray,
-    n_cells: int,
-    control_in_view: FloatArray,
-    petition_risk: FloatArray,
-    service_capacity: FloatArray,
-    control_capacity: FloatArray,
-    district_tolerance: FloatArray,
-    relief_budget: float,
-    lens: FloatArray,
-    founder: BoolArray,
-    indptr: IntArray,
-    indices: IntArray,
-    key: np.uint64,
-    step: int,
-    coef: FloatArray,
-    chunks: int,
-) -> tuple[IntArray, FloatArray, float, float]:
-    """:func:`week_until_founding` pass by pass (compiled whole: ``_week_until_founding``)."""
     sums = begin_week(
         need, need_weight, stance, detention_left, rebuffed_left, deterred_left, key, step,
         coef, chunks,
@@ -900,9 +855,7 @@ def _week_until_founding_by_pass(
     return new_stance, hardship, spent, mismatch
 
 
-_week_until_founding = compiled_composition(_week_until_founding_by_pass)
-
-
+@composition
 def week_after_founding(
     org: IntArray,
     need: FloatArray,
@@ -945,44 +898,6 @@ def week_after_founding(
         organizations that end, incidents, largest group, protesters in
         incidents per district).
     """
-    args = (
-        org, need, need_weight, org_alignment, org_autonomy, org_kind, org_alive, org_capacity,
-        legitimacy, disposition, experience, injustice, hardship, grievance, stance, district,
-        n_districts, incident_min_size, indptr, indices, key, step, coef, chunks, advocacy,
-    )  # fmt: skip
-    week = _week_after_founding_by_pass if runs_parallel(len(org)) else _week_after_founding
-    result: tuple[FloatArray, FloatArray, IntArray, int, float, IntArray] = week(*args)
-    return result
-
-
-def _week_after_founding_by_pass(
-    org: IntArray,
-    need: FloatArray,
-    need_weight: FloatArray,
-    org_alignment: FloatArray,
-    org_autonomy: FloatArray,
-    org_kind: IntArray,
-    org_alive: BoolArray,
-    org_capacity: FloatArray,
-    legitimacy: FloatArray,
-    disposition: FloatArray,
-    experience: FloatArray,
-    injustice: FloatArray,
-    hardship: FloatArray,
-    grievance: FloatArray,
-    stance: IntArray,
-    district: IntArray,
-    n_districts: int,
-    incident_min_size: float,
-    indptr: IntArray,
-    indices: IntArray,
-    key: np.uint64,
-    step: int,
-    coef: FloatArray,
-    chunks: int,
-    advocacy: int,
-) -> tuple[FloatArray, FloatArray, IntArray, int, float, IntArray]:
-    """:func:`week_after_founding` pass by pass (compiled whole: ``_week_after_founding``)."""
     shut = np.zeros(org_alive.size, dtype=np.bool_)
     ending: IntArray = np.zeros(0, dtype=np.int64)
     if org_alive.any():
@@ -1000,9 +915,6 @@ def _week_after_founding_by_pass(
         stance, indptr, indices, district, n_districts, incident_min_size
     )
     return updated, sums, ending, incidents, largest, per_district
-
-
-_week_after_founding = compiled_composition(_week_after_founding_by_pass)
 
 
 __all__ = [
