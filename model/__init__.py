@@ -7,7 +7,7 @@ Public API (ARCHITECTURE.md section 4)::
 """
 
 from model.epstein import CivilViolence
-from model.model import SocialManagementModel, simulate
+from model.model import SocialManagementModel, run_model, simulate
 from model.outcomes import OUTCOMES
 from model.params import DECLARATIONS, Levers, ParameterError, Params
 from model.regimes import ERRORS, REGIMES
@@ -22,5 +22,6 @@ __all__ = [
     "ParameterError",
     "Params",
     "SocialManagementModel",
+    "run_model",
     "simulate",
 ]

@@ -154,16 +154,15 @@ prange = numba.prange
 """Parallel range for :func:`parallel_jit` functions (a plain range elsewhere)."""
 
 
-def _unsigned(index: int) -> int:
+@inline_jit
+def unsigned(index: int) -> int:
+    """An index as an unsigned integer, in compiled loops.
+
+    Numba lets a negative index count from the end, so every read with a
+    signed index carries a check; indices that cannot be negative skip it
+    when they are unsigned (a quarter to a third of some passes at 2,000
+    residents). Results do not change. Arithmetic on the result must stay
+    unsigned: ``unsigned(i) + 1`` is a float in Numba, so write
+    ``unsigned(i + 1)``.
+    """
     return np.uint64(index)  # type: ignore[return-value]
-
-
-unsigned = inline_jit(_unsigned)
-"""An index as an unsigned integer, in compiled loops.
-
-Numba lets a negative index count from the end, so every read with a signed
-index carries a check; indices that cannot be negative skip it when they are
-unsigned (a quarter to a third of some passes at 2,000 residents). Results
-do not change. Arithmetic on the result must stay unsigned: ``unsigned(i) +
-1`` is a float in Numba, so write ``unsigned(i + 1)``.
-"""

@@ -448,6 +448,27 @@ class SocialManagementModel(mesa.Model):  # type: ignore[misc]
         return table
 
 
+def run_model(
+    regime: str = "baseline",
+    *,
+    steps: int = 260,
+    n_residents: int | None = None,
+    seed: int = 0,
+    **overrides: Any,
+) -> SocialManagementModel:
+    """Build one model from one seed and run it for ``steps`` steps.
+
+    Raises:
+        ParameterError: Bad names or values, or a negative number of steps.
+    """
+    if steps < 0:
+        raise ParameterError(f"steps={steps} must be zero or more")
+    model = SocialManagementModel(regime, n_residents, rng=seed, **overrides)
+    if steps:
+        model.run_for(steps)
+    return model
+
+
 def simulate(
     regime: str = "baseline",
     *,
@@ -458,14 +479,11 @@ def simulate(
 ) -> pd.DataFrame:
     """Run one model and return its per-step outcome table.
 
-    The convenience the experiments build on: one call, one seed, one table.
+    The convenience the experiments build on: one call, one seed, one table
+    (:func:`run_model`, then :meth:`SocialManagementModel.outcome_table`).
 
     Raises:
         ParameterError: Bad names or values, or a negative number of steps.
     """
-    if steps < 0:
-        raise ParameterError(f"steps={steps} must be zero or more")
-    model = SocialManagementModel(regime, n_residents, rng=seed, **overrides)
-    if steps:
-        model.run_for(steps)
+    model = run_model(regime, steps=steps, n_residents=n_residents, seed=seed, **overrides)
     return model.outcome_table()

@@ -13,10 +13,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from model.jit import jit
-from model.population import Stance
+from model.population import PROTESTING
 from model.types import BoolArray, FloatArray, IntArray
-
-PROTESTING = int(Stance.PROTESTING)
 
 
 class Neighbourhood:
@@ -34,23 +32,27 @@ class Neighbourhood:
         self.indptr = csr.indptr
         self.indices = csr.indices
 
-    def groups(self, marked: BoolArray) -> tuple[np.ndarray, np.ndarray, FloatArray]:
-        """Connected groups of marked residents.
 
-        The network restricted to the marked residents, split into connected
-        components by union-find over the ties between marked residents (one
-        compiled pass; equivalent to ``scipy.sparse.csgraph.connected_components``
-        on the induced subgraph, which the tests use as the reference).
+@jit
+def connected_groups(
+    marked: BoolArray, indptr: IntArray, indices: IntArray
+) -> tuple[IntArray, IntArray, FloatArray]:
+    """Connected groups of marked residents.
 
-        Returns:
-            (residents, label, sizes): the marked residents in index order,
-            the group label of each, and the size of each group by label.
-        """
-        rows = np.flatnonzero(marked)
-        if rows.size == 0:
-            return rows, rows, np.zeros(0)
-        label, sizes = _components(self.indptr, self.indices, marked, rows)
-        return rows, label, sizes
+    The network restricted to the marked residents, split into connected
+    components by union-find over the ties between marked residents (one
+    compiled pass; equivalent to ``scipy.sparse.csgraph.connected_components``
+    on the induced subgraph, which the tests use as the reference).
+
+    Returns:
+        (residents, label, sizes): the marked residents in index order,
+        the group label of each, and the size of each group by label.
+    """
+    rows = np.flatnonzero(marked)
+    if rows.size == 0:
+        return rows, rows, np.zeros(0)
+    label, sizes = _components(indptr, indices, marked, rows)
+    return rows, label, sizes
 
 
 @jit
@@ -67,9 +69,9 @@ def mass_incidents(
     ``stance`` holds each resident's :class:`~model.population.Stance`.
 
     A group of at least ``min_size`` protesters is an incident (MODEL.md
-    section 5). One compiled call for the whole question, because the model
-    asks it every step and at 2,000 residents the numpy glue around
-    :meth:`Neighbourhood.groups` cost more than finding the groups.
+    section 5). Compiled whole, because the model asks it every step and at
+    2,000 residents numpy glue around :func:`connected_groups` cost more
+    than finding the groups.
 
     Returns:
         (incidents, largest, per_district): how many groups are incidents,
@@ -77,11 +79,7 @@ def mass_incidents(
         the number of protesters taking part in an incident.
     """
     per_district = np.zeros(n_districts, dtype=np.int64)
-    protesting = stance == PROTESTING
-    rows = np.flatnonzero(protesting)
-    if rows.size == 0:
-        return 0, 0.0, per_district
-    label, sizes = _components(indptr, indices, protesting, rows)
+    rows, label, sizes = connected_groups(stance == PROTESTING, indptr, indices)
     count, largest = 0, 0.0
     for size in sizes:
         largest = max(largest, size)

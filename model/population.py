@@ -31,6 +31,11 @@ class Stance(IntEnum):
     DETAINED = 3
 
 
+QUIET, PETITIONING, PROTESTING, DETAINED = (int(s) for s in Stance)
+"""The stances as plain integers, for compiled code (an enum member there
+costs a lookup; a module-level integer is a constant)."""
+
+
 @dataclass
 class Population:
     """Arrays of resident state; row i is resident i.

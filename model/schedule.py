@@ -55,7 +55,13 @@ from model.draws import (
 )
 from model.jit import composition, jit, parallel_jit, prange, unsigned
 from model.neighbourhood import mass_incidents
-from model.population import NO_ORGANIZATION, Stance, weightiest
+from model.population import (
+    NO_ORGANIZATION,
+    PETITIONING,
+    PROTESTING,
+    QUIET,
+    weightiest,
+)
 from model.submodels.capacity import served_within_capacity
 from model.submodels.grid import detection_chance, grid_detection, routine_visits
 from model.submodels.grievance import grievance_after
@@ -208,7 +214,6 @@ COEFFICIENTS: tuple[str, ...] = (
     ORG_DISSOLVE_ALIGNMENT,
 ) = range(len(COEFFICIENTS))
 
-QUIET, PETITIONING, PROTESTING, DETAINED = (int(s) for s in Stance)
 TALLY = 9
 """Sums kept by :func:`end_week`: stance counts (4), legitimacy, grievance,
 hidden grievance, hardship, members."""

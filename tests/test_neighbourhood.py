@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.sparse.csgraph import connected_components
 
-from model.neighbourhood import Neighbourhood, mass_incidents
+from model.neighbourhood import connected_groups, mass_incidents
 from model.network import build_network
 from model.population import Stance
 
@@ -30,7 +30,8 @@ def network(seed, n, degree):
 def test_groups_match_scipy_components(seed, n, degree, share):
     adjacency, rng = network(seed, n, degree)
     marked = rng.random(n) < share
-    rows, label, sizes = Neighbourhood(adjacency).groups(marked)
+    csr = sp.csr_array(adjacency)
+    rows, label, sizes = connected_groups(marked, csr.indptr, csr.indices)
     assert np.array_equal(rows, np.flatnonzero(marked))
     if rows.size == 0:
         return

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from model.jit import jit
-from model.population import Stance, weightiest
+from model.population import DETAINED as DETAINED_STANCE
+from model.population import weightiest
 from model.submodels.capacity import served_within_capacity
 from model.types import BoolArray, FloatArray, IntArray, per_resident
 
@@ -338,10 +339,9 @@ def settle_petition(
         experience[i] -= trust_intercepted
         rebuffed_left[i] = rebuff_memory
         if fate == DETAINED:
-            stance[i] = DETENTION
+            stance[i] = DETAINED_STANCE
             detention_left[i] = term
             injustice[i] += injustice_detained
             experience[i] -= trust_detained
 
 
-DETENTION = int(Stance.DETAINED)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from model.jit import jit
-from model.population import Stance
+from model.population import DETAINED, QUIET
 from model.submodels.capacity import served_within_capacity
 from model.types import BoolArray, FloatArray, IntArray
 
@@ -135,8 +135,6 @@ def detention_after(stance: int, detention_left: int) -> tuple[int, int]:
     return stance, detention_left - 1
 
 
-DETAINED = int(Stance.DETAINED)
-QUIET = int(Stance.QUIET)
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ import math
 import numpy as np
 
 from model.jit import jit, parallel_jit, prange
-from model.population import Stance
+from model.population import DETAINED, PETITIONING, PROTESTING, QUIET
 from model.types import BoolArray, FloatArray, IntArray, per_resident
 
 #: Integer codes of the arrest rules, for compiled callers of the scalar functions.
@@ -297,4 +297,3 @@ def _decide(
     return new
 
 
-QUIET, PETITIONING, PROTESTING, DETAINED = (int(s) for s in Stance)
