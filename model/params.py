@@ -42,6 +42,11 @@ class Declaration:
         kind: ``float``, ``int``, ``bool`` or ``choice``.
         choices: The allowed values of a ``choice``.
         is_lever: True for a policy lever (set by regimes), False for the world.
+        plausible: The range a researcher should treat as plausible for the
+            world (what scenario discovery and the shipped sensitivity specs
+            sample), inside ``low``..``high``; ``None`` for switches and
+            choices. Where no range is declared it is half to twice the
+            default, within the bounds: a stated default width, not evidence.
     """
 
     name: str
@@ -54,6 +59,7 @@ class Declaration:
     kind: Kind
     choices: tuple[str, ...] = ()
     is_lever: bool = False
+    plausible: tuple[float, float] | None = None
 
     def check(self, value: Any) -> Any:
         """Return ``value`` converted to this parameter's kind, or raise.
@@ -109,6 +115,7 @@ def _declare(
     meaning: str,
     group: str,
     choices: tuple[str, ...] = (),
+    plausible: tuple[float, float] | None = None,
 ) -> Any:
     """Declare a dataclass field with its metadata (the single declaration)."""
     kind: Kind
@@ -128,8 +135,29 @@ def _declare(
         "group": group,
         "kind": kind,
         "choices": choices,
+        "plausible": _plausible(default, low, high, kind, plausible),
     }
     return field(default=default, metadata=meta)
+
+
+def _plausible(
+    default: Any,
+    low: float | None,
+    high: float | None,
+    kind: Kind,
+    declared: tuple[float, float] | None,
+) -> tuple[float, float] | None:
+    """The declared plausible range, or half to twice the default within the bounds."""
+    if kind in ("bool", "choice"):
+        return None
+    assert low is not None and high is not None
+    if declared is not None:
+        if not low <= declared[0] <= declared[1] <= high:
+            raise ValueError(f"plausible range {declared} must lie within {low}..{high}")
+        return (float(declared[0]), float(declared[1]))
+    if default == 0:
+        return (float(low), float(low))
+    return (max(float(low), default / 2.0), min(float(high), default * 2.0))
 
 
 def _validate(instance: Any) -> None:
@@ -814,6 +842,7 @@ def _declaration_of(f: Any, *, is_lever: bool) -> Declaration:
         kind=meta["kind"],
         choices=meta["choices"],
         is_lever=is_lever,
+        plausible=meta["plausible"],
     )
 
 
