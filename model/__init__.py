@@ -1,6 +1,6 @@
 """sixerrors: an agent-based model of social-management policy.
 
-Public API (ARCHITECTURE.md section 4)::
+Public API (the names users and scripts rely on; README.md, Python use)::
 
     from model import SocialManagementModel, Params, Levers, REGIMES, ERRORS
     from model import CivilViolence   # the Epstein (2002) reference mode

@@ -5,16 +5,18 @@ and :class:`Levers` (the policy: what a regime sets) carries its default,
 bounds, unit, group and meaning in one place. The model constructor, the
 scenario-file validation, the SALib problem, the classroom sliders and the
 parameter tables of ``ODD.md`` are all derived from these declarations
-(ARCHITECTURE.md, principle 1), so none of them can drift from the others.
+so none of them can drift from the others (Mesa's own Epstein example drifted:
+its model and its app disagree on defaults).
 """
 
 from __future__ import annotations
 
 import difflib
 import math
+from collections import namedtuple
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 Kind = Literal["float", "int", "bool", "choice"]
 
@@ -179,10 +181,10 @@ class Params:
 
     These are the model's uncertainties (in the EMA Workbench sense): no
     regime sets them, researchers sweep them. Defaults are illustrative, not
-    calibrated (MODEL.md section 4).
+    calibrated (ODD.md, Initialization and input data).
     """
 
-    # --- population and space (MODEL.md section 2)
+    # --- population and space (ODD.md section 2)
     n_residents: int = _declare(
         2000,
         1,
@@ -280,7 +282,7 @@ class Params:
         group="cadres",
         meaning="How fast a cadre shifts its control share and tolerance under an incentive.",
     )
-    # --- grievance (MODEL.md section 4, Grievance)
+    # --- grievance (ODD.md, Submodels: grievance)
     grievance_mode: str = _declare(
         "stock",
         unit="kind",
@@ -509,7 +511,7 @@ class Params:
         group="legitimacy",
         meaning="Trust gained per step in livelihood decisions (procedural justice).",
     )
-    # --- livelihood (MODEL.md section 4, Livelihood)
+    # --- livelihood (ODD.md, Submodels: livelihood)
     shock_rate: float = _declare(
         0.015,
         0.0,
@@ -711,7 +713,7 @@ class Params:
 
 @dataclass(frozen=True)
 class Levers:
-    """The policy: what a regime sets (MODEL.md section 6).
+    """The policy: what a regime sets (ODD.md section 2, Policy levers).
 
     A regime may set levers, never outcomes: every difference between regimes
     must come out of the mechanisms these levers feed.
@@ -885,3 +887,39 @@ def as_dict(params: Params, levers: Levers) -> dict[str, Any]:
     values = {f.name: getattr(params, f.name) for f in fields(Params)}
     values |= {f.name: getattr(levers, f.name) for f in fields(Levers)}
     return values
+
+
+if TYPE_CHECKING:  # the fields are generated, so type checkers see a record of Any
+    Coefficients = Any
+else:
+    Coefficients = namedtuple("Coefficients", tuple(DECLARATIONS), module=__name__)
+"""Every parameter and lever of a run as one record for compiled code, by name.
+
+Generated from :data:`DECLARATIONS`, so a new parameter is in the record the
+moment it is declared: its rule reads ``coef.<name>`` and nothing else
+changes. Numbers keep their kind (``float``, ``int``, ``bool``); a choice is
+its position in ``choices`` (see :func:`choice_code`), so compiled rules
+compare integers, not strings.
+"""
+
+
+def choice_code(name: str, choice: str) -> int:
+    """The integer that stands for ``choice`` of parameter ``name`` in :class:`Coefficients`.
+
+    Raises:
+        ParameterError: ``choice`` is not one of the parameter's choices.
+    """
+    return DECLARATIONS[name].choices.index(DECLARATIONS[name].check(choice))
+
+
+def coefficients(params: Params, levers: Levers) -> Any:
+    """The :class:`Coefficients` record of a run's parameters and levers."""
+    values: list[Any] = []
+    for name, declaration in DECLARATIONS.items():
+        value = getattr(levers if declaration.is_lever else params, name)
+        if declaration.kind == "choice":
+            value = declaration.choices.index(value)
+        elif declaration.kind == "float":
+            value = float(value)
+        values.append(value)
+    return Coefficients(*values)

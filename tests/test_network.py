@@ -1,4 +1,4 @@
-"""Tests of model/network.py: the social-network builders (MODEL.md section 2)."""
+"""Tests of model/network.py: the social-network builders (ODD.md section 2)."""
 
 from __future__ import annotations
 
