@@ -41,7 +41,7 @@ from model.types import FloatArray, IntArray
 if TYPE_CHECKING:
     import networkx
 
-__all__ = ["build_network", "from_networkx", "neighbour_count", "to_networkx"]
+__all__ = ["build_network", "from_networkx", "to_networkx"]
 
 Int64Array = NDArray[np.int64]
 
@@ -190,33 +190,6 @@ def to_networkx(adjacency: sp.csr_array) -> networkx.Graph:
     graph.add_nodes_from(range(n))
     graph.add_edges_from(zip((keys // n).tolist(), (keys % n).tolist(), strict=True))
     return graph
-
-
-def neighbour_count(adjacency: sp.csr_array, n: int) -> NDArray[np.int64]:
-    """Return the number of ties (degree) of each of the ``n`` residents.
-
-    For a canonical CSR adjacency this is just the row lengths, with no
-    arithmetic on the stored values.
-
-    Args:
-        adjacency: The ``(n, n)`` adjacency matrix.
-        n: Number of residents; checked against the matrix shape.
-
-    Returns:
-        Integer array of length ``n``.
-
-    Raises:
-        ParameterError: If the matrix is not ``(n, n)``.
-    """
-    if adjacency.shape != (n, n):
-        raise ParameterError(
-            f"adjacency has shape {adjacency.shape}; it must be (n, n) = ({n}, {n})"
-        )
-    csr = adjacency if isinstance(adjacency, sp.csr_array) else sp.csr_array(adjacency)
-    return np.diff(csr.indptr).astype(np.int64)
-
-
-# ------------------------------------------------------------------- builders
 
 
 def _spatial_small_world(
