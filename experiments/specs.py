@@ -44,6 +44,24 @@ sensitivity spec adds ``method`` (``sobol`` or ``morris``), ``base_samples``
 (Sobol's N, a power of two), ``trajectories`` and ``levels`` (Morris),
 ``second_order`` and ``[factors]`` of ``{ low, high }`` bounds (default: the
 declared bounds).
+
+In both, a factor written ``name = "plausible"`` is sampled over its declared
+plausible range (:attr:`model.params.Declaration.plausible`), so specs follow
+the declarations when the calibration moves them. Both may target an error
+pair instead of one regime, to study a claim rather than a level::
+
+    pair = 3                  # the article's Error 3 (model.regimes.ERRORS)
+
+    [pair]                    # or any two regimes, with an optional claim
+    error = "rigid_suppression"
+    remedy = "safety_valve"
+    expected = { mean_legitimacy = 1 }
+
+Each design point then runs both regimes with the same seed (common random
+numbers) and the outputs are the paired differences ``diff_<outcome>_final``
+and ``diff_<outcome>_mean`` (remedy minus error; see
+:func:`experiments.tasks.paired_task`). A lever in which the two regimes
+differ can be neither varied nor fixed: it would make them the same.
 """
 
 from __future__ import annotations
@@ -57,7 +75,7 @@ from types import MappingProxyType
 from typing import Any
 
 from model.outcomes import OUTCOMES
-from model.params import DECLARATIONS, ParameterError
+from model.params import DECLARATIONS, LEVER_NAMES, ParameterError
 from model.regimes import ERRORS, REGIMES
 
 DEFAULT_STEPS = 100
@@ -547,6 +565,112 @@ def default_scenarios() -> ScenarioSpec:
     return load_scenarios(DEFAULT_SCENARIOS)
 
 
+# --------------------------------------------------------------------------- paired regimes
+
+
+@dataclass(frozen=True)
+class RegimePair:
+    """Two regimes that a sweep or sensitivity analysis runs paired at every point.
+
+    Attributes:
+        error: Regime committing the error (the subtrahend).
+        remedy: Regime applying the remedy.
+        expected: The claim, outcome -> sign (+1/-1) of remedy minus error;
+            may be empty for a custom pair.
+        number: The article's error number, or ``None`` for a custom pair.
+        levers: The levers in which the two regimes differ (neither may be
+            varied or fixed by the spec).
+    """
+
+    error: str
+    remedy: str
+    expected: Mapping[str, int] = field(default_factory=dict)
+    number: int | None = None
+    levers: tuple[str, ...] = ()
+
+
+def differing_levers(error: str, remedy: str) -> tuple[str, ...]:
+    """The levers whose resolved values differ between two named regimes."""
+    a, b = REGIMES[error].resolve(), REGIMES[remedy].resolve()
+    return tuple(name for name in LEVER_NAMES if getattr(a, name) != getattr(b, name))
+
+
+def article_pair(number: int) -> RegimePair:
+    """The article's error ``number`` as a :class:`RegimePair`."""
+    e = ERRORS[number]
+    return RegimePair(
+        error=e.error_regime,
+        remedy=e.remedy_regime,
+        expected=_frozen(e.expected),
+        number=number,
+        levers=differing_levers(e.error_regime, e.remedy_regime),
+    )
+
+
+def _regime_pair(reader: _Reader, doc: Mapping[str, Any], *where: str) -> RegimePair | None:
+    """``pair = N`` or a ``[pair]`` table of two regimes, or ``None`` when absent."""
+    value = doc.get("pair")
+    place = _place(*where, "pair") if where else "pair"
+    if value is None:
+        return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        if value not in ERRORS:
+            raise reader.fail(
+                place,
+                f"pair = {value} is not one of the article's errors; use a number from "
+                f"{min(ERRORS)} to {max(ERRORS)}, or a [pair] table with error and remedy",
+            )
+        return article_pair(value)
+    if not isinstance(value, dict):
+        raise reader.fail(
+            place,
+            'must be an error number like pair = 3, or a [pair] table with '
+            'error = "..." and remedy = "..."',
+        )
+    inner = (*where, "pair")
+    reader.check_keys(value, ("error", "remedy", "expected"), *inner)
+    error = reader.regime(value, "error", *inner)
+    remedy = reader.regime(value, "remedy", *inner)
+    levers = differing_levers(error, remedy)
+    if not levers:
+        raise reader.fail(
+            place,
+            f"'{error}' and '{remedy}' set every lever alike, so every difference is zero; "
+            "pair two regimes that differ",
+        )
+    expected = _expected(reader, value, OUTCOMES, *inner)
+    return RegimePair(error=error, remedy=remedy, expected=_frozen(expected), levers=levers)
+
+
+def _check_pair_levers(
+    reader: _Reader, pair: RegimePair | None, names: Iterable[str], where: str
+) -> None:
+    """Refuse to vary or fix a lever that tells the pair's regimes apart."""
+    if pair is None:
+        return
+    for name in names:
+        if name in pair.levers:
+            raise reader.fail(
+                _place(where, name),
+                f"{name} is a lever in which '{pair.error}' and '{pair.remedy}' differ; "
+                "setting it here would make the two regimes alike, so remove it",
+            )
+
+
+def _regime_or_pair(
+    reader: _Reader, doc: Mapping[str, Any]
+) -> tuple[str, RegimePair | None]:
+    """The spec's one regime, or its pair (then the regime field is unused)."""
+    pair = _regime_pair(reader, doc)
+    if pair is not None and "regime" in doc:
+        raise reader.fail(
+            "regime",
+            "give either regime = \"...\" (one regime) or pair (two, paired), not both",
+        )
+    regime = reader.regime(doc, "regime") if "regime" in doc else "baseline"
+    return regime, pair
+
+
 # --------------------------------------------------------------------------- sweeps
 
 
@@ -584,6 +708,8 @@ class SweepSpec:
         replications: Runs per design point.
         seed: Root seed.
         outcomes: Outcomes to keep.
+        pair: Two regimes run paired at every point instead of ``regime``
+            (outputs are remedy-minus-error differences), or ``None``.
     """
 
     name: str
@@ -598,10 +724,15 @@ class SweepSpec:
     replications: int
     seed: int
     outcomes: tuple[str, ...]
+    pair: RegimePair | None = None
 
 
 SWEEP_DESIGNS = ("factorial", "lhs")
-_COMMON_KEYS = ("name", "regime", "steps", "residents", "replications", "seed", "outcomes")
+PLAUSIBLE = "plausible"
+"""A factor written ``name = "plausible"`` spans its declared plausible range."""
+_COMMON_KEYS = (
+    "name", "regime", "pair", "steps", "residents", "replications", "seed", "outcomes",
+)
 _SWEEP_KEYS = (*_COMMON_KEYS, "design", "samples", "factors", "overrides")
 
 
@@ -614,6 +745,15 @@ def _factor(reader: _Reader, name: str, entry: Any, *, levels_ok: bool) -> Facto
             "see the parameter table in ODD.md for every valid name",
         )
     declaration = DECLARATIONS[name]
+    if entry == PLAUSIBLE:
+        plausible = declaration.plausible
+        if plausible is None or not plausible[0] < plausible[1]:
+            raise reader.fail(
+                _place(*where, name),
+                f"{name} has no plausible range to sample (a switch, a choice or a single "
+                "value); give { low = ..., high = ... } or list its levels",
+            )
+        return Factor(name, plausible[0], plausible[1])
     if isinstance(entry, list):
         if not levels_ok:
             raise reader.fail(
@@ -657,7 +797,8 @@ def _factor(reader: _Reader, name: str, entry: Any, *, levels_ok: bool) -> Facto
         return Factor(name, float(low), float(high))
     raise reader.fail(
         _place(*where, name),
-        f"must be a list of levels or a range like {name} = {{ low = 0.1, high = 0.9 }}",
+        f"must be a list of levels, a range like {name} = {{ low = 0.1, high = 0.9 }} "
+        f'or {name} = "{PLAUSIBLE}"',
     )
 
 
@@ -708,10 +849,13 @@ def parse_sweep(doc: Mapping[str, Any], source: str | Path) -> SweepSpec:
             _place("overrides", sorted(clash)[0]),
             "is both fixed and varied; remove it from overrides or from [factors]",
         )
+    regime, pair = _regime_or_pair(reader, doc)
+    _check_pair_levers(reader, pair, varied, "factors")
+    _check_pair_levers(reader, pair, overrides, "overrides")
     return SweepSpec(
         name=reader.string(doc, "name", path.stem),
         source=str(path),
-        regime=reader.regime(doc, "regime") if "regime" in doc else "baseline",
+        regime=regime,
         design=design,
         samples=reader.integer(doc, "samples", 16, 1, 1_000_000),
         factors=factors,
@@ -721,6 +865,7 @@ def parse_sweep(doc: Mapping[str, Any], source: str | Path) -> SweepSpec:
         replications=reader.integer(doc, "replications", 1, 1, MAX_REPLICATIONS),
         seed=reader.integer(doc, "seed", DEFAULT_SEED, 0, 2**63 - 1),
         outcomes=reader.outcomes(doc),
+        pair=pair,
     )
 
 
@@ -747,6 +892,8 @@ class SensitivitySpec:
         replications: Runs per design point (averaged, checked for noise).
         seed: Root seed.
         outcomes: Outcomes analysed.
+        pair: Two regimes run paired at every point instead of ``regime``
+            (the analysed outputs are their differences), or ``None``.
     """
 
     name: str
@@ -764,6 +911,7 @@ class SensitivitySpec:
     replications: int
     seed: int
     outcomes: tuple[str, ...]
+    pair: RegimePair | None = None
 
 
 SENSITIVITY_METHODS = ("sobol", "morris")
@@ -815,11 +963,14 @@ def parse_sensitivity(doc: Mapping[str, Any], source: str | Path) -> Sensitivity
             _place("overrides", sorted(clash)[0]),
             "is both fixed and varied; remove it from overrides or from [factors]",
         )
+    regime, pair = _regime_or_pair(reader, doc)
+    _check_pair_levers(reader, pair, (f.name for f in factors), "factors")
+    _check_pair_levers(reader, pair, overrides, "overrides")
     return SensitivitySpec(
         name=reader.string(doc, "name", path.stem),
         source=str(path),
         method=method,
-        regime=reader.regime(doc, "regime") if "regime" in doc else "baseline",
+        regime=regime,
         factors=factors,
         overrides=_frozen(overrides),
         base_samples=base_samples,
@@ -831,6 +982,7 @@ def parse_sensitivity(doc: Mapping[str, Any], source: str | Path) -> Sensitivity
         replications=reader.integer(doc, "replications", 1, 1, MAX_REPLICATIONS),
         seed=reader.integer(doc, "seed", DEFAULT_SEED, 0, 2**63 - 1),
         outcomes=reader.outcomes(doc),
+        pair=pair,
     )
 
 
