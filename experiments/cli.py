@@ -1,8 +1,9 @@
-"""The ``sixerrors`` command: run, compare, sweep, sensitivity, bench, classroom.
+"""The ``sixerrors`` command: every verb, from ``run`` and ``compare`` to ``validate``.
 
 ARCHITECTURE.md section 4 is the contract this module keeps: every verb exits
 0 on success and 2 on bad input, printing one line ``sixerrors: error: ...``
-that names the problem and the fix, never a traceback. Ctrl-C exits 130 after
+that names the problem and the fix, never a traceback; ``validate`` exits 1
+when a check fails (the battery ran, the model did not pass). Ctrl-C exits 130 after
 saying what was kept and how to go on. Verbs are thin: they parse options,
 validate (``experiments.specs``) and call the function that does the work
 (``experiments.compare``, the engine's ``experiments.sweep`` and
@@ -37,6 +38,7 @@ RUN_STEPS = 260
 RUN_SEED = 0
 
 EXIT_OK = 0
+EXIT_CHECK_FAILED = 1
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
 
@@ -182,6 +184,23 @@ def build_parser() -> argparse.ArgumentParser:
         _executor_options(sub)
         sub.set_defaults(handler=handler)
 
+    validate = verbs.add_parser(
+        "validate",
+        help="the pattern battery: named checks against stylized facts (exit 1 if one fails)",
+    )
+    validate.add_argument(
+        "--reduced", action="store_true",
+        help="the test suite's reduced sizes (seconds) instead of the full battery",
+    )
+    validate.add_argument(
+        "--check", dest="checks", action="append", default=[], metavar="NAME",
+        help="run only this check (repeatable; see --list)",
+    )
+    validate.add_argument("--list", action="store_true", help="list every check and exit")
+    validate.add_argument("--seed", type=_non_negative_int, default=None, metavar="S")
+    _out_option(validate)
+    validate.set_defaults(handler=_cmd_validate)
+
     bench = verbs.add_parser("bench", help="benchmarks: model speed, Epstein, runner")
     bench.add_argument(
         "which", nargs="?", default="model", choices=sorted(BENCHMARKS),
@@ -294,6 +313,29 @@ def _cmd_sensitivity(args: argparse.Namespace) -> int:
     )
 
 
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from experiments.validation import battery  # noqa: PLC0415 - the checks load their modes
+
+    if args.list:
+        for chosen in battery.select_checks(args.checks):
+            print(f"{chosen.name} ({chosen.pattern}): {chosen.title} [{chosen.source}]")
+        return EXIT_OK
+    folder, table = battery.run_battery(
+        args.checks, reduced=args.reduced,
+        seed=specs.DEFAULT_SEED if args.seed is None else args.seed,
+        out=args.out, report=lambda lines: print(lines, flush=True),
+    )
+    failed = table.loc[table["status"] != "pass", "check"].tolist()
+    size = "reduced" if args.reduced else "full"
+    print(f"validate ({size}): {len(table) - len(failed)} of {len(table)} checks passed")
+    print(folder)
+    if failed:
+        print(f"{PROG}: {len(failed)} check(s) failed: {', '.join(failed)}; "
+              f"see {folder / 'summaries' / 'checks.csv'}", file=sys.stderr)
+        return EXIT_CHECK_FAILED
+    return EXIT_OK
+
+
 BENCHMARKS = {
     "model": "experiments.bench",
     "epstein": "experiments.bench_epstein",
@@ -398,6 +440,7 @@ def _engine_errors() -> tuple[type[BaseException], ...]:
     for module, name in (
         ("experiments.designs", "DesignError"),
         ("experiments.sensitivity", "AnalysisError"),
+        ("experiments.validation.battery", "ValidationError"),
     ):
         kind = getattr(sys.modules.get(module), name, None)
         if isinstance(kind, type) and issubclass(kind, BaseException):
