@@ -176,10 +176,21 @@ def build_parser() -> argparse.ArgumentParser:
     for name, helptext, handler in (
         ("sweep", "a factorial or Latin hypercube sweep from a spec file", _cmd_sweep),
         ("sensitivity", "Sobol or Morris sensitivity analysis from a spec file", _cmd_sensitivity),
+        ("discover", "scenario discovery: where each pair's claim reverses (PRIM)",
+         _cmd_discover),
     ):
         sub = verbs.add_parser(name, help=helptext)
-        sub.add_argument("spec", nargs="?", type=Path, metavar="SPEC.toml")
+        sub.add_argument(
+            "spec", nargs="?", type=Path, metavar="SPEC.toml",
+            default=specs.DEFAULT_DISCOVERY if name == "discover" else None,
+            help="the spec file" + (" (default: experiments/scenarios/discover.toml, all six "
+                                    "pairs)" if name == "discover" else ""),
+        )
         sub.add_argument("--seed", type=_non_negative_int, default=None, metavar="S")
+        if name == "discover":
+            for size in ("samples", "replications", "steps", "residents"):
+                sub.add_argument(f"--{size}", type=_positive_int, default=None,
+                                 metavar=size[0].upper(), help=f"replace the spec's {size}")
         _out_option(sub)
         _executor_options(sub)
         sub.set_defaults(handler=handler)
@@ -257,11 +268,15 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _engine_verb(module: str, function: str, loader: str, args: argparse.Namespace) -> int:
-    """Validate a spec here, then hand it to the engine's sweep or sensitivity.
+def _engine_verb(
+    module: str, function: str, loader: str, args: argparse.Namespace,
+    *, summary: Callable[[Path], Sequence[str]] | None = None,
+) -> int:
+    """Validate a spec here, then hand it to the engine's sweep, sensitivity or discovery.
 
     The engine resumes by checking the spec against the folder's manifest, so
     ``--resume DIR`` needs the same spec file as the interrupted run.
+    ``summary`` gives lines printed before the folder (which stays last).
     """
     verb = module.rsplit(".", 1)[-1]
     if args.spec is None:
@@ -270,7 +285,10 @@ def _engine_verb(module: str, function: str, loader: str, args: argparse.Namespa
             f"see '{PROG} {verb} --help'"
         )
     spec: Any = getattr(specs, loader)(args.spec)
-    if args.seed is not None:
+    if hasattr(spec, "with_sizes"):
+        spec = spec.with_sizes(**{k: getattr(args, k, None) for k in
+                                  ("samples", "replications", "steps", "residents", "seed")})
+    elif args.seed is not None:
         spec = dataclasses.replace(spec, seed=args.seed)
     engine = importlib.import_module(module)
     run: Callable[..., Any] = getattr(engine, function)
@@ -290,6 +308,8 @@ def _engine_verb(module: str, function: str, loader: str, args: argparse.Namespa
             f"interrupted; finished runs are kept in {folder}; finish with: "
             f"{PROG} {verb} {args.spec} --resume {folder}"
         ) from None
+    for line in summary(Path(result)) if summary is not None else ():
+        print(line)
     print(result)
     return EXIT_OK
 
@@ -311,6 +331,17 @@ def _cmd_sensitivity(args: argparse.Namespace) -> int:
     return _engine_verb(
         "experiments.sensitivity", "run_sensitivity", "load_sensitivity", args
     )
+
+
+def _discovery_headline(folder: Path) -> list[str]:
+    from experiments.discover import headline_lines  # noqa: PLC0415 - heavy; this verb only
+
+    return headline_lines(folder)
+
+
+def _cmd_discover(args: argparse.Namespace) -> int:
+    return _engine_verb("experiments.discover", "run_discovery", "load_discovery", args,
+                        summary=_discovery_headline)
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:

@@ -69,7 +69,7 @@ from __future__ import annotations
 import difflib
 import tomllib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -607,12 +607,13 @@ def article_pair(number: int) -> RegimePair:
     )
 
 
-def _regime_pair(reader: _Reader, doc: Mapping[str, Any], *where: str) -> RegimePair | None:
-    """``pair = N`` or a ``[pair]`` table of two regimes, or ``None`` when absent."""
-    value = doc.get("pair")
-    place = _place(*where, "pair") if where else "pair"
-    if value is None:
-        return None
+def _regime_pair(reader: _Reader, value: Any, *where: str) -> RegimePair:
+    """An error number or a table of two regimes (``error``, ``remedy``, ``expected``).
+
+    ``where`` is the value's place in the file, e.g. ``("pair",)`` or
+    ``("pairs", "mine")``.
+    """
+    place = _place(*where)
     if isinstance(value, int) and not isinstance(value, bool):
         if value not in ERRORS:
             raise reader.fail(
@@ -627,10 +628,8 @@ def _regime_pair(reader: _Reader, doc: Mapping[str, Any], *where: str) -> Regime
             'must be an error number like pair = 3, or a [pair] table with '
             'error = "..." and remedy = "..."',
         )
-    inner = (*where, "pair")
-    reader.check_keys(value, ("error", "remedy", "expected"), *inner)
-    error = reader.regime(value, "error", *inner)
-    remedy = reader.regime(value, "remedy", *inner)
+    error = reader.regime(value, "error", *where)
+    remedy = reader.regime(value, "remedy", *where)
     levers = differing_levers(error, remedy)
     if not levers:
         raise reader.fail(
@@ -638,7 +637,7 @@ def _regime_pair(reader: _Reader, doc: Mapping[str, Any], *where: str) -> Regime
             f"'{error}' and '{remedy}' set every lever alike, so every difference is zero; "
             "pair two regimes that differ",
         )
-    expected = _expected(reader, value, OUTCOMES, *inner)
+    expected = _expected(reader, value, OUTCOMES, *where)
     return RegimePair(error=error, remedy=remedy, expected=_frozen(expected), levers=levers)
 
 
@@ -661,7 +660,11 @@ def _regime_or_pair(
     reader: _Reader, doc: Mapping[str, Any]
 ) -> tuple[str, RegimePair | None]:
     """The spec's one regime, or its pair (then the regime field is unused)."""
-    pair = _regime_pair(reader, doc)
+    pair = None
+    if "pair" in doc:
+        if isinstance(doc["pair"], dict):
+            reader.check_keys(doc["pair"], ("error", "remedy", "expected"), "pair")
+        pair = _regime_pair(reader, doc["pair"], "pair")
     if pair is not None and "regime" in doc:
         raise reader.fail(
             "regime",
@@ -736,8 +739,10 @@ _COMMON_KEYS = (
 _SWEEP_KEYS = (*_COMMON_KEYS, "design", "samples", "factors", "overrides")
 
 
-def _factor(reader: _Reader, name: str, entry: Any, *, levels_ok: bool) -> Factor:
-    where = ("factors",)
+def _factor(
+    reader: _Reader, name: str, entry: Any, *, levels_ok: bool,
+    where: tuple[str, ...] = ("factors",),
+) -> Factor:
     if name not in DECLARATIONS:
         raise reader.fail(
             _place(*where, name),
@@ -984,6 +989,265 @@ def parse_sensitivity(doc: Mapping[str, Any], source: str | Path) -> Sensitivity
         outcomes=reader.outcomes(doc),
         pair=pair,
     )
+
+
+# --------------------------------------------------------------------------- discovery
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One pair's claim to search for failure: its regimes, world factors and outcomes.
+
+    Attributes:
+        label: ``error_<n>`` for the article's pairs, else the table's name.
+        title: Human title for tables and figures.
+        pair: The two regimes and the expected signs.
+        factors: World parameters sampled (Latin hypercube) for this pair.
+        outcomes: Outcomes whose expected sign is tested (default: every
+            outcome of ``pair.expected``).
+        overrides: Fixed world values for this pair's runs.
+    """
+
+    label: str
+    title: str
+    pair: RegimePair
+    factors: tuple[Factor, ...]
+    outcomes: tuple[str, ...]
+    overrides: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PrimSettings:
+    """How PRIM peels and which boxes are kept (``[prim]`` in a discovery spec).
+
+    Attributes:
+        target: ``reversal`` (points whose mean paired difference has the
+            opposite sign to the claim) or ``failure`` (points where the
+            claim is not borne out: reversed, no effect, or a 95 % interval
+            that straddles zero).
+        peel_alpha: Share of points peeled per step (Friedman & Fisher 1999).
+        paste_alpha: Share of points pasted back per step.
+        mass_min: Smallest share of all points a box may hold.
+        min_density: Least share of target points a box must hold to be
+            chosen; the most covering box that reaches it is kept.
+        max_boxes: Boxes sought one after the other (PRIM's covering).
+    """
+
+    target: str = "reversal"
+    peel_alpha: float = 0.05
+    paste_alpha: float = 0.05
+    mass_min: float = 0.05
+    min_density: float = 0.8
+    max_boxes: int = 2
+
+
+PRIM_TARGETS = ("reversal", "failure")
+STATISTICS = ("mean", "final")
+"""Which run summary a claim is judged on: the time average (steps 1..T) or the last step."""
+
+
+@dataclass(frozen=True)
+class DiscoverySpec:
+    """A validated discovery spec: where each pair's claim fails (``sixerrors discover``).
+
+    Attributes:
+        name: Names the results folder.
+        source: Path of the file.
+        samples: Latin hypercube points per pair.
+        replications: Paired runs per point (averaged; their spread gives
+            each point's interval).
+        steps: Steps per run.
+        residents: Residents per run.
+        seed: Root seed (designs and runs).
+        statistic: ``mean`` or ``final``, see :data:`STATISTICS`.
+        prim: PRIM's settings.
+        claims: The pairs searched, in file order.
+        overrides: Fixed world values for every pair.
+    """
+
+    name: str
+    source: str
+    samples: int
+    replications: int
+    steps: int
+    residents: int
+    seed: int
+    statistic: str
+    prim: PrimSettings
+    claims: tuple[Claim, ...]
+    overrides: Mapping[str, Any] = field(default_factory=dict)
+
+    def with_sizes(self, **sizes: int | None) -> DiscoverySpec:
+        """This spec with new run sizes (command-line options), validated as in a file.
+
+        Args:
+            **sizes: Any of ``samples``, ``replications``, ``steps``,
+                ``residents`` and ``seed``; ``None`` keeps the file's value.
+        """
+        reader = _Reader(Path("command line"))
+        doc = {k: v for k, v in sizes.items() if v is not None}
+        reader.check_keys(doc, _SIZE_LIMITS)
+        values: dict[str, Any] = {
+            key: reader.integer(doc, key, getattr(self, key), low, high)
+            for key, (low, high) in _SIZE_LIMITS.items()
+        }
+        return replace(self, **values)
+
+
+_SIZE_LIMITS: dict[str, tuple[int, int]] = {
+    "samples": (2, 1_000_000),
+    "replications": (1, MAX_REPLICATIONS),
+    "steps": (1, MAX_STEPS),
+    "residents": (int(DECLARATIONS["n_residents"].low or 1),
+                  int(DECLARATIONS["n_residents"].high or 1)),
+    "seed": (0, 2**63 - 1),
+}
+"""Bounds of the run sizes a discovery spec or the command line may set."""
+_DISCOVERY_KEYS = ("name", *_SIZE_LIMITS, "statistic", "prim", "overrides", "pairs")
+_CLAIM_KEYS = ("error", "remedy", "expected", "title", "factors", "outcomes", "overrides")
+
+
+def _prim_settings(reader: _Reader, doc: Mapping[str, Any]) -> PrimSettings:
+    table = reader.table(doc, "prim")
+    defaults = PrimSettings()
+    reader.check_keys(table, [f.name for f in fields(PrimSettings)], "prim")
+    target = reader.string(table, "target", defaults.target, "prim")
+    if target not in PRIM_TARGETS:
+        raise reader.fail(
+            _place("prim", "target"),
+            f"unknown target '{target}'{_closest(target, PRIM_TARGETS)}; "
+            f"choose one of {', '.join(PRIM_TARGETS)}",
+        )
+    shares = {}
+    for key in ("peel_alpha", "paste_alpha", "mass_min", "min_density"):
+        value = table.get(key, getattr(defaults, key))
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 1:
+            raise reader.fail(_place("prim", key), f"{key} = {value!r} must be a share in (0, 1)")
+        shares[key] = float(value)
+    return PrimSettings(
+        target=target,
+        max_boxes=reader.integer(table, "max_boxes", defaults.max_boxes, 1, 100, "prim"),
+        **shares,
+    )
+
+
+def _claim(
+    reader: _Reader, key: str, entry: Any, common: Mapping[str, Any],
+) -> Claim:
+    where = ("pairs", key)
+    if not isinstance(entry, dict):
+        raise reader.fail(_place(*where), 'must be a table with factors = ["name", ...]')
+    reader.check_keys(entry, _CLAIM_KEYS, *where)
+    if key.isdigit():
+        stray = [k for k in ("error", "remedy", "expected") if k in entry]
+        if stray:
+            raise reader.fail(
+                _place(*where, stray[0]),
+                f"[pairs.{key}] is the article's Error {key}; its regimes and claim are fixed "
+                "(name the table otherwise for a pair of your own)",
+            )
+        pair = _regime_pair(reader, int(key), *where)
+        label, title = f"error_{key}", f"Error {key}: {ERRORS[int(key)].title}"
+    else:
+        pair = _regime_pair(reader, {k: entry[k] for k in ("error", "remedy", "expected")
+                                     if k in entry}, *where)
+        if not pair.expected:
+            raise reader.fail(
+                _place(*where),
+                "needs expected = { outcome = 1 or -1 }: discovery looks for where that claim "
+                "fails",
+            )
+        label, title = key, reader.string(entry, "title", key, *where)
+    raw = entry.get("factors")
+    if isinstance(raw, list):
+        raw = {name: PLAUSIBLE for name in raw}
+    if not isinstance(raw, dict) or not raw:
+        raise reader.fail(
+            _place(*where, "factors"),
+            'list the world parameters to sample, e.g. factors = ["release", "resolution"]',
+        )
+    factors = tuple(_factor(reader, name, value, levels_ok=False, where=(*where, "factors"))
+                    for name, value in raw.items())
+    for f in factors:
+        if DECLARATIONS[f.name].is_lever:
+            raise reader.fail(
+                _place(*where, "factors", f.name),
+                f"{f.name} is a policy lever; discovery samples the world (parameters), and "
+                "the pair's regimes set the policy",
+            )
+    outcomes = tuple(pair.expected)
+    if "outcomes" in entry:
+        outcomes = reader.outcomes(entry, *where)
+        for name in outcomes:
+            if name not in pair.expected:
+                raise reader.fail(
+                    _place(*where, "outcomes"),
+                    f"{name} has no expected sign in this pair; choose from "
+                    f"{', '.join(pair.expected)}",
+                )
+    overrides = {**common, **reader.overrides(entry, *where)}
+    _check_pair_levers(reader, pair, overrides, _place(*where, "overrides"))
+    clash = {f.name for f in factors} & set(overrides)
+    if clash:
+        raise reader.fail(
+            _place(*where, "overrides", sorted(clash)[0]),
+            "is both fixed and varied; remove it from overrides or from factors",
+        )
+    return Claim(label, title, pair, factors, outcomes, _frozen(overrides))
+
+
+def load_discovery(path: str | Path) -> DiscoverySpec:
+    """Load and validate a discovery spec; raise :class:`SpecError` on any problem."""
+    p, doc = _load(path)
+    return parse_discovery(doc, p)
+
+
+def parse_discovery(doc: Mapping[str, Any], source: str | Path) -> DiscoverySpec:
+    """Validate a parsed discovery document.
+
+    Keys: ``name``, ``samples`` (Latin hypercube points per pair),
+    ``replications``, ``steps``, ``residents``, ``seed``, ``statistic``
+    (``mean`` or ``final``), ``overrides``, a ``[prim]`` table
+    (:class:`PrimSettings`) and one ``[pairs.KEY]`` table per pair: ``KEY``
+    a number 1-6 for the article's errors, or a name with ``error``,
+    ``remedy`` and ``expected`` for a pair of one's own; each with
+    ``factors`` (a list of world parameters, sampled over their plausible
+    ranges, or a table of ``{ low, high }`` / ``"plausible"``), and
+    optionally ``outcomes`` (default: the claim's) and ``overrides``.
+    """
+    path = Path(source)
+    reader = _Reader(path)
+    reader.check_keys(doc, _DISCOVERY_KEYS)
+    statistic = reader.string(doc, "statistic", "mean")
+    if statistic not in STATISTICS:
+        raise reader.fail(
+            "statistic",
+            f"unknown statistic '{statistic}'{_closest(statistic, STATISTICS)}; "
+            f"choose one of {', '.join(STATISTICS)}",
+        )
+    common = reader.overrides(doc)
+    pairs = reader.table(doc, "pairs")
+    if not pairs:
+        raise reader.fail("[pairs]", 'no pairs; add e.g. [pairs.1] factors = ["release"]')
+    claims = tuple(_claim(reader, str(key), entry, common) for key, entry in pairs.items())
+    return DiscoverySpec(
+        name=reader.string(doc, "name", path.stem),
+        source=str(path),
+        samples=reader.integer(doc, "samples", 64, *_SIZE_LIMITS["samples"]),
+        replications=reader.integer(doc, "replications", 4, *_SIZE_LIMITS["replications"]),
+        steps=reader.integer(doc, "steps", DEFAULT_STEPS, *_SIZE_LIMITS["steps"]),
+        residents=reader.integer(doc, "residents", DEFAULT_RESIDENTS,
+                                 *_SIZE_LIMITS["residents"]),
+        seed=reader.integer(doc, "seed", DEFAULT_SEED, *_SIZE_LIMITS["seed"]),
+        statistic=statistic,
+        prim=_prim_settings(reader, doc),
+        claims=claims,
+        overrides=_frozen(common),
+    )
+
+
+DEFAULT_DISCOVERY = Path(__file__).parent / "scenarios" / "discover.toml"
+"""The discovery spec ``sixerrors discover`` runs when given none: all six pairs."""
 
 
 def scenario_spec_from_dict(data: Mapping[str, Any]) -> ScenarioSpec:
