@@ -373,6 +373,7 @@ BENCHMARKS = {
     "runner": "experiments.bench_runner",
     "compare": "experiments.bench_compare",
     "classroom": "experiments.bench_classroom",
+    "discover": "experiments.bench_discover",
 }
 """``sixerrors bench WHICH`` -> module run as ``python -m MODULE``."""
 
