@@ -48,7 +48,7 @@ from experiments import designs, prim_analysis
 from experiments.runner import choose_executor, make_tasks, run_tasks
 from experiments.sensitivity import AnalysisError
 from experiments.specs import Claim, DiscoverySpec, load_discovery
-from experiments.sweep import open_or_create, point_overrides, point_summaries
+from experiments.sweep import mark_done, open_or_create, point_overrides, point_summaries
 from experiments.tasks import paired_task
 
 CLASSES = ("holds", "reversed", "unclear", "no effect", "undefined")
@@ -240,21 +240,10 @@ def run_discovery(
 ) -> Path:
     """``sixerrors discover [SPEC.toml]``: run, classify, find boxes; return the folder.
 
-    Args:
-        spec: Path of a discovery spec, or a loaded :class:`DiscoverySpec`.
-        out: Parent of the results folder.
-        workers: Local worker processes (default: one per core).
-        dask: Address of a Dask scheduler to run on instead.
-        mpi: Run on ``mpi4py.futures`` workers (start under ``mpiexec``).
-        resume: An earlier folder of the same spec: run only what is missing.
-        progress: Progress output (see :func:`experiments.runner.run_tasks`).
-
-    Raises:
-        experiments.specs.SpecError: The spec is invalid (nothing has run).
-        experiments.store.StoreError: ``resume`` is not a folder of this spec.
-        experiments.runner.RunnerError: Executor problems.
-        experiments.sensitivity.AnalysisError: Some design point has no
-            finished run (the folder keeps what finished; resume it).
+    The arguments are :func:`experiments.sweep.run_sweep`'s, with ``spec`` a
+    path or a loaded :class:`DiscoverySpec`; so are the errors, and
+    :class:`experiments.sensitivity.AnalysisError` when some design point has
+    no finished run (the folder keeps what finished; resume it).
     """
     if isinstance(spec, str | Path):
         spec = load_discovery(spec)
@@ -286,9 +275,5 @@ def run_discovery(
             store.update_manifest(reversal_shares=dict(
                 zip(keys, headline["reversal_share"].astype(float), strict=True)))
         finally:
-            table = store.run_table()
-            store.mark_finished(
-                tasks_done=int((table["status"] == "done").sum()),
-                tasks_failed=int((table["status"] == "failed").sum()),
-            )
+            mark_done(store)
     return store.folder

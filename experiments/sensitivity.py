@@ -48,7 +48,7 @@ from experiments.designs import DUMMY, Problem
 from experiments.runner import TaskFunction, choose_executor, make_tasks, run_tasks
 from experiments.specs import load_sensitivity
 from experiments.store import ResultsStore
-from experiments.sweep import open_or_create, point_overrides, task_plan
+from experiments.sweep import mark_done, open_or_create, point_overrides, task_plan
 from experiments.tasks import SUMMARY_SUFFIXES, paired_outputs
 
 CONVERGENCE_TOLERANCE = 0.05
@@ -444,9 +444,5 @@ def run_sensitivity(
                 executor=choice.executor, workers=choice.workers, progress=progress,
             )
         finally:
-            table = store.run_table()
-            store.mark_finished(
-                tasks_done=int((table["status"] == "done").sum()),
-                tasks_failed=int((table["status"] == "failed").sum()),
-            )
+            mark_done(store)
     return store.folder

@@ -179,6 +179,24 @@ class _Reader:
             raise self.fail(_place(*where, key), f"{key} = {value!r} must be a quoted string")
         return value
 
+    def choice(
+        self, doc: Mapping[str, Any], key: str, default: str | None, choices: Iterable[str],
+        *where: str | int, what: str = "",
+    ) -> str:
+        """A string that must be one of ``choices`` (the closest is suggested).
+
+        ``what`` names the kind of value in the message (default: the key).
+        """
+        valid = tuple(choices)
+        value = self.string(doc, key, default, *where)
+        if value not in valid:
+            raise self.fail(
+                _place(*where, key),
+                f"unknown {what or key} '{value}'{_closest(value, valid)}; "
+                f"choose one of {', '.join(valid)}",
+            )
+        return value
+
     def boolean(self, doc: Mapping[str, Any], key: str, default: bool, *where: str | int) -> bool:
         value = doc.get(key, default)
         if not isinstance(value, bool):
@@ -186,14 +204,7 @@ class _Reader:
         return value
 
     def regime(self, doc: Mapping[str, Any], key: str, *where: str | int) -> str:
-        name = self.string(doc, key, None, *where)
-        if name not in REGIMES:
-            raise self.fail(
-                _place(*where, key),
-                f"unknown regime '{name}'{_closest(name, REGIMES)}; "
-                f"choose one of {', '.join(REGIMES)}",
-            )
-        return name
+        return self.choice(doc, key, None, REGIMES, *where, what="regime")
 
     def outcomes(self, doc: Mapping[str, Any], *where: str | int) -> tuple[str, ...]:
         value = doc.get("outcomes", list(OUTCOMES))
@@ -825,13 +836,7 @@ def parse_sweep(doc: Mapping[str, Any], source: str | Path) -> SweepSpec:
     path = Path(source)
     reader = _Reader(path)
     reader.check_keys(doc, _SWEEP_KEYS)
-    design = reader.string(doc, "design", "factorial")
-    if design not in SWEEP_DESIGNS:
-        raise reader.fail(
-            "design",
-            f"unknown design '{design}'{_closest(design, SWEEP_DESIGNS)}; "
-            f"choose one of {', '.join(SWEEP_DESIGNS)}",
-        )
+    design = reader.choice(doc, "design", "factorial", SWEEP_DESIGNS)
     factors = _factors(reader, doc, levels_ok=True)
     if design == "factorial":
         for f in factors:
@@ -943,13 +948,7 @@ def parse_sensitivity(doc: Mapping[str, Any], source: str | Path) -> Sensitivity
     path = Path(source)
     reader = _Reader(path)
     reader.check_keys(doc, _SENSITIVITY_KEYS)
-    method = reader.string(doc, "method", "sobol")
-    if method not in SENSITIVITY_METHODS:
-        raise reader.fail(
-            "method",
-            f"unknown method '{method}'{_closest(method, SENSITIVITY_METHODS)}; "
-            f"choose one of {', '.join(SENSITIVITY_METHODS)}",
-        )
+    method = reader.choice(doc, "method", "sobol", SENSITIVITY_METHODS)
     base_samples = reader.integer(doc, "base_samples", 64, 1, 2**20)
     if method == "sobol" and base_samples & (base_samples - 1):
         lower = 1 << (base_samples.bit_length() - 1)
@@ -1111,13 +1110,7 @@ def _prim_settings(reader: _Reader, doc: Mapping[str, Any]) -> PrimSettings:
     table = reader.table(doc, "prim")
     defaults = PrimSettings()
     reader.check_keys(table, [f.name for f in fields(PrimSettings)], "prim")
-    target = reader.string(table, "target", defaults.target, "prim")
-    if target not in PRIM_TARGETS:
-        raise reader.fail(
-            _place("prim", "target"),
-            f"unknown target '{target}'{_closest(target, PRIM_TARGETS)}; "
-            f"choose one of {', '.join(PRIM_TARGETS)}",
-        )
+    target = reader.choice(table, "target", defaults.target, PRIM_TARGETS, "prim")
     shares = {}
     for key in ("peel_alpha", "paste_alpha", "mass_min", "min_density"):
         value = table.get(key, getattr(defaults, key))
@@ -1218,13 +1211,7 @@ def parse_discovery(doc: Mapping[str, Any], source: str | Path) -> DiscoverySpec
     path = Path(source)
     reader = _Reader(path)
     reader.check_keys(doc, _DISCOVERY_KEYS)
-    statistic = reader.string(doc, "statistic", "mean")
-    if statistic not in STATISTICS:
-        raise reader.fail(
-            "statistic",
-            f"unknown statistic '{statistic}'{_closest(statistic, STATISTICS)}; "
-            f"choose one of {', '.join(STATISTICS)}",
-        )
+    statistic = reader.choice(doc, "statistic", "mean", STATISTICS)
     common = reader.overrides(doc)
     pairs = reader.table(doc, "pairs")
     if not pairs:

@@ -10,8 +10,9 @@ run's per-step outcomes into the results store, and then summarises:
 * ``summaries/points``: per design point and output, the number of runs,
   mean, standard deviation and a 95 % t-interval of the mean.
 
-The helpers :func:`open_or_create` and :func:`point_overrides` are shared
-with :mod:`experiments.sensitivity`.
+The helpers :func:`open_or_create`, :func:`task_plan`, :func:`point_overrides`
+and :func:`mark_done` are shared with :mod:`experiments.sensitivity` and
+:mod:`experiments.discover`.
 """
 
 from __future__ import annotations
@@ -77,6 +78,15 @@ def open_or_create(
         **provenance(executor=executor),
     }
     return ResultsStore.create(out, spec.name, manifest)
+
+
+def mark_done(store: ResultsStore) -> None:
+    """Close a session of an engine verb: end time and counts of done and failed tasks."""
+    table = store.run_table()
+    store.mark_finished(
+        tasks_done=int((table["status"] == "done").sum()),
+        tasks_failed=int((table["status"] == "failed").sum()),
+    )
 
 
 def point_overrides(row: Mapping[Any, Any]) -> dict[str, Any]:
@@ -211,9 +221,5 @@ def run_sweep(
                 store.write_summary("runs", runs)
                 store.write_summary("points", point_summaries(runs, design, outputs))
         finally:
-            table = store.run_table()
-            store.mark_finished(
-                tasks_done=int((table["status"] == "done").sum()),
-                tasks_failed=int((table["status"] == "failed").sum()),
-            )
+            mark_done(store)
     return store.folder
