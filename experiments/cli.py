@@ -285,11 +285,14 @@ def _engine_verb(
             f"see '{PROG} {verb} --help'"
         )
     spec: Any = getattr(specs, loader)(args.spec)
+    sizes = {k: getattr(args, k, None) for k in
+             ("samples", "replications", "steps", "residents", "seed")}
     if hasattr(spec, "with_sizes"):
-        spec = spec.with_sizes(**{k: getattr(args, k, None) for k in
-                                  ("samples", "replications", "steps", "residents", "seed")})
+        spec = spec.with_sizes(**sizes)
     elif args.seed is not None:
         spec = dataclasses.replace(spec, seed=args.seed)
+    # A resumed run must name the same sizes: they are part of the spec's hash.
+    again = "".join(f" --{k} {v}" for k, v in sizes.items() if v is not None)
     engine = importlib.import_module(module)
     run: Callable[..., Any] = getattr(engine, function)
     started = time.time()
@@ -306,7 +309,7 @@ def _engine_verb(
             ) from None
         raise Interrupted(
             f"interrupted; finished runs are kept in {folder}; finish with: "
-            f"{PROG} {verb} {args.spec} --resume {folder}"
+            f"{PROG} {verb} {args.spec}{again} --resume {folder}"
         ) from None
     for line in summary(Path(result)) if summary is not None else ():
         print(line)

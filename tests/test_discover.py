@@ -174,3 +174,21 @@ def test_the_shipped_spec_covers_all_six_pairs_over_world_parameters():
     assert [c.label for c in spec.claims] == [f"error_{n}" for n in range(1, 7)]
     assert spec.samples * spec.replications * len(spec.claims) * 2 == 12_288
     assert (spec.residents, spec.steps) == (2000, 260)
+
+
+def test_interrupted_discovery_says_how_to_resume_with_the_same_sizes(tmp_path, capsys,
+                                                                      monkeypatch):
+    import experiments.discover as discover
+    from experiments.store import ResultsStore
+
+    def interrupted(spec, *, out, **_):
+        ResultsStore.create(out, spec.name, {"kind": "discover"})
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(discover, "run_discovery", interrupted)
+    spec = tmp_path / "tiny.toml"
+    spec.write_text(TINY)
+    code = cli.main(["discover", str(spec), "--samples", "4", "--out", str(tmp_path / "r")])
+    err = capsys.readouterr().err
+    assert code == 130
+    assert f"sixerrors discover {spec} --samples 4 --resume {tmp_path / 'r'}" in err

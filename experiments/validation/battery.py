@@ -13,6 +13,7 @@ battery that cannot measure a pattern has not reproduced it.
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import time
 import traceback
@@ -51,8 +52,6 @@ def select_checks(names: Sequence[str] = ()) -> list[Check]:
     Raises:
         ValidationError: An unknown name (with the closest valid one).
     """
-    import difflib  # noqa: PLC0415 - only on this path
-
     checks = registered_checks()
     for name in names:
         if name not in checks:
