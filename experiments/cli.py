@@ -190,7 +190,7 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "discover":
             for size in ("samples", "replications", "steps", "residents"):
                 sub.add_argument(f"--{size}", type=_positive_int, default=None,
-                                 metavar=size[0].upper(), help=f"replace the spec's {size}")
+                                 metavar="N", help=f"replace the spec's {size}")
         _out_option(sub)
         _executor_options(sub)
         sub.set_defaults(handler=handler)
