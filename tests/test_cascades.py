@@ -11,9 +11,11 @@ import scipy.sparse as sp
 from model import ThresholdCascade
 from model.cascades import TIE_MARGIN, cascade_window, granovetter_thresholds
 from model.network import build_network
-from model.params import ParameterError
+from model.params import Levers, ParameterError, Params, coefficients
 from model.population import PROTESTING, QUIET
 from model.submodels.stance import activates, stance_of
+
+DEFAULT_COEFFICIENTS = coefficients(Params(), Levers())
 
 
 def _path(n: int) -> sp.csr_array:
@@ -29,9 +31,14 @@ def test_joining_is_the_main_models_stance_rule_with_contagion_only(contagion):
     shares = sorted({m / k for k in range(1, 13) for m in range(k + 1)})
     for phi in shares[::7]:
         mode = ThresholdCascade(_path(2), phi, contagion=contagion)
+        coef = DEFAULT_COEFFICIENTS._replace(
+            protest_threshold=float(mode.protest_threshold[0]),
+            contagion=contagion,
+            petition_threshold=1.0,
+            petition_trust=0.0,
+        )
         for share in shares:
-            stance = stance_of(QUIET, 0.0, 1.0, 0.0, 0.0, share, 0, 0.0, False,
-                               float(mode.protest_threshold[0]), contagion, 2.0, 0.0)
+            stance = stance_of(QUIET, 0.0, 1.0, 0.0, 0.0, share, 0, 0.0, False, coef)
             assert (stance == PROTESTING) == (share >= phi), (phi, share)
 
 
