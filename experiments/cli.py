@@ -295,11 +295,11 @@ def _cmd_sensitivity(args: argparse.Namespace) -> int:
 
 
 BENCHMARKS = {
-    "model": "experiments.bench",
-    "epstein": "experiments.bench_epstein",
-    "runner": "experiments.bench_runner",
-    "compare": "experiments.bench_compare",
-    "classroom": "experiments.bench_classroom",
+    "model": "experiments.bench.model",
+    "epstein": "experiments.bench.epstein",
+    "runner": "experiments.bench.runner",
+    "compare": "experiments.bench.compare",
+    "classroom": "experiments.bench.classroom",
 }
 """``sixerrors bench WHICH`` -> module run as ``python -m MODULE``."""
 

@@ -8,9 +8,9 @@ report: what the user waits for.
 
 Usage::
 
-    python -m experiments.bench_compare            # the defaults
-    python -m experiments.bench_compare --check    # exit 1 if over 60 s
-    python -m experiments.bench_compare --replications 2 --steps 10   # smaller
+    python -m experiments.bench.compare            # the defaults
+    python -m experiments.bench.compare --check    # exit 1 if over 60 s
+    python -m experiments.bench.compare --replications 2 --steps 10   # smaller
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ TARGET_SECONDS = 60.0
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Time one default comparison and print the seconds; return an exit status."""
-    parser = argparse.ArgumentParser(prog="python -m experiments.bench_compare")
+    parser = argparse.ArgumentParser(prog="python -m experiments.bench.compare")
     parser.add_argument("--replications", type=int, default=None)
     parser.add_argument("--steps", type=int, default=None)
     parser.add_argument("--residents", type=int, default=None)

@@ -1,4 +1,4 @@
-"""Benchmark of the experiment machinery: ``python -m experiments.bench_runner``.
+"""Benchmark of the experiment machinery: ``python -m experiments.bench.runner``.
 
 Prints two figures the issue asks for:
 
@@ -19,7 +19,7 @@ import time
 from typing import Any
 
 from experiments import designs
-from experiments.bench import ISSUE_MESA_RATE, mesa_epstein_rate
+from experiments.bench.model import ISSUE_MESA_RATE, mesa_epstein_rate
 from experiments.runner import default_workers, make_tasks, run_tasks
 from experiments.specs import parse_sensitivity
 from experiments.store import ResultsStore
@@ -89,7 +89,7 @@ def estimate_sobol(runs: int, workers: int) -> dict[str, float]:
 
 def main(argv: list[str] | None = None) -> int:
     """Print the overhead and the Sobol timing (estimated, or measured with ``--full``)."""
-    parser = argparse.ArgumentParser(prog="python -m experiments.bench_runner",
+    parser = argparse.ArgumentParser(prog="python -m experiments.bench.runner",
                                      description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--workers", type=int, default=default_workers())
     parser.add_argument("--tasks", type=int, default=5000, help="probe tasks for the overhead")
