@@ -51,9 +51,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m experiments.bench.classroom", description=(__doc__ or "").splitlines()[0]
     )
-    parser.add_argument(
-        "--error", type=int, default=None, help="one error pair (default: all six)"
-    )
+    parser.add_argument("--error", type=int, default=None, help="one error pair (default: all six)")
     parser.add_argument("--residents", type=int, default=2000)
     parser.add_argument("--warmup", type=int, default=20)
     parser.add_argument("--ticks", type=int, default=40)
