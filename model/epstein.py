@@ -17,13 +17,13 @@ order, and each agent sees the world as the agents before it left it.
 ``CivilViolence`` does exactly that: one compiled kernel (numba) lets the
 agents act one at a time in a uniformly random order drawn from the run's
 generator, updating ``occupant`` and ``code`` at once, so that each look
-costs O(cells in vision). Random
-choices (suspect, empty cell, jail term, order) are exactly uniform, as
-Mesa's ``random.choice``/``randint``/``shuffle``; only the random numbers
-differ. The kernel calls the shared scalar rule and arrest probability of
-:mod:`model.submodels.stance`. The test suite compares the ``mesa`` preset
-with Mesa's own model by two-sample tests over many seeds, and checks that
-the same tests reject a wrong vision geometry or arrest rule.
+costs O(cells in vision). Random choices (suspect, empty cell, jail term,
+order) are exactly uniform, as Mesa's ``random.choice``/``randint``/
+``shuffle``; only the random numbers differ. The kernel calls the shared
+scalar rule and arrest probability of :mod:`model.submodels.stance`. The
+test suite compares the ``mesa`` preset with Mesa's own model by two-sample
+tests over many seeds, and checks that the same tests reject a wrong vision
+geometry or arrest rule.
 
 This exact sequential activation is the only update scheme: the mode exists
 to be compared with Mesa's and NetLogo's models run by run, and an update
