@@ -9,7 +9,7 @@ mode (:mod:`model.epstein`) both call :func:`activates` and
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -225,20 +225,3 @@ def arrest_probability_one(control: float, actives: float, k: float, rule_code: 
     elif rule_code == ROUND:
         ratio = float(np.rint(ratio))
     return -math.expm1(-k * ratio)
-
-
-# TEMPORARY: the Epstein mode's sliced ablation still uses these array forms;
-# they go when it does (branch "house").
-def arrest_probability(control: Any, actives: Any, k: float, rule: str) -> Any:
-    """Array form for the Epstein mode's ablation (temporary)."""
-    c, a = np.broadcast_arrays(np.asarray(control, float), np.asarray(actives, float))
-    code = arrest_rule_code(rule)
-    out = np.array(
-        [arrest_probability_one(x, y, k, code) for x, y in zip(c.ravel(), a.ravel(), strict=True)]
-    )
-    return out.reshape(c.shape)[()]
-
-
-def wants_to_protest(grievance: Any, risk_aversion: Any, arrest_prob: Any, threshold: Any) -> Any:
-    """Array form for the Epstein mode's ablation (temporary)."""
-    return np.asarray(grievance - risk_aversion * arrest_prob > threshold)
