@@ -41,8 +41,8 @@ import mesa
 import numpy as np
 
 from model.jit import inline_jit, jit
-from model.params import ParameterError
-from model.submodels.stance import activates, arrest_probability_one, arrest_rule_code
+from model.params import ARREST_RULES, ParameterError
+from model.submodels.stance import activates, arrest_probability_one
 from model.types import BoolArray, FloatArray, IntArray
 
 Vision = Literal["euclidean", "von_neumann", "moore"]
@@ -705,7 +705,7 @@ class CivilViolence(mesa.Model):  # type: ignore[misc]
         if self._cells_in_view.max() >= _ACTIVE // 2:
             # C and A share one 32-bit integer (code): A << 16 must stay below 2**31.
             raise ParameterError("vision too large: at most 32,767 cells may be in view")
-        self._rule_code = arrest_rule_code(p.arrest_rule)
+        self._rule_code = ARREST_RULES.index(p.arrest_rule)
         self._t = 0
         self._place()
         self.hardship: FloatArray = self.rng.random(self.n_citizens)

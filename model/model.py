@@ -49,7 +49,6 @@ from model.schedule import partition_for, week
 from model.submodels.grid import Grid, assign_cells, grid_cost
 from model.submodels.livelihood import (
     GOVERNANCE,
-    GRID,
     TARGETED,
     Planner,
     Relief,
@@ -308,7 +307,7 @@ class SocialManagementModel(mesa.Model):  # type: ignore[misc]
             ),
             "service_spending": float(self.districts.service_capacity.sum()),
             "relief_spending": relief.spent if relief is not None else 0.0,
-            "grid_cost": float(accounts[GRID]) if relief is not None else 0.0,
+            "grid_cost": self.treasury.fixed_costs,
             "grid_duplication": self.grid_duplication,
             "targeted_spending": float(accounts[TARGETED]),
             "governance_costs": float(accounts[GOVERNANCE]),

@@ -101,7 +101,7 @@ def test_side_settings_reach_only_their_side() -> None:
 
 
 def test_drawing_gives_pngs_that_change_as_the_city_changes() -> None:
-    pair = ClassroomPair("grid_control", "service_grid", 6, seed=1, n_residents=400)
+    pair = ClassroomPair("fine_siloed_grid", "service_grid", 6, seed=1, n_residents=400)
     drawing = SideDrawing(pair.sides[0], "#c0392b")
     before = drawing.draw(pair.sides[1])
     assert before.network.startswith(b"\xff\xd8")  # JPEG
@@ -218,7 +218,7 @@ def test_choosing_another_error_shows_its_levers(built: list[ClassroomPair]) -> 
     chooser.v_model = classroom_app.choice_options()["6"]
     pair = built[-1]
     regimes = (pair.sides[0].regime_name, pair.sides[1].regime_name)
-    assert regimes == ("grid_control", "service_grid")
+    assert regimes == ("fine_siloed_grid", "service_grid")
     rc.find(v.Slider, label="The error: grid_cell_households").assert_single()
     assert not rc.find(v.Slider, label="The error: tolerance").widgets
     rc.find(v.CardTitle, children=[PANELS[6].title]).assert_single()

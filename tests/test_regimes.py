@@ -36,11 +36,10 @@ def distinguishing(pair) -> set[str]:
 
 def test_one_lever_group_per_claim():
     """No two pairs share a lever that distinguishes them (the article ties none)."""
-    groups = {name: distinguishing(pair) for name, pair in ALL_PAIRS.items()}
-    for a in groups:
-        for b in groups:
-            if a < b:
-                assert not groups[a] & groups[b], (a, b, groups[a] & groups[b])
+    groups = [(name, distinguishing(pair)) for name, pair in ALL_PAIRS.items()]
+    for k, (a, levers_a) in enumerate(groups):
+        for b, levers_b in groups[k + 1 :]:
+            assert not levers_a & levers_b, (a, b, levers_a & levers_b)
 
 
 def test_every_pair_says_which_claim_it_tests():

@@ -31,13 +31,6 @@ LITERAL, FLOOR, ROUND = (ARREST_RULES.index(rule) for rule in ("literal", "floor
 """The arrest rules as the integers compiled code compares."""
 
 
-def arrest_rule_code(rule: str) -> int:
-    """The integer code of an arrest rule name, or a ``ValueError``."""
-    if rule not in ARREST_RULES:
-        raise ValueError(f"unknown arrest rule {rule!r}; use literal, floor or round")
-    return ARREST_RULES.index(rule)
-
-
 @jit
 def count_protesting_neighbours(residents: Residents, network: Network) -> None:
     """How many of each resident's neighbours protested last step.
