@@ -179,6 +179,7 @@ def summarise_pairs(
                     {
                         "pair": pair.name,
                         "number": pair.number,
+                        "variant": pair.variant,
                         "title": pair.title,
                         "error": pair.error,
                         "remedy": pair.remedy,
@@ -196,8 +197,8 @@ def summarise_pairs(
                     }
                 )
     columns = [
-        "pair", "number", "title", "error", "remedy", "outcome", "statistic", "n", "mean",
-        "sd", "ci_low", "ci_high", "expected", "matches_expected", "verdict",
+        "pair", "number", "variant", "title", "error", "remedy", "outcome", "statistic", "n",
+        "mean", "sd", "ci_low", "ci_high", "expected", "matches_expected", "verdict",
     ]
     table = pd.DataFrame(rows, columns=columns)
     table["number"] = table["number"].astype("Int64")

@@ -22,7 +22,7 @@ import matplotlib as mpl
 import pandas as pd
 from matplotlib.figure import Figure
 
-from experiments.specs import Pair, ScenarioSpec
+from experiments.specs import FULL_MODEL, Pair, ScenarioSpec
 from model.outcomes import OUTCOME_INFO
 
 RUN_PANELS = (
@@ -121,7 +121,11 @@ def plot_forest(
     fig = Figure(figsize=(4.2 * ncols, height * nrows), layout="constrained")
     axes = fig.subplots(nrows, ncols, squeeze=False)
     table = pair_table[pair_table["statistic"] == statistic]
-    labels = [p.title if len(p.title) <= 40 else p.title[:38] + "…" for p in pairs]
+    labels = [
+        (p.title if len(p.title) <= 40 else p.title[:38] + "…")
+        + ("" if p.variant == FULL_MODEL else f"\n({p.variant})")
+        for p in pairs
+    ]
     for ax, outcome in zip(axes.flat, shown, strict=False):
         rows = table[table["outcome"] == outcome].set_index("pair")
         for y, pair in enumerate(pairs):
@@ -310,7 +314,7 @@ def write_html(
         parts.append("<h2>What the comparison says, pair by pair</h2>")
         for pair in spec.pairs:
             sentences = pair_reading(pair, pair_table, spec)
-            parts.append(f'<div class="pair"><h3>{e(pair.title)}</h3>')
+            parts.append(f'<div class="pair"><h3>{e(pair.title)} — {e(pair.variant)}</h3>')
             parts.append("".join(f"<p>{e(s)}</p>" for s in sentences))
             parts.append("</div>")
         if "forest" in figures:

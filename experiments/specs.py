@@ -75,8 +75,8 @@ from types import MappingProxyType
 from typing import Any
 
 from model.outcomes import OUTCOMES
-from model.params import DECLARATIONS, LEVER_NAMES, ParameterError
-from model.regimes import ERRORS, REGIMES
+from model.params import DECLARATIONS, LEVER_NAMES, ParameterError, mechanisms_only
+from model.regimes import ERRORS, REGIMES, VARIANT_PAIRS
 
 DEFAULT_STEPS = 100
 DEFAULT_REPLICATIONS = 10
@@ -293,6 +293,13 @@ class Scenario:
     description: str = ""
 
 
+FULL_MODEL, MECHANISMS_ONLY = "full model", "mechanisms only"
+"""The two variants every article pair is reported in."""
+
+MECHANISMS_SUFFIX = " (mechanisms only)"
+"""Appended to a regime's name for its scenario with the assumed payoffs off."""
+
+
 @dataclass(frozen=True)
 class Pair:
     """A paired contrast between two scenarios: ``remedy - error``.
@@ -305,6 +312,11 @@ class Pair:
         expected: Outcome -> expected sign (+1/-1) of remedy minus error.
         number: The article's error number, or ``None`` for a custom pair.
         levers: The levers in which the two differ (documentation only).
+        variant: ``full model``, or ``mechanisms only`` for the same pair
+            run with every assumed direct payoff switched off
+            (:func:`model.mechanisms_only`): how much of a difference is
+            assumed and how much emerges.
+        claim: The claim of the article the pair tests.
     """
 
     name: str
@@ -314,6 +326,8 @@ class Pair:
     expected: Mapping[str, int] = field(default_factory=dict)
     number: int | None = None
     levers: tuple[str, ...] = ()
+    variant: str = FULL_MODEL
+    claim: str = ""
 
 
 @dataclass(frozen=True)
@@ -397,6 +411,7 @@ _SCENARIO_FILE_KEYS = (
     "overrides",
     "scenarios",
     "pairs",
+    "mechanisms_only",
 )
 
 
@@ -494,21 +509,45 @@ def parse_scenarios(
         description = reader.string(entry, "description", "", *where)
         scenarios[sname] = Scenario(sname, regime_name, _frozen(common | own), description)
 
-    for number in _selection(reader, doc, "errors", ERRORS, everything):
-        e = ERRORS[number]
+    with_mechanisms_only = reader.boolean(doc, "mechanisms_only", True)
+    article_pairs = [(str(number), ERRORS[number]) for number in
+                     _selection(reader, doc, "errors", ERRORS, everything)]  # fmt: skip
+    if article_pairs and len(article_pairs) == len(ERRORS):
+        article_pairs += list(VARIANT_PAIRS.items())
+    for label, e in article_pairs:
         add_regime(e.error_regime)
         add_regime(e.remedy_regime)
-        pairs.append(
-            Pair(
-                name=f"error_{number}",
-                title=f"Error {number}: {e.title}",
-                error=e.error_regime,
-                remedy=e.remedy_regime,
-                expected=_frozen(e.expected),
-                number=number,
-                levers=tuple(e.levers),
+        variants = [(FULL_MODEL, "", e.error_regime, e.remedy_regime)]
+        if with_mechanisms_only:
+            for regime_name in (e.error_regime, e.remedy_regime):
+                mechanisms = regime_name + MECHANISMS_SUFFIX
+                if mechanisms not in scenarios:
+                    scenarios[mechanisms] = Scenario(
+                        mechanisms, regime_name, _frozen(common | mechanisms_only()),
+                        "The same regime with every assumed direct payoff switched off.",
+                    )  # fmt: skip
+            variants.append(
+                (
+                    MECHANISMS_ONLY,
+                    "_mechanisms",
+                    e.error_regime + MECHANISMS_SUFFIX,
+                    e.remedy_regime + MECHANISMS_SUFFIX,
+                )
             )
-        )
+        for variant, suffix, error, remedy in variants:
+            pairs.append(
+                Pair(
+                    name=f"error_{label}{suffix}",
+                    title=f"Error {label}: {e.title}",
+                    error=error,
+                    remedy=remedy,
+                    expected=_frozen(e.expected),
+                    number=e.number,
+                    levers=tuple(e.levers),
+                    variant=variant,
+                    claim=e.claim,
+                )
+            )
 
     for pname, entry in reader.table(doc, "pairs").items():
         where = ("pairs", pname)
