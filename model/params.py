@@ -336,7 +336,7 @@ class Params:
         meaning="'stock': grievance accumulates and decays; 'epstein': G = hardship x (1 - L).",
     )  # fmt: skip
     inflow_rate: float = _declare(
-        0.0625, 0.0, 1.0, unit="1/step", group="grievance", plausible=(0.04, 0.1),
+        0.116, 0.0, 1.0, unit="1/step", group="grievance", plausible=(0.08, 0.16),
         meaning="Rate at which hardship and distrust turn into grievance.",
         basis="calibrated to China's rate of mass incidents, about 4 per 10,000 households a "
         "year in 2010 (docs/calibration.md)",
@@ -552,7 +552,7 @@ class Params:
         meaning="Grievance above which residents outside any organization may found one.",
     )  # fmt: skip
     org_founding_rate: float = _declare(
-        0.0002, 0.0, 1.0, unit="1/step", group="organizations", plausible=(0.0001, 0.0004),
+        0.000135, 0.0, 1.0, unit="1/step", group="organizations", plausible=(0.00007, 0.0003),
         meaning="Chance per step that an aggrieved non-member applies to found an organization.",
         basis="calibrated to 3.4-3.7 registered social organizations per 10,000 people in "
         "2010-2012 (docs/calibration.md)",
