@@ -2,8 +2,10 @@
 
 ARCHITECTURE.md section 4 is the contract this module keeps: every verb exits
 0 on success and 2 on bad input, printing one line ``sixerrors: error: ...``
-that names the problem and the fix, never a traceback. Ctrl-C exits 130 after
-saying what was kept and how to go on. Verbs are thin: they parse options,
+that names the problem and the fix, never a traceback. A run in which some
+tasks failed exits 3, with the count on the last line. Ctrl-C (SIGINT) exits
+130 and SIGTERM 143, at any moment, after saying what was kept and the exact
+``--resume`` command that finishes the job. Verbs are thin: they parse options,
 validate (``experiments.specs``) and call the function that does the work
 (``experiments.compare``, the engine's ``experiments.sweep`` and
 ``experiments.sensitivity``), so everything the command does can also be done
@@ -24,12 +26,17 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from experiments import compare, specs
-from experiments.compare import ComparisonError, Interrupted
-from experiments.runner import RunnerError
-from experiments.specs import SpecError
-from experiments.store import StoreError
-from model.params import DECLARATIONS, ParameterError, check_names
+try:
+    from experiments import compare, specs, stopping
+    from experiments.budget import BudgetError
+    from experiments.compare import ComparisonError, Interrupted
+    from experiments.runner import RunInterrupted, RunnerError, TasksFailed, WriteFailed
+    from experiments.specs import SpecError
+    from experiments.store import StoreError
+    from model.params import DECLARATIONS, ParameterError, check_names
+except KeyboardInterrupt:  # Ctrl-C while the libraries load: nothing has started
+    print("sixerrors: interrupted while starting; nothing was run", file=sys.stderr)
+    raise SystemExit(130) from None
 
 PROG = "sixerrors"
 DEFAULT_OUT = Path("results")
@@ -38,7 +45,10 @@ RUN_SEED = 0
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
+EXIT_TASKS_FAILED = 3
 EXIT_INTERRUPTED = 130
+"""Exit statuses: 0 every task succeeded, 2 bad input (nothing computed is
+lost), 3 some or all tasks failed, 130 Ctrl-C (143 for SIGTERM)."""
 
 
 class CommandError(Exception):
@@ -122,6 +132,10 @@ def _executor_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--resume", metavar="DIR", type=Path,
         help="finish the interrupted experiment in results folder DIR (its spec is reused)",
+    )
+    group.add_argument(
+        "--allow-large", action="store_true",
+        help="run even beyond 1,000,000 tasks or the machine's available memory",
     )
 
 
@@ -224,7 +238,8 @@ def _cmd_compare(args: argparse.Namespace) -> int:
                 residents=args.residents, seed=args.seed,
             )
         folder = compare.resume_comparison(
-            args.resume, workers=args.workers, dask=args.dask, mpi=args.mpi, expect=check
+            args.resume, workers=args.workers, dask=args.dask, mpi=args.mpi, expect=check,
+            allow_large=args.allow_large,
         )
     else:
         spec = compare.load_spec(args.scenarios).with_settings(
@@ -232,7 +247,8 @@ def _cmd_compare(args: argparse.Namespace) -> int:
             residents=args.residents, seed=args.seed,
         )
         folder = compare.run_comparison(
-            spec, out=args.out, workers=args.workers, dask=args.dask, mpi=args.mpi
+            spec, out=args.out, workers=args.workers, dask=args.dask, mpi=args.mpi,
+            allow_large=args.allow_large,
         )
     print(folder)
     return EXIT_OK
@@ -255,33 +271,25 @@ def _engine_verb(module: str, function: str, loader: str, args: argparse.Namespa
         spec = dataclasses.replace(spec, seed=args.seed)
     engine = importlib.import_module(module)
     run: Callable[..., Any] = getattr(engine, function)
-    started = time.time()
-    try:
-        result = run(
-            spec, out=args.out, workers=args.workers, dask=args.dask, mpi=args.mpi,
-            resume=args.resume,
-        )
-    except KeyboardInterrupt:
-        folder = args.resume or _newest_folder(args.out, spec.name, since=started)
-        if folder is None:
-            raise Interrupted(
-                "interrupted before any results folder was made; nothing to keep"
-            ) from None
-        raise Interrupted(
-            f"interrupted; finished runs are kept in {folder}; finish with: "
-            f"{PROG} {verb} {args.spec} --resume {folder}"
-        ) from None
+    result = run(
+        spec, out=args.out, workers=args.workers, dask=args.dask, mpi=args.mpi,
+        resume=args.resume, allow_large=args.allow_large,
+    )
     print(result)
     return EXIT_OK
 
 
-def _newest_folder(root: Path, name: str, *, since: float) -> Path | None:
-    """The results folder an interrupted engine verb made (it does not tell us)."""
-    candidates = [
-        p for p in Path(root).glob(f"{name}-*")
-        if p.is_dir() and (p / "manifest.json").exists() and p.stat().st_mtime >= since - 1
-    ]
-    return max(candidates, key=lambda p: p.stat().st_mtime, default=None)
+def resume_command(args: argparse.Namespace, folder: Path) -> str:
+    """The exact command that finishes the experiment in ``folder``.
+
+    A comparison keeps its spec in the folder; a sweep or sensitivity
+    analysis is checked against its spec file, so the file (and a
+    ``--seed`` given with it) must come again.
+    """
+    if args.verb == "compare":
+        return f"{PROG} compare --resume {folder}"
+    seed = f" --seed {args.seed}" if args.seed is not None else ""
+    return f"{PROG} {args.verb} {args.spec}{seed} --resume {folder}"
 
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
@@ -342,6 +350,7 @@ def _cmd_classroom(args: argparse.Namespace) -> int:
 
 BAD_INPUT: tuple[type[BaseException], ...] = (
     CommandError,
+    BudgetError,
     ParameterError,
     SpecError,
     StoreError,
@@ -373,23 +382,45 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # --help, or a usage error already printed
         return exc.code if isinstance(exc.code, int) else EXIT_BAD_INPUT
     handler: Callable[[argparse.Namespace], int] = args.handler
+    with stopping.handling_stop_signals():
+        return _run_verb(handler, args)
+
+
+def _run_verb(handler: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
+    """Run a verb and turn how it ended into one line and an exit status."""
     started = time.monotonic()
     try:
         return handler(args)
-    except KeyboardInterrupt:
-        print(
-            f"{PROG}: interrupted after {time.monotonic() - started:.0f} s; nothing was kept",
-            file=sys.stderr,
-        )
-        return EXIT_INTERRUPTED
-    except Interrupted as exc:
-        print(f"{PROG}: {exc}", file=sys.stderr)
-        return EXIT_INTERRUPTED
-    except Exception as exc:
-        if not isinstance(exc, BAD_INPUT + _engine_errors()):
+    except (KeyboardInterrupt, Exception) as exc:
+        ending = _ending(exc, args, time.monotonic() - started)
+        if ending is None:
             raise
-        print(f"{PROG}: error: {_one_line(exc)}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        line, status = ending
+        print(f"{PROG}: {line}", file=sys.stderr)
+        return status
+
+
+def _ending(
+    exc: BaseException, args: argparse.Namespace, seconds: float,
+) -> tuple[str, int] | None:
+    """The last line and exit status for a verb that raised ``exc`` (None: a bug)."""
+    if isinstance(exc, RunInterrupted):
+        return (f"interrupted; {exc.kept} of {exc.total} tasks are kept in {exc.folder}; "
+                f"finish with: {resume_command(args, exc.folder)}",
+                stopping.exit_status(exc.signum))
+    if isinstance(exc, KeyboardInterrupt | Interrupted):  # Interrupted: `run` says what it kept
+        line = str(exc) if isinstance(exc, Interrupted) else \
+            f"interrupted after {seconds:.0f} s; nothing was kept"
+        return line, stopping.exit_status(stopping.STATE.signum)
+    if isinstance(exc, TasksFailed):
+        return (f"{exc}; fix the cause, then finish with: {resume_command(args, exc.folder)}",
+                EXIT_TASKS_FAILED)
+    if isinstance(exc, WriteFailed):
+        return (f"error: {exc}; free space or fix the folder, then finish with: "
+                f"{resume_command(args, exc.folder)}", EXIT_BAD_INPUT)
+    if isinstance(exc, BAD_INPUT + _engine_errors()):
+        return f"error: {_one_line(exc)}", EXIT_BAD_INPUT
+    return None
 
 
 def _engine_errors() -> tuple[type[BaseException], ...]:
