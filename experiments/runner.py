@@ -170,6 +170,17 @@ def _tag(frames: list[pd.DataFrame], tasks: list[Task]) -> pd.DataFrame:
     return pd.concat([tags, rows], axis=1)
 
 
+@dataclass
+class _WorkerProcess:
+    """This process as a worker: whether it is a pool's, and whether it is spent."""
+
+    replaceable: bool = False  # set in local pool and MPI workers, never in the driver
+    spent: bool = False  # a task here ran out of memory: run nothing more here
+
+
+_THIS_WORKER = _WorkerProcess()
+
+
 def _one_error_text(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}".replace("\n", " ")[:2000]
 
@@ -183,9 +194,12 @@ def run_batch(
     (e.g. parameters that make the model fail) costs one task, not the batch.
     Two exceptions end the batch instead: a stop signal (whatever exception
     it surfaced as), after which the unrun tasks get no record; and
-    :class:`MemoryError`, after which this process is not trusted with more
-    tasks (the driver replaces it).
+    :class:`MemoryError` in a pool's worker, after which this process is not
+    trusted with more tasks: it hands back every later batch unrun, and the
+    driver replaces it. (In the driver itself, ``workers=0``, the run goes on.)
     """
+    if _THIS_WORKER.spent:
+        return BatchResult(None, [], spent=True)  # every task goes back to the queue
     worker = f"{socket.gethostname()}:{os.getpid()}"
     frames: list[pd.DataFrame] = []
     succeeded: list[Task] = []
@@ -211,7 +225,8 @@ def run_batch(
                 interrupted = True
                 break
             status, error = "failed", _one_error_text(exc)
-            spent = isinstance(exc, MemoryError)
+            spent = isinstance(exc, MemoryError) and _THIS_WORKER.replaceable
+            _THIS_WORKER.spent = spent
             log.debug("task %s failed:\n%s", task.task_id, traceback.format_exc())
         records.append(RunRecord(
             task_id=task.task_id, point=task.point, replicate=task.replicate,
@@ -270,6 +285,7 @@ def _start_pool_worker() -> None:
     fills the cores.
     """
     stopping.install_in_worker()
+    _THIS_WORKER.replaceable = True
     import numba  # noqa: PLC0415 (imported in the worker, after its start)
 
     numba.set_num_threads(1)
@@ -323,18 +339,17 @@ def mpi_world_size() -> int | None:
 
 
 def _mpi_executor() -> Any:
-    """An ``MPIPoolExecutor`` over this job's ranks; a one-line error outside one."""
-    try:
-        mpi_futures: Any = importlib.import_module("mpi4py.futures")
-    except ImportError as exc:
-        raise RunnerError(
-            "--mpi needs mpi4py; install it with pip install 'sixerrors[cluster]'"
-        ) from exc
+    """An ``MPIPoolExecutor`` over this job's ranks; a one-line error outside one.
+
+    The launcher is checked before ``mpi4py.futures`` is imported: importing
+    it initialises MPI, which outside a launcher can hang.
+    """
     size = mpi_world_size()
     if size is None:
         raise RunnerError(f"--mpi must be started by an MPI launcher: {MPI_LAUNCH}")
     if size < 2:
         raise RunnerError(f"--mpi needs at least 2 ranks (1 driver, 1 worker): {MPI_LAUNCH}")
+    mpi_futures: Any = importlib.import_module("mpi4py.futures")
     return mpi_futures.MPIPoolExecutor(initializer=_start_mpi_worker)
 
 
@@ -637,6 +652,7 @@ class _Workers:
         self.workers = workers
         self.executor: cf.Executor = local_pool(workers) if executor is None else executor
         self.retired: list[Any] = []  # processes of pools being replaced
+        self.generation = 0  # how many times the pool was replaced
 
     def _processes(self) -> list[Any]:
         current = getattr(self.executor, "_processes", None) or {}
@@ -657,11 +673,13 @@ class _Workers:
         self.retired.extend(self._processes())
         self.executor.shutdown(wait=False)
         self.executor = local_pool(self.workers)
+        self.generation += 1
 
     def restart(self) -> None:
         """Replace a broken pool (a worker died) with a fresh one."""
         self.close(kill=True)
         self.executor = local_pool(self.workers)
+        self.generation += 1
 
     def signal_workers(self, signum: int) -> None:
         """Ask the local workers to stop their tasks and hand back what they finished."""
@@ -704,6 +722,7 @@ class _Run:
         self.suspects: deque[Task] = deque()  # in flight when a worker died
         self.deaths: Counter[int] = Counter()
         self.pending: dict[cf.Future[BatchResult], list[Task]] = {}
+        self.generation_of: dict[cf.Future[BatchResult], int] = {}
         self.task_seconds: deque[float] = deque(maxlen=200)
         self.failed_total = 0
         self.fruitless_restarts = 0
@@ -749,6 +768,7 @@ class _Run:
     def _submit(self, batch: list[Task]) -> None:
         future = self.workers.submit(self.fn, batch, self.root_seed, self.crn)
         self.pending[future] = batch
+        self.generation_of[future] = self.workers.generation
 
     def _collect(self) -> None:
         finished, _ = cf.wait(list(self.pending), timeout=_POLL_SECONDS,
@@ -761,6 +781,9 @@ class _Run:
                 dead.append(batch)
             else:
                 self._commit(batch, result)
+                if result.spent and self.generation_of[future] == self.workers.generation:
+                    self.workers.renew()  # once per pool, however many batches it spoils
+            del self.generation_of[future]
         if dead:
             self._after_death(dead)
 
@@ -783,7 +806,7 @@ class _Run:
 
     def _commit(self, batch: list[Task], result: BatchResult, *, stopping_now: bool = False,
                 ) -> None:
-        """Write a finished batch; put back what it did not run; renew a spent worker."""
+        """Write a finished batch and put back what it did not run."""
         if result.records:
             self.store.write_part(result.rows, result.records)
             self.fruitless_restarts = 0
@@ -799,8 +822,6 @@ class _Run:
             return
         recorded = {r.task_id for r in result.records}
         self.queue.extendleft(reversed([t for t in batch if t.task_id not in recorded]))
-        if result.spent:
-            self.workers.renew()
 
     def _after_death(self, dead: list[list[Task]]) -> None:
         """A worker died: restart the pool, retry what was in flight, charge a lone task."""

@@ -34,6 +34,7 @@ import fcntl
 import json
 import os
 import socket
+import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
@@ -140,12 +141,18 @@ _HELD_LOCKS: dict[str, list[int]] = {}
 
 
 def _lock_holder(fd: int) -> str:
-    """Who holds a lock, from the lock file's contents (written by the holder)."""
-    try:
-        data = json.loads(os.pread(fd, 1000, 0).decode("utf-8") or "{}")
-        return f"process {data['pid']} on {data['host']} (since {data['since']})"
-    except (OSError, ValueError, KeyError, TypeError):
-        return "another process"
+    """Who holds a lock, from the lock file's contents.
+
+    The holder writes them just after it takes the lock, so a file still
+    empty is read again for up to half a second.
+    """
+    for _ in range(10):
+        try:
+            data = json.loads(os.pread(fd, 1000, 0).decode("utf-8") or "{}")
+            return f"process {data['pid']} on {data['host']} (since {data['since']})"
+        except (OSError, ValueError, KeyError, TypeError):
+            time.sleep(0.05)
+    return "another process"
 
 
 class ResultsStore:
