@@ -14,29 +14,41 @@ from Python and tested without a subprocess.
 
 from __future__ import annotations
 
-import argparse
-import dataclasses
-import importlib
-import importlib.util
-import runpy
 import sys
-import time
-import tomllib
-from collections.abc import Callable, Sequence
-from pathlib import Path
-from typing import Any, NoReturn
 
-try:
+try:  # Ctrl-C while the libraries load must give one line, not a traceback
+    import argparse
+    import dataclasses
+    import importlib
+    import importlib.util
+    import runpy
+    import time
+    import tomllib
+    from collections.abc import Callable, Sequence
+    from pathlib import Path
+    from typing import Any, NoReturn
+
     from experiments import compare, specs, stopping
     from experiments.budget import BudgetError
     from experiments.compare import ComparisonError, Interrupted
-    from experiments.runner import RunInterrupted, RunnerError, TasksFailed, WriteFailed
+    from experiments.runner import (
+        MPI_LAUNCH,
+        RunInterrupted,
+        RunnerError,
+        TasksFailed,
+        WriteFailed,
+        mpi_world_size,
+    )
     from experiments.specs import SpecError
     from experiments.store import StoreError
     from model.params import DECLARATIONS, ParameterError, check_names
-except KeyboardInterrupt:  # Ctrl-C while the libraries load: nothing has started
-    print("sixerrors: interrupted while starting; nothing was run", file=sys.stderr)
-    raise SystemExit(130) from None
+except KeyboardInterrupt:  # nothing has started, so nothing needs cleaning up
+    print("sixerrors: interrupted while starting; nothing was run", file=sys.stderr, flush=True)
+    # Not SystemExit: an interrupt caught inside a half-done import can still
+    # make the interpreter end itself by SIGINT on the way out.
+    import os
+
+    os._exit(130)
 
 PROG = "sixerrors"
 DEFAULT_OUT = Path("results")
@@ -280,16 +292,26 @@ def _engine_verb(module: str, function: str, loader: str, args: argparse.Namespa
 
 
 def resume_command(args: argparse.Namespace, folder: Path) -> str:
-    """The exact command that finishes the experiment in ``folder``.
+    """The exact command that finishes the experiment in ``folder``, where it ran.
 
     A comparison keeps its spec in the folder; a sweep or sensitivity
     analysis is checked against its spec file, so the file (and a
-    ``--seed`` given with it) must come again.
+    ``--seed`` given with it) must come again. The executor options come
+    again too, and an MPI run's launcher.
     """
-    if args.verb == "compare":
-        return f"{PROG} compare --resume {folder}"
-    seed = f" --seed {args.seed}" if args.seed is not None else ""
-    return f"{PROG} {args.verb} {args.spec}{seed} --resume {folder}"
+    words = [PROG, args.verb]
+    if args.verb != "compare":
+        words.append(str(args.spec))
+        if args.seed is not None:
+            words += ["--seed", str(args.seed)]
+    if args.workers is not None:
+        words += ["--workers", str(args.workers)]
+    if args.dask:
+        words += ["--dask", args.dask]
+    if args.mpi:
+        launcher = MPI_LAUNCH.removesuffix(" ...").replace("-n N", f"-n {mpi_world_size()}")
+        words = [launcher, *words[1:], "--mpi"]
+    return " ".join([*words, "--resume", str(folder)])
 
 
 def _cmd_sweep(args: argparse.Namespace) -> int:

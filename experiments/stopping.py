@@ -98,8 +98,10 @@ def handling_stop_signals(*, raising: bool = True) -> Iterator[StopState]:
     """Install :func:`on_stop_signal` for SIGINT and SIGTERM while inside.
 
     Nested use keeps the outer handlers; the outermost context resets the
-    state on entry and restores the previous handlers on exit. Outside the
-    main thread signals cannot be handled, and this does nothing.
+    state on entry and restores the previous handlers on exit. A signal the
+    process was started with ignored stays ignored (a shell starts
+    background jobs with SIGINT ignored, so that Ctrl-C spares them).
+    Outside the main thread signals cannot be handled, and this does nothing.
 
     Args:
         raising: Initial ``STATE.raising`` for the outermost context.
@@ -112,7 +114,8 @@ def handling_stop_signals(*, raising: bool = True) -> Iterator[StopState]:
         STATE.signum = None
         STATE.raising = raising
         for sig in STOP_SIGNALS:
-            previous[sig] = signal.signal(sig, on_stop_signal)
+            if signal.getsignal(sig) is not signal.SIG_IGN:
+                previous[sig] = signal.signal(sig, on_stop_signal)
     STATE.depth += 1
     try:
         yield STATE
