@@ -26,6 +26,7 @@ from experiments import cli
 from experiments.runner import make_tasks, run_tasks
 from experiments.store import FolderBusy, ResultsStore
 from experiments.tasks import probe_task
+from tests.test_cli import SCENARIO
 
 ROOT = Path(__file__).resolve().parents[1]
 TIMEOUT = 120  # seconds any one process may take before the test fails
@@ -180,19 +181,9 @@ def test_two_concurrent_resumes_give_the_uninterrupted_result(tmp_path):
     pd.testing.assert_frame_equal(store.read_results(), reference, check_exact=True)
 
 
-SCENARIOS = """\
-steps = 4
-replications = 3
-residents = 80
-outcomes = ["mean_legitimacy"]
-[scenarios.strict]
-regime = "rigid_suppression"
-[scenarios.open]
-regime = "safety_valve"
-[pairs.openness]
-error = "strict"
-remedy = "open"
-"""
+SCENARIOS = SCENARIO.replace("steps = 30", "steps = 4").replace("replications = 2",
+                                                                 "replications = 3")
+"""Two scenarios, three replications each: six quick runs."""
 
 
 def test_duplicated_parts_never_enter_a_statistic(tmp_path, capsys):
