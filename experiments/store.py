@@ -369,6 +369,9 @@ class ResultsStore:
     def mark_finished(self, status: str = "complete", **fields: Any) -> None:
         """Record the end of the session: time, ``status`` and e.g. task counts.
 
+        The session's ``finished`` is always its end time; the manifest's
+        ``finished`` only once the experiment is complete.
+
         Args:
             status: One of :data:`STATUSES` but ``running``; goes into the
                 manifest and into its last session.
@@ -379,7 +382,7 @@ class ResultsStore:
             raise ValueError(f"status {status!r} is not one of {STATUSES[1:]}")
         data = self.manifest
         end = now_iso()
-        data["finished"] = end
+        data["finished"] = end if status == "complete" else None  # not "finished" otherwise
         data["status"] = status
         own = {k.removeprefix("session_"): v for k, v in fields.items()
                if k.startswith("session_")}

@@ -190,7 +190,7 @@ def test_compare_interrupted_says_how_to_resume(tmp_path: Path, capsys, monkeypa
                      "--workers", "0", "--out", str(tmp_path)])
     assert code == 130
     err = capsys.readouterr().err
-    assert "0 of" in err and "sixerrors compare --resume" in err
+    assert "0 of" in err and "sixerrors compare --workers 0 --resume" in err
 
 
 def test_sweep_and_sensitivity_verbs(tmp_path: Path, capsys) -> None:
