@@ -595,6 +595,21 @@ def one_error(capsys, code: int) -> str:
     return err[0]
 
 
+@pytest.mark.parametrize(("address", "fine"), [
+    ("tcp://10.0.0.5:8786", True), ("127.0.0.1:8786", True), ("tls://node-3:8786", True),
+    ("tcp://[::1]:8786", True), ("127.0.0.1", False), ("tcp://10.0.0.5", False),
+    ("node-3:", False), ("tcp://[::1]", False),
+])
+def test_dask_addresses_need_a_port(address, fine):
+    from experiments.runner import RunnerError, check_dask_address
+
+    if fine:
+        check_dask_address(address)
+    else:
+        with pytest.raises(RunnerError, match="is not HOST:PORT"):
+            check_dask_address(address)
+
+
 def test_dask_address_without_port(tmp_path, capsys):
     line = one_error(capsys, cli.main(["sweep", str(write_sweep(tmp_path)), "--dask",
                                        "127.0.0.1", "--out", str(tmp_path)]))
