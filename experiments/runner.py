@@ -279,12 +279,13 @@ def local_pool(workers: int) -> cf.ProcessPoolExecutor:
 
 
 def _start_pool_worker() -> None:
-    """Set up a local pool worker: stop signals end its task only; one compiled thread.
+    """Set up a local pool worker: Ctrl-C ends its task only; one compiled thread.
 
+    SIGTERM keeps its default (death): the pool sends it to end workers.
     Compiled parallel loops keep to one thread because the pool already
     fills the cores.
     """
-    stopping.install_in_worker()
+    stopping.install_in_worker((signal.SIGINT,))
     _THIS_WORKER.replaceable = True
     import numba  # noqa: PLC0415 (imported in the worker, after its start)
 
@@ -766,7 +767,11 @@ class _Run:
             self._submit([self.queue.popleft() for _ in range(size)])
 
     def _submit(self, batch: list[Task]) -> None:
-        future = self.workers.submit(self.fn, batch, self.root_seed, self.crn)
+        try:
+            future = self.workers.submit(self.fn, batch, self.root_seed, self.crn)
+        except cf.BrokenExecutor as exc:  # the pool broke since the last look
+            future = cf.Future()
+            future.set_exception(exc)  # seen, like its neighbours, by _collect
         self.pending[future] = batch
         self.generation_of[future] = self.workers.generation
 
@@ -825,6 +830,8 @@ class _Run:
 
     def _after_death(self, dead: list[list[Task]]) -> None:
         """A worker died: restart the pool, retry what was in flight, charge a lone task."""
+        if stopping.stop_requested():
+            return  # the workers died of the stop (a signal to the whole group); resume redoes
         if self.workers.owned:
             # A broken pool fails every batch it held; gather them all first.
             while self.pending:

@@ -136,15 +136,20 @@ def raising_stops(raising: bool) -> Iterator[None]:
         STATE.raising = before
 
 
-def install_in_worker() -> None:
-    """Make a worker process stop its task on SIGINT or SIGTERM, and only its task.
+def install_in_worker(signals: tuple[signal.Signals, ...] = STOP_SIGNALS) -> None:
+    """Make a worker process stop its task on ``signals``, and only its task.
 
     Called by the pool's initializer. Between tasks the worker only records
     the signal (the driver shuts it down); during a task the task is
     interrupted and the batch returns what it finished.
+
+    Args:
+        signals: The signals to handle so. A local pool's workers handle
+            SIGINT only: their pool ends them with SIGTERM when it breaks,
+            and waits for them to die while it holds its lock.
     """
     STATE.signum = None
     STATE.raising = False
     STATE.depth = 1
-    for sig in STOP_SIGNALS:
+    for sig in signals:
         signal.signal(sig, on_stop_signal)
