@@ -1,11 +1,12 @@
-"""The ``sixerrors`` command: run, compare, sweep, sensitivity, bench, classroom.
+"""The ``sixerrors`` command: every verb, from ``run`` and ``compare`` to ``validate``.
 
 ARCHITECTURE.md section 4 is the contract this module keeps: every verb exits
 0 on success and 2 on bad input, printing one line ``sixerrors: error: ...``
-that names the problem and the fix, never a traceback. A run in which some
-tasks failed exits 3, with the count on the last line. Ctrl-C (SIGINT) exits
-130 and SIGTERM 143, at any moment, after saying what was kept and the exact
-``--resume`` command that finishes the job. Verbs are thin: they parse options,
+that names the problem and the fix, never a traceback; ``validate`` exits 1
+when a check fails (the battery ran, the model did not pass). A run in which
+some tasks failed exits 3, with the count on the last line. Ctrl-C (SIGINT)
+exits 130 and SIGTERM 143, at any moment, after saying what was kept and the
+exact ``--resume`` command that finishes the job. Verbs are thin: they parse options,
 validate (``experiments.specs``) and call the function that does the work
 (``experiments.compare``, the engine's ``experiments.sweep`` and
 ``experiments.sensitivity``), so everything the command does can also be done
@@ -56,6 +57,7 @@ RUN_STEPS = 260
 RUN_SEED = 0
 
 EXIT_OK = 0
+EXIT_CHECK_FAILED = 1
 EXIT_BAD_INPUT = 2
 EXIT_TASKS_FAILED = 3
 EXIT_INTERRUPTED = 130
@@ -200,13 +202,41 @@ def build_parser() -> argparse.ArgumentParser:
     for name, helptext, handler in (
         ("sweep", "a factorial or Latin hypercube sweep from a spec file", _cmd_sweep),
         ("sensitivity", "Sobol or Morris sensitivity analysis from a spec file", _cmd_sensitivity),
+        ("discover", "scenario discovery: where each pair's claim reverses (PRIM)",
+         _cmd_discover),
     ):
         sub = verbs.add_parser(name, help=helptext)
-        sub.add_argument("spec", nargs="?", type=Path, metavar="SPEC.toml")
+        sub.add_argument(
+            "spec", nargs="?", type=Path, metavar="SPEC.toml",
+            default=specs.DEFAULT_DISCOVERY if name == "discover" else None,
+            help="the spec file" + (" (default: experiments/scenarios/discover.toml, all six "
+                                    "pairs)" if name == "discover" else ""),
+        )
         sub.add_argument("--seed", type=_non_negative_int, default=None, metavar="S")
+        if name == "discover":
+            for size in ("samples", "replications", "steps", "residents"):
+                sub.add_argument(f"--{size}", type=_positive_int, default=None,
+                                 metavar="N", help=f"replace the spec's {size}")
         _out_option(sub)
         _executor_options(sub)
         sub.set_defaults(handler=handler)
+
+    validate = verbs.add_parser(
+        "validate",
+        help="the pattern battery: named checks against stylized facts (exit 1 if one fails)",
+    )
+    validate.add_argument(
+        "--reduced", action="store_true",
+        help="the test suite's reduced sizes (seconds) instead of the full battery",
+    )
+    validate.add_argument(
+        "--check", dest="checks", action="append", default=[], metavar="NAME",
+        help="run only this check (repeatable; see --list)",
+    )
+    validate.add_argument("--list", action="store_true", help="list every check and exit")
+    validate.add_argument("--seed", type=_non_negative_int, default=None, metavar="S")
+    _out_option(validate)
+    validate.set_defaults(handler=_cmd_validate)
 
     bench = verbs.add_parser("bench", help="benchmarks: model speed, Epstein, runner")
     bench.add_argument(
@@ -266,11 +296,15 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _engine_verb(module: str, function: str, loader: str, args: argparse.Namespace) -> int:
-    """Validate a spec here, then hand it to the engine's sweep or sensitivity.
+def _engine_verb(
+    module: str, function: str, loader: str, args: argparse.Namespace,
+    *, summary: Callable[[Path], Sequence[str]] | None = None,
+) -> int:
+    """Validate a spec here, then hand it to the engine's sweep, sensitivity or discovery.
 
     The engine resumes by checking the spec against the folder's manifest, so
     ``--resume DIR`` needs the same spec file as the interrupted run.
+    ``summary`` gives lines printed before the folder (which stays last).
     """
     verb = module.rsplit(".", 1)[-1]
     if args.spec is None:
@@ -279,7 +313,11 @@ def _engine_verb(module: str, function: str, loader: str, args: argparse.Namespa
             f"see '{PROG} {verb} --help'"
         )
     spec: Any = getattr(specs, loader)(args.spec)
-    if args.seed is not None:
+    sizes = {k: getattr(args, k, None) for k in
+             ("samples", "replications", "steps", "residents", "seed")}
+    if hasattr(spec, "with_sizes"):
+        spec = spec.with_sizes(**sizes)
+    elif args.seed is not None:
         spec = dataclasses.replace(spec, seed=args.seed)
     engine = importlib.import_module(module)
     run: Callable[..., Any] = getattr(engine, function)
@@ -287,6 +325,8 @@ def _engine_verb(module: str, function: str, loader: str, args: argparse.Namespa
         spec, out=args.out, workers=args.workers, dask=args.dask, mpi=args.mpi,
         resume=args.resume, allow_large=args.allow_large,
     )
+    for line in summary(Path(result)) if summary is not None else ():
+        print(line)
     print(result)
     return EXIT_OK
 
@@ -294,16 +334,18 @@ def _engine_verb(module: str, function: str, loader: str, args: argparse.Namespa
 def resume_command(args: argparse.Namespace, folder: Path) -> str:
     """The exact command that finishes the experiment in ``folder``, where it ran.
 
-    A comparison keeps its spec in the folder; a sweep or sensitivity
-    analysis is checked against its spec file, so the file (and a
-    ``--seed`` given with it) must come again. The executor options come
+    A comparison keeps its spec in the folder; a sweep, sensitivity
+    analysis or discovery is checked against its spec file, so the file
+    and the sizes given with it (``--seed``, ``--samples`` ...: they are
+    part of the spec's hash) must come again. The executor options come
     again too, and an MPI run's launcher.
     """
     words = [PROG, args.verb]
     if args.verb != "compare":
         words.append(str(args.spec))
-        if args.seed is not None:
-            words += ["--seed", str(args.seed)]
+        for size in ("samples", "replications", "steps", "residents", "seed"):
+            if getattr(args, size, None) is not None:
+                words += [f"--{size}", str(getattr(args, size))]
     if args.workers is not None:
         words += ["--workers", str(args.workers)]
     if args.dask:
@@ -324,12 +366,47 @@ def _cmd_sensitivity(args: argparse.Namespace) -> int:
     )
 
 
+def _discovery_headline(folder: Path) -> list[str]:
+    from experiments.discover import headline_lines  # noqa: PLC0415 - heavy; this verb only
+
+    return headline_lines(folder)
+
+
+def _cmd_discover(args: argparse.Namespace) -> int:
+    return _engine_verb("experiments.discover", "run_discovery", "load_discovery", args,
+                        summary=_discovery_headline)
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from experiments.validation import battery  # noqa: PLC0415 - the checks load their modes
+
+    if args.list:
+        for chosen in battery.select_checks(args.checks):
+            print(f"{chosen.name} ({chosen.pattern}): {chosen.title} [{chosen.source}]")
+        return EXIT_OK
+    folder, table = battery.run_battery(
+        args.checks, reduced=args.reduced,
+        seed=specs.DEFAULT_SEED if args.seed is None else args.seed,
+        out=args.out, report=lambda lines: print(lines, flush=True),
+    )
+    failed = table.loc[table["status"] != "pass", "check"].tolist()
+    size = "reduced" if args.reduced else "full"
+    print(f"validate ({size}): {len(table) - len(failed)} of {len(table)} checks passed")
+    print(folder)
+    if failed:
+        print(f"{PROG}: {len(failed)} check(s) failed: {', '.join(failed)}; "
+              f"see {folder / 'summaries' / 'checks.csv'}", file=sys.stderr)
+        return EXIT_CHECK_FAILED
+    return EXIT_OK
+
+
 BENCHMARKS = {
     "model": "experiments.bench",
     "epstein": "experiments.bench_epstein",
     "runner": "experiments.bench_runner",
     "compare": "experiments.bench_compare",
     "classroom": "experiments.bench_classroom",
+    "discover": "experiments.bench_discover",
 }
 """``sixerrors bench WHICH`` -> module run as ``python -m MODULE``."""
 
@@ -451,6 +528,7 @@ def _engine_errors() -> tuple[type[BaseException], ...]:
     for module, name in (
         ("experiments.designs", "DesignError"),
         ("experiments.sensitivity", "AnalysisError"),
+        ("experiments.validation.battery", "ValidationError"),
     ):
         kind = getattr(sys.modules.get(module), name, None)
         if isinstance(kind, type) and issubclass(kind, BaseException):

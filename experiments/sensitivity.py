@@ -18,6 +18,11 @@ each reduced to its final and time-averaged outcomes, then per output:
    rows together); a large change means N is too small.
 5. **Plots** of the indices with their intervals (PNG).
 
+A spec with a ``pair`` analyses a claim instead of a level: each design
+point runs the error and the remedy with one seed and the outputs are
+``diff_<outcome>_<statistic>`` (remedy minus error), through the same five
+steps (:func:`experiments.sweep.task_plan`).
+
 The same functions reproduce the Ishigami function's analytic indices in
 the test suite, which is the check that the pipeline, not only SALib, is
 right (SALib's own practice: tests against known analytic answers).
@@ -43,8 +48,8 @@ from experiments.designs import DUMMY, Problem
 from experiments.runner import TaskFunction, choose_executor, make_tasks, run_session, run_tasks
 from experiments.specs import load_sensitivity
 from experiments.store import ResultsStore
-from experiments.sweep import open_or_create, point_overrides
-from experiments.tasks import SUMMARY_SUFFIXES, simulate_task
+from experiments.sweep import open_or_create, point_overrides, task_plan
+from experiments.tasks import SUMMARY_SUFFIXES, paired_outputs
 
 CONVERGENCE_TOLERANCE = 0.05
 """Largest change of an S1 or ST between N/2 and N still called converged."""
@@ -439,13 +444,14 @@ def run_sensitivity(
     plan.check(spec.source, allow_large=allow_large)
     x = _sobol_or_morris(spec, problem)
     design = problem.to_points(x)
-    base = {"regime": spec.regime, "steps": spec.steps, "residents": spec.residents,
-            "outcomes": tuple(spec.outcomes), "record": "summary"}
+    base, fn = task_plan(spec, "summary")
     settings = [
         {**base, "overrides": {**dict(spec.overrides), **point_overrides(row)}}
         for row in design.to_dict("records")
     ]
     outputs = [f"{o}_{s}" for o in spec.outcomes for s in SUMMARY_SUFFIXES]
+    if spec.pair is not None:
+        outputs = paired_outputs(outputs)  # the claim: remedy minus error
     options = {"dummy": dummy, "num_resamples": num_resamples}
     with choose_executor(workers, dask, mpi) as choice:
         store = open_or_create(spec, "sensitivity", out, resume, executor=choice.description,
@@ -455,7 +461,7 @@ def run_sensitivity(
                          executor=choice.description):
             budget.show(plan.with_workers(choice.workers), store.folder, progress)
             run_design_analysis(
-                store, problem, x, settings=settings, fn=simulate_task, outputs=outputs,
+                store, problem, x, settings=settings, fn=fn, outputs=outputs,
                 method=spec.method, replications=spec.replications, root_seed=spec.seed,
                 base_samples=spec.base_samples, second_order=spec.second_order,
                 levels=spec.levels, num_resamples=num_resamples,

@@ -44,6 +44,24 @@ sensitivity spec adds ``method`` (``sobol`` or ``morris``), ``base_samples``
 (Sobol's N, a power of two), ``trajectories`` and ``levels`` (Morris),
 ``second_order`` and ``[factors]`` of ``{ low, high }`` bounds (default: the
 declared bounds).
+
+In both, a factor written ``name = "plausible"`` is sampled over its declared
+plausible range (:attr:`model.params.Declaration.plausible`), so specs follow
+the declarations when the calibration moves them. Both may target an error
+pair instead of one regime, to study a claim rather than a level::
+
+    pair = 3                  # the article's Error 3 (model.regimes.ERRORS)
+
+    [pair]                    # or any two regimes, with an optional claim
+    error = "rigid_suppression"
+    remedy = "safety_valve"
+    expected = { mean_legitimacy = 1 }
+
+Each design point then runs both regimes with the same seed (common random
+numbers) and the outputs are the paired differences ``diff_<outcome>_final``
+and ``diff_<outcome>_mean`` (remedy minus error; see
+:func:`experiments.tasks.paired_task`). A lever in which the two regimes
+differ can be neither varied nor fixed: it would make them the same.
 """
 
 from __future__ import annotations
@@ -51,13 +69,13 @@ from __future__ import annotations
 import difflib
 import tomllib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
 from model.outcomes import OUTCOMES
-from model.params import DECLARATIONS, ParameterError
+from model.params import DECLARATIONS, LEVER_NAMES, ParameterError
 from model.regimes import ERRORS, REGIMES
 
 DEFAULT_STEPS = 100
@@ -161,6 +179,24 @@ class _Reader:
             raise self.fail(_place(*where, key), f"{key} = {value!r} must be a quoted string")
         return value
 
+    def choice(
+        self, doc: Mapping[str, Any], key: str, default: str | None, choices: Iterable[str],
+        *where: str | int, what: str = "",
+    ) -> str:
+        """A string that must be one of ``choices`` (the closest is suggested).
+
+        ``what`` names the kind of value in the message (default: the key).
+        """
+        valid = tuple(choices)
+        value = self.string(doc, key, default, *where)
+        if value not in valid:
+            raise self.fail(
+                _place(*where, key),
+                f"unknown {what or key} '{value}'{_closest(value, valid)}; "
+                f"choose one of {', '.join(valid)}",
+            )
+        return value
+
     def boolean(self, doc: Mapping[str, Any], key: str, default: bool, *where: str | int) -> bool:
         value = doc.get(key, default)
         if not isinstance(value, bool):
@@ -168,14 +204,7 @@ class _Reader:
         return value
 
     def regime(self, doc: Mapping[str, Any], key: str, *where: str | int) -> str:
-        name = self.string(doc, key, None, *where)
-        if name not in REGIMES:
-            raise self.fail(
-                _place(*where, key),
-                f"unknown regime '{name}'{_closest(name, REGIMES)}; "
-                f"choose one of {', '.join(REGIMES)}",
-            )
-        return name
+        return self.choice(doc, key, None, REGIMES, *where, what="regime")
 
     def outcomes(self, doc: Mapping[str, Any], *where: str | int) -> tuple[str, ...]:
         value = doc.get("outcomes", list(OUTCOMES))
@@ -547,6 +576,115 @@ def default_scenarios() -> ScenarioSpec:
     return load_scenarios(DEFAULT_SCENARIOS)
 
 
+# --------------------------------------------------------------------------- paired regimes
+
+
+@dataclass(frozen=True)
+class RegimePair:
+    """Two regimes that a sweep or sensitivity analysis runs paired at every point.
+
+    Attributes:
+        error: Regime committing the error (the subtrahend).
+        remedy: Regime applying the remedy.
+        expected: The claim, outcome -> sign (+1/-1) of remedy minus error;
+            may be empty for a custom pair.
+        number: The article's error number, or ``None`` for a custom pair.
+        levers: The levers in which the two regimes differ (neither may be
+            varied or fixed by the spec).
+    """
+
+    error: str
+    remedy: str
+    expected: Mapping[str, int] = field(default_factory=dict)
+    number: int | None = None
+    levers: tuple[str, ...] = ()
+
+
+def differing_levers(error: str, remedy: str) -> tuple[str, ...]:
+    """The levers whose resolved values differ between two named regimes."""
+    a, b = REGIMES[error].resolve(), REGIMES[remedy].resolve()
+    return tuple(name for name in LEVER_NAMES if getattr(a, name) != getattr(b, name))
+
+
+def article_pair(number: int) -> RegimePair:
+    """The article's error ``number`` as a :class:`RegimePair`."""
+    e = ERRORS[number]
+    return RegimePair(
+        error=e.error_regime,
+        remedy=e.remedy_regime,
+        expected=_frozen(e.expected),
+        number=number,
+        levers=differing_levers(e.error_regime, e.remedy_regime),
+    )
+
+
+def _regime_pair(reader: _Reader, value: Any, *where: str) -> RegimePair:
+    """An error number or a table of two regimes (``error``, ``remedy``, ``expected``).
+
+    ``where`` is the value's place in the file, e.g. ``("pair",)`` or
+    ``("pairs", "mine")``.
+    """
+    place = _place(*where)
+    if isinstance(value, int) and not isinstance(value, bool):
+        if value not in ERRORS:
+            raise reader.fail(
+                place,
+                f"pair = {value} is not one of the article's errors; use a number from "
+                f"{min(ERRORS)} to {max(ERRORS)}, or a [pair] table with error and remedy",
+            )
+        return article_pair(value)
+    if not isinstance(value, dict):
+        raise reader.fail(
+            place,
+            'must be an error number like pair = 3, or a [pair] table with '
+            'error = "..." and remedy = "..."',
+        )
+    error = reader.regime(value, "error", *where)
+    remedy = reader.regime(value, "remedy", *where)
+    levers = differing_levers(error, remedy)
+    if not levers:
+        raise reader.fail(
+            place,
+            f"'{error}' and '{remedy}' set every lever alike, so every difference is zero; "
+            "pair two regimes that differ",
+        )
+    expected = _expected(reader, value, OUTCOMES, *where)
+    return RegimePair(error=error, remedy=remedy, expected=_frozen(expected), levers=levers)
+
+
+def _check_pair_levers(
+    reader: _Reader, pair: RegimePair | None, names: Iterable[str], where: str
+) -> None:
+    """Refuse to vary or fix a lever that tells the pair's regimes apart."""
+    if pair is None:
+        return
+    for name in names:
+        if name in pair.levers:
+            raise reader.fail(
+                _place(where, name),
+                f"{name} is a lever in which '{pair.error}' and '{pair.remedy}' differ; "
+                "setting it here would make the two regimes alike, so remove it",
+            )
+
+
+def _regime_or_pair(
+    reader: _Reader, doc: Mapping[str, Any]
+) -> tuple[str, RegimePair | None]:
+    """The spec's one regime, or its pair (then the regime field is unused)."""
+    pair = None
+    if "pair" in doc:
+        if isinstance(doc["pair"], dict):
+            reader.check_keys(doc["pair"], ("error", "remedy", "expected"), "pair")
+        pair = _regime_pair(reader, doc["pair"], "pair")
+    if pair is not None and "regime" in doc:
+        raise reader.fail(
+            "regime",
+            "give either regime = \"...\" (one regime) or pair (two, paired), not both",
+        )
+    regime = reader.regime(doc, "regime") if "regime" in doc else "baseline"
+    return regime, pair
+
+
 # --------------------------------------------------------------------------- sweeps
 
 
@@ -584,6 +722,8 @@ class SweepSpec:
         replications: Runs per design point.
         seed: Root seed.
         outcomes: Outcomes to keep.
+        pair: Two regimes run paired at every point instead of ``regime``
+            (outputs are remedy-minus-error differences), or ``None``.
     """
 
     name: str
@@ -598,15 +738,22 @@ class SweepSpec:
     replications: int
     seed: int
     outcomes: tuple[str, ...]
+    pair: RegimePair | None = None
 
 
 SWEEP_DESIGNS = ("factorial", "lhs")
-_COMMON_KEYS = ("name", "regime", "steps", "residents", "replications", "seed", "outcomes")
+PLAUSIBLE = "plausible"
+"""A factor written ``name = "plausible"`` spans its declared plausible range."""
+_COMMON_KEYS = (
+    "name", "regime", "pair", "steps", "residents", "replications", "seed", "outcomes",
+)
 _SWEEP_KEYS = (*_COMMON_KEYS, "design", "samples", "factors", "overrides")
 
 
-def _factor(reader: _Reader, name: str, entry: Any, *, levels_ok: bool) -> Factor:
-    where = ("factors",)
+def _factor(
+    reader: _Reader, name: str, entry: Any, *, levels_ok: bool,
+    where: tuple[str, ...] = ("factors",),
+) -> Factor:
     if name not in DECLARATIONS:
         raise reader.fail(
             _place(*where, name),
@@ -614,6 +761,15 @@ def _factor(reader: _Reader, name: str, entry: Any, *, levels_ok: bool) -> Facto
             "see the parameter table in ODD.md for every valid name",
         )
     declaration = DECLARATIONS[name]
+    if entry == PLAUSIBLE:
+        plausible = declaration.plausible
+        if plausible is None or not plausible[0] < plausible[1]:
+            raise reader.fail(
+                _place(*where, name),
+                f"{name} has no plausible range to sample (a switch, a choice or a single "
+                "value); give { low = ..., high = ... } or list its levels",
+            )
+        return Factor(name, plausible[0], plausible[1])
     if isinstance(entry, list):
         if not levels_ok:
             raise reader.fail(
@@ -657,7 +813,8 @@ def _factor(reader: _Reader, name: str, entry: Any, *, levels_ok: bool) -> Facto
         return Factor(name, float(low), float(high))
     raise reader.fail(
         _place(*where, name),
-        f"must be a list of levels or a range like {name} = {{ low = 0.1, high = 0.9 }}",
+        f"must be a list of levels, a range like {name} = {{ low = 0.1, high = 0.9 }} "
+        f'or {name} = "{PLAUSIBLE}"',
     )
 
 
@@ -679,13 +836,7 @@ def parse_sweep(doc: Mapping[str, Any], source: str | Path) -> SweepSpec:
     path = Path(source)
     reader = _Reader(path)
     reader.check_keys(doc, _SWEEP_KEYS)
-    design = reader.string(doc, "design", "factorial")
-    if design not in SWEEP_DESIGNS:
-        raise reader.fail(
-            "design",
-            f"unknown design '{design}'{_closest(design, SWEEP_DESIGNS)}; "
-            f"choose one of {', '.join(SWEEP_DESIGNS)}",
-        )
+    design = reader.choice(doc, "design", "factorial", SWEEP_DESIGNS)
     factors = _factors(reader, doc, levels_ok=True)
     if design == "factorial":
         for f in factors:
@@ -708,10 +859,13 @@ def parse_sweep(doc: Mapping[str, Any], source: str | Path) -> SweepSpec:
             _place("overrides", sorted(clash)[0]),
             "is both fixed and varied; remove it from overrides or from [factors]",
         )
+    regime, pair = _regime_or_pair(reader, doc)
+    _check_pair_levers(reader, pair, varied, "factors")
+    _check_pair_levers(reader, pair, overrides, "overrides")
     return SweepSpec(
         name=reader.string(doc, "name", path.stem),
         source=str(path),
-        regime=reader.regime(doc, "regime") if "regime" in doc else "baseline",
+        regime=regime,
         design=design,
         samples=reader.integer(doc, "samples", 16, 1, 1_000_000),
         factors=factors,
@@ -721,6 +875,7 @@ def parse_sweep(doc: Mapping[str, Any], source: str | Path) -> SweepSpec:
         replications=reader.integer(doc, "replications", 1, 1, MAX_REPLICATIONS),
         seed=reader.integer(doc, "seed", DEFAULT_SEED, 0, 2**63 - 1),
         outcomes=reader.outcomes(doc),
+        pair=pair,
     )
 
 
@@ -747,6 +902,8 @@ class SensitivitySpec:
         replications: Runs per design point (averaged, checked for noise).
         seed: Root seed.
         outcomes: Outcomes analysed.
+        pair: Two regimes run paired at every point instead of ``regime``
+            (the analysed outputs are their differences), or ``None``.
     """
 
     name: str
@@ -764,6 +921,7 @@ class SensitivitySpec:
     replications: int
     seed: int
     outcomes: tuple[str, ...]
+    pair: RegimePair | None = None
 
 
 SENSITIVITY_METHODS = ("sobol", "morris")
@@ -790,13 +948,7 @@ def parse_sensitivity(doc: Mapping[str, Any], source: str | Path) -> Sensitivity
     path = Path(source)
     reader = _Reader(path)
     reader.check_keys(doc, _SENSITIVITY_KEYS)
-    method = reader.string(doc, "method", "sobol")
-    if method not in SENSITIVITY_METHODS:
-        raise reader.fail(
-            "method",
-            f"unknown method '{method}'{_closest(method, SENSITIVITY_METHODS)}; "
-            f"choose one of {', '.join(SENSITIVITY_METHODS)}",
-        )
+    method = reader.choice(doc, "method", "sobol", SENSITIVITY_METHODS)
     base_samples = reader.integer(doc, "base_samples", 64, 1, 2**20)
     if method == "sobol" and base_samples & (base_samples - 1):
         lower = 1 << (base_samples.bit_length() - 1)
@@ -815,11 +967,14 @@ def parse_sensitivity(doc: Mapping[str, Any], source: str | Path) -> Sensitivity
             _place("overrides", sorted(clash)[0]),
             "is both fixed and varied; remove it from overrides or from [factors]",
         )
+    regime, pair = _regime_or_pair(reader, doc)
+    _check_pair_levers(reader, pair, (f.name for f in factors), "factors")
+    _check_pair_levers(reader, pair, overrides, "overrides")
     return SensitivitySpec(
         name=reader.string(doc, "name", path.stem),
         source=str(path),
         method=method,
-        regime=reader.regime(doc, "regime") if "regime" in doc else "baseline",
+        regime=regime,
         factors=factors,
         overrides=_frozen(overrides),
         base_samples=base_samples,
@@ -831,7 +986,255 @@ def parse_sensitivity(doc: Mapping[str, Any], source: str | Path) -> Sensitivity
         replications=reader.integer(doc, "replications", 1, 1, MAX_REPLICATIONS),
         seed=reader.integer(doc, "seed", DEFAULT_SEED, 0, 2**63 - 1),
         outcomes=reader.outcomes(doc),
+        pair=pair,
     )
+
+
+# --------------------------------------------------------------------------- discovery
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One pair's claim to search for failure: its regimes, world factors and outcomes.
+
+    Attributes:
+        label: ``error_<n>`` for the article's pairs, else the table's name.
+        title: Human title for tables and figures.
+        pair: The two regimes and the expected signs.
+        factors: World parameters sampled (Latin hypercube) for this pair.
+        outcomes: Outcomes whose expected sign is tested (default: every
+            outcome of ``pair.expected``).
+        overrides: Fixed world values for this pair's runs.
+    """
+
+    label: str
+    title: str
+    pair: RegimePair
+    factors: tuple[Factor, ...]
+    outcomes: tuple[str, ...]
+    overrides: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PrimSettings:
+    """How PRIM peels and which boxes are kept (``[prim]`` in a discovery spec).
+
+    Attributes:
+        target: ``reversal`` (points whose mean paired difference has the
+            opposite sign to the claim) or ``failure`` (points where the
+            claim is not borne out: reversed, no effect, or a 95 % interval
+            that straddles zero).
+        peel_alpha: Share of points peeled per step (Friedman & Fisher 1999).
+        paste_alpha: Share of points pasted back per step.
+        mass_min: Smallest share of all points a box may hold.
+        min_density: Least share of target points a box must hold to be
+            chosen; the most covering box that reaches it is kept.
+        max_boxes: Boxes sought one after the other (PRIM's covering).
+    """
+
+    target: str = "reversal"
+    peel_alpha: float = 0.05
+    paste_alpha: float = 0.05
+    mass_min: float = 0.05
+    min_density: float = 0.8
+    max_boxes: int = 2
+
+
+PRIM_TARGETS = ("reversal", "failure")
+STATISTICS = ("mean", "final")
+"""Which run summary a claim is judged on: the time average (steps 1..T) or the last step."""
+
+
+@dataclass(frozen=True)
+class DiscoverySpec:
+    """A validated discovery spec: where each pair's claim fails (``sixerrors discover``).
+
+    Attributes:
+        name: Names the results folder.
+        source: Path of the file.
+        samples: Latin hypercube points per pair.
+        replications: Paired runs per point (averaged; their spread gives
+            each point's interval).
+        steps: Steps per run.
+        residents: Residents per run.
+        seed: Root seed (designs and runs).
+        statistic: ``mean`` or ``final``, see :data:`STATISTICS`.
+        prim: PRIM's settings.
+        claims: The pairs searched, in file order.
+        overrides: Fixed world values for every pair.
+    """
+
+    name: str
+    source: str
+    samples: int
+    replications: int
+    steps: int
+    residents: int
+    seed: int
+    statistic: str
+    prim: PrimSettings
+    claims: tuple[Claim, ...]
+    overrides: Mapping[str, Any] = field(default_factory=dict)
+
+    def with_sizes(self, **sizes: int | None) -> DiscoverySpec:
+        """This spec with new run sizes (command-line options), validated as in a file.
+
+        Args:
+            **sizes: Any of ``samples``, ``replications``, ``steps``,
+                ``residents`` and ``seed``; ``None`` keeps the file's value.
+        """
+        reader = _Reader(Path("command line"))
+        doc = {k: v for k, v in sizes.items() if v is not None}
+        reader.check_keys(doc, _SIZE_LIMITS)
+        values: dict[str, Any] = {
+            key: reader.integer(doc, key, getattr(self, key), low, high)
+            for key, (low, high) in _SIZE_LIMITS.items()
+        }
+        return replace(self, **values)
+
+
+_SIZE_LIMITS: dict[str, tuple[int, int]] = {
+    "samples": (2, 1_000_000),
+    "replications": (1, MAX_REPLICATIONS),
+    "steps": (1, MAX_STEPS),
+    "residents": (int(DECLARATIONS["n_residents"].low or 1),
+                  int(DECLARATIONS["n_residents"].high or 1)),
+    "seed": (0, 2**63 - 1),
+}
+"""Bounds of the run sizes a discovery spec or the command line may set."""
+_DISCOVERY_KEYS = ("name", *_SIZE_LIMITS, "statistic", "prim", "overrides", "pairs")
+_CLAIM_KEYS = ("error", "remedy", "expected", "title", "factors", "outcomes", "overrides")
+
+
+def _prim_settings(reader: _Reader, doc: Mapping[str, Any]) -> PrimSettings:
+    table = reader.table(doc, "prim")
+    defaults = PrimSettings()
+    reader.check_keys(table, [f.name for f in fields(PrimSettings)], "prim")
+    target = reader.choice(table, "target", defaults.target, PRIM_TARGETS, "prim")
+    shares = {}
+    for key in ("peel_alpha", "paste_alpha", "mass_min", "min_density"):
+        value = table.get(key, getattr(defaults, key))
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 1:
+            raise reader.fail(_place("prim", key), f"{key} = {value!r} must be a share in (0, 1)")
+        shares[key] = float(value)
+    return PrimSettings(
+        target=target,
+        max_boxes=reader.integer(table, "max_boxes", defaults.max_boxes, 1, 100, "prim"),
+        **shares,
+    )
+
+
+def _claim(
+    reader: _Reader, key: str, entry: Any, common: Mapping[str, Any],
+) -> Claim:
+    where = ("pairs", key)
+    if not isinstance(entry, dict):
+        raise reader.fail(_place(*where), 'must be a table with factors = ["name", ...]')
+    reader.check_keys(entry, _CLAIM_KEYS, *where)
+    if key.isdigit():
+        stray = [k for k in ("error", "remedy", "expected") if k in entry]
+        if stray:
+            raise reader.fail(
+                _place(*where, stray[0]),
+                f"[pairs.{key}] is the article's Error {key}; its regimes and claim are fixed "
+                "(name the table otherwise for a pair of your own)",
+            )
+        pair = _regime_pair(reader, int(key), *where)
+        label, title = f"error_{key}", f"Error {key}: {ERRORS[int(key)].title}"
+    else:
+        pair = _regime_pair(reader, {k: entry[k] for k in ("error", "remedy", "expected")
+                                     if k in entry}, *where)
+        if not pair.expected:
+            raise reader.fail(
+                _place(*where),
+                "needs expected = { outcome = 1 or -1 }: discovery looks for where that claim "
+                "fails",
+            )
+        label, title = key, reader.string(entry, "title", key, *where)
+    raw = entry.get("factors")
+    if isinstance(raw, list):
+        raw = {name: PLAUSIBLE for name in raw}
+    if not isinstance(raw, dict) or not raw:
+        raise reader.fail(
+            _place(*where, "factors"),
+            'list the world parameters to sample, e.g. factors = ["release", "resolution"]',
+        )
+    factors = tuple(_factor(reader, name, value, levels_ok=False, where=(*where, "factors"))
+                    for name, value in raw.items())
+    for f in factors:
+        if DECLARATIONS[f.name].is_lever:
+            raise reader.fail(
+                _place(*where, "factors", f.name),
+                f"{f.name} is a policy lever; discovery samples the world (parameters), and "
+                "the pair's regimes set the policy",
+            )
+    outcomes = tuple(pair.expected)
+    if "outcomes" in entry:
+        outcomes = reader.outcomes(entry, *where)
+        for name in outcomes:
+            if name not in pair.expected:
+                raise reader.fail(
+                    _place(*where, "outcomes"),
+                    f"{name} has no expected sign in this pair; choose from "
+                    f"{', '.join(pair.expected)}",
+                )
+    overrides = {**common, **reader.overrides(entry, *where)}
+    _check_pair_levers(reader, pair, overrides, _place(*where, "overrides"))
+    clash = {f.name for f in factors} & set(overrides)
+    if clash:
+        raise reader.fail(
+            _place(*where, "overrides", sorted(clash)[0]),
+            "is both fixed and varied; remove it from overrides or from factors",
+        )
+    return Claim(label, title, pair, factors, outcomes, _frozen(overrides))
+
+
+def load_discovery(path: str | Path) -> DiscoverySpec:
+    """Load and validate a discovery spec; raise :class:`SpecError` on any problem."""
+    p, doc = _load(path)
+    return parse_discovery(doc, p)
+
+
+def parse_discovery(doc: Mapping[str, Any], source: str | Path) -> DiscoverySpec:
+    """Validate a parsed discovery document.
+
+    Keys: ``name``, ``samples`` (Latin hypercube points per pair),
+    ``replications``, ``steps``, ``residents``, ``seed``, ``statistic``
+    (``mean`` or ``final``), ``overrides``, a ``[prim]`` table
+    (:class:`PrimSettings`) and one ``[pairs.KEY]`` table per pair: ``KEY``
+    a number 1-6 for the article's errors, or a name with ``error``,
+    ``remedy`` and ``expected`` for a pair of one's own; each with
+    ``factors`` (a list of world parameters, sampled over their plausible
+    ranges, or a table of ``{ low, high }`` / ``"plausible"``), and
+    optionally ``outcomes`` (default: the claim's) and ``overrides``.
+    """
+    path = Path(source)
+    reader = _Reader(path)
+    reader.check_keys(doc, _DISCOVERY_KEYS)
+    statistic = reader.choice(doc, "statistic", "mean", STATISTICS)
+    common = reader.overrides(doc)
+    pairs = reader.table(doc, "pairs")
+    if not pairs:
+        raise reader.fail("[pairs]", 'no pairs; add e.g. [pairs.1] factors = ["release"]')
+    claims = tuple(_claim(reader, str(key), entry, common) for key, entry in pairs.items())
+    return DiscoverySpec(
+        name=reader.string(doc, "name", path.stem),
+        source=str(path),
+        samples=reader.integer(doc, "samples", 64, *_SIZE_LIMITS["samples"]),
+        replications=reader.integer(doc, "replications", 4, *_SIZE_LIMITS["replications"]),
+        steps=reader.integer(doc, "steps", DEFAULT_STEPS, *_SIZE_LIMITS["steps"]),
+        residents=reader.integer(doc, "residents", DEFAULT_RESIDENTS,
+                                 *_SIZE_LIMITS["residents"]),
+        seed=reader.integer(doc, "seed", DEFAULT_SEED, *_SIZE_LIMITS["seed"]),
+        statistic=statistic,
+        prim=_prim_settings(reader, doc),
+        claims=claims,
+        overrides=_frozen(common),
+    )
+
+
+DEFAULT_DISCOVERY = Path(__file__).parent / "scenarios" / "discover.toml"
+"""The discovery spec ``sixerrors discover`` runs when given none: all six pairs."""
 
 
 def scenario_spec_from_dict(data: Mapping[str, Any]) -> ScenarioSpec:

@@ -10,8 +10,10 @@ run's per-step outcomes into the results store, and then summarises:
 * ``summaries/points``: per design point and output, the number of runs,
   mean, standard deviation and a 95 % t-interval of the mean.
 
-The helpers :func:`open_or_create` and :func:`point_overrides` are shared
-with :mod:`experiments.sensitivity`.
+The helpers :func:`open_or_create`, :func:`task_plan` and
+:func:`point_overrides` are shared with :mod:`experiments.sensitivity` and
+:mod:`experiments.discover`; a verb's session (lock, manifest status, how it
+ended) is :func:`experiments.runner.run_session`.
 """
 
 from __future__ import annotations
@@ -28,10 +30,10 @@ from scipy import stats
 from experiments import budget, designs
 from experiments.designs import DUMMY
 from experiments.provenance import provenance, spec_hash, to_jsonable
-from experiments.runner import choose_executor, make_tasks, run_session, run_tasks
+from experiments.runner import TaskFunction, choose_executor, make_tasks, run_session, run_tasks
 from experiments.specs import load_sweep
 from experiments.store import ResultsStore, StoreError
-from experiments.tasks import simulate_task
+from experiments.tasks import paired_task, simulate_task
 from model.outcomes import OUTCOMES
 from model.params import DECLARATIONS
 
@@ -43,6 +45,8 @@ def _hashable_spec(kind: str, spec: Any, options: Mapping[str, Any]) -> dict[str
     data = to_jsonable(spec)
     if isinstance(data, dict):
         data.pop("source", None)
+        if data.get("pair", 0) is None:
+            data.pop("pair")  # specs of one regime hash as before pairs existed
     return {"kind": kind, "spec": data, "options": to_jsonable(options)}
 
 
@@ -91,6 +95,22 @@ def point_overrides(row: Mapping[Any, Any]) -> dict[str, Any]:
         for name, value in row.items()
         if name not in (DUMMY, "point")
     }
+
+
+def task_plan(spec: Any, record: str) -> tuple[dict[str, Any], TaskFunction]:
+    """What every task of a sweep or sensitivity spec receives, and the function it runs.
+
+    One regime: :func:`experiments.tasks.simulate_task` recording
+    ``record`` (``"series"`` or ``"summary"``). An error pair:
+    :func:`experiments.tasks.paired_task`, which always records summaries
+    (one row of levels and differences per run), so a claim's difference
+    means the same thing in a sweep as in a sensitivity analysis.
+    """
+    base: dict[str, Any] = {"steps": spec.steps, "residents": spec.residents,
+                            "outcomes": tuple(spec.outcomes)}
+    if spec.pair is None:
+        return {**base, "regime": spec.regime, "record": record}, simulate_task
+    return {**base, "error": spec.pair.error, "remedy": spec.pair.remedy}, paired_task
 
 
 def run_summaries(series: pd.DataFrame, outcomes: Sequence[str]) -> pd.DataFrame:
@@ -197,8 +217,7 @@ def run_sweep(
     plan.check(spec.source, allow_large=allow_large)
     design = build_design(spec)
     design.insert(0, "point", np.arange(len(design), dtype=np.int64))
-    base = {"regime": spec.regime, "steps": spec.steps, "residents": spec.residents,
-            "outcomes": tuple(spec.outcomes), "record": "series"}
+    base, fn = task_plan(spec, "series")
     settings = [
         {**base, "overrides": {**dict(spec.overrides), **point_overrides(row)}}
         for row in design.to_dict("records")
@@ -210,11 +229,12 @@ def run_sweep(
         with run_session(store, tasks, executor=choice.description):
             budget.show(plan.with_workers(choice.workers), store.folder, progress)
             store.write_summary("design", design)
-            series = run_tasks(tasks, simulate_task, store, executor=choice.executor,
+            series = run_tasks(tasks, fn, store, executor=choice.executor,
                                workers=choice.workers, progress=progress,
                                root_seed=spec.seed, label=f"sweep {store.folder.name}")
             if len(series):
-                runs = run_summaries(series, spec.outcomes)
+                # A paired sweep's rows are already run summaries.
+                runs = series if spec.pair else run_summaries(series, spec.outcomes)
                 outputs = [c for c in runs.columns if c not in ("task_id", "point", "replicate")]
                 store.write_summary("runs", runs)
                 store.write_summary("points", point_summaries(runs, design, outputs))

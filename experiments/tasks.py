@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -85,6 +86,64 @@ def simulate_task(task: Task, seed: int) -> pd.DataFrame:
     return table
 
 
+PAIRED_ROLES: tuple[str, str, str] = ("error", "remedy", "diff")
+"""Column prefixes of a paired run: each regime's value and remedy minus error."""
+
+
+def paired_outputs(outputs: Sequence[str]) -> list[str]:
+    """The difference columns (``diff_<output>``) a paired run reports for ``outputs``."""
+    return [f"diff_{name}" for name in outputs]
+
+
+def paired_rows(
+    fn: Callable[[Task, int], pd.DataFrame], task: Task, seed: int,
+) -> pd.DataFrame:
+    """Run ``fn`` under the task's two regimes with one seed; return both and the difference.
+
+    ``task.settings`` names the regimes under ``error`` and ``remedy``;
+    ``fn`` receives the same settings with ``regime`` set to each in turn
+    and the same seed, so the two runs share every random draw (common
+    random numbers: the model's draws are counter-based, so the same seed
+    gives the same shocks whatever the levers) and their difference is the
+    effect of the levers alone at this design point. Running both in one
+    task keeps a pair whole: a resumed experiment never holds one half.
+
+    Returns:
+        One row with, for every column ``c`` of ``fn``'s one-row result,
+        ``error_c``, ``remedy_c`` and ``diff_c = remedy_c - error_c``.
+
+    Raises:
+        ValueError: ``fn`` returned other than one row per regime.
+    """
+    settings = dict(task.settings)
+    results = {}
+    for role in PAIRED_ROLES[:2]:
+        result = fn(replace(task, settings={**settings, "regime": settings[role]}), seed)
+        if len(result) != 1:
+            raise ValueError(f"a paired run needs one row per regime, got {len(result)}")
+        results[role] = result.reset_index(drop=True)
+    error, remedy = results["error"], results["remedy"]
+    row: dict[str, Any] = {}
+    for column in error.columns:
+        row[f"error_{column}"] = error[column].to_numpy()
+        row[f"remedy_{column}"] = remedy[column].to_numpy()
+        row[f"diff_{column}"] = remedy[column].to_numpy(dtype=float) - error[column].to_numpy(
+            dtype=float
+        )
+    return pd.DataFrame(row)
+
+
+def paired_task(task: Task, seed: int) -> pd.DataFrame:
+    """:func:`simulate_task` summaries of an error and its remedy, and their differences.
+
+    What a sweep or sensitivity spec with a ``pair`` runs at each design
+    point (see :func:`paired_rows`); the analysed outputs are
+    ``diff_<outcome>_final`` and ``diff_<outcome>_mean``.
+    """
+    return paired_rows(simulate_task, replace(task, settings={**task.settings,
+                                                               "record": "summary"}), seed)
+
+
 ISHIGAMI_A = 7.0
 ISHIGAMI_B = 0.1
 
@@ -110,11 +169,40 @@ def ishigami_task(task: Task, seed: int) -> pd.DataFrame:
     share can be checked against a known noise variance.
     """
     s = task.settings
-    y = ishigami(float(s["x1"]), float(s["x2"]), float(s["x3"]))
-    noise = float(s.get("noise", 0.0))
-    if noise:
-        y += noise * float(np.random.default_rng(seed).standard_normal())
+    y = ishigami(float(s["x1"]), float(s["x2"]), float(s["x3"])) + _seeded_noise(s, seed)
     return pd.DataFrame({"y": [y]})
+
+
+def _seeded_noise(settings: Mapping[str, Any], seed: int) -> float:
+    """``settings["noise"]`` (default 0) times one standard normal draw from ``seed``."""
+    noise = float(settings.get("noise", 0.0))
+    return noise * float(np.random.default_rng(seed).standard_normal()) if noise else 0.0
+
+
+ISHIGAMI_REGIME_SCALE: Mapping[str, float] = {"error": 1.0, "remedy": 2.0}
+"""How much of the Ishigami function each toy regime carries: their difference is one Ishigami."""
+
+
+def ishigami_regime_task(task: Task, seed: int) -> pd.DataFrame:
+    """A toy "regime" with a known paired difference, for testing paired sensitivity.
+
+    ``y = scale * ishigami(x) + 3 x2 + cos(x3) + noise``: the remedy carries
+    twice the Ishigami function of the error, both carry the same nuisance
+    terms, and the noise (``settings["noise"]`` times a normal draw from the
+    seed) is the same under a common seed. The paired difference is
+    therefore exactly Ishigami's function, with its analytic indices and no
+    noise, while each regime's own output has other indices and noise.
+    """
+    s = task.settings
+    x1, x2, x3 = float(s["x1"]), float(s["x2"]), float(s["x3"])
+    y = ISHIGAMI_REGIME_SCALE[str(s["regime"])] * ishigami(x1, x2, x3)
+    y += 3.0 * x2 + math.cos(x3) + _seeded_noise(s, seed)
+    return pd.DataFrame({"y": [y]})
+
+
+def ishigami_pair_task(task: Task, seed: int) -> pd.DataFrame:
+    """:func:`ishigami_regime_task` run paired (:func:`paired_rows`): the toy pair."""
+    return paired_rows(ishigami_regime_task, task, seed)
 
 
 def probe_task(task: Task, seed: int) -> pd.DataFrame:

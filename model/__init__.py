@@ -1,11 +1,13 @@
 """sixerrors: an agent-based model of social-management policy.
 
-Public API (ARCHITECTURE.md section 4)::
+Public API (the names users and scripts rely on; README.md, Python use)::
 
     from model import SocialManagementModel, Params, Levers, REGIMES, ERRORS
     from model import CivilViolence   # the Epstein (2002) reference mode
+    from model import ThresholdCascade  # Watts (2002) / Granovetter (1978) contagion mode
 """
 
+from model.cascades import ThresholdCascade
 from model.epstein import CivilViolence
 from model.model import SocialManagementModel, run_model, simulate
 from model.outcomes import OUTCOMES
@@ -22,6 +24,7 @@ __all__ = [
     "ParameterError",
     "Params",
     "SocialManagementModel",
+    "ThresholdCascade",
     "run_model",
     "simulate",
 ]

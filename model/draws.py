@@ -29,7 +29,6 @@ from __future__ import annotations
 import numpy as np
 
 from model.jit import jit
-from model.types import FloatArray, IntArray
 
 STREAMS = 32
 """Streams per step; each random decision of the model has its own."""
@@ -81,24 +80,6 @@ def uniform(key: np.uint64, step: int, stream: int, index: int) -> float:
     z = (z ^ (z >> _S27)) * _MIX_2
     z = z ^ (z >> _S31)
     return float(z >> _S11) * _UNIT
-
-
-@jit
-def uniforms(key: np.uint64, step: int, stream: int, size: int) -> FloatArray:
-    """The draws of one stream at one step for indices ``0..size-1``."""
-    out = np.empty(size)
-    for i in range(size):
-        out[i] = uniform(key, step, stream, i)
-    return out
-
-
-@jit
-def draws_at(key: np.uint64, step: int, stream: int, index: IntArray) -> FloatArray:
-    """The draws of one stream at one step for the given indices."""
-    out = np.empty(index.size)
-    for k in range(index.size):
-        out[k] = uniform(key, step, stream, index[k])
-    return out
 
 
 def run_key(rng: np.random.Generator) -> np.uint64:

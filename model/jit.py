@@ -1,9 +1,8 @@
 """Compile hot loops with numba, keeping their type hints for mypy.
 
-Submodels are pure functions over arrays (ARCHITECTURE.md, principle 2).
-Most are written as explicit loops compiled by numba: at 2,000 residents a
-step is dominated by the fixed cost of many small numpy calls, and at a
-million by memory traffic; one compiled pass over the residents fixes both.
+Every process of the model is an explicit loop compiled by numba: at 2,000
+residents a step would otherwise be dominated by the fixed cost of many
+small numpy calls, and at a million by memory traffic.
 
 Compiled code is cached on disk, so only the first run on a machine pays for
 compilation. Numba invalidates a cached function when its own file changes,
@@ -85,13 +84,25 @@ def runs_parallel(n: int) -> bool:
     return n >= PARALLEL_FROM
 
 
+def residents_in(first_argument: Any) -> int:
+    """How many residents a pass works on, from its first argument.
+
+    A record of resident arrays (:class:`~model.population.Residents`)
+    says so itself; an array has one row per resident.
+    """
+    if isinstance(first_argument, tuple):
+        return int(first_argument.size)  # type: ignore[attr-defined]
+    return len(first_argument)
+
+
 def parallel_jit[F: Callable[..., Any]](function: F) -> F:
     """Like :func:`jit`, with ``numba.prange`` loops spread over the cores.
 
     For the few passes that touch every resident and dominate at a million
     residents. Starting threads costs more than a whole pass over a few
     thousand residents, so the function is compiled twice, serial and
-    parallel, and each call picks by the length of its first argument.
+    parallel, and each call picks by the residents in its first argument
+    (:func:`residents_in`).
     Worker processes of a sweep run one thread each (``experiments.runner``),
     so parallel sweeps do not oversubscribe.
     """
@@ -111,7 +122,7 @@ def parallel_jit[F: Callable[..., Any]](function: F) -> F:
 
     @functools.wraps(function)
     def by_size(*args: Any) -> Any:
-        return (parallel if runs_parallel(len(args[0])) else serial)(*args)
+        return (parallel if runs_parallel(residents_in(args[0])) else serial)(*args)
 
     by_size.serial = serial  # type: ignore[attr-defined]
     return cast(F, by_size)
@@ -120,18 +131,16 @@ def parallel_jit[F: Callable[..., Any]](function: F) -> F:
 def composition[F: Callable[..., Any]](function: F) -> F:
     """A function that calls :func:`parallel_jit` passes in turn, compiled whole when small.
 
-    Below :data:`PARALLEL_FROM` residents (the length of the first
+    Below :data:`PARALLEL_FROM` residents (:func:`residents_in` the first
     argument) the function runs as one compiled call, in which the passes'
     serial versions replace them (compiled code cannot call the Python
     wrapper that picks a version by size): at a few thousand residents,
     calling the passes one by one from Python costs more than some of them.
     Above, it runs as written, in Python, each pass on all cores. Same code,
-    same order, same results (tested).
+    same order, same results (tested). The compiled twin's names are looked
+    up at the first call, so a composition may call passes defined after it.
     """
-    names = dict(function.__globals__)
-    for name, value in function.__globals__.items():
-        if hasattr(value, "serial"):
-            names[name] = value.serial
+    names: dict[str, Any] = {}
     twin = types.FunctionType(
         function.__code__,
         names,
@@ -145,7 +154,14 @@ def composition[F: Callable[..., Any]](function: F) -> F:
 
     @functools.wraps(function)
     def by_size(*args: Any) -> Any:
-        return (function if runs_parallel(len(args[0])) else compiled)(*args)
+        if runs_parallel(residents_in(args[0])):
+            return function(*args)
+        if not names:
+            names.update(function.__globals__)
+            for name, value in function.__globals__.items():
+                if hasattr(value, "serial"):
+                    names[name] = value.serial
+        return compiled(*args)
 
     return cast(F, by_size)
 

@@ -1,36 +1,39 @@
-"""The social network as the step reads it, and connected groups of protesters.
+"""The social network as the processes read it, and connected groups of residents.
 
-The compiled passes of :mod:`model.schedule` walk each resident's row of
-the adjacency (``indptr``, ``indices``) directly: how many neighbours
+The compiled processes walk each resident's row of the adjacency
+(:class:`Network`: ``indptr``, ``indices``) directly: how many neighbours
 protest, who witnessed a detention, the neighbours' mean trust. What is
 left here is the question asked once a step of the whole network: which
-protesters form connected groups (mass incidents).
+marked residents form connected groups (:func:`connected_groups`; mass
+incidents are the large groups of protesters, :mod:`model.outcomes`).
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
 
 from model.jit import jit
-from model.population import PROTESTING
 from model.types import BoolArray, FloatArray, IntArray
 
 
-class Neighbourhood:
-    """Neighbour operations over one fixed, symmetric adjacency matrix.
+class Network(NamedTuple):
+    """The social network in compressed sparse rows, symmetric and unweighted.
 
-    Args:
-        adjacency: Symmetric CSR adjacency with unit weights.
+    The neighbours of resident i are ``indices[indptr[i]:indptr[i + 1]]``, sorted.
     """
 
-    def __init__(self, adjacency: sp.csr_array) -> None:
-        csr = sp.csr_array(adjacency).astype(np.float32)
-        csr.sort_indices()
-        self.adjacency = csr
-        self.size = int(csr.shape[0])
-        self.indptr = csr.indptr
-        self.indices = csr.indices
+    indptr: IntArray
+    indices: IntArray
+
+
+def network_of(adjacency: sp.csr_array) -> Network:
+    """The :class:`Network` record of a symmetric adjacency matrix."""
+    csr = sp.csr_array(adjacency)
+    csr.sort_indices()
+    return Network(indptr=csr.indptr, indices=csr.indices)
 
 
 @jit
@@ -53,42 +56,6 @@ def connected_groups(
         return rows, rows, np.zeros(0)
     label, sizes = _components(indptr, indices, marked, rows)
     return rows, label, sizes
-
-
-@jit
-def mass_incidents(
-    stance: IntArray,
-    indptr: IntArray,
-    indices: IntArray,
-    district: IntArray,
-    n_districts: int,
-    min_size: float,
-) -> tuple[int, float, IntArray]:
-    """The step's mass incidents: connected groups of protesters, counted once.
-
-    ``stance`` holds each resident's :class:`~model.population.Stance`.
-
-    A group of at least ``min_size`` protesters is an incident (MODEL.md
-    section 5). Compiled whole, because the model asks it every step and at
-    2,000 residents numpy glue around :func:`connected_groups` cost more
-    than finding the groups.
-
-    Returns:
-        (incidents, largest, per_district): how many groups are incidents,
-        the size of the largest group (incident or not), and per district
-        the number of protesters taking part in an incident.
-    """
-    per_district = np.zeros(n_districts, dtype=np.int64)
-    rows, label, sizes = connected_groups(stance == PROTESTING, indptr, indices)
-    count, largest = 0, 0.0
-    for size in sizes:
-        largest = max(largest, size)
-        if size >= min_size:
-            count += 1
-    for k in range(rows.size):
-        if sizes[label[k]] >= min_size:
-            per_district[district[rows[k]]] += 1
-    return count, largest, per_district
 
 
 @jit

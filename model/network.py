@@ -1,13 +1,13 @@
 """Fast builders of the residents' social network, and networkx in and out.
 
-MODEL.md section 2 ("Social network") asks for a spatial small world by
+ODD.md section 2 ("Social network") calls for a spatial small world by
 default (k nearest neighbours plus a small share of long-range ties), with
 Watts-Strogatz, Barabási-Albert and Erdős-Rényi as alternatives, and for any
 networkx graph a user passes in. At large N the builders must not use
 networkx: they are vectorised with numpy, with the passes that touch every
 tie compiled by numba (:mod:`model.jit`); every builder takes all its
 randomness from the run's single :class:`numpy.random.Generator`
-(ARCHITECTURE.md principle 6) and the default network of a million
+(one seed, one result) and the default network of a million
 residents takes about a second.
 
 Every builder returns the same canonical adjacency matrix: a
@@ -41,7 +41,7 @@ from model.types import FloatArray, IntArray
 if TYPE_CHECKING:
     import networkx
 
-__all__ = ["build_network", "from_networkx", "neighbour_count", "to_networkx"]
+__all__ = ["build_network", "from_networkx", "to_networkx"]
 
 Int64Array = NDArray[np.int64]
 
@@ -64,7 +64,7 @@ def build_network(
 ) -> sp.csr_array:
     """Build the social network among ``n`` residents.
 
-    Implements the network of MODEL.md section 2. The four kinds follow
+    Implements the network of ODD.md section 2. The four kinds follow
     their sources; see the builder functions for details and deviations:
 
     * ``spatial_small_world``: the k nearest neighbours in space (using
@@ -130,7 +130,7 @@ def build_network(
 def from_networkx(graph: networkx.Graph) -> sp.csr_array:
     """Convert a user's networkx graph to the canonical adjacency matrix.
 
-    MODEL.md section 2 lets a user pass in any networkx graph. Row ``i`` of
+    ODD.md section 2 lets a user pass in any networkx graph. Row ``i`` of
     the result is the ``i``-th node of ``sorted(graph.nodes)`` when the node
     labels can be sorted (so a graph labelled ``0 .. n-1`` maps node ``i`` to
     resident ``i``), and of the graph's insertion order otherwise. Edge
@@ -192,33 +192,6 @@ def to_networkx(adjacency: sp.csr_array) -> networkx.Graph:
     return graph
 
 
-def neighbour_count(adjacency: sp.csr_array, n: int) -> NDArray[np.int64]:
-    """Return the number of ties (degree) of each of the ``n`` residents.
-
-    For a canonical CSR adjacency this is just the row lengths, with no
-    arithmetic on the stored values.
-
-    Args:
-        adjacency: The ``(n, n)`` adjacency matrix.
-        n: Number of residents; checked against the matrix shape.
-
-    Returns:
-        Integer array of length ``n``.
-
-    Raises:
-        ParameterError: If the matrix is not ``(n, n)``.
-    """
-    if adjacency.shape != (n, n):
-        raise ParameterError(
-            f"adjacency has shape {adjacency.shape}; it must be (n, n) = ({n}, {n})"
-        )
-    csr = adjacency if isinstance(adjacency, sp.csr_array) else sp.csr_array(adjacency)
-    return np.diff(csr.indptr).astype(np.int64)
-
-
-# ------------------------------------------------------------------- builders
-
-
 def _spatial_small_world(
     position: NDArray[np.floating[Any]],
     mean_degree: int,
@@ -227,7 +200,7 @@ def _spatial_small_world(
 ) -> sp.csr_array:
     """A spatial small world: nearest neighbours, some ties rewired.
 
-    MODEL.md section 2's default network: residents know their neighbours,
+    ODD.md section 2's default network: residents know their neighbours,
     plus a few long-range ties (the small-world recipe of Watts & Strogatz
     1998 on a random geometric lattice instead of a ring).
 

@@ -1,7 +1,7 @@
-"""Outcome reporters: pure functions of state (MODEL.md section 5).
+"""Outcomes: their declarations, and the sums and incidents behind them (ODD.md, Observation).
 
-Names here are the column names of every result table (ARCHITECTURE.md,
-principle 5). Each outcome has one declaration with its meaning, unit and
+Names here are the column names of every result table, in code, ODD.md
+and reports alike. Each outcome has one declaration with its meaning, unit and
 the direction the article would call better, so reports and tests never
 restate them.
 """
@@ -9,11 +9,19 @@ restate them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
-from model.jit import jit
+from model.jit import jit, unsigned
+from model.neighbourhood import connected_groups
+from model.population import NO_ORGANIZATION, PETITIONING, PROTESTING, QUIET
 from model.types import FloatArray, IntArray
+
+if TYPE_CHECKING:
+    from model.neighbourhood import Network
+    from model.params import Coefficients
+    from model.population import Residents
 
 
 @dataclass(frozen=True)
@@ -83,40 +91,122 @@ OUTCOMES: tuple[str, ...] = tuple(OUTCOME_INFO)
 """Outcome column names, in table order."""
 
 
-@jit
-def tally(
-    stance: IntArray,
-    grievance: FloatArray,
-    legitimacy: FloatArray,
-    hardship: FloatArray,
-    org: IntArray,
-    petition_threshold: float,
-) -> FloatArray:
-    """The per-resident means of one step, in one pass over the residents.
+class Tally(NamedTuple):
+    """The sums over residents behind this step's outcomes.
 
-    Returns:
-        Shares of the four stances, then mean legitimacy, mean grievance,
-        hidden grievance, mean hardship and share of residents in an
-        organization.
-
-    Hidden grievance is the grievance of quiet residents above the petition
-    threshold, summed and divided by the population. Why per resident rather
-    than the mean over silent residents: when suppression drives petitioners
-    back into silence, the number of silent aggrieved residents grows as well
-    as their grievance; a conditional mean would hide the first (ODD.md,
-    Observation).
+    Attributes:
+        quiet: Residents quiet.
+        petitioning: Residents petitioning.
+        protesting: Residents protesting.
+        detained: Residents detained.
+        legitimacy: Total trust.
+        grievance: Total grievance.
+        hidden_grievance: Total grievance of quiet residents above the
+            petition threshold. Why a total over everyone rather than the
+            mean over silent residents: when suppression drives petitioners
+            back into silence, the number of silent aggrieved residents grows
+            as well as their grievance; a conditional mean would hide the
+            first (ODD.md, Observation).
+        hardship: Total hardship.
+        members: Residents in an organization.
     """
-    out = np.zeros(9)
-    for i in range(stance.size):
-        out[stance[i]] += 1.0
-        out[4] += legitimacy[i]
-        out[5] += grievance[i]
-        if stance[i] == 0 and grievance[i] > petition_threshold:
-            out[6] += grievance[i]
-        out[7] += hardship[i]
-        if org[i] >= 0:
-            out[8] += 1.0
-    return out / max(stance.size, 1)
+
+    quiet: float
+    petitioning: float
+    protesting: float
+    detained: float
+    legitimacy: float
+    grievance: float
+    hidden_grievance: float
+    hardship: float
+    members: float
+
+
+TALLY_SIZE = len(Tally._fields)
+"""Length of the vectors :func:`tally_residents` adds to, in :class:`Tally`'s field order."""
+
+
+@jit
+def tally_residents(
+    residents: Residents, coef: Coefficients, lo: int, hi: int, sums: FloatArray
+) -> None:
+    """Add residents ``lo..hi-1`` to the step's sums, in :class:`Tally`'s field order.
+
+    Each sum is carried in a register through the residents, in their
+    order, so the rounding is that of one sum in resident order.
+    """
+    r = residents
+    quiet, petitioning, protesting, detained = sums[0], sums[1], sums[2], sums[3]
+    trust, aggrieved, hidden, hard, members = sums[4], sums[5], sums[6], sums[7], sums[8]
+    threshold = coef.petition_threshold
+    for k in range(lo, hi):
+        i = unsigned(k)
+        s = r.stance[i]
+        if s == QUIET:
+            quiet += 1.0
+            if r.grievance[i] > threshold:
+                hidden += r.grievance[i]
+        elif s == PETITIONING:
+            petitioning += 1.0
+        elif s == PROTESTING:
+            protesting += 1.0
+        else:
+            detained += 1.0
+        trust += r.legitimacy[i]
+        aggrieved += r.grievance[i]
+        hard += r.hardship[i]
+        if r.org[i] != NO_ORGANIZATION:
+            members += 1.0
+    sums[0], sums[1], sums[2], sums[3] = quiet, petitioning, protesting, detained
+    sums[4], sums[5], sums[6], sums[7], sums[8] = trust, aggrieved, hidden, hard, members
+
+
+@jit
+def as_tally(sums: FloatArray) -> Tally:
+    """The :class:`Tally` of a vector of sums in its field order."""
+    return Tally(sums[0], sums[1], sums[2], sums[3], sums[4], sums[5], sums[6], sums[7], sums[8])
+
+
+class Incidents(NamedTuple):
+    """This step's mass incidents.
+
+    Attributes:
+        number: Connected groups of protesters of at least ``incident_min_size``.
+        largest: Size of the largest connected group of protesters (incident or not).
+        protesters_by_district: Protesters taking part in an incident, per
+            district (what cadres judged by incidents see).
+    """
+
+    number: int
+    largest: float
+    protesters_by_district: IntArray
+
+
+@jit
+def mass_incidents(
+    residents: Residents, network: Network, n_districts: int, min_size: float
+) -> Incidents:
+    """The step's mass incidents: connected groups of protesters, counted once.
+
+    A group of at least ``min_size`` protesters is an incident (ODD.md,
+    Observation). Compiled whole, because the model asks it every step and at
+    2,000 residents numpy glue around :func:`connected_groups` cost more
+    than finding the groups.
+
+    """
+    per_district = np.zeros(n_districts, dtype=np.int64)
+    rows, label, sizes = connected_groups(
+        residents.stance == PROTESTING, network.indptr, network.indices
+    )
+    count, largest = 0, 0.0
+    for size in sizes:
+        largest = max(largest, size)
+        if size >= min_size:
+            count += 1
+    for k in range(rows.size):
+        if sizes[label[k]] >= min_size:
+            per_district[residents.district[rows[k]]] += 1
+    return Incidents(count, largest, per_district)
 
 
 GINI_BINS = 1 << 16

@@ -5,16 +5,18 @@ and :class:`Levers` (the policy: what a regime sets) carries its default,
 bounds, unit, group and meaning in one place. The model constructor, the
 scenario-file validation, the SALib problem, the classroom sliders and the
 parameter tables of ``ODD.md`` are all derived from these declarations
-(ARCHITECTURE.md, principle 1), so none of them can drift from the others.
+so none of them can drift from the others (Mesa's own Epstein example drifted:
+its model and its app disagree on defaults).
 """
 
 from __future__ import annotations
 
 import difflib
 import math
+from collections import namedtuple
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 Kind = Literal["float", "int", "bool", "choice"]
 
@@ -42,6 +44,11 @@ class Declaration:
         kind: ``float``, ``int``, ``bool`` or ``choice``.
         choices: The allowed values of a ``choice``.
         is_lever: True for a policy lever (set by regimes), False for the world.
+        plausible: The range a researcher should treat as plausible for the
+            world (what scenario discovery and the shipped sensitivity specs
+            sample), inside ``low``..``high``; ``None`` for switches and
+            choices. Where no range is declared it is half to twice the
+            default, within the bounds: a stated default width, not evidence.
     """
 
     name: str
@@ -54,6 +61,7 @@ class Declaration:
     kind: Kind
     choices: tuple[str, ...] = ()
     is_lever: bool = False
+    plausible: tuple[float, float] | None = None
 
     def check(self, value: Any) -> Any:
         """Return ``value`` converted to this parameter's kind, or raise.
@@ -109,6 +117,7 @@ def _declare(
     meaning: str,
     group: str,
     choices: tuple[str, ...] = (),
+    plausible: tuple[float, float] | None = None,
 ) -> Any:
     """Declare a dataclass field with its metadata (the single declaration)."""
     kind: Kind
@@ -128,8 +137,29 @@ def _declare(
         "group": group,
         "kind": kind,
         "choices": choices,
+        "plausible": _plausible(default, low, high, kind, plausible),
     }
     return field(default=default, metadata=meta)
+
+
+def _plausible(
+    default: Any,
+    low: float | None,
+    high: float | None,
+    kind: Kind,
+    declared: tuple[float, float] | None,
+) -> tuple[float, float] | None:
+    """The declared plausible range, or half to twice the default within the bounds."""
+    if kind in ("bool", "choice"):
+        return None
+    assert low is not None and high is not None
+    if declared is not None:
+        if not low <= declared[0] <= declared[1] <= high:
+            raise ValueError(f"plausible range {declared} must lie within {low}..{high}")
+        return (float(declared[0]), float(declared[1]))
+    if default == 0:
+        return (float(low), float(low))
+    return (max(float(low), default / 2.0), min(float(high), default * 2.0))
 
 
 def _validate(instance: Any) -> None:
@@ -151,10 +181,10 @@ class Params:
 
     These are the model's uncertainties (in the EMA Workbench sense): no
     regime sets them, researchers sweep them. Defaults are illustrative, not
-    calibrated (MODEL.md section 4).
+    calibrated (ODD.md, Initialization and input data).
     """
 
-    # --- population and space (MODEL.md section 2)
+    # --- population and space (ODD.md section 2)
     n_residents: int = _declare(
         2000,
         1,
@@ -252,7 +282,7 @@ class Params:
         group="cadres",
         meaning="How fast a cadre shifts its control share and tolerance under an incentive.",
     )
-    # --- grievance (MODEL.md section 4, Grievance)
+    # --- grievance (ODD.md, Submodels: grievance)
     grievance_mode: str = _declare(
         "stock",
         unit="kind",
@@ -481,7 +511,7 @@ class Params:
         group="legitimacy",
         meaning="Trust gained per step in livelihood decisions (procedural justice).",
     )
-    # --- livelihood (MODEL.md section 4, Livelihood)
+    # --- livelihood (ODD.md, Submodels: livelihood)
     shock_rate: float = _declare(
         0.015,
         0.0,
@@ -683,7 +713,7 @@ class Params:
 
 @dataclass(frozen=True)
 class Levers:
-    """The policy: what a regime sets (MODEL.md section 6).
+    """The policy: what a regime sets (ODD.md section 2, Policy levers).
 
     A regime may set levers, never outcomes: every difference between regimes
     must come out of the mechanisms these levers feed.
@@ -814,6 +844,7 @@ def _declaration_of(f: Any, *, is_lever: bool) -> Declaration:
         kind=meta["kind"],
         choices=meta["choices"],
         is_lever=is_lever,
+        plausible=meta["plausible"],
     )
 
 
@@ -856,3 +887,39 @@ def as_dict(params: Params, levers: Levers) -> dict[str, Any]:
     values = {f.name: getattr(params, f.name) for f in fields(Params)}
     values |= {f.name: getattr(levers, f.name) for f in fields(Levers)}
     return values
+
+
+if TYPE_CHECKING:  # the fields are generated, so type checkers see a record of Any
+    Coefficients = Any
+else:
+    Coefficients = namedtuple("Coefficients", tuple(DECLARATIONS), module=__name__)
+"""Every parameter and lever of a run as one record for compiled code, by name.
+
+Generated from :data:`DECLARATIONS`, so a new parameter is in the record the
+moment it is declared: its rule reads ``coef.<name>`` and nothing else
+changes. Numbers keep their kind (``float``, ``int``, ``bool``); a choice is
+its position in ``choices`` (see :func:`choice_code`), so compiled rules
+compare integers, not strings.
+"""
+
+
+def choice_code(name: str, choice: str) -> int:
+    """The integer that stands for ``choice`` of parameter ``name`` in :class:`Coefficients`.
+
+    Raises:
+        ParameterError: ``choice`` is not one of the parameter's choices.
+    """
+    return DECLARATIONS[name].choices.index(DECLARATIONS[name].check(choice))
+
+
+def coefficients(params: Params, levers: Levers) -> Any:
+    """The :class:`Coefficients` record of a run's parameters and levers."""
+    values: list[Any] = []
+    for name, declaration in DECLARATIONS.items():
+        value = getattr(levers if declaration.is_lever else params, name)
+        if declaration.kind == "choice":
+            value = declaration.choices.index(value)
+        elif declaration.kind == "float":
+            value = float(value)
+        values.append(value)
+    return Coefficients(*values)

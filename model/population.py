@@ -1,19 +1,20 @@
-"""Resident state: one row per resident, held as arrays (MODEL.md section 2).
+"""Resident state: one row per resident, held as arrays (ODD.md section 2).
 
 Residents are numerous, so their state is a struct of arrays, not Mesa
-agents: every submodel is a vectorized function over these arrays. This is
-the one home of every resident state variable (ARCHITECTURE.md, principle 3).
+agents: the :class:`Residents` record. It is the one home of every resident
+state variable; the compiled processes of :mod:`model.submodels` read and
+write its arrays by name, in place.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import IntEnum
+from typing import NamedTuple
 
 import numpy as np
 
-from model.jit import inline_jit, parallel_jit, prange
-from model.types import FloatArray, IntArray
+from model.jit import inline_jit
+from model.types import BoolArray, FloatArray, IntArray
 
 DOMAINS: tuple[str, ...] = ("employment", "education", "healthcare", "housing", "social_security")
 """The five livelihood domains the article lists (Error Five)."""
@@ -36,9 +37,12 @@ QUIET, PETITIONING, PROTESTING, DETAINED = (int(s) for s in Stance)
 costs a lookup; a module-level integer is a constant)."""
 
 
-@dataclass
-class Population:
+class Residents(NamedTuple):
     """Arrays of resident state; row i is resident i.
+
+    A named tuple, so that compiled code takes the whole record as one
+    argument and reads each array by name (numba passes its fields as
+    separate arrays, at no cost per access).
 
     Attributes:
         position: (n, 2) location in the unit-square city.
@@ -46,6 +50,10 @@ class Population:
         cell: Grid-management cell (-1 when there is no grid).
         need: (n, 5) unmet need per livelihood domain, in [0, 1].
         need_weight: (n, 5) how much each domain matters; rows sum to 1.
+        hardship: Weighted unmet need after this step's relief,
+            ``sum_d need_weight * need``: what grievance and trust respond
+            to this step (grid and organization services later in the step
+            lower need, which counts from the next relief on).
         legitimacy: Trust in government, in [0, 1] (Epstein's L, dynamic).
         disposition: Initial trust, toward which trust slowly recovers.
         grievance: Accumulated grievance, in [0, 1].
@@ -55,8 +63,18 @@ class Population:
         rebuffed_left: Steps until a rebuffed resident petitions again.
         deterred_left: Steps a stability visit still deters protest.
         org: Organization id, or :data:`NO_ORGANIZATION`.
-        injustice: Injustice suffered this step; feeds next step's grievance.
-        experience: Change in trust from this step's experiences.
+        injustice: Injustice suffered this step; feeds next step's grievance,
+            which consumes it.
+        experience: Change in trust from this step's experiences; the trust
+            update consumes it.
+        participates: Whether the resident takes part in this step's
+            livelihood decisions.
+        protesting_neighbours: How many of its neighbours protested last step.
+        victim: Intercepted or detained this step (its neighbours react).
+        founder: Approved this step to found an organization.
+        next_legitimacy: Trust after this step's update, before every
+            resident adopts it (the update reads the neighbours' trust of
+            the step before).
     """
 
     position: FloatArray
@@ -64,6 +82,7 @@ class Population:
     cell: IntArray
     need: FloatArray
     need_weight: FloatArray
+    hardship: FloatArray
     legitimacy: FloatArray
     disposition: FloatArray
     grievance: FloatArray
@@ -75,43 +94,34 @@ class Population:
     org: IntArray
     injustice: FloatArray
     experience: FloatArray
+    participates: BoolArray
+    protesting_neighbours: IntArray
+    victim: BoolArray
+    founder: BoolArray
+    next_legitimacy: FloatArray
 
     @property
     def size(self) -> int:
         """Number of residents."""
         return int(self.legitimacy.shape[0])
 
-    @property
-    def hardship(self) -> FloatArray:
-        """Weighted unmet need, ``sum_d need_weight * need`` (derived, never stored)."""
-        return weighted_need(self.need, self.need_weight)
 
-    def check_invariants(self) -> None:
-        """Raise AssertionError if any state variable left its range.
+def check_invariants(residents: Residents) -> None:
+    """Raise AssertionError if any state variable left its range.
 
-        Used by tests and by ``SocialManagementModel(check=True)``; cheap
-        enough to run every step in debugging, not on by default.
-        """
-        for name in ("need", "legitimacy", "grievance", "risk_aversion", "injustice"):
-            values = getattr(self, name)
-            assert np.all((values >= 0) & (values <= 1)), f"{name} left [0, 1]"
-        assert np.allclose(self.need_weight.sum(axis=1), 1.0), "need_weight rows must sum to 1"
-        assert np.all((self.stance >= 0) & (self.stance <= Stance.DETAINED)), "unknown stance"
-        detained = self.stance == Stance.DETAINED
-        assert np.all(self.detention_left[detained] > 0), "detained without a term"
-        assert np.all(self.detention_left[~detained] == 0), "free with a term"
-
-
-@parallel_jit
-def weighted_need(need: FloatArray, need_weight: FloatArray) -> FloatArray:
-    """Hardship: each resident's need weighted by how much each domain matters."""
-    out = np.zeros(need.shape[0])
-    for i in prange(need.shape[0]):
-        total = 0.0
-        for d in range(need.shape[1]):
-            total += need_weight[i, d] * need[i, d]
-        out[i] = total
-    return out
+    Used by tests and by ``SocialManagementModel(check=True)``; cheap
+    enough to run every step in debugging, not on by default.
+    """
+    r = residents
+    for name in ("need", "hardship", "legitimacy", "grievance", "risk_aversion"):
+        values = getattr(r, name)
+        assert np.all((values >= 0) & (values <= 1)), f"{name} left [0, 1]"
+    assert np.all(r.injustice >= 0), "negative injustice"
+    assert np.allclose(r.need_weight.sum(axis=1), 1.0, atol=1e-5), "need_weight rows must sum to 1"
+    assert np.all((r.stance >= 0) & (r.stance <= Stance.DETAINED)), "unknown stance"
+    detained = r.stance == Stance.DETAINED
+    assert np.all(r.detention_left[detained] > 0), "detained without a term"
+    assert np.all(r.detention_left[~detained] == 0), "free with a term"
 
 
 @inline_jit
@@ -196,7 +206,7 @@ def initial_population(
     initial_need: float,
     need_weight_concentration: float,
     rng: np.random.Generator,
-) -> Population:
+) -> Residents:
     """Draw the initial residents (ODD.md, Initialization).
 
     Each resident's need starts at one level ``U(0, 2 x initial_need)`` in
@@ -206,6 +216,8 @@ def initial_population(
     per run (Dirichlet(1, ..., 1)); residents' weights are Dirichlet around
     it with concentration ``need_weight_concentration x 5``. The planner
     never sees these priorities; participating residents voice them.
+    ``hardship`` is left at zero: the model assesses it once the residents
+    exist (:func:`~model.submodels.livelihood.assess_hardship`).
     """
     position = uniform_positions(n, rng)
     level = rng.random(n) * 2.0 * initial_need
@@ -221,12 +233,13 @@ def initial_population(
         need_weight_concentration * len(DOMAINS) * priorities, size=n
     ).astype(np.float32)
     legitimacy = np.clip(rng.normal(initial_legitimacy, legitimacy_spread, n), 0.0, 1.0)
-    return Population(
+    return Residents(
         position=position,
         district=district_of(position, n_districts),
         cell=np.full(n, -1, dtype=np.int64),
         need=need,
         need_weight=need_weight,
+        hardship=np.zeros(n),
         legitimacy=legitimacy,
         disposition=legitimacy.copy(),
         grievance=np.zeros(n),
@@ -238,4 +251,9 @@ def initial_population(
         org=np.full(n, NO_ORGANIZATION, dtype=np.int64),
         injustice=np.zeros(n),
         experience=np.zeros(n),
+        participates=np.zeros(n, dtype=np.bool_),
+        protesting_neighbours=np.zeros(n, dtype=np.int32),
+        victim=np.zeros(n, dtype=np.bool_),
+        founder=np.zeros(n, dtype=np.bool_),
+        next_legitimacy=np.zeros(n),
     )

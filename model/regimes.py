@@ -1,12 +1,12 @@
 """Named regimes and the six error/remedy pairs, as data.
 
-A regime is a named setting of policy levers (MODEL.md section 6) on top of
+A regime is a named setting of policy levers (ODD.md section 2) on top of
 the :class:`~model.params.Levers` defaults. It sets levers only: it can never
 touch the world parameters or an outcome, so every contrast between regimes
 has to come out of the mechanisms.
 
 Each of the six errors of Gong (2012) is a pair of regimes that differ only
-in the levers its row of MODEL.md section 6 names; ``tests/test_regimes.py``
+in the levers its pair names; ``tests/test_regimes.py``
 proves it.
 """
 

@@ -76,8 +76,8 @@ def test_pair_starts_from_one_city_and_steps_together() -> None:
     settings = initial_values(model_params(PairChoice.of_error(1)))
     pair = ClassroomPair(**(settings | {"n_residents": 300}))
     left, right = pair.sides
-    assert np.array_equal(left.population.position, right.population.position)
-    assert (left.neighbours.adjacency != right.neighbours.adjacency).nnz == 0
+    assert np.array_equal(left.residents.position, right.residents.position)
+    assert (left.adjacency != right.adjacency).nnz == 0
     assert left.levers.tolerance == REGIMES["rigid_suppression"].levers["tolerance"]
     assert right.levers.tolerance == REGIMES["safety_valve"].levers["tolerance"]
     pair.step()
@@ -195,7 +195,7 @@ def test_page_steps_both_sides_and_reset_keeps_the_sliders(built: list[Classroom
     fresh = built[-1]
     assert fresh.sides[0].levers.tolerance == 0.55
     assert fresh.sides[1].levers.tolerance == REGIMES["safety_valve"].levers["tolerance"]
-    assert fresh.sides[0].population.size == fresh.sides[1].population.size == 500
+    assert fresh.sides[0].residents.size == fresh.sides[1].residents.size == 500
     assert [side.steps for side in fresh.sides] == [0, 0]
     rc.find(unsafe_innerHTML="Week 0").assert_single()
     # the sliders still show what the pupil set

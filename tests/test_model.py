@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from model import OUTCOMES, SocialManagementModel, simulate
+from model.outcomes import mass_incidents
 from model.population import Stance
 
 SMALL = {"n_residents": 300}
@@ -95,18 +96,18 @@ def test_no_cadres_protest_share_is_epsteins(legitimacy):
 def test_mass_incidents_are_connected_protest_groups():
     graph = nx.Graph([(0, 1), (1, 2), (3, 4), (5, 6), (6, 7), (7, 8), (8, 9)])
     m = SocialManagementModel(n_residents=10, rng=1, graph=graph, incident_min_size=3)
-    m.population.stance[:] = Stance.PROTESTING
-    m.population.stance[[3, 4]] = Stance.QUIET
-    m._measure()
-    assert m.outcomes["mass_incidents"] == 2  # {0,1,2} and {5..9}
-    assert m.outcomes["largest_incident"] == 5
+    m.residents.stance[:] = Stance.PROTESTING
+    m.residents.stance[[3, 4]] = Stance.QUIET
+    incidents = mass_incidents(m.residents, m.network, m.params.n_districts, 3)
+    assert incidents.number == 2  # {0,1,2} and {5..9}
+    assert incidents.largest == 5
 
 
 def test_networkx_graph_sets_population():
     graph = nx.karate_club_graph()
     m = SocialManagementModel(rng=2, graph=graph)
-    assert m.population.size == graph.number_of_nodes()
-    assert m.neighbours.adjacency.nnz == 2 * graph.number_of_edges()
+    assert m.residents.size == graph.number_of_nodes()
+    assert m.adjacency.nnz == 2 * graph.number_of_edges()
     m.run_for(3)
 
 
@@ -120,7 +121,7 @@ def test_grid_spending_never_exceeds_budget():
         assert (df["grid_cost"] > 0).all()
 
 
-def test_organizations_are_founded_and_dissolved_as_agents():
+def test_organizations_are_founded_and_dissolved_in_the_table():
     m = SocialManagementModel(
         "open_to_organizations",
         n_residents=600,
@@ -130,12 +131,9 @@ def test_organizations_are_founded_and_dissolved_as_agents():
         org_closure_rate=0.0,
     )
     m.run_for(30)
-    assert m.outcomes["organizations"] > 0
-    from model.agents import SocialOrganization
-
-    ids = {o.unique_id for o in m.agents_by_type[SocialOrganization]}
-    members = set(np.unique(m.population.org[m.population.org >= 0]))
-    assert members <= ids, "every member belongs to a living organization"
+    assert m.outcomes["organizations"] == np.count_nonzero(m.organizations.alive) > 0
+    members = np.unique(m.residents.org[m.residents.org >= 0])
+    assert np.all(m.organizations.alive[members]), "every member belongs to a living organization"
     # Without oversight (rights = 0) missions drift until organizations dissolve.
     m2 = SocialManagementModel(
         "open_to_organizations",
@@ -151,7 +149,7 @@ def test_organizations_are_founded_and_dissolved_as_agents():
 
 
 def test_restrictive_regime_closes_advocacy_organizations():
-    from model.agents import SocialOrganization
+    from model.submodels.organizations import MEDIATION
 
     def advocates(closure_rate):
         m = SocialManagementModel(
@@ -164,8 +162,10 @@ def test_restrictive_regime_closes_advocacy_organizations():
             org_closure_rate=closure_rate,
         )
         m.run_for(25)
-        orgs = m.agents_by_type.get(SocialOrganization, [])
-        return sum(o.advocates for o in orgs), len(orgs)
+        table = m.organizations
+        return int(np.count_nonzero(table.alive & (table.kind == MEDIATION))), int(
+            np.count_nonzero(table.alive)
+        )
 
     open_advocates, open_total = advocates(0.0)
     closed_advocates, closed_total = advocates(1.0)
@@ -174,7 +174,7 @@ def test_restrictive_regime_closes_advocacy_organizations():
 
 
 def test_cadres_adapt_to_their_incentive():
-    from model.agents import Cadre
+    from model.cadres import Cadre
 
     veto = SocialManagementModel(
         "baseline",
@@ -207,4 +207,4 @@ def test_accepts_mesa_scenario_as_solaraviz_reset_does():
     reset = SocialManagementModel(n_residents=100, tolerance=0.2, scenario=Scenario(rng=7))
     seeded = SocialManagementModel(n_residents=100, tolerance=0.2, rng=7)
     assert reset.levers.tolerance == 0.2
-    assert np.array_equal(reset.population.legitimacy, seeded.population.legitimacy)
+    assert np.array_equal(reset.residents.legitimacy, seeded.residents.legitimacy)

@@ -6,9 +6,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.sparse.csgraph import connected_components
 
-from model.neighbourhood import connected_groups, mass_incidents
+from model.neighbourhood import Network, connected_groups
 from model.network import build_network
+from model.outcomes import mass_incidents
 from model.population import Stance
+from tests.worlds import world
 
 settings.register_profile("neighbourhood", max_examples=40, deadline=None)
 settings.load_profile("neighbourhood")
@@ -56,9 +58,11 @@ def test_mass_incidents_count_the_large_groups_of_scipy_components(seed, n, degr
     marked = rng.random(n) < share
     district = rng.integers(0, 3, n)
     csr = sp.csr_array(adjacency)
-    stance = np.where(marked, int(Stance.PROTESTING), int(Stance.QUIET)).astype(np.int8)
+    residents = world(n=n, seed=seed, scramble=False).residents
+    residents.stance[:] = np.where(marked, int(Stance.PROTESTING), int(Stance.QUIET))
+    residents.district[:] = district
     incidents, largest, per_district = mass_incidents(
-        stance, csr.indptr, csr.indices, district, 3, float(size)
+        residents, Network(csr.indptr, csr.indices), 3, size
     )
     rows = np.flatnonzero(marked)
     expected_districts = np.zeros(3, dtype=np.int64)

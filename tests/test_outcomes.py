@@ -1,10 +1,12 @@
 """Outcome reporters agree with their definitions."""
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from model.outcomes import OUTCOME_INFO, OUTCOMES, gini, tally
+from model.outcomes import OUTCOME_INFO, OUTCOMES, TALLY_SIZE, as_tally, gini, tally_residents
+from tests.worlds import world
 
 
 def exact_gini(values):
@@ -33,15 +35,20 @@ def test_gini_extremes():
     assert gini(np.zeros(10)) == 0.0
 
 
-def test_tally_means_and_hidden_grievance():
-    stance = np.array([0, 0, 1, 2, 3, 0])
-    grievance = np.array([0.5, 0.1, 0.9, 0.8, 0.7, 0.3])
-    out = tally(stance, grievance, np.full(6, 0.5), np.full(6, 0.2),
-                np.array([-1, 2, -1, 3, -1, -1]), 0.2)
-    assert list(out[:4]) == [3 / 6, 1 / 6, 1 / 6, 1 / 6]
-    # hidden grievance: quiet residents above the threshold, per resident
-    assert out[6] == (0.5 + 0.3) / 6
-    assert out[8] == 2 / 6
+def test_tally_sums_stances_and_hidden_grievance():
+    w = world(n=6, seed=1, scramble=False, petition_threshold=0.2)
+    r = w.residents
+    r.stance[:] = [0, 0, 1, 2, 3, 0]
+    r.grievance[:] = [0.5, 0.1, 0.9, 0.8, 0.7, 0.3]
+    r.org[:] = [-1, 2, -1, 3, -1, -1]
+    sums = np.zeros(TALLY_SIZE)
+    tally_residents(r, w.coef, 0, 6, sums)
+    tally = as_tally(sums)
+    assert (tally.quiet, tally.petitioning, tally.protesting, tally.detained) == (3, 1, 1, 1)
+    # hidden grievance: quiet residents above the threshold
+    assert tally.hidden_grievance == 0.5 + 0.3
+    assert tally.members == 2
+    assert tally.legitimacy == pytest.approx(r.legitimacy.sum())
 
 
 def test_every_outcome_is_declared_once():

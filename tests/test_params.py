@@ -56,3 +56,15 @@ def test_split_overrides_routes_names():
     world, policy = split_overrides({"tolerance": 0.2, "contagion": 0.0})
     assert world == {"contagion": 0.0}
     assert policy == {"tolerance": 0.2}
+
+
+def test_plausible_ranges_lie_within_bounds_and_hold_the_default():
+    for name, d in DECLARATIONS.items():
+        if d.kind in ("bool", "choice"):
+            assert d.plausible is None, name
+            continue
+        assert d.plausible is not None, name
+        lo, hi = d.plausible
+        assert d.low is not None and d.high is not None
+        assert d.low <= lo <= hi <= d.high, name
+        assert lo <= d.default <= hi, name

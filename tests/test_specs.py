@@ -11,6 +11,7 @@ from experiments.provenance import to_jsonable
 from experiments.specs import (
     SpecError,
     default_scenarios,
+    load_discovery,
     load_scenarios,
     load_sensitivity,
     load_sweep,
@@ -36,6 +37,8 @@ def _error(fn, doc, source="exp.toml") -> str:
 
 def _kind(path: Path) -> str:
     doc = tomllib.loads(path.read_text())
+    if "prim" in doc or ("samples" in doc and "pairs" in doc):
+        return "discovery"
     if "factors" not in doc:
         return "scenarios"
     return "sensitivity" if "method" in doc else "sweep"
@@ -49,6 +52,9 @@ def test_shipped_files_load(path: Path) -> None:
         return
     if kind == "sensitivity":
         assert load_sensitivity(path).factors
+        return
+    if kind == "discovery":
+        assert all(claim.factors for claim in load_discovery(path).claims)
         return
     spec = load_scenarios(path)
     assert spec.scenarios

@@ -105,13 +105,13 @@ def edge_segments(model: SocialManagementModel, rng_seed: int = 0) -> np.ndarray
     Each tie is drawn once (upper triangle); the subsample is fixed per model
     so the picture does not flicker between steps.
     """
-    adjacency = model.neighbours.adjacency.tocoo()
+    adjacency = model.adjacency.tocoo()
     upper = adjacency.row < adjacency.col
     rows, cols = adjacency.row[upper], adjacency.col[upper]
     if len(rows) > MAX_EDGES:
         keep = np.random.default_rng(rng_seed).choice(len(rows), MAX_EDGES, replace=False)
         rows, cols = rows[keep], cols[keep]
-    position = model.population.position
+    position = model.residents.position
     return np.stack([position[rows], position[cols]], axis=1)
 
 
@@ -211,7 +211,7 @@ class SideDrawing:
         ax.add_collection(
             LineCollection(list(edge_segments(model)), colors="#d2d2d2", linewidths=0.5, zorder=1)
         )
-        position = model.population.position
+        position = model.residents.position
         self._points = ax.scatter(position[:, 0], position[:, 1], s=9.0, linewidths=0, zorder=2)
         handles = [
             Line2D(
@@ -264,9 +264,9 @@ class SideDrawing:
             return Pictures(self._draw_network(), self._draw_charts(other))
 
     def _draw_network(self) -> bytes:
-        population = self.model.population
-        stance = population.stance.astype(np.intp)
-        self._points.set_facecolor(list(resident_colours(stance, population.grievance)))
+        residents = self.model.residents
+        stance = residents.stance.astype(np.intp)
+        self._points.set_facecolor(list(resident_colours(stance, residents.grievance)))
         sizes = np.array([STANCE_SIZES[s] for s in sorted(STANCE_SIZES)])
         self._points.set_sizes(sizes[stance])
         return self._network.render(key=None)

@@ -1,6 +1,10 @@
-"""One module per process of MODEL.md section 3: pure, vectorized functions.
+"""One module per process of ODD.md section 3: the compiled process functions the week runs.
 
-Submodels take arrays and numbers and return new arrays; they never import
-Mesa, never mutate their inputs, and draw random numbers only from the
-generator they are given, so they can be property-tested at numpy speed.
+Each module holds the process function(s) that :func:`model.schedule.week`
+calls, written once, with every effect of its process inside. They take the
+model's records by name (:class:`~model.population.Residents`, the network,
+the districts, the organization table, the coefficients of
+:class:`~model.params.Coefficients`) and change them in place; none imports
+Mesa, and every draw is a counter-based uniform of :mod:`model.draws`, so the
+tests call the same functions, with the same draws, as a model step.
 """

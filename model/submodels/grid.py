@@ -1,4 +1,4 @@
-"""Process 7, ``grid_management`` (the article's Error 6).
+"""Process 7, ``grid_management`` (the article's Errors 4 and 6).
 
 The city is tiled into cells of about ``grid_cell_households`` households;
 each of ``grid_agencies`` agencies staffs every cell with one staffer.
@@ -9,8 +9,9 @@ shared; only when that agency itself made the detection when agencies are
 siloed). In ``control`` mode a detected resident gets a "stability visit":
 it is deterred from protest for a while, at the price of intrusion and lost
 trust. Every household also bears a baseline intrusion that grows as cells
-shrink and as siloed agencies duplicate visits. The grid's cost comes out
-of the service budget.
+shrink and as siloed agencies duplicate visits, and with collective
+responsibility every household of a cell where someone protested is
+penalised. The grid's cost comes out of the livelihood budget.
 
 None of this says the grid is bad: fine cells detect more, and in service
 mode resolve more. The article's warning emerges only where cost
@@ -20,12 +21,35 @@ duplication, unshared information and intrusion outweigh that.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
-from model.jit import jit
+from model.draws import GRID_DETECT, GRID_INFORM, uniform
+from model.jit import jit, unsigned
+from model.params import choice_code
+from model.population import PROTESTING, weightiest
 from model.types import BoolArray, FloatArray, IntArray
+
+if TYPE_CHECKING:
+    from model.params import Coefficients
+    from model.population import Residents
+
+CONTROL = choice_code("grid_mode", "control")
+
+
+class Grid(NamedTuple):
+    """The grid of a run.
+
+    Attributes:
+        n_cells: Number of cells (0: no grid).
+        staffing: Share of the grid's staff the budget pays, in [0, 1].
+        protest_cell: Whether someone in the cell protests this step.
+    """
+
+    n_cells: int
+    staffing: float
+    protest_cell: BoolArray
 
 
 def assign_cells(position: FloatArray, households_per_cell: int) -> tuple[IntArray, int]:
@@ -56,71 +80,84 @@ def grid_cost(n_cells: int, agencies: int, staff_cost: float) -> float:
     return n_cells * agencies * staff_cost
 
 
-@dataclass(frozen=True)
-class GridResult:
-    """What the grid did this step (arrays of length n).
+@jit
+def let_deterrence_fade(residents: Residents, lo: int, hi: int) -> None:
+    """A week passes for residents ``lo..hi-1`` whom a stability visit deters."""
+    left = residents.deterred_left
+    for k in range(lo, hi):
+        i = unsigned(k)
+        left[i] = max(left[i] - 1, 0)
 
-    Attributes:
-        detected: Residents detected by at least one agency.
-        resolved: Residents whose weightiest need the grid resolved (service).
-        visited: Residents given a stability visit (control).
-        visits_per_household: Routine visits each household bears per step
-            (the baseline intrusion), the same for all.
+
+@jit
+def mark_protest_cells(residents: Residents, grid: Grid) -> None:
+    """The grid notes the cells where someone protests this step (serial).
+
+    Before any response, so that a protester arrested this step still
+    marks its cell for collective responsibility.
     """
+    grid.protest_cell[:] = False
+    if grid.n_cells == 0:
+        return
+    for i in range(residents.stance.size):
+        if residents.stance[i] == PROTESTING:
+            grid.protest_cell[residents.cell[i]] = True
 
-    detected: BoolArray
-    resolved: BoolArray
-    visited: BoolArray
-    visits_per_household: float
 
-
+@jit
 def grid_management(
-    grievance: FloatArray,
-    *,
-    households_per_cell: int,
-    agencies: int,
-    info_sharing: bool,
-    mode: str,
-    staffing: float,
-    watch_level: float,
-    detection_rate: float,
-    rng: np.random.Generator,
-) -> GridResult:
-    """Detection, then service or control, and baseline intrusion.
+    residents: Residents,
+    grid: Grid,
+    coef: Coefficients,
+    key: np.uint64,
+    step: int,
+    lo: int,
+    hi: int,
+) -> None:
+    """Collective responsibility, detection, service or control, intrusion: residents ``lo..hi-1``.
 
     Each agency's staffer detects a watched resident with probability
-    ``q = min(1, detection_rate x staffing / households_per_cell)``; with
-    ``agencies`` agencies detection is ``1 - (1 - q)^agencies`` (see
-    :func:`grid_detection`).
-
-    Args:
-        grievance: Grievance per resident.
-        households_per_cell: Cell size (> 0: the grid is on).
-        agencies: Agencies that each staff every cell.
-        info_sharing: Whether agencies share what they learn.
-        mode: ``service`` or ``control``.
-        staffing: Share of the grid's staff the budget could pay, in [0, 1].
-        watch_level: Grievance above which staff notice a resident.
-        detection_rate: Residents one staffer can follow closely.
-        rng: The run's random generator.
-
-    Returns:
-        A :class:`GridResult`.
+    ``q = min(1, grid_detection_rate x staffing / grid_cell_households)``
+    (:func:`grid_detection`). Service mode: a detected resident whose need
+    reaches the owning agency has its weightiest need resolved and gains
+    ``trust_service``. Control mode: a detected resident is visited,
+    deterred for ``grid_deterrence`` steps, suffers ``injustice_visit`` and
+    loses ``trust_visit``. Every household bears the routine visits of
+    :func:`routine_visits`, each adding ``grid_intrusion`` injustice and
+    costing ``trust_visit`` trust. With collective responsibility, every
+    household of a cell where someone protested gains
+    ``injustice_collective`` and loses ``trust_backlash``.
     """
-    n = grievance.shape[0]
-    q = detection_chance(detection_rate, staffing, households_per_cell)
-    draws = rng.random((2, n))
-    detected = np.zeros(n, dtype=bool)
-    informed = np.zeros(n, dtype=bool)
-    watched = grievance > watch_level
-    for i in np.flatnonzero(watched):
-        detected[i], informed[i] = grid_detection(
-            draws[0, i], draws[1, i], q, agencies, info_sharing
-        )
-    visits_per_household = routine_visits(agencies, info_sharing, staffing, households_per_cell)
-    if mode == "service":
-        return GridResult(detected, informed, np.zeros(n, dtype=bool), visits_per_household)
-    return GridResult(detected, np.zeros(n, dtype=bool), detected, visits_per_household)
+    if grid.n_cells == 0:
+        return
+    r = residents
+    collective = coef.collective_responsibility
+    control_mode = coef.grid_mode == CONTROL
+    households = max(coef.grid_cell_households, 1)
+    q = detection_chance(coef.grid_detection_rate, grid.staffing, households)
+    visits = routine_visits(coef.grid_agencies, coef.grid_info_sharing, grid.staffing, households)
+    for k in range(lo, hi):
+        i = unsigned(k)
+        if collective and grid.protest_cell[r.cell[i]]:
+            r.injustice[i] += coef.injustice_collective
+            r.experience[i] -= coef.trust_backlash
+        if r.grievance[i] > coef.grid_watch_level:
+            detected, informed = grid_detection(
+                uniform(key, step, GRID_DETECT, i),
+                uniform(key, step, GRID_INFORM, i),
+                q,
+                coef.grid_agencies,
+                coef.grid_info_sharing,
+            )
+            if control_mode and detected:
+                r.deterred_left[i] = coef.grid_deterrence
+                r.injustice[i] += coef.injustice_visit
+                r.experience[i] -= coef.trust_visit
+            elif not control_mode and informed:
+                r.need[i, weightiest(r.need, r.need_weight, i)] = 0.0
+                r.experience[i] += coef.trust_service
+        r.injustice[i] += coef.grid_intrusion * visits
+        r.experience[i] -= coef.trust_visit * visits
 
 
 @jit
@@ -159,11 +196,3 @@ def grid_detection(
     if info_sharing:
         return True, True
     return True, inform_draw * seen < q
-
-
-def collective_penalty(cell: IntArray, protesting: BoolArray, n_cells: int) -> BoolArray:
-    """Households that share a grid cell with a protester (collective responsibility)."""
-    if n_cells == 0:
-        return np.zeros(cell.shape[0], dtype=bool)
-    protest_cells = np.bincount(cell[protesting], minlength=n_cells) > 0
-    return np.asarray(protest_cells[cell])

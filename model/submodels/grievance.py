@@ -1,4 +1,4 @@
-"""Process 3, ``update_grievance``: grievance as a stock (MODEL.md section 4).
+"""Process 3, ``update_grievance``: grievance as a stock.
 
 Epstein (2002) makes grievance instantaneous, ``G = H (1 - L)``. Here it is a
 stock that builds up from hardship and distrust and from the injustices of
@@ -9,43 +9,51 @@ available as ``grievance_mode = "epstein"`` for the reference checks.
 
 from __future__ import annotations
 
-import numpy as np
+from typing import TYPE_CHECKING
 
-from model.jit import jit
-from model.types import FloatArray, per_resident
+from model.jit import inline_jit, jit, unsigned
+from model.params import choice_code
 
+if TYPE_CHECKING:
+    from model.params import Coefficients
+    from model.population import Residents
+    from model.submodels.organizations import Organizations
 
-def update_grievance(
-    grievance: FloatArray,
-    hardship: FloatArray,
-    legitimacy: FloatArray,
-    injustice: FloatArray,
-    decay: FloatArray | float,
-    inflow_rate: float,
-) -> FloatArray:
-    """One step of the grievance stock.
-
-    ``G <- G (1 - decay) + (1 - G) min(1, inflow_rate H (1 - L) + injustice)``:
-    the inflow fills the room left below 1, so grievance stays in [0, 1]
-    and saturates rather than explodes.
-
-    Args:
-        grievance: Current grievance per resident.
-        hardship: Weighted unmet need per resident.
-        legitimacy: Trust per resident.
-        injustice: Injustice suffered last step per resident.
-        decay: Share of grievance that fades (per resident or one value);
-            larger for members of a working organization.
-        inflow_rate: Rate at which hardship and distrust become grievance.
-
-    Returns:
-        New grievance per resident.
-    """
-    decays = per_resident(decay, grievance.size)
-    return _update(grievance, hardship, legitimacy, injustice, decays, inflow_rate)
+EPSTEIN = choice_code("grievance_mode", "epstein")
 
 
 @jit
+def update_grievance(
+    residents: Residents, organizations: Organizations, coef: Coefficients, lo: int, hi: int
+) -> None:
+    """One step of the grievance of residents ``lo..hi-1``; last step's injustice is consumed.
+
+    ``G <- G (1 - decay) + (1 - G) min(1, inflow_rate H (1 - L) + injustice)``
+    (:func:`grievance_after`), with ``decay = grievance_decay +
+    org_decay_bonus x alignment`` for members of an organization: society
+    settling its own conflicts. In ``epstein`` mode, ``G = H (1 - L)``.
+    """
+    r = residents
+    epstein = coef.grievance_mode == EPSTEIN
+    alignment = organizations.alignment
+    for k in range(lo, hi):
+        i = unsigned(k)
+        if epstein:
+            r.grievance[i] = r.hardship[i] * (1.0 - r.legitimacy[i])
+        else:
+            decay = coef.grievance_decay + coef.org_decay_bonus * alignment[r.org[i]]
+            r.grievance[i] = grievance_after(
+                r.grievance[i],
+                r.hardship[i],
+                r.legitimacy[i],
+                r.injustice[i],
+                decay,
+                coef.inflow_rate,
+            )
+        r.injustice[i] = 0.0
+
+
+@inline_jit
 def grievance_after(
     grievance: float,
     hardship: float,
@@ -54,29 +62,11 @@ def grievance_after(
     decay: float,
     inflow_rate: float,
 ) -> float:
-    """The grievance stock of one resident after one step: the single formula."""
+    """The grievance stock of one resident after one step: the single formula.
+
+    The inflow fills the room left below 1, so grievance stays in [0, 1]
+    and saturates rather than explodes.
+    """
     inflow = min(inflow_rate * hardship * (1.0 - legitimacy) + injustice, 1.0)
     g = grievance * (1.0 - decay) + (1.0 - grievance) * inflow
     return min(max(g, 0.0), 1.0)
-
-
-@jit
-def _update(
-    grievance: FloatArray,
-    hardship: FloatArray,
-    legitimacy: FloatArray,
-    injustice: FloatArray,
-    decay: FloatArray,
-    inflow_rate: float,
-) -> FloatArray:
-    updated = np.empty_like(grievance)
-    for i in range(grievance.size):
-        updated[i] = grievance_after(
-            grievance[i], hardship[i], legitimacy[i], injustice[i], decay[i], inflow_rate
-        )
-    return updated
-
-
-def epstein_grievance(hardship: FloatArray, legitimacy: FloatArray) -> FloatArray:
-    """Epstein's instantaneous grievance ``G = H (1 - L)``."""
-    return np.asarray(hardship * (1.0 - legitimacy))

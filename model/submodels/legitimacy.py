@@ -1,62 +1,70 @@
 """Process 9, ``update_legitimacy``: experience plus social influence.
 
 ``L <- clip(L + s (mean neighbour L - L) + r (disposition - L) + experience
-- gap (H - H_ref)+)`` (MODEL.md section 4, with one addition: the pull ``r``
-back toward each resident's initial disposition, so that old injuries and
-favours fade; without it trust can only drift, never settle).
+- gap (H - H_ref)+)``, with one addition to Epstein's fixed L: the pull
+``r`` back toward each resident's initial disposition, so that old injuries
+and favours fade; without it trust can only drift, never settle.
 """
 
 from __future__ import annotations
 
-import numpy as np
+from typing import TYPE_CHECKING
 
-from model.jit import jit
-from model.types import FloatArray
+from model.jit import inline_jit, jit, unsigned
 
-
-def update_legitimacy(
-    legitimacy: FloatArray,
-    neighbour_legitimacy: FloatArray,
-    disposition: FloatArray,
-    experience: FloatArray,
-    hardship: FloatArray,
-    *,
-    social_influence: float,
-    legitimacy_recovery: float,
-    performance_gap_rate: float,
-    hardship_reference: float,
-) -> FloatArray:
-    """One step of trust in government.
-
-    Args:
-        legitimacy: Current trust per resident.
-        neighbour_legitimacy: Mean trust of each resident's neighbours.
-        disposition: Each resident's initial trust.
-        experience: Sum of this step's experiences (answered: up;
-            intercepted, detained, intruded upon: down; participation: up).
-        hardship: Weighted unmet need per resident.
-        social_influence: Pull toward neighbours' trust.
-        legitimacy_recovery: Pull toward the disposition.
-        performance_gap_rate: Trust lost per unit of excess hardship.
-        hardship_reference: Hardship accepted without blame.
-
-    Returns:
-        New trust per resident, in [0, 1].
-    """
-    return _update(
-        legitimacy,
-        neighbour_legitimacy,
-        disposition,
-        experience,
-        hardship,
-        social_influence,
-        legitimacy_recovery,
-        performance_gap_rate,
-        hardship_reference,
-    )
+if TYPE_CHECKING:
+    from model.neighbourhood import Network
+    from model.params import Coefficients
+    from model.population import Residents
 
 
 @jit
+def update_legitimacy(
+    residents: Residents, network: Network, coef: Coefficients, lo: int, hi: int
+) -> None:
+    """This step's trust of residents ``lo..hi-1``, into ``next_legitimacy``.
+
+    Trust moves toward the neighbours' mean trust of the step before (so
+    the result goes to ``next_legitimacy``, which :func:`adopt_legitimacy`
+    makes current once every resident has been updated), toward the
+    resident's disposition, by this step's experiences, and down by
+    hardship above what residents accept (:func:`legitimacy_after`). The
+    experience is consumed.
+    """
+    r = residents
+    indptr, indices = network.indptr, network.indices
+    for k in range(lo, hi):
+        i = unsigned(k)
+        start, end = indptr[i], indptr[unsigned(k + 1)]
+        neighbour_mean = r.legitimacy[i]
+        if end > start:
+            total = 0.0
+            for slot in range(start, end):
+                total += r.legitimacy[unsigned(indices[slot])]
+            neighbour_mean = total / (end - start)
+        r.next_legitimacy[i] = legitimacy_after(
+            r.legitimacy[i],
+            neighbour_mean,
+            r.disposition[i],
+            r.experience[i],
+            r.hardship[i],
+            coef.social_influence,
+            coef.legitimacy_recovery,
+            coef.performance_gap_rate,
+            coef.hardship_reference,
+        )
+        r.experience[i] = 0.0
+
+
+@jit
+def adopt_legitimacy(residents: Residents, lo: int, hi: int) -> None:
+    """Residents ``lo..hi-1`` take the trust :func:`update_legitimacy` computed."""
+    for k in range(lo, hi):
+        i = unsigned(k)
+        residents.legitimacy[i] = residents.next_legitimacy[i]
+
+
+@inline_jit
 def legitimacy_after(
     legitimacy: float,
     neighbour_legitimacy: float,
@@ -77,31 +85,3 @@ def legitimacy_after(
         - performance_gap_rate * max(hardship - hardship_reference, 0.0)
     )
     return min(max(value, 0.0), 1.0)
-
-
-@jit
-def _update(
-    legitimacy: FloatArray,
-    neighbour_legitimacy: FloatArray,
-    disposition: FloatArray,
-    experience: FloatArray,
-    hardship: FloatArray,
-    social_influence: float,
-    legitimacy_recovery: float,
-    performance_gap_rate: float,
-    hardship_reference: float,
-) -> FloatArray:
-    updated = np.empty_like(legitimacy)
-    for i in range(legitimacy.size):
-        updated[i] = legitimacy_after(
-            legitimacy[i],
-            neighbour_legitimacy[i],
-            disposition[i],
-            experience[i],
-            hardship[i],
-            social_influence,
-            legitimacy_recovery,
-            performance_gap_rate,
-            hardship_reference,
-        )
-    return updated

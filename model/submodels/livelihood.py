@@ -9,53 +9,82 @@ need in each domain through a biased lens (a per-run log-normal error) and
 does not know which domains residents weigh most; participating residents
 voice the need that matters to them. A large budget spent top-down
 therefore lowers hardship less than the same budget spent where residents
-say it is needed. Nothing here rewards participation directly: the gain can
-only come from where the money goes.
+say it is needed. The only direct reward of participation is the trust
+participants gain from being heard (``trust_participation``, procedural
+justice; :func:`choose_participants`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
-from model.draws import SHOCK, SHOCK_DOMAIN, run_key, uniform
-from model.jit import inline_jit, jit, parallel_jit, prange
-from model.types import BoolArray, FloatArray
+from model.draws import PARTICIPATE, SHOCK, SHOCK_DOMAIN, uniform
+from model.jit import inline_jit, jit, unsigned
+from model.types import FloatArray
+
+if TYPE_CHECKING:
+    from model.params import Coefficients
+    from model.population import Residents
 
 
-def livelihood_shocks(
-    need: FloatArray, *, shock_rate: float, shock_size: float, rng: np.random.Generator
-) -> FloatArray:
-    """Random shocks raise needs (job loss, illness, eviction...).
+class Planner(NamedTuple):
+    """What the livelihood planner works with, fixed for a run.
 
-    Each (resident, domain) is shocked with probability ``shock_rate`` a
-    step, by ``U(0, shock_size)``, capped at 1 (see :func:`shock_resident`).
-
-    Args:
-        need: (n, domains) unmet need.
-        shock_rate: Chance of a shock per resident and domain per step.
-        shock_size: Largest rise in need from one shock.
-        rng: The run's random generator.
-
-    Returns:
-        New need array (the input is not changed).
+    Attributes:
+        lens: The planner's multiplicative error on each domain's need.
+        relief_budget: Relief available each step, in units of need: the
+            livelihood budget less what the grid costs.
     """
-    updated = need.copy()
-    _apply_shocks(updated, run_key(rng), shock_rate, shock_size)
-    return updated
+
+    lens: FloatArray
+    relief_budget: float
+
+
+def planner_lens(domains: int, planner_bias: float, rng: np.random.Generator) -> FloatArray:
+    """The planner's per-run multiplicative error on each domain's need."""
+    return np.exp(rng.normal(0.0, planner_bias, size=domains))
 
 
 @jit
-def _apply_shocks(need: FloatArray, key: np.uint64, shock_rate: float, shock_size: float) -> None:
-    chances = shock_chances(shock_rate, need.shape[1])
-    for i in range(need.shape[0]):
-        shock_resident(need, i, key, 0, shock_rate, shock_size, chances)
+def livelihood_shocks(
+    residents: Residents, coef: Coefficients, key: np.uint64, step: int, lo: int, hi: int
+) -> None:
+    """Random shocks raise the needs of residents ``lo..hi-1`` (job loss, illness, eviction...).
+
+    Each (resident, domain) is shocked with probability ``shock_rate`` a
+    step, independently, by ``U(0, shock_size)``, capped at 1. Shocks are
+    rare, so one draw first decides whether any domain is shocked
+    (:func:`shock_chances`); only then are the domains visited, each with
+    its chance given that at least one of the domains left is shocked and
+    none before it was, until one is; the rest are then unconditional. This
+    is exactly the independent per-domain law, at one draw per resident in
+    the common case. Given that a draw ``v`` fell below its chance ``c``,
+    ``v / c`` is uniform: it sets the size.
+    """
+    need = residents.need
+    domains = need.shape[1]
+    rate, size = coef.shock_rate, coef.shock_size
+    chances = shock_chances(rate, domains)
+    if chances[0] <= 0.0:
+        return
+    for k in range(lo, hi):
+        i = unsigned(k)
+        if uniform(key, step, SHOCK, i) >= chances[0]:
+            continue
+        shocked = False
+        for d in range(domains):
+            chance = rate if shocked else chances[domains - d]
+            draw = uniform(key, step, SHOCK_DOMAIN + d, i)
+            if draw < chance:
+                need[i, d] = min(need[i, d] + draw / chance * size, 1.0)
+                shocked = True
 
 
 @jit
 def shock_chances(shock_rate: float, domains: int) -> FloatArray:
-    """The chances :func:`shock_resident` uses, computed once per step.
+    """The chances :func:`livelihood_shocks` uses, computed once per step.
 
     ``chances[0]``: that any of the ``domains`` is shocked,
     ``1 - (1 - rate)^domains``; ``chances[k]`` for k >= 1: that a domain is
@@ -71,61 +100,89 @@ def shock_chances(shock_rate: float, domains: int) -> FloatArray:
     return chances
 
 
-@inline_jit
-def shock_resident(
-    need: FloatArray,
-    i: int,
-    key: np.uint64,
-    step: int,
-    shock_rate: float,
-    shock_size: float,
-    chances: FloatArray,
+@jit
+def choose_participants(
+    residents: Residents, coef: Coefficients, key: np.uint64, step: int, lo: int, hi: int
 ) -> None:
-    """This step's shocks to resident ``i``'s needs (row i, in place): the single rule.
+    """Which of residents ``lo..hi-1`` take part in this step's livelihood decisions.
 
-    Each domain is shocked with probability ``shock_rate``, independently,
-    by ``U(0, shock_size)``. Shocks are rare, so one draw first decides
-    whether any domain is shocked (``chances[0]``, see
-    :func:`shock_chances`); only then are the domains visited, each with its
-    chance given that at least one of the domains left is shocked and none
-    before it was, until one is; the rest are then unconditional. This is
-    exactly the independent per-domain law, at one draw per resident in the
-    common case. Given that a draw ``v`` fell below its chance ``c``,
-    ``v / c`` is uniform: it sets the size.
+    Each resident takes part with probability ``participation``, drawn
+    afresh every step; a participant gains ``trust_participation`` in trust
+    (procedural justice: being heard raises legitimacy whatever the
+    outcome, Tyler 2006).
     """
-    domains = need.shape[1]
-    if chances[0] <= 0.0 or uniform(key, step, SHOCK, i) >= chances[0]:
-        return
-    shocked = False
-    for d in range(domains):
-        chance = shock_rate if shocked else chances[domains - d]
-        draw = uniform(key, step, SHOCK_DOMAIN + d, i)
-        if draw < chance:
-            need[i, d] = min(need[i, d] + draw / chance * shock_size, 1.0)
-            shocked = True
+    participation = coef.participation
+    for k in range(lo, hi):
+        i = unsigned(k)
+        speaks = participation > 0.0 and uniform(key, step, PARTICIPATE, i) < participation
+        residents.participates[i] = speaks
+        if speaks:
+            residents.experience[i] += coef.trust_participation
 
 
-def planner_lens(domains: int, planner_bias: float, rng: np.random.Generator) -> FloatArray:
-    """The planner's per-run multiplicative error on each domain's need."""
-    return np.exp(rng.normal(0.0, planner_bias, size=domains))
+@jit
+def need_by_domain(residents: Residents, lo: int, hi: int, sums: FloatArray) -> None:
+    """Add residents ``lo..hi-1``'s need to the city's sums per domain.
 
-
-@dataclass(frozen=True)
-class Relief:
-    """The outcome of one step of livelihood spending.
-
-    Attributes:
-        need: Need after relief.
-        allocation: Share of the budget given to each domain.
-        spent: Budget actually spent (never above the budget).
-        mismatch: Total-variation distance between the allocation and the
-            domains' true shares of weighted need (0: perfect targeting).
+    ``sums`` is (3, domains): weighted need (where need truly is), need
+    (what the planner sees and relief can meet) and weighted need voiced
+    by participants. Domain by domain, so that each sum stays in a
+    register; adding an exact zero rather than branching keeps the sum's
+    rounding and shortens its dependency chain.
     """
+    need, need_weight, speaks = residents.need, residents.need_weight, residents.participates
+    for d in range(need.shape[1]):
+        weighted, level, voiced = sums[0, d], sums[1, d], sums[2, d]
+        for k in range(lo, hi):
+            i = unsigned(k)
+            value = need[i, d]
+            w = need_weight[i, d] * value
+            weighted += w
+            level += value
+            voiced += w if speaks[i] else 0.0
+        sums[0, d], sums[1, d], sums[2, d] = weighted, level, voiced
 
-    need: FloatArray
-    allocation: FloatArray
-    spent: float
-    mismatch: float
+
+@jit
+def allocate(
+    sums: FloatArray, relief_budget: float, participation: float, lens: FloatArray
+) -> tuple[FloatArray, float, float]:
+    """Split the budget across domains, from the city's sums per domain.
+
+    ``a_d = (1 - participation) topdown_d + participation voiced_d`` where
+    ``topdown_d`` is the planner's view of mean need (true mean need times
+    ``lens``) and ``voiced_d`` is the need participating residents report,
+    weighted by how much each domain matters to them. Each resident gets
+    the domain's budget in proportion to its need there, capped at the need
+    itself, so the fraction of need relieved is the same for everyone in a
+    domain, and spending can fall short of the budget but never exceed it.
+
+    Args:
+        sums: The (3, domains) sums of :func:`need_by_domain`.
+        relief_budget: Relief available this step.
+        participation: Weight of the residents' voice.
+        lens: The planner's multiplicative error per domain.
+
+    Returns:
+        (relieved fraction of need per domain, spent, mismatch): mismatch is
+        the total-variation distance between the allocation and the
+        domains' true shares of weighted need (0: perfect targeting).
+    """
+    weighted, level, voiced_total = sums[0], sums[1], sums[2]
+    true_shares = _shares(weighted)
+    topdown = _shares(level * lens)
+    speaking = participation > 0.0 and voiced_total.sum() > 0.0
+    voiced = _shares(voiced_total) if speaking else topdown
+    allocation = (1.0 - participation) * topdown + participation * voiced
+    fraction = np.zeros(level.size)
+    spent, mismatch = 0.0, 0.0
+    for d in range(level.size):
+        domain_budget = relief_budget * allocation[d]
+        if level[d] > 0.0:
+            fraction[d] = min(domain_budget / level[d], 1.0)
+        spent += min(domain_budget, level[d])
+        mismatch += 0.5 * abs(allocation[d] - true_shares[d])
+    return fraction, spent, mismatch
 
 
 @jit
@@ -136,113 +193,32 @@ def _shares(weights: FloatArray) -> FloatArray:
     return weights / total
 
 
-def livelihood_relief(
-    need: FloatArray,
-    need_weight: FloatArray,
-    participating: BoolArray,
-    *,
-    budget: float,
-    participation: float,
-    lens: FloatArray,
-) -> Relief:
-    """Split the budget across domains and spend it against need.
-
-    ``a_d = (1 - participation) topdown_d + participation voiced_d`` where
-    ``topdown_d`` is the planner's view of mean need (true mean need times
-    ``lens``) and ``voiced_d`` is the need participating residents report,
-    weighted by how much each domain matters to them (MODEL.md section 4).
-    Within a domain, relief goes to residents in proportion to their need
-    and never exceeds it, so spending can fall short of the budget but never
-    exceed it.
-
-    Args:
-        need: (n, domains) unmet need.
-        need_weight: (n, domains) importance of each domain to each resident.
-        participating: Residents who take part in livelihood decisions now.
-        budget: Relief available this step, in units of need.
-        participation: Weight of the residents' voice in the allocation.
-        lens: The planner's multiplicative error per domain.
-
-    Returns:
-        A :class:`Relief`.
-    """
-    weighted, level, voiced_total = _domain_sums(need, need_weight, participating)
-    fraction, allocation, spent, mismatch = allocate(
-        weighted, level, voiced_total, float(budget), float(participation), lens
-    )
-    return Relief(
-        need=_relieve(need, fraction), allocation=allocation, spent=spent, mismatch=mismatch
-    )
-
-
 @jit
-def allocate(
-    weighted: FloatArray,
-    level: FloatArray,
-    voiced_total: FloatArray,
-    budget: float,
-    participation: float,
-    lens: FloatArray,
-) -> tuple[FloatArray, FloatArray, float, float]:
-    """Split the budget across domains, from the city's totals per domain.
+def relieve_need(residents: Residents, fraction: FloatArray, lo: int, hi: int) -> None:
+    """Spend the allocation: each domain's need falls by its ``fraction``, then hardship.
 
-    Compiled although it works on five numbers: it runs every step, where a
-    dozen small numpy calls would cost more than a pass over 2,000 residents.
-
-    Args:
-        weighted: Total weighted need per domain (where need truly is).
-        level: Total need per domain (what relief can meet).
-        voiced_total: Weighted need voiced by participating residents.
-        budget: Relief available this step.
-        participation: Weight of the residents' voice.
-        lens: The planner's multiplicative error per domain.
-
-    Returns:
-        (relieved fraction of need per domain, allocation shares, spent,
-        mismatch); see :class:`Relief`.
+    Residents ``lo..hi-1``; ``fraction`` comes from :func:`allocate`.
     """
-    true_shares = _shares(weighted)
-    topdown = _shares(level * lens)
-    speaking = participation > 0.0 and voiced_total.sum() > 0.0
-    voiced = _shares(voiced_total) if speaking else topdown
-    allocation = (1.0 - participation) * topdown + participation * voiced
-    # Each resident gets the domain's budget in proportion to its need there,
-    # capped at the need itself: the fraction of need relieved is the same
-    # for everyone in a domain.
-    fraction = np.zeros(level.size)
-    spent, mismatch = 0.0, 0.0
-    for d in range(level.size):
-        domain_budget = budget * allocation[d]
-        if level[d] > 0.0:
-            fraction[d] = min(domain_budget / level[d], 1.0)
-        spent += min(domain_budget, level[d])
-        mismatch += 0.5 * abs(allocation[d] - true_shares[d])
-    return fraction, allocation, spent, mismatch
-
-
-@jit
-def _domain_sums(
-    need: FloatArray, need_weight: FloatArray, participating: BoolArray
-) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """Per domain: total weighted need, total need, weighted need voiced."""
-    domains = need.shape[1]
-    weighted = np.zeros(domains)
-    level = np.zeros(domains)
-    voiced = np.zeros(domains)
-    for i in range(need.shape[0]):
-        for d in range(domains):
-            w = need_weight[i, d] * need[i, d]
-            weighted[d] += w
-            level[d] += need[i, d]
-            if participating[i]:
-                voiced[d] += w
-    return weighted, level, voiced
-
-
-@parallel_jit
-def _relieve(need: FloatArray, fraction: FloatArray) -> FloatArray:
-    updated = np.empty_like(need)
-    for i in prange(need.shape[0]):
+    need = residents.need
+    for k in range(lo, hi):
+        i = unsigned(k)
         for d in range(need.shape[1]):
-            updated[i, d] = need[i, d] * (1.0 - fraction[d])
-    return updated
+            need[i, d] = need[i, d] * (1.0 - fraction[d])
+    assess_hardship(residents, lo, hi)
+
+
+@jit
+def assess_hardship(residents: Residents, lo: int, hi: int) -> None:
+    """Hardship of residents ``lo..hi-1``: need weighted by how much each domain matters."""
+    for k in range(lo, hi):
+        i = unsigned(k)
+        residents.hardship[i] = weighted_need(residents.need, residents.need_weight, i)
+
+
+@inline_jit
+def weighted_need(need: FloatArray, need_weight: FloatArray, i: int) -> float:
+    """``sum_d need_weight[i, d] * need[i, d]``: the single formula of hardship."""
+    total = 0.0
+    for d in range(need.shape[1]):
+        total += need_weight[i, d] * need[i, d]
+    return total

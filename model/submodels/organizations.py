@@ -1,16 +1,26 @@
-"""Process 8, ``organizations``: the resident side of social organizations.
+"""Process 8, ``organizations``: social organizations and their members (Errors 2, 3).
 
-Organizations themselves are Mesa agents (:class:`model.agents.SocialOrganization`,
-few, each with its own life); membership is a resident array (``org``). This
-module holds the vectorized rules over residents: founding applications,
-recruitment through the network, leaving, services to members, and the
-drift of missions without oversight (the article's Error 3: organizations
-that are not allowed to form cannot settle conflicts; organizations that
-rely on government money become "alternative governments"; organizations
-without oversight drift toward profit).
+Organizations are few and each has its own life, but their state is a
+table (:class:`Organizations`, one row per organization id), the one home
+of their traits; membership is a resident array (``org``). The process, in
+order: members leave; aggrieved residents apply to found an organization
+and the authorities approve some (:func:`leave_or_apply`,
+:func:`found_organizations`); non-members join a neighbour's organization
+and members are served (:func:`recruit_and_serve`); missions drift without
+oversight, a restrictive regime shuts advocacy organizations, and
+organizations that have become businesses or lost every member end
+(:func:`settle_organizations`); members of those that ended are released,
+and members of a shut one feel it (:func:`release_members`).
+
+Why (the article's Error 3): organizations that are not allowed to form
+cannot settle conflicts; organizations that rely on government money are
+seen as arms of government; organizations without oversight drift toward
+profit.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
@@ -18,272 +28,317 @@ from model.draws import (
     ORG_APPLY,
     ORG_APPROVE,
     ORG_CLOSURE,
+    ORG_KIND,
     ORG_LEAVE,
     RECRUIT_ACCEPT,
     RECRUIT_OPEN,
     RECRUIT_PICK,
-    run_key,
     uniform,
 )
-from model.jit import inline_jit, jit
+from model.jit import inline_jit, jit, parallel_jit, prange, unsigned
 from model.population import NO_ORGANIZATION, weightiest
 from model.types import BoolArray, FloatArray, IntArray
 
+if TYPE_CHECKING:
+    from model.neighbourhood import Network
+    from model.params import Coefficients
+    from model.population import Residents
 
-def founding_applications(
-    grievance: FloatArray,
-    org: IntArray,
-    *,
-    grievance_level: float,
-    founding_rate: float,
-    openness: float,
-    rng: np.random.Generator,
-) -> tuple[BoolArray, BoolArray]:
-    """Who applies to found an organization, and whose application is approved.
+ORGANIZATION_KINDS = ("service", "mediation", "neighbourhood")
+"""Kinds of social organization; ``mediation`` includes rights advocacy."""
+MEDIATION = ORGANIZATION_KINDS.index("mediation")
 
-    Aggrieved residents outside any organization apply with probability
-    ``founding_rate``; the authorities approve with probability ``openness``
-    (the lever the article says cadres hold back); see :func:`founds`.
 
-    Returns:
-        (applied, approved) masks.
+class Organizations(NamedTuple):
+    """The traits of every organization, by id, as arrays: the organization table.
+
+    Index ``-1`` (no organization) always reads the last row, which is kept
+    empty, so ``alignment[org]`` is 0 for non-members. Rows of organizations
+    that ended are emptied and never reused.
+
+    Attributes:
+        alignment: Alignment with its mission, 1 at founding; drifts toward
+            profit without oversight.
+        autonomy: 1 - dependence on government support.
+        capacity: Most members it can serve.
+        kind: Index into :data:`ORGANIZATION_KINDS`.
+        alive: Whether the organization exists.
+        shut: Shut down by the authorities this step.
+        next_id: One element: the id the next organization founded gets.
     """
-    return _found(grievance, org, grievance_level, founding_rate, openness, run_key(rng))
+
+    alignment: FloatArray
+    autonomy: FloatArray
+    capacity: FloatArray
+    kind: IntArray
+    alive: BoolArray
+    shut: BoolArray
+    next_id: IntArray
+
+
+def empty_table(first_id: int, size: int = 64) -> Organizations:
+    """A table with no organization; ids start at ``first_id``."""
+    return _table(max(size, first_id + 2), np.array([first_id], dtype=np.int64))
 
 
 @jit
-def _found(
-    grievance: FloatArray,
-    org: IntArray,
-    grievance_level: float,
-    founding_rate: float,
-    openness: float,
-    key: np.uint64,
-) -> tuple[BoolArray, BoolArray]:
-    applied = np.zeros(org.size, dtype=np.bool_)
-    approved = np.zeros(org.size, dtype=np.bool_)
-    for i in range(org.size):
-        applied[i], approved[i] = founds(
-            org[i], grievance[i], key, 0, i, grievance_level, founding_rate, openness
+def _table(size: int, next_id: IntArray) -> Organizations:
+    return Organizations(
+        np.zeros(size),
+        np.zeros(size),
+        np.zeros(size),
+        np.zeros(size, dtype=np.int8),
+        np.zeros(size, dtype=np.bool_),
+        np.zeros(size, dtype=np.bool_),
+        next_id,
+    )
+
+
+@jit
+def leave_or_apply(
+    residents: Residents, coef: Coefficients, key: np.uint64, step: int, lo: int, hi: int
+) -> None:
+    """Members leave; aggrieved non-members apply to found an organization; residents ``lo..hi-1``.
+
+    A member leaves with probability ``org_leave_rate``. A resident outside
+    any organization (one who just left included) with grievance above
+    ``org_founding_grievance`` applies with probability
+    ``org_founding_rate``, and the authorities approve with probability
+    ``org_openness`` (the lever the article says cadres hold back):
+    ``founder`` marks those approved.
+    """
+    r = residents
+    for k in range(lo, hi):
+        i = unsigned(k)
+        if r.org[i] != NO_ORGANIZATION and uniform(key, step, ORG_LEAVE, i) < coef.org_leave_rate:
+            r.org[i] = NO_ORGANIZATION
+        r.founder[i] = (
+            r.org[i] == NO_ORGANIZATION
+            and r.grievance[i] > coef.org_founding_grievance
+            and uniform(key, step, ORG_APPLY, i) < coef.org_founding_rate
+            and uniform(key, step, ORG_APPROVE, i) < coef.org_openness
         )
-    return applied, approved
 
 
-@inline_jit
-def founds(
-    org: int,
-    grievance: float,
+@jit
+def found_organizations(
+    residents: Residents,
+    organizations: Organizations,
+    coef: Coefficients,
     key: np.uint64,
     step: int,
-    i: int,
-    grievance_level: float,
-    founding_rate: float,
-    openness: float,
-) -> tuple[bool, bool]:
-    """Whether resident ``i`` applies to found an organization, and is approved.
+) -> Organizations:
+    """Approved founders each start an organization, in the order of their number.
 
-    Only residents outside any organization with grievance above the level
-    are eligible; their draws are taken only then.
-    """
-    if org != NO_ORGANIZATION or grievance <= grievance_level:
-        return False, False
-    if uniform(key, step, ORG_APPLY, i) >= founding_rate:
-        return False, False
-    return True, uniform(key, step, ORG_APPROVE, i) < openness
-
-
-def leaving(org: IntArray, *, leave_rate: float, rng: np.random.Generator) -> IntArray:
-    """Members leave their organization with probability ``leave_rate`` a step."""
-    return _leave(org, leave_rate, run_key(rng))
-
-
-@jit
-def _leave(org: IntArray, leave_rate: float, key: np.uint64) -> IntArray:
-    new = org.copy()
-    for i in range(org.size):
-        if leaves(org[i], key, 0, i, leave_rate):
-            new[i] = NO_ORGANIZATION
-    return new
-
-
-@inline_jit
-def leaves(org: int, key: np.uint64, step: int, i: int, leave_rate: float) -> bool:
-    """Whether member ``i`` leaves its organization this step."""
-    return org != NO_ORGANIZATION and uniform(key, step, ORG_LEAVE, i) < leave_rate
-
-
-def recruitment(
-    org: IntArray,
-    indptr: IntArray,
-    indices: IntArray,
-    room: FloatArray,
-    *,
-    recruit_rate: float,
-    rng: np.random.Generator,
-) -> IntArray:
-    """Non-members join the organization of a random neighbour who is a member.
-
-    A non-member is open to joining with probability ``recruit_rate``; it
-    then looks at one neighbour drawn at random and, if that neighbour
-    belongs to an organization with room left, joins it. Recruitment
-    therefore spreads along ties, fastest where members are many
-    (Granovetter's weak ties, McAdam's bloc recruitment). Room is respected
-    in expectation: each organization accepts a share of its would-be
-    members equal to room / would-be members (:func:`recruit_target`,
-    :func:`joins`).
-
-    Args:
-        org: Organization of every resident.
-        indptr: CSR row pointer of the network.
-        indices: CSR column indices of the network.
-        room: Places left in each organization, indexed by organization id.
-        recruit_rate: Chance of joining when the neighbour is a member.
-        rng: The run's random generator.
+    The new organization gets the next id, a kind drawn for its founder,
+    capacity ``org_capacity x (1 + org_support)`` (support buys capacity)
+    and autonomy ``1 - org_support`` (and dependence). Serial: ids are
+    given in order.
 
     Returns:
-        New membership array.
+        The table, grown (a new record) when it had no room.
     """
-    return _recruit(org, indptr, indices, room, recruit_rate, run_key(rng))
+    r = residents
+    founders = np.flatnonzero(r.founder)
+    if founders.size == 0:
+        return organizations
+    table = _with_room(organizations, organizations.next_id[0] + founders.size)
+    for f in range(founders.size):
+        i = founders[f]
+        uid = table.next_id[0]
+        table.next_id[0] += 1
+        table.alignment[uid] = 1.0
+        table.autonomy[uid] = 1.0 - coef.org_support
+        table.capacity[uid] = coef.org_capacity * (1.0 + coef.org_support)
+        draw = uniform(key, step, ORG_KIND, i)
+        table.kind[uid] = int(draw * len(ORGANIZATION_KINDS))
+        table.alive[uid] = True
+        r.org[i] = uid
+    return table
 
 
 @jit
-def _recruit(
-    org: IntArray,
-    indptr: IntArray,
-    indices: IntArray,
-    room: FloatArray,
-    recruit_rate: float,
+def _with_room(table: Organizations, last_id: int) -> Organizations:
+    """The table, or a copy with rows up to ``last_id`` and the empty last row."""
+    size = table.alive.size
+    if last_id < size - 1:
+        return table
+    grown = _table(size + max(size, last_id + 2 - size), table.next_id)
+    keep = size - 1  # the last row is the empty one
+    grown.alignment[:keep] = table.alignment[:keep]
+    grown.autonomy[:keep] = table.autonomy[:keep]
+    grown.capacity[:keep] = table.capacity[:keep]
+    grown.kind[:keep] = table.kind[:keep]
+    grown.alive[:keep] = table.alive[:keep]
+    return grown
+
+
+@parallel_jit
+def recruit_and_serve(
+    residents: Residents,
+    organizations: Organizations,
+    network: Network,
+    coef: Coefficients,
     key: np.uint64,
-) -> IntArray:
-    n = org.shape[0]
-    target = np.full(n, NO_ORGANIZATION, dtype=org.dtype)
-    demand = np.zeros(room.size)
-    for i in range(n):
-        target[i] = recruit_target(org, indptr, indices, key, 0, i, recruit_rate)
-        if target[i] != NO_ORGANIZATION:
-            demand[target[i]] += 1.0
-    new = org.copy()
-    for i in range(n):
-        if joins(target[i], room, demand, key, 0, i):
-            new[i] = target[i]
-    return new
+    step: int,
+    chunks: int,
+) -> FloatArray:
+    """Recruitment through the network, then services to members.
+
+    A non-member is open to joining with probability ``org_recruit_rate``;
+    it then looks at one neighbour drawn at random and, if that neighbour
+    belongs to an organization, would join it (from the memberships the
+    founders started the step with). Recruitment therefore spreads along
+    ties, fastest where members are many (Granovetter's weak ties, McAdam's
+    bloc recruitment). Each organization accepts a share of its would-be
+    members equal to its room left over their number, so room is respected
+    in expectation. Every member's weightiest need then falls by a share
+    ``org_service x alignment``. Counts are kept per fixed chunk of
+    residents, so the result is the same on any number of threads.
+
+    Returns:
+        Members of every organization, by id.
+    """
+    n, table_size = residents.org.size, organizations.alive.size
+    target = np.full(n, NO_ORGANIZATION, dtype=residents.org.dtype)
+    counted = np.zeros((chunks, table_size))
+    wanted = np.zeros((chunks, table_size))
+    for c in prange(chunks):
+        lo, hi = c * n // chunks, (c + 1) * n // chunks
+        _choose_targets(residents, network, coef, key, step, lo, hi, target, counted[c], wanted[c])
+    room = np.maximum(organizations.capacity - counted.sum(axis=0), 0.0)
+    demand = wanted.sum(axis=0)
+    counted[:] = 0.0
+    for c in prange(chunks):
+        lo, hi = c * n // chunks, (c + 1) * n // chunks
+        _join_and_serve(
+            residents, organizations, coef, key, step, lo, hi, target, room, demand, counted[c]
+        )
+    return counted.sum(axis=0)
+
+
+# The loops of recruit_and_serve are functions of their own: numba loses
+# writes made through a record's field directly inside a prange body.
+@jit
+def _choose_targets(
+    residents: Residents,
+    network: Network,
+    coef: Coefficients,
+    key: np.uint64,
+    step: int,
+    lo: int,
+    hi: int,
+    target: IntArray,
+    members: FloatArray,
+    wanted: FloatArray,
+) -> None:
+    """Count members, and the organization each non-member would join, for ``lo..hi-1``."""
+    org = residents.org
+    for i in range(lo, hi):
+        if org[i] != NO_ORGANIZATION:
+            members[org[i]] += 1.0
+            continue
+        candidate = recruit_target(residents, network, key, step, i, coef.org_recruit_rate)
+        if candidate != NO_ORGANIZATION:
+            target[i] = candidate
+            wanted[candidate] += 1.0
+
+
+@jit
+def _join_and_serve(
+    residents: Residents,
+    organizations: Organizations,
+    coef: Coefficients,
+    key: np.uint64,
+    step: int,
+    lo: int,
+    hi: int,
+    target: IntArray,
+    room: FloatArray,
+    demand: FloatArray,
+    members: FloatArray,
+) -> None:
+    """Would-be members of ``lo..hi-1`` join within room; every member is served and counted."""
+    r = residents
+    for i in range(lo, hi):
+        t = target[i]
+        if t != NO_ORGANIZATION and uniform(key, step, RECRUIT_ACCEPT, i) < room[t] / demand[t]:
+            r.org[i] = t
+        o = r.org[i]
+        if o != NO_ORGANIZATION:
+            members[o] += 1.0
+            share = coef.org_service * organizations.alignment[o]
+            r.need[i, weightiest(r.need, r.need_weight, i)] *= 1.0 - share
 
 
 @inline_jit
 def recruit_target(
-    org: IntArray,
-    indptr: IntArray,
-    indices: IntArray,
-    key: np.uint64,
-    step: int,
-    i: int,
-    recruit_rate: float,
+    residents: Residents, network: Network, key: np.uint64, step: int, i: int, recruit_rate: float
 ) -> int:
     """The organization non-member ``i`` would join (a random neighbour's), or -1."""
+    indptr = network.indptr
     degree = indptr[i + 1] - indptr[i]
-    if org[i] != NO_ORGANIZATION or degree == 0:
+    if degree == 0 or uniform(key, step, RECRUIT_OPEN, i) >= recruit_rate:
         return NO_ORGANIZATION
-    if uniform(key, step, RECRUIT_OPEN, i) >= recruit_rate:
-        return NO_ORGANIZATION
-    return int(
-        org[indices[indptr[i] + neighbour_pick(uniform(key, step, RECRUIT_PICK, i), degree)]]
-    )
-
-
-@inline_jit
-def joins(
-    target: int, room: FloatArray, demand: FloatArray, key: np.uint64, step: int, i: int
-) -> bool:
-    """Whether would-be member ``i`` is accepted: room / would-be members."""
-    if target == NO_ORGANIZATION:
-        return False
-    return bool(uniform(key, step, RECRUIT_ACCEPT, i) < room[target] / demand[target])
-
-
-@jit
-def member_services(need: FloatArray, need_weight: FloatArray, service: FloatArray) -> FloatArray:
-    """Organizations reduce each member's weightiest unmet need.
-
-    Args:
-        need: (n, domains) unmet need.
-        need_weight: (n, domains) importance of each domain.
-        service: Share of the weightiest need relieved per resident this step
-            (zero for non-members; scaled by the organization's alignment).
-
-    Returns:
-        New need array.
-    """
-    updated = need.copy()
-    for i in np.flatnonzero(service > 0):
-        relieve_weightiest(updated, need_weight, int(i), service[i])
-    return updated
-
-
-@inline_jit
-def relieve_weightiest(need: FloatArray, need_weight: FloatArray, i: int, share: float) -> None:
-    """Relieve ``share`` of resident ``i``'s weightiest need (in place)."""
-    need[i, weightiest(need, need_weight, i)] *= 1.0 - share
-
-
-@inline_jit
-def neighbour_pick(draw: float, degree: int) -> int:
-    """Which of ``degree`` neighbours a uniform draw points at."""
-    return min(int(draw * degree), degree - 1)
-
-
-def mission_drift(alignment: FloatArray, *, rights: float, drift_rate: float) -> FloatArray:
-    """Missions drift toward profit without oversight, and recover with it.
-
-    ``a <- a + drift_rate (rights (1 - a) - (1 - rights) a)``: oversight
-    (the ``rights`` lever: information, expression, supervision) pulls an
-    organization back to its mission, its absence lets it drift; the
-    alignment settles at ``rights`` (see :func:`drifted`).
-    """
-    return np.array([drifted(a, rights, drift_rate) for a in alignment], dtype=np.float64)
-
-
-@jit
-def drifted(alignment: float, rights: float, drift_rate: float) -> float:
-    """One organization's alignment after a step of drift: the single formula."""
-    value = alignment + drift_rate * (rights * (1.0 - alignment) - (1.0 - rights) * alignment)
-    return min(max(value, 0.0), 1.0)
+    pick = min(int(uniform(key, step, RECRUIT_PICK, i) * degree), degree - 1)
+    return int(residents.org[network.indices[indptr[i] + pick]])
 
 
 @jit
 def settle_organizations(
-    alignment: FloatArray,
-    kind: IntArray,
-    alive: BoolArray,
+    organizations: Organizations,
     members: FloatArray,
+    coef: Coefficients,
     key: np.uint64,
     step: int,
-    advocacy: int,
-    rights: float,
-    drift_rate: float,
-    closure_chance: float,
-    dissolve_alignment: float,
-) -> tuple[BoolArray, IntArray]:
-    """Drift, closure and dissolution of every living organization, in one pass.
+) -> None:
+    """Drift, closure and dissolution of every living organization (serial, over organizations).
 
-    Each living organization's mission drifts (:func:`drifted`); an advocacy
-    organization is shut with ``closure_chance`` (one draw per organization
-    and step, :mod:`model.draws`); an organization ends when shut, when
-    its alignment falls below ``dissolve_alignment``, or when it has no
-    members. ``alignment`` is updated in place.
-
-    Returns:
-        (shut, ending): which ids were shut down (a mask over ids), and the
-        ids that end this step.
+    Missions drift: ``a <- a + org_drift_rate (rights (1 - a) - (1 - rights) a)``:
+    oversight (the ``rights`` lever: information, expression, supervision)
+    pulls an organization back to its mission, its absence lets it drift;
+    the alignment settles at ``rights``. A mediation (advocacy)
+    organization is shut with probability ``org_closure_rate x (1 -
+    org_openness)`` (one draw per organization and step). An organization
+    ends when shut, when its alignment falls below
+    ``org_dissolve_alignment`` (it has become a business), or when it has
+    no members; its row is emptied, and ``shut`` keeps the mark for
+    :func:`release_members`.
     """
-    shut = np.zeros(alive.size, dtype=np.bool_)
-    ending = np.empty(alive.size, dtype=np.int64)
-    n_ending = 0
-    for o in range(alive.size):
-        if not alive[o]:
+    table = organizations
+    closure_chance = coef.org_closure_rate * (1.0 - coef.org_openness)
+    rights, rate = coef.rights, coef.org_drift_rate
+    table.shut[:] = False
+    for o in range(table.alive.size):
+        if not table.alive[o]:
             continue
-        alignment[o] = drifted(alignment[o], rights, drift_rate)
-        shut[o] = kind[o] == advocacy and uniform(key, step, ORG_CLOSURE, o) < closure_chance
-        if shut[o] or alignment[o] < dissolve_alignment or members[o] == 0.0:
-            ending[n_ending] = o
-            n_ending += 1
-    return shut, ending[:n_ending]
+        a = table.alignment[o]
+        a = min(max(a + rate * (rights * (1.0 - a) - (1.0 - rights) * a), 0.0), 1.0)
+        table.alignment[o] = a
+        table.shut[o] = (
+            table.kind[o] == MEDIATION and uniform(key, step, ORG_CLOSURE, o) < closure_chance
+        )
+        if table.shut[o] or a < coef.org_dissolve_alignment or members[o] == 0.0:
+            table.alignment[o] = table.autonomy[o] = table.capacity[o] = 0.0
+            table.alive[o] = False
+
+
+@jit
+def release_members(
+    residents: Residents, organizations: Organizations, coef: Coefficients, lo: int, hi: int
+) -> None:
+    """Members of organizations that ended leave them; residents ``lo..hi-1``.
+
+    Members of one the authorities shut suffer ``injustice_closure`` and
+    lose ``trust_intercepted`` (closing a group one belongs to is an
+    injustice, like an intercepted petition).
+    """
+    r = residents
+    for k in range(lo, hi):
+        i = unsigned(k)
+        o = r.org[i]
+        if o != NO_ORGANIZATION and not organizations.alive[o]:
+            if organizations.shut[o]:
+                r.injustice[i] += coef.injustice_closure
+                r.experience[i] -= coef.trust_intercepted
+            r.org[i] = NO_ORGANIZATION

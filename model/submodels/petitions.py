@@ -6,152 +6,97 @@ go unanswered. A handled petition is accepted with probability
 grievance is released, the worst need may be resolved, and trust rises.
 Otherwise it is intercepted: injustice, lost trust, a rebuff that keeps the
 resident away from the channel, and with probability ``repression``
-detention (MODEL.md section 4, Petitions; the article's Errors 1 and 2).
+detention (the article's Errors 1 and 2).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from model.jit import jit
-from model.population import DETAINED as DETAINED_STANCE
-from model.population import weightiest
+from model.draws import (
+    PETITION_ACCEPT,
+    PETITION_DETAIN,
+    PETITION_QUEUE,
+    PETITION_RESOLVE,
+    PETITION_TERM,
+    uniform,
+)
+from model.jit import jit, unsigned
+from model.population import PETITIONING, weightiest
 from model.submodels.capacity import served_within_capacity
-from model.types import BoolArray, FloatArray, IntArray, per_resident
+from model.submodels.repression import detain, detention_term
+from model.types import FloatArray
 
-NONE, UNANSWERED, ACCEPTED, RESOLVED, INTERCEPTED, DETAINED = range(6)
-"""The fate of a resident's petition, one code per resident."""
+if TYPE_CHECKING:
+    from model.cadres import Districts
+    from model.params import Coefficients
+    from model.population import Residents
+    from model.submodels.organizations import Organizations
 
-
-@dataclass(frozen=True)
-class PetitionResponse:
-    """What happened to each resident's petition this step.
-
-    Attributes:
-        fate: One code per resident: NONE (no petition), UNANSWERED,
-            ACCEPTED, RESOLVED (accepted and the worst need resolved),
-            INTERCEPTED or DETAINED (intercepted and detained).
-        terms: Detention term of each detained resident, in index order.
-        handled: Number of petitions handled per district (service effort used).
-    """
-
-    fate: IntArray
-    terms: IntArray
-    handled: FloatArray
-
-    @property
-    def accepted(self) -> BoolArray:
-        """Handled and accepted (resolved or not)."""
-        return np.asarray((self.fate == ACCEPTED) | (self.fate == RESOLVED))
-
-    @property
-    def resolved(self) -> BoolArray:
-        """Accepted, and the weightiest need resolved."""
-        return np.asarray(self.fate == RESOLVED)
-
-    @property
-    def intercepted(self) -> BoolArray:
-        """Handled and intercepted (detained or not)."""
-        return np.asarray((self.fate == INTERCEPTED) | (self.fate == DETAINED))
-
-    @property
-    def detained(self) -> BoolArray:
-        """Intercepted and detained."""
-        return np.asarray(self.fate == DETAINED)
-
-    @property
-    def unanswered(self) -> BoolArray:
-        """Not handled, for lack of capacity."""
-        return np.asarray(self.fate == UNANSWERED)
-
-
-def respond_to_petitions(
-    petitioning: BoolArray,
-    district: IntArray,
-    service_capacity: FloatArray,
-    tolerance: FloatArray,
-    tolerance_bonus: FloatArray | float,
-    *,
-    repression: float,
-    resolution: float,
-    max_detention: int,
-    rng: np.random.Generator,
-) -> PetitionResponse:
-    """Handle this step's petitions within each district's service capacity.
-
-    Four uniform draws are made per petitioner whatever the levers, so two
-    calls with the same generator state differ only through the levers (the
-    monotonicity tests rely on this: more tolerance never means more
-    interceptions, all else equal).
-
-    Args:
-        petitioning: True for residents petitioning now.
-        district: District of every resident.
-        service_capacity: Petitions each district can handle this step.
-        tolerance: Chance of acceptance in each district (the cadres').
-        tolerance_bonus: Extra chance of acceptance per resident (mediation
-            by an autonomous organization); scalar or length n.
-        repression: Chance that an intercepted petitioner is detained.
-        resolution: Chance that an accepted petition resolves the worst need.
-        max_detention: Longest detention term.
-        rng: The run's random generator.
-
-    Returns:
-        A :class:`PetitionResponse`.
-    """
-    n = petitioning.shape[0]
-    who = np.flatnonzero(petitioning)
-    draws = rng.random((4, who.size))
-    bonus = per_resident(tolerance_bonus, n)
-    fate, handled = _handle(
-        who,
-        draws,
-        district,
-        service_capacity,
-        tolerance,
-        bonus,
-        repression,
-        resolution,
-    )
-    detained = int(np.count_nonzero(fate == DETAINED))
-    return PetitionResponse(
-        fate=fate, terms=rng.integers(1, max_detention + 1, size=detained), handled=handled
-    )
+UNANSWERED, ACCEPTED, RESOLVED, INTERCEPTED, DETAINED = range(1, 6)
+"""The fate of a petition."""
 
 
 @jit
-def _handle(
-    who: IntArray,
-    draws: FloatArray,
-    district: IntArray,
-    service_capacity: FloatArray,
-    tolerance: FloatArray,
-    bonus: FloatArray,
-    repression: float,
-    resolution: float,
-) -> tuple[IntArray, FloatArray]:
-    """The fate of each petition, coded as one small integer per resident."""
-    fate = np.zeros(district.size, dtype=np.int8)
-    group = district[who]
-    handled_here = served_within_capacity(group, service_capacity, draws[0])
-    handled = np.zeros(service_capacity.size)
-    for j in range(who.size):
-        i = who[j]
-        if not handled_here[j]:
-            fate[i] = UNANSWERED
-            continue
-        handled[group[j]] += 1.0
-        fate[i] = petition_fate(
-            draws[1, j],
-            draws[2, j],
-            draws[3, j],
-            tolerance[group[j]] + bonus[i],
-            repression,
-            resolution,
-        )
-    return fate, handled
+def forget_rebuffs(residents: Residents, lo: int, hi: int) -> None:
+    """A week passes for residents ``lo..hi-1`` rebuffed from the channel."""
+    left = residents.rebuffed_left
+    for k in range(lo, hi):
+        i = unsigned(k)
+        left[i] = max(left[i] - 1, 0)
+
+
+@jit
+def respond_to_petitions(
+    residents: Residents,
+    districts: Districts,
+    organizations: Organizations,
+    coef: Coefficients,
+    key: np.uint64,
+    step: int,
+) -> FloatArray:
+    """Handle this step's petitions within each district's service capacity.
+
+    Petitioners queue in a random order (one draw each); each district's
+    cadres handle as many as their service effort allows
+    (:func:`~model.submodels.capacity.served_within_capacity`). A handled
+    petition's fate is :func:`petition_fate`; the acceptance chance is the
+    district cadres' tolerance plus the mediation of the petitioner's
+    organization, ``org_mediation x autonomy x alignment``: an autonomous
+    organization true to its mission vouches for its members, a dependent
+    or drifting one does not. Serial, because capacity is shared.
+
+    Returns:
+        Petitions handled per district (the service effort they used).
+    """
+    r = residents
+    petitioners = np.flatnonzero(r.stance == PETITIONING)
+    queue = np.empty(petitioners.size)
+    for j in range(petitioners.size):
+        queue[j] = uniform(key, step, PETITION_QUEUE, petitioners[j])
+    handled_here = served_within_capacity(
+        r.district[petitioners], districts.service_capacity, queue
+    )
+    handled = np.zeros(districts.service_capacity.size)
+    for j in range(petitioners.size):
+        i = unsigned(petitioners[j])
+        fate = UNANSWERED
+        if handled_here[j]:
+            handled[r.district[i]] += 1.0
+            o = r.org[i]
+            mediation = coef.org_mediation * organizations.autonomy[o] * organizations.alignment[o]
+            fate = petition_fate(
+                uniform(key, step, PETITION_ACCEPT, i),
+                uniform(key, step, PETITION_DETAIN, i),
+                uniform(key, step, PETITION_RESOLVE, i),
+                districts.tolerance[r.district[i]] + mediation,
+                coef.repression,
+                coef.resolution,
+            )
+        settle_petition(r, i, fate, coef, key, step)
+    return handled
 
 
 @jit
@@ -170,178 +115,29 @@ def petition_fate(
 
 
 @jit
-def resolve_worst_need(
-    need: FloatArray, need_weight: FloatArray, resolved: BoolArray
-) -> FloatArray:
-    """Set to zero the weightiest unmet need of each resident marked resolved."""
-    updated = need.copy()
-    for i in np.flatnonzero(resolved):
-        updated[i, weightiest(need, need_weight, int(i))] = 0.0
-    return updated
-
-
-@dataclass(frozen=True)
-class PetitionEffects:
-    """Resident state after the consequences of this step's petitions."""
-
-    stance: IntArray
-    detention_left: IntArray
-    grievance: FloatArray
-    need: FloatArray
-    rebuffed_left: IntArray
-    injustice: FloatArray
-    experience: FloatArray
-
-
-def settle_petitions(
-    response: PetitionResponse,
-    stance: IntArray,
-    detention_left: IntArray,
-    grievance: FloatArray,
-    need: FloatArray,
-    need_weight: FloatArray,
-    rebuffed_left: IntArray,
-    injustice: FloatArray,
-    experience: FloatArray,
-    *,
-    release: float,
-    rebuff_memory: int,
-    injustice_unanswered: float,
-    injustice_intercepted: float,
-    injustice_detained: float,
-    trust_answered: float,
-    trust_intercepted: float,
-    trust_detained: float,
-) -> PetitionEffects:
-    """Apply what each petition's fate means for its petitioner.
+def settle_petition(
+    residents: Residents, i: int, fate: int, coef: Coefficients, key: np.uint64, step: int
+) -> None:
+    """What a petition's fate means for petitioner ``i`` (in place).
 
     Accepted: grievance falls by ``release`` and trust rises; resolved: the
     weightiest need is met as well. Unanswered: a small injustice.
     Intercepted: injustice, lost trust and a rebuff of ``rebuff_memory``
-    steps; detained: detention for its term, with its own injustice and loss
-    of trust. One pass over the residents; inputs are not changed.
+    steps, and the petitioner is a victim its neighbours react to;
+    detained: detention as well (:func:`~model.submodels.repression.detain`).
     """
-    return PetitionEffects(
-        *_settle(
-            response.fate,
-            response.terms,
-            stance,
-            detention_left,
-            grievance,
-            need,
-            need_weight,
-            rebuffed_left,
-            injustice,
-            experience,
-            release,
-            rebuff_memory,
-            injustice_unanswered,
-            injustice_intercepted,
-            injustice_detained,
-            trust_answered,
-            trust_intercepted,
-            trust_detained,
-        )
-    )
-
-
-@jit
-def _settle(
-    fate: IntArray,
-    terms: IntArray,
-    stance: IntArray,
-    detention_left: IntArray,
-    grievance: FloatArray,
-    need: FloatArray,
-    need_weight: FloatArray,
-    rebuffed_left: IntArray,
-    injustice: FloatArray,
-    experience: FloatArray,
-    release: float,
-    rebuff_memory: int,
-    injustice_unanswered: float,
-    injustice_intercepted: float,
-    injustice_detained: float,
-    trust_answered: float,
-    trust_intercepted: float,
-    trust_detained: float,
-) -> tuple[IntArray, IntArray, FloatArray, FloatArray, IntArray, FloatArray, FloatArray]:
-    stance, detention_left = stance.copy(), detention_left.copy()
-    grievance, rebuffed_left = grievance.copy(), rebuffed_left.copy()
-    if np.any(fate == RESOLVED):  # the (n, 5) copy only when a need is met
-        need = need.copy()
-    injustice, experience = injustice.copy(), experience.copy()
-    term = 0
-    for i in range(fate.size):
-        if fate[i] == DETAINED:
-            detention = terms[term]
-            term += 1
-        else:
-            detention = 0
-        settle_petition(
-            i,
-            fate[i],
-            detention,
-            stance,
-            detention_left,
-            grievance,
-            need,
-            need_weight,
-            rebuffed_left,
-            injustice,
-            experience,
-            release,
-            rebuff_memory,
-            injustice_unanswered,
-            injustice_intercepted,
-            injustice_detained,
-            trust_answered,
-            trust_intercepted,
-            trust_detained,
-        )
-    return stance, detention_left, grievance, need, rebuffed_left, injustice, experience
-
-
-@jit
-def settle_petition(
-    i: int,
-    fate: int,
-    term: int,
-    stance: IntArray,
-    detention_left: IntArray,
-    grievance: FloatArray,
-    need: FloatArray,
-    need_weight: FloatArray,
-    rebuffed_left: IntArray,
-    injustice: FloatArray,
-    experience: FloatArray,
-    release: float,
-    rebuff_memory: int,
-    injustice_unanswered: float,
-    injustice_intercepted: float,
-    injustice_detained: float,
-    trust_answered: float,
-    trust_intercepted: float,
-    trust_detained: float,
-) -> None:
-    """What one petition's fate means for petitioner ``i`` (in place): the single rule."""
-    if fate == NONE:
-        return
+    r = residents
     if fate == UNANSWERED:
-        injustice[i] += injustice_unanswered
+        r.injustice[i] += coef.injustice_unanswered
     elif fate in (ACCEPTED, RESOLVED):
-        grievance[i] *= 1.0 - release
-        experience[i] += trust_answered
+        r.grievance[i] *= 1.0 - coef.release
+        r.experience[i] += coef.trust_answered
         if fate == RESOLVED:
-            need[i, weightiest(need, need_weight, i)] = 0.0
+            r.need[i, weightiest(r.need, r.need_weight, i)] = 0.0
     else:
-        injustice[i] += injustice_intercepted
-        experience[i] -= trust_intercepted
-        rebuffed_left[i] = rebuff_memory
+        r.injustice[i] += coef.injustice_intercepted
+        r.experience[i] -= coef.trust_intercepted
+        r.rebuffed_left[i] = coef.rebuff_memory
+        r.victim[i] = True
         if fate == DETAINED:
-            stance[i] = DETAINED_STANCE
-            detention_left[i] = term
-            injustice[i] += injustice_detained
-            experience[i] -= trust_detained
-
-
+            detain(r, i, detention_term(key, step, PETITION_TERM, i, coef.max_detention), coef)

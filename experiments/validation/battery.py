@@ -1,0 +1,133 @@
+"""Run the pattern battery into a results folder: ``sixerrors validate``.
+
+Each check of :data:`~experiments.validation.registry.REGISTRY` runs in turn
+at the chosen size; the battery prints what each measured, against which
+target and source, and whether it passed, and writes a results folder like
+every other verb: ``manifest.json`` (seed, size, checks, provenance, how
+many passed), ``summaries/checks`` (one row per check, Parquet and CSV),
+``summaries/<check>`` (each check's own table) and ``figures/``.
+
+A check that raises is recorded as an error and counts as failed: a
+battery that cannot measure a pattern has not reproduced it.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+import time
+import traceback
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from experiments.provenance import provenance
+from experiments.specs import DEFAULT_SEED
+from experiments.store import FIGURES, ResultsStore
+from experiments.validation.registry import REGISTRY, Check, CheckContext, CheckResult
+
+THEMES: tuple[str, ...] = ("experiments.validation.cascades",)
+"""Modules whose import registers checks; add a theme's module here."""
+
+CHECK_COLUMNS = ("check", "pattern", "title", "status", "measured", "value", "target",
+                 "source", "seconds")
+"""Columns of ``summaries/checks``; ``status`` is ``pass``, ``fail`` or ``error``."""
+
+
+class ValidationError(ValueError):
+    """A battery that cannot start (one line naming the fix), e.g. an unknown check."""
+
+
+def registered_checks() -> dict[str, Check]:
+    """Every check of every theme, by name, in theme order."""
+    for module in THEMES:
+        importlib.import_module(module)
+    return dict(REGISTRY)
+
+
+def select_checks(names: Sequence[str] = ()) -> list[Check]:
+    """The checks called ``names`` (every check when empty).
+
+    Raises:
+        ValidationError: An unknown name (with the closest valid one).
+    """
+    checks = registered_checks()
+    for name in names:
+        if name not in checks:
+            match = difflib.get_close_matches(name, list(checks), n=1, cutoff=0.5)
+            hint = f" (did you mean '{match[0]}'?)" if match else ""
+            raise ValidationError(
+                f"unknown check '{name}'{hint}; 'sixerrors validate --list' shows every check"
+            )
+    return [checks[n] for n in dict.fromkeys(names)] if names else list(checks.values())
+
+
+def _run_one(chosen: Check, context: CheckContext) -> tuple[str, CheckResult, float]:
+    start = time.perf_counter()
+    try:
+        result = chosen.run(context)
+        status = "pass" if result.passed else "fail"
+    except Exception as exc:  # a broken check is a failed check, recorded
+        detail = traceback.format_exception_only(exc)[-1].strip()
+        result = CheckResult(measured=f"error: {detail}", target="", passed=False)
+        status = "error"
+    return status, result, time.perf_counter() - start
+
+
+def describe(chosen: Check, status: str, result: CheckResult) -> str:
+    """The lines printed for one check: status, name, title, measured, target, source."""
+    return (
+        f"[{status.upper()}] {chosen.name} ({chosen.pattern}): {chosen.title}\n"
+        f"    measured: {result.measured}\n"
+        f"    target:   {result.target}\n"
+        f"    source:   {chosen.source}"
+    )
+
+
+def run_battery(
+    names: Sequence[str] = (),
+    *,
+    reduced: bool = False,
+    seed: int = DEFAULT_SEED,
+    out: str | Path = "results",
+    report: Callable[[str], None] | None = None,
+) -> tuple[Path, pd.DataFrame]:
+    """Run the chosen checks (all by default) and write the results folder.
+
+    Args:
+        names: Checks to run; empty for every registered check.
+        reduced: The test suite's size instead of the full one.
+        seed: Root seed of every check's randomness.
+        out: Parent of the results folder.
+        report: Called with each check's printed lines as it finishes.
+
+    Returns:
+        The results folder and the table of checks.
+
+    Raises:
+        ValidationError: An unknown check name (nothing has run).
+    """
+    checks = select_checks(names)
+    store = ResultsStore.create(out, "validate-reduced" if reduced else "validate", {
+        "kind": "validate", "reduced": reduced, "root_seed": int(seed),
+        "checks": [c.name for c in checks], **provenance(executor="in-process"),
+    })
+    context = CheckContext(reduced=reduced, seed=int(seed), figures=store.folder / FIGURES)
+    rows = []
+    for chosen in checks:
+        status, result, seconds = _run_one(chosen, context)
+        if len(result.details):
+            store.write_summary(chosen.name, result.details)
+        rows.append({
+            "check": chosen.name, "pattern": chosen.pattern, "title": chosen.title,
+            "status": status, "measured": result.measured, "value": float(result.value),
+            "target": result.target, "source": chosen.source, "seconds": seconds,
+        })
+        if report is not None:
+            report(describe(chosen, status, result))
+    table = pd.DataFrame(rows, columns=list(CHECK_COLUMNS))
+    store.write_summary("checks", table)
+    failed = table.loc[table["status"] != "pass", "check"].tolist()
+    store.mark_finished(checks_passed=len(table) - len(failed), checks_failed=failed)
+    return store.folder, table

@@ -1,0 +1,120 @@
+"""What a validation check is, and the registry that the battery runs.
+
+Pattern-oriented modelling (Grimm et al. 2005, *Science* 310: 987-991) tests a
+model against several patterns at once, each with a stated tolerance, rather
+than fitting one number. Here each pattern is one or more named checks: a
+function that runs what it needs at the size it is given (``reduced`` for
+the test suite, full by default) and returns a :class:`CheckResult` saying
+what it measured, against which target and tolerance, and whether that
+passes. A check declares its source, so every printed line says where its
+target comes from.
+
+To add a check, write a function in a theme module of this package and
+decorate it with :func:`check`; then list the module in
+:data:`experiments.validation.battery.THEMES`::
+
+    @check("incident_growth", pattern="E1", title="Yearly incidents grow",
+           source="Tong & Lei (2010); Sun Liping (2011)")
+    def incident_growth(context: CheckContext) -> CheckResult:
+        ...
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar
+
+import pandas as pd
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class CheckContext:
+    """What a check may know about the battery run it is part of.
+
+    Attributes:
+        reduced: Run at the test suite's size (seconds), not the full one.
+        seed: Root seed of the battery; a check derives all its randomness
+            from it, so a battery run is reproducible from one number.
+        figures: Folder where the check saves its PNG figures.
+    """
+
+    reduced: bool
+    seed: int
+    figures: Path
+
+    def size(self, reduced: T, full: T) -> T:
+        """``reduced`` in a reduced battery, else ``full``: one line per size setting."""
+        return reduced if self.reduced else full
+
+    def figure_path(self, name: str) -> Path:
+        """``figures/<name>.png`` in the battery's results folder."""
+        return self.figures / f"{name}.png"
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """What one check found.
+
+    Attributes:
+        measured: The measured figure as printed, with its unit.
+        target: The target and its tolerance as printed.
+        passed: Whether the measured figure is within the tolerance.
+        value: The headline number, for the battery's table (NaN if the
+            check's figure is not one number).
+        details: A table of everything behind the figure, saved next to the
+            battery's table as ``summaries/<check>``.
+    """
+
+    measured: str
+    target: str
+    passed: bool
+    value: float = float("nan")
+    details: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+
+@dataclass(frozen=True)
+class Check:
+    """A named check of the battery.
+
+    Attributes:
+        name: Unique name (what ``sixerrors validate --check`` takes).
+        pattern: The pattern it belongs to (ODD.md patterns, e.g. ``P5``).
+        title: One line saying what is checked.
+        source: Where the target comes from (a citation).
+        run: The function that measures and judges.
+    """
+
+    name: str
+    pattern: str
+    title: str
+    source: str
+    run: Callable[[CheckContext], CheckResult]
+
+
+REGISTRY: dict[str, Check] = {}
+"""Every registered check by name, in registration order."""
+
+
+def check(
+    name: str, *, pattern: str, title: str, source: str,
+) -> Callable[[Callable[[CheckContext], CheckResult]], Callable[[CheckContext], CheckResult]]:
+    """Register the decorated function as the check ``name``.
+
+    Raises:
+        ValueError: ``name`` is already registered (two checks would share
+            one row and one table).
+    """
+
+    def register(
+        function: Callable[[CheckContext], CheckResult],
+    ) -> Callable[[CheckContext], CheckResult]:
+        if name in REGISTRY:
+            raise ValueError(f"check '{name}' is registered twice; give each check its own name")
+        REGISTRY[name] = Check(name, pattern, title, source, function)
+        return function
+
+    return register

@@ -1,0 +1,147 @@
+"""Cadres: Mesa agents for the few, and their effort as compiled code sees it.
+
+Cadres are tens to thousands and each follows its own evaluation, so they
+are Mesa agents (:class:`Cadre`); residents are many and live in arrays
+(:mod:`model.population`). What the compiled processes need of the cadres
+is their effort and tolerance summed per district: the :class:`Districts`
+record, gathered from the agents by :func:`district_effort` at the start
+and whenever cadres adapt (process 10).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, NamedTuple
+
+import mesa
+import numpy as np
+
+from model.params import Levers, Params
+from model.types import FloatArray
+
+if TYPE_CHECKING:
+    from model.model import SocialManagementModel
+
+
+class Cadre(mesa.Agent):  # type: ignore[misc]
+    """An official serving one district.
+
+    Each step a cadre can handle ``capacity`` residents, split between
+    control (watching, intercepting, arresting) and service (answering
+    petitions, resolving problems). Its ``control_share`` and ``tolerance``
+    start at the regime's levers.
+
+    Args:
+        model: The model the cadre belongs to.
+        district: The district it serves.
+        capacity: Residents it can handle per step.
+        control_share: Share of its effort spent on control.
+        tolerance: Chance it accepts a petition it handles.
+    """
+
+    def __init__(
+        self,
+        model: SocialManagementModel,
+        district: int,
+        capacity: float,
+        control_share: float,
+        tolerance: float,
+    ) -> None:
+        super().__init__(model)
+        self.district = district
+        self.capacity = capacity
+        self.control_share = control_share
+        self.tolerance = tolerance
+
+    @property
+    def control_effort(self) -> float:
+        """Residents it can reach through control this step."""
+        return self.capacity * self.control_share
+
+    @property
+    def service_effort(self) -> float:
+        """Residents it can serve this step."""
+        return self.capacity * (1.0 - self.control_share)
+
+    def adapt(
+        self,
+        *,
+        incentive: str,
+        had_incident: bool,
+        trust_fell: bool,
+        rate: float,
+        ceiling_tolerance: float,
+    ) -> None:
+        """Process 10: shift effort and tolerance toward what the cadre is judged by.
+
+        ``stability_veto`` (judged by recorded incidents, the "one-vote veto";
+        Minzner 2006): after an incident in its district the cadre moves
+        effort to control and accepts fewer petitions. ``satisfaction``
+        (judged by residents' trust): when trust falls it moves effort to
+        service and accepts more petitions, up to the regime's own tolerance
+        ceiling. ``fixed``: no change. This lets Errors 1 and 4 grow from
+        evaluation, not only from a fixed setting.
+        """
+        if incentive == "stability_veto" and had_incident:
+            self.control_share += rate * (1.0 - self.control_share)
+            self.tolerance -= rate * self.tolerance
+        elif incentive == "satisfaction" and trust_fell:
+            self.control_share -= rate * self.control_share
+            self.tolerance += rate * (max(ceiling_tolerance, self.tolerance) - self.tolerance)
+
+
+class Districts(NamedTuple):
+    """The cadres' effort and stance per district, as the compiled processes read it.
+
+    Attributes:
+        size: Residents per district.
+        control_capacity: Residents the district's control effort reaches per step.
+        service_capacity: Residents the district's service effort serves per step.
+        tolerance: Mean tolerance of the district's cadres (the regime's
+            tolerance where a district has no cadre).
+        control_in_view: Epstein's C for the district's residents: control
+            effort per resident that would arrest (effort x repression),
+            times ``control_visibility``, the residents whose surroundings
+            one notices (the network analogue of the cops within Epstein's
+            vision radius).
+        petition_risk: What residents expect a petition to bring:
+            interception, then detention, at the district cadres' own rates.
+    """
+
+    size: FloatArray
+    control_capacity: FloatArray
+    service_capacity: FloatArray
+    tolerance: FloatArray
+    control_in_view: FloatArray
+    petition_risk: FloatArray
+
+
+def district_effort(
+    cadres: Iterable[Cadre], size: FloatArray, params: Params, levers: Levers
+) -> Districts:
+    """Sum the cadres' control and service effort, and their tolerance, per district."""
+    n = size.size
+    cadres = list(cadres)
+    district = np.array([c.district for c in cadres], dtype=np.int64)
+    control = np.array([c.control_effort for c in cadres], dtype=np.float64)
+    service = np.array([c.service_effort for c in cadres], dtype=np.float64)
+    tolerance = np.array([c.tolerance for c in cadres], dtype=np.float64)
+    count = np.bincount(district, minlength=n)
+    # float64 even without cadres (bincount of nothing is integer), so that
+    # compiled processes always see the same types.
+    control_capacity = np.bincount(district, weights=control, minlength=n).astype(float)
+    service_capacity = np.bincount(district, weights=service, minlength=n).astype(float)
+    mean_tolerance = np.bincount(district, weights=tolerance, minlength=n) / np.maximum(count, 1)
+    district_tolerance = np.where(count > 0, mean_tolerance, levers.tolerance)
+    repression = levers.repression
+    return Districts(
+        size=size,
+        control_capacity=control_capacity,
+        service_capacity=service_capacity,
+        tolerance=district_tolerance,
+        control_in_view=repression
+        * control_capacity
+        / np.maximum(size, 1.0)
+        * params.control_visibility,
+        petition_risk=(1.0 - district_tolerance) * repression,
+    )

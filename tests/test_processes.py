@@ -1,0 +1,530 @@
+"""Property tests of the processes the week runs, called as the week calls them.
+
+Every test here calls a compiled process function of ``model.submodels``
+(the code a model step runs, with the same counter-based draws) on the
+records a real model builds, and checks a property the model implies:
+ranges, conservation, which state a process may change, monotonicity, and
+agreement with an independent computation (numpy, matrix products).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from model.population import NO_ORGANIZATION, Stance
+from model.submodels.capacity import served_within_capacity
+from model.submodels.grid import (
+    assign_cells,
+    grid_cost,
+    grid_management,
+    let_deterrence_fade,
+    mark_protest_cells,
+)
+from model.submodels.grievance import update_grievance
+from model.submodels.legitimacy import adopt_legitimacy, update_legitimacy
+from model.submodels.livelihood import (
+    allocate,
+    assess_hardship,
+    choose_participants,
+    livelihood_shocks,
+    need_by_domain,
+    relieve_need,
+)
+from model.submodels.organizations import (
+    MEDIATION,
+    found_organizations,
+    leave_or_apply,
+    recruit_and_serve,
+    release_members,
+    settle_organizations,
+)
+from model.submodels.petitions import forget_rebuffs, respond_to_petitions
+from model.submodels.protests import respond_to_protests
+from model.submodels.repression import backlash, serve_detention
+from model.submodels.stance import (
+    arrest_probability_one,
+    count_protesting_neighbours,
+    decide_stance,
+)
+from tests.worlds import changed_fields, copy_residents, world
+
+settings.register_profile("sixerrors", max_examples=25, deadline=None)
+settings.load_profile("sixerrors")
+
+seeds = st.integers(0, 10_000)
+sizes = st.integers(20, 300)
+unit = st.floats(0.0, 1.0)
+
+
+@given(seeds, st.integers(1, 300), st.integers(1, 8))
+def test_capacity_serves_at_most_the_whole_capacity(seed, n, groups):
+    rng = np.random.default_rng(seed)
+    group = rng.integers(0, groups, n)
+    capacity = rng.random(groups) * 10
+    served = served_within_capacity(group, capacity, rng.random(n))
+    per_group = np.bincount(group[served], minlength=groups)
+    requests = np.bincount(group, minlength=groups)
+    assert np.array_equal(per_group, np.minimum(requests, np.floor(capacity).astype(int)))
+
+
+# --- terms run down ---------------------------------------------------------
+
+
+@given(seeds, sizes)
+def test_terms_run_down_and_detention_ends_quiet(seed, n):
+    w = world(n=n, seed=seed)
+    before = copy_residents(w.residents)
+    serve_detention(w.residents, 0, n)
+    forget_rebuffs(w.residents, 0, n)
+    let_deterrence_fade(w.residents, 0, n)
+    r = w.residents
+    assert changed_fields(before, r) <= {
+        "stance",
+        "detention_left",
+        "rebuffed_left",
+        "deterred_left",
+    }
+    was_detained = before.stance == Stance.DETAINED
+    released = was_detained & (before.detention_left <= 1)
+    assert np.all(r.stance[released] == Stance.QUIET)
+    assert np.all(
+        r.detention_left[was_detained & ~released]
+        == before.detention_left[was_detained & ~released] - 1
+    )
+    assert np.all(r.stance[~was_detained] == before.stance[~was_detained])
+    assert np.array_equal(r.rebuffed_left, np.maximum(before.rebuffed_left - 1, 0))
+    assert np.array_equal(r.deterred_left, np.maximum(before.deterred_left - 1, 0))
+
+
+# --- livelihood -------------------------------------------------------------
+
+
+@given(seeds, sizes, unit, unit)
+def test_shocks_only_raise_need_and_stay_in_range(seed, n, rate, size):
+    w = world(n=n, seed=seed, shock_rate=rate, shock_size=size)
+    before = copy_residents(w.residents)
+    livelihood_shocks(w.residents, w.coef, w.key, 3, 0, n)
+    assert changed_fields(before, w.residents) <= {"need"}
+    assert np.all(w.residents.need >= before.need)
+    assert np.all(w.residents.need <= 1.0)
+
+
+def test_shocks_follow_the_independent_per_domain_law():
+    """One draw decides whether any domain is hit; the law is still per domain."""
+    n, rate = 200_000, 0.05
+    w = world(n=n, seed=1, scramble=False, shock_rate=rate, shock_size=1.0)
+    w.residents.need[:] = 0.0
+    livelihood_shocks(w.residents, w.coef, w.key, 1, 0, n)
+    need = w.residents.need
+    hit = need > 0
+    tolerance = 4 * np.sqrt(rate * (1 - rate) / n)
+    assert np.all(np.abs(hit.mean(axis=0) - rate) < tolerance)
+    for a, b in [(0, 1), (0, 4), (2, 3)]:
+        assert abs((hit[:, a] & hit[:, b]).mean() - rate**2) < 4 * np.sqrt(rate**2 / n)
+    assert abs(hit.any(axis=1).mean() - (1 - (1 - rate) ** 5)) < 4 * np.sqrt(0.23 * 0.77 / n)
+    from scipy import stats
+
+    assert stats.kstest(need[hit], "uniform").pvalue > 1e-3
+
+
+@given(seeds, sizes, unit, st.floats(0.0, 0.05), st.floats(0.0, 2.0))
+def test_relief_never_exceeds_budget_or_need(seed, n, participation, per_resident, bias):
+    w = world(n=n, seed=seed, participation=participation, planner_bias=bias)
+    r = w.residents
+    choose_participants(r, w.coef, w.key, 2, 0, n)
+    sums = np.zeros((3, 5))
+    need_by_domain(r, 0, n, sums)
+    weighted = (r.need.astype(np.float64) * r.need_weight).sum(axis=0)
+    assert np.allclose(sums[0], weighted, rtol=1e-5)
+    assert np.allclose(sums[1], r.need.sum(axis=0), rtol=1e-5)
+    voiced = (r.need.astype(np.float64) * r.need_weight)[r.participates].sum(axis=0)
+    assert np.allclose(sums[2], voiced, rtol=1e-5, atol=1e-9)
+    budget = per_resident * n
+    fraction, spent, mismatch = allocate(sums, budget, participation, w.model.planner.lens)
+    before = r.need.copy()
+    relieve_need(r, fraction, 0, n)
+    assert spent <= budget + 1e-9
+    assert np.all(r.need >= 0) and np.all(r.need <= before + 1e-7)
+    assert spent == pytest.approx(float((before - r.need).sum()), rel=1e-4, abs=1e-5)
+    assert 0.0 <= mismatch <= 1.0
+    assert np.allclose(r.hardship, (r.need * r.need_weight).sum(axis=1), atol=1e-6)
+
+
+def test_participation_targets_what_matters():
+    """Residents care only about domain 0; the planner sees need levels only."""
+    results = {}
+    for participation in (0.0, 1.0):
+        w = world(n=1000, seed=3, scramble=False, participation=participation)
+        r = w.residents
+        r.need[:] = 0.5
+        r.need_weight[:] = [1.0, 0, 0, 0, 0]
+        choose_participants(r, w.coef, w.key, 1, 0, r.size)
+        sums = np.zeros((3, 5))
+        need_by_domain(r, 0, r.size, sums)
+        fraction, _, mismatch = allocate(sums, 50.0, participation, np.ones(5))
+        relieve_need(r, fraction, 0, r.size)
+        results[participation] = (mismatch, r.hardship.mean())
+    assert results[1.0][0] < results[0.0][0]
+    assert results[1.0][1] < results[0.0][1]
+
+
+def test_participants_gain_procedural_trust_and_no_one_else():
+    w = world(n=500, seed=2, participation=0.5, trust_participation=0.01)
+    before = copy_residents(w.residents)
+    choose_participants(w.residents, w.coef, w.key, 4, 0, 500)
+    r = w.residents
+    assert 0.3 < r.participates.mean() < 0.7
+    gained = r.experience - before.experience
+    assert np.allclose(gained[r.participates], 0.01)
+    assert np.all(gained[~r.participates] == 0)
+
+
+# --- grievance --------------------------------------------------------------
+
+
+@given(seeds, sizes, unit, unit)
+def test_grievance_stays_in_range_consumes_injustice_and_rises_with_it(seed, n, decay, inflow):
+    w = world(n=n, seed=seed, grievance_decay=decay, inflow_rate=inflow)
+    assess_hardship(w.residents, 0, n)
+    more = copy_residents(w.residents)
+    more.injustice[:] += 0.1
+    before = copy_residents(w.residents)
+    update_grievance(w.residents, w.organizations, w.coef, 0, n)
+    update_grievance(more, w.organizations, w.coef, 0, n)
+    r = w.residents
+    assert changed_fields(before, r) <= {"grievance", "injustice"}
+    assert np.all((r.grievance >= 0) & (r.grievance <= 1))
+    assert np.all(r.injustice == 0), "injustice is consumed"
+    assert np.all(more.grievance >= r.grievance - 1e-12)
+
+
+def test_epstein_grievance_is_hardship_times_distrust():
+    w = world(n=100, seed=1, grievance_mode="epstein")
+    assess_hardship(w.residents, 0, 100)
+    update_grievance(w.residents, w.organizations, w.coef, 0, 100)
+    r = w.residents
+    assert np.allclose(r.grievance, r.hardship * (1 - r.legitimacy))
+
+
+# --- stance -----------------------------------------------------------------
+
+
+@given(seeds, sizes)
+def test_protesting_neighbours_are_a_matrix_product(seed, n):
+    w = world(n=n, seed=seed)
+    count_protesting_neighbours(w.residents, w.network)
+    protesting = w.dense() @ (w.residents.stance == Stance.PROTESTING)
+    assert np.array_equal(w.residents.protesting_neighbours, protesting)
+
+
+@given(seeds, sizes, st.floats(0.0, 0.5), st.floats(0.0, 0.5))
+def test_stance_follows_the_documented_rule(seed, n, threshold, contagion):
+    w = world(n=n, seed=seed, protest_threshold=threshold, contagion=contagion)
+    r, c = w.residents, w.coef
+    count_protesting_neighbours(r, w.network)
+    before = copy_residents(r)
+    decide_stance(r, w.network, w.districts, c, 0, n)
+    assert changed_fields(before, r) <= {"stance"}
+    # An independent reading of the rule, resident by resident.
+    degree = np.diff(w.network.indptr)
+    share = before.protesting_neighbours / np.maximum(degree, 1)
+    control = w.districts.control_in_view[before.district]
+    for i in range(n):
+        if before.stance[i] == Stance.DETAINED:
+            assert r.stance[i] == Stance.DETAINED
+            continue
+        p = arrest_probability_one(control[i], before.protesting_neighbours[i] + 1.0, c.arrest_k, 0)
+        g, risk = before.grievance[i], before.risk_aversion[i]
+        if before.deterred_left[i] == 0 and g - risk * p > threshold - contagion * share[i]:
+            expected = Stance.PROTESTING
+        elif (
+            g - risk * w.districts.petition_risk[before.district[i]] > c.petition_threshold
+            and before.legitimacy[i] >= c.petition_trust
+            and before.rebuffed_left[i] <= 0
+        ):
+            expected = Stance.PETITIONING
+        else:
+            expected = Stance.QUIET
+        assert r.stance[i] == expected, i
+
+
+def test_arrest_probability_is_epsteins():
+    # Epstein (2002): k = 2.3 gives P = 0.9 at C = A = 1 (0.8997 exactly).
+    assert arrest_probability_one(1.0, 1.0, 2.3, 0) == pytest.approx(0.8997, abs=5e-5)
+    # floor (NetLogo) truncates C/A, round (Mesa) rounds half to even.
+    for control, actives, floor, rounded in [(1.0, 2.0, 0, 0), (3.0, 2.0, 1, 2), (2.5, 1.0, 2, 2)]:
+        assert arrest_probability_one(control, actives, 2.3, 1) == pytest.approx(
+            1 - np.exp(-2.3 * floor)
+        )
+        assert arrest_probability_one(control, actives, 2.3, 2) == pytest.approx(
+            1 - np.exp(-2.3 * rounded)
+        )
+
+
+# --- petitions, protests, detention, backlash -------------------------------
+
+
+def _respond(seed, n, **overrides):
+    w = world(n=n, seed=seed, cadres_per_1000=60.0, **overrides)
+    before = copy_residents(w.residents)
+    handled = respond_to_petitions(w.residents, w.districts, w.organizations, w.coef, w.key, 5)
+    return w, before, handled
+
+
+@given(seeds, sizes, unit, unit)
+def test_more_tolerance_never_more_interceptions(seed, n, t1, t2):
+    low, high = sorted((t1, t2))
+    a, before, handled = _respond(seed, n, tolerance=low)
+    b, _, _ = _respond(seed, n, tolerance=high)
+    petitioned = before.stance == Stance.PETITIONING
+    for w in (a, b):
+        r = w.residents
+        assert changed_fields(before, r) <= {
+            "stance", "detention_left", "grievance", "need", "rebuffed_left", "injustice",
+            "experience", "victim",
+        }  # fmt: skip
+        assert np.all(r.victim <= petitioned), "only petitioners are victims here"
+        moved = r.stance != before.stance
+        assert np.all(r.stance[moved] == Stance.DETAINED) and np.all(petitioned[moved])
+    # Same draws in both: pointwise, the tolerant regime intercepts no one the other spared.
+    assert np.all(b.residents.victim <= a.residents.victim)
+    assert np.all(handled <= np.floor(a.districts.service_capacity))
+    assert handled.sum() <= petitioned.sum()
+
+
+def test_petition_fates_and_their_effects():
+    w, before, handled = _respond(11, 2000, tolerance=0.5, repression=0.5, resolution=0.5)
+    r, c = w.residents, w.coef
+    petitioned = before.stance == Stance.PETITIONING
+    answered = petitioned & (r.grievance < before.grievance)
+    intercepted = petitioned & r.victim
+    detained = petitioned & (r.stance == Stance.DETAINED)
+    unanswered = petitioned & ~answered & ~intercepted
+    assert answered.any() and intercepted.any() and detained.any() and unanswered.any()
+    assert np.allclose(r.grievance[answered], before.grievance[answered] * (1 - c.release))
+    assert np.all(r.rebuffed_left[intercepted] == c.rebuff_memory)
+    assert np.all(
+        (r.detention_left[detained] >= 1) & (r.detention_left[detained] <= c.max_detention)
+    )
+    assert np.allclose(
+        r.injustice[unanswered] - before.injustice[unanswered], c.injustice_unanswered
+    )
+    assert np.all(detained <= intercepted)
+    assert handled.sum() == (answered | intercepted).sum()
+
+
+@given(seeds, sizes, st.sampled_from([0.0, 0.3, 1.0]), unit)
+def test_arrests_within_control_capacity_and_dialogue_for_the_free(seed, n, repression, rights):
+    w = world(n=n, seed=seed, repression=repression, rights=rights, tolerance=0.8,
+              cadres_per_1000=120.0)  # fmt: skip
+    before = copy_residents(w.residents)
+    respond_to_protests(w.residents, w.districts, np.zeros(w.districts.size.size), w.coef, w.key, 5)
+    r, c = w.residents, w.coef
+    protested = before.stance == Stance.PROTESTING
+    arrested = protested & (r.stance == Stance.DETAINED)
+    talked = protested & (r.grievance < before.grievance)
+    per_district = np.bincount(r.district[arrested], minlength=w.districts.size.size)
+    assert np.all(per_district <= np.floor(w.districts.control_capacity))
+    assert not np.any(arrested & talked)
+    assert np.all(r.victim == arrested)
+    assert np.all(
+        (r.detention_left[arrested] >= 1) & (r.detention_left[arrested] <= c.max_detention)
+    )
+    assert np.allclose(r.grievance[talked], before.grievance[talked] * (1 - c.release))
+    if repression == 0.0:
+        assert not arrested.any()
+    if rights == 0.0:
+        assert not talked.any()
+    if repression == 1.0:
+        reached = np.minimum(
+            np.bincount(r.district[protested], minlength=per_district.size),
+            np.floor(w.districts.control_capacity),
+        )
+        assert np.array_equal(per_district, reached), "control arrests everyone it reaches"
+
+
+@given(seeds, sizes)
+def test_backlash_reaches_every_neighbour_of_every_victim(seed, n):
+    w = world(n=n, seed=seed, injustice_backlash=0.02, trust_backlash=0.005)
+    rng = np.random.default_rng(seed)
+    w.residents.victim[:] = rng.random(n) < 0.1
+    victims = w.residents.victim.copy()
+    before = copy_residents(w.residents)
+    backlash(w.residents, w.network, w.coef)
+    known = w.dense() @ victims
+    assert np.allclose(w.residents.injustice - before.injustice, 0.02 * known)
+    assert np.allclose(w.residents.experience - before.experience, -0.005 * known)
+    assert not w.residents.victim.any(), "the marks are cleared"
+
+
+# --- grid -------------------------------------------------------------------
+
+
+@given(seeds, st.integers(1, 500), st.integers(1, 50))
+def test_cells_have_the_requested_size(seed, n, households):
+    rng = np.random.default_rng(seed)
+    cell, count = assign_cells(rng.random((n, 2)), households)
+    sizes_ = np.bincount(cell)
+    assert count == len(sizes_) == -(-n // households)
+    assert np.all(sizes_[:-1] == households) and 1 <= sizes_[-1] <= households
+
+
+@given(seeds, sizes, st.integers(1, 6), st.booleans(), st.sampled_from(["service", "control"]))
+def test_grid_acts_only_on_the_watched(seed, n, agencies, sharing, mode):
+    w = world(
+        n=n, seed=seed, grid_cell_households=10, grid_agencies=agencies,
+        grid_info_sharing=sharing, grid_mode=mode, collective_responsibility=False,
+        grid_detection_rate=5.0, grid_staff_cost=0.0,
+    )  # fmt: skip
+    before = copy_residents(w.residents)
+    grid_management(w.residents, w.grid, w.coef, w.key, 5, 0, n)
+    r, c = w.residents, w.coef
+    watched = before.grievance > c.grid_watch_level
+    visits = (1 if sharing else agencies) / 10
+    routine = c.grid_intrusion * visits
+    extra = r.injustice - before.injustice - routine
+    assert np.allclose(extra[~watched], 0.0)
+    assert np.all(r.need[~watched] == before.need[~watched])
+    assert changed_fields(before, r) <= {"need", "injustice", "experience", "deterred_left"}
+    if mode == "service":
+        assert np.all(r.deterred_left == before.deterred_left)
+        assert np.all(r.need <= before.need)
+    else:
+        assert np.all(r.need == before.need)
+        visited = r.deterred_left != before.deterred_left
+        assert np.all(visited <= watched)
+        assert np.allclose(extra[visited], c.injustice_visit)
+    assert grid_cost(7, agencies, 0.5) == pytest.approx(7 * agencies * 0.5)
+
+
+def test_collective_responsibility_covers_whole_cells():
+    w = world(n=100, seed=4, grid_cell_households=10, collective_responsibility=True,
+              grid_intrusion=0.0, grid_watch_level=1.0, injustice_collective=0.05)  # fmt: skip
+    r = w.residents
+    r.stance[:] = Stance.QUIET
+    r.stance[[3, 57]] = Stance.PROTESTING
+    before = copy_residents(r)
+    mark_protest_cells(r, w.grid)
+    grid_management(r, w.grid, w.coef, w.key, 1, 0, 100)
+    punished = np.isin(r.cell, r.cell[[3, 57]])
+    assert np.allclose(r.injustice - before.injustice, np.where(punished, 0.05, 0.0))
+
+
+def test_no_grid_changes_nothing():
+    w = world(n=100, seed=4, grid_cell_households=0, collective_responsibility=True)
+    before = copy_residents(w.residents)
+    mark_protest_cells(w.residents, w.grid)
+    grid_management(w.residents, w.grid, w.coef, w.key, 1, 0, 100)
+    assert not changed_fields(before, w.residents)
+
+
+# --- organizations ----------------------------------------------------------
+
+
+@given(seeds, sizes, unit)
+def test_only_aggrieved_non_members_found_and_ids_come_in_order(seed, n, openness):
+    w = world(n=n, seed=seed, organizations=3, org_openness=openness, org_founding_rate=0.5)
+    before = copy_residents(w.residents)
+    leave_or_apply(w.residents, w.coef, w.key, 2, 0, n)
+    r = w.residents
+    assert np.all((r.org == before.org) | (r.org == NO_ORGANIZATION)), "members only leave"
+    assert np.all(r.founder <= (r.org == NO_ORGANIZATION))
+    assert np.all(r.founder <= (r.grievance > w.coef.org_founding_grievance))
+    first = int(w.organizations.next_id[0])
+    table = found_organizations(r, w.organizations, w.coef, w.key, 2)
+    founders = np.flatnonzero(r.founder)
+    assert np.array_equal(r.org[founders], first + np.arange(founders.size))
+    assert np.all(table.alive[first : first + founders.size])
+    assert np.allclose(
+        table.capacity[r.org[founders]], w.coef.org_capacity * (1 + w.coef.org_support)
+    )
+
+
+def test_the_table_grows_and_keeps_its_rows():
+    w = world(n=400, seed=5, organizations=2, org_founding_rate=1.0, org_openness=1.0,
+              org_founding_grievance=0.0)  # fmt: skip
+    old = w.organizations
+    alive_before = np.flatnonzero(old.alive)
+    leave_or_apply(w.residents, w.coef, w.key, 1, 0, 400)
+    table = found_organizations(w.residents, old, w.coef, w.key, 1)
+    assert table.alive.size > old.alive.size
+    assert np.all(table.alive[alive_before])
+    assert np.allclose(table.alignment[alive_before], old.alignment[alive_before])
+    assert not table.alive[-1], "the last row stays empty for residents without one"
+
+
+@given(seeds, sizes)
+def test_recruits_join_within_room_and_members_are_served(seed, n):
+    w = world(n=n, seed=seed, organizations=4, org_recruit_rate=1.0)
+    table = w.organizations
+    table.capacity[table.alive] = 7.0
+    before = copy_residents(w.residents)
+    members = recruit_and_serve(w.residents, table, w.network, w.coef, w.key, 3, 1)
+    r = w.residents
+    old_members = before.org != NO_ORGANIZATION
+    assert np.array_equal(r.org[old_members], before.org[old_members]), "members never switch"
+    assert np.array_equal(members, np.bincount(r.org[r.org >= 0], minlength=table.alive.size))
+    assert np.all(r.need[r.org == NO_ORGANIZATION] == before.need[r.org == NO_ORGANIZATION])
+    assert np.all(r.need <= before.need)
+    joined = (before.org == NO_ORGANIZATION) & (r.org >= 0)
+    neighbours = w.dense()
+    for i in np.flatnonzero(joined):
+        assert r.org[i] in before.org[neighbours[i] > 0], "recruited through a tie"
+
+
+def test_settling_drifts_toward_rights_shuts_advocates_and_dissolves():
+    w = world(n=200, seed=7, organizations=6, rights=0.5, org_drift_rate=0.2,
+              org_closure_rate=1.0, org_openness=0.0, org_dissolve_alignment=0.2)  # fmt: skip
+    t = w.organizations
+    ids = np.flatnonzero(t.alive)
+    t.kind[ids] = [MEDIATION, 0, 0, 0, MEDIATION, 2]
+    t.alignment[ids] = [0.9, 0.9, 0.05, 0.9, 0.9, 0.6]
+    members = np.zeros(t.alive.size)
+    members[ids] = [5, 5, 5, 0, 5, 5]
+    settle_organizations(t, members, w.coef, w.key, 3)
+    assert list(t.shut[ids]) == [True, False, False, False, True, False]
+    assert list(t.alive[ids]) == [False, True, False, False, False, True]  # shut, misaligned, empty
+    assert t.alignment[ids[1]] == pytest.approx(0.9 + 0.2 * (0.5 * 0.1 - 0.5 * 0.9))
+    assert t.alignment[ids[5]] == pytest.approx(0.6 + 0.2 * (0.5 * 0.4 - 0.5 * 0.6))
+    # Members of the ended organizations are released; those of shut ones feel it.
+    r = w.residents
+    before = copy_residents(r)
+    release_members(r, t, w.coef, 0, 200)
+    ended = (before.org >= 0) & ~t.alive[before.org]
+    assert np.all(r.org[ended] == NO_ORGANIZATION)
+    shut = ended & t.shut[before.org]
+    assert np.allclose(r.injustice[shut] - before.injustice[shut], w.coef.injustice_closure)
+    assert np.all(r.injustice[~shut] == before.injustice[~shut])
+
+
+# --- legitimacy -------------------------------------------------------------
+
+
+@given(seeds, sizes, unit, unit)
+def test_trust_stays_in_range_and_experience_is_consumed(seed, n, influence, recovery):
+    w = world(n=n, seed=seed, social_influence=influence, legitimacy_recovery=recovery)
+    assess_hardship(w.residents, 0, n)
+    before = copy_residents(w.residents)
+    update_legitimacy(w.residents, w.network, w.coef, 0, n)
+    r = w.residents
+    assert changed_fields(before, r) <= {"next_legitimacy", "experience"}
+    assert np.all((r.next_legitimacy >= 0) & (r.next_legitimacy <= 1))
+    assert np.all(r.experience == 0)
+    adopt_legitimacy(r, 0, n)
+    assert np.array_equal(r.legitimacy, r.next_legitimacy)
+
+
+@given(seeds, sizes)
+def test_full_social_influence_takes_the_neighbours_mean(seed, n):
+    w = world(n=n, seed=seed, social_influence=1.0, legitimacy_recovery=0.0,
+              performance_gap_rate=0.0)  # fmt: skip
+    w.residents.experience[:] = 0.0
+    update_legitimacy(w.residents, w.network, w.coef, 0, n)
+    dense = w.dense()
+    degree = dense.sum(axis=1)
+    legitimacy = w.residents.legitimacy
+    expected = np.where(degree > 0, dense @ legitimacy / np.maximum(degree, 1), legitimacy)
+    assert np.allclose(w.residents.next_legitimacy, expected)
