@@ -33,7 +33,7 @@ import pandas as pd
 from scipy import stats
 from tqdm import tqdm
 
-from experiments import budget
+from experiments import budget, stopping
 from experiments.provenance import provenance, spec_hash, to_jsonable
 from experiments.runner import ExecutorChoice, choose_executor, make_tasks, run_session, run_tasks
 from experiments.specs import (
@@ -466,8 +466,10 @@ def run_single(
         disable = True if progress is False else (None if progress is None else False)
         with tqdm(
             total=steps, desc=f"run {regime}", unit="step", disable=disable, leave=False
-        ) as bar:
+        ) as bar, stopping.raising_stops(False):
             for _ in range(steps):
+                if stopping.stop_requested():  # between steps, never inside compiled code
+                    raise KeyboardInterrupt
                 model.run_for(1)
                 bar.update(1)
     except KeyboardInterrupt:

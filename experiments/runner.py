@@ -192,8 +192,9 @@ def run_batch(
 
     Each task's exception is caught and recorded, so one bad design point
     (e.g. parameters that make the model fail) costs one task, not the batch.
-    Two exceptions end the batch instead: a stop signal (whatever exception
-    it surfaced as), after which the unrun tasks get no record; and
+    Two things end the batch instead: a stop signal, after the task in
+    progress (or whatever exception it surfaced as), after which the unrun
+    tasks get no record; and
     :class:`MemoryError` in a pool's worker, after which this process is not
     trusted with more tasks: it hands back every later batch unrun, and the
     driver replaces it. (In the driver itself, ``workers=0``, the run goes on.)
@@ -213,8 +214,7 @@ def run_batch(
                          common_random_numbers=common_random_numbers)
         start = time.perf_counter()
         try:
-            with stopping.raising_stops(True):
-                result = fn(task, seed)
+            result = fn(task, seed)  # never interrupted: see experiments.stopping
             if not isinstance(result, pd.DataFrame):
                 raise TypeError(f"task function returned {type(result).__name__}, not a DataFrame")
             frames.append(result)
@@ -279,7 +279,7 @@ def local_pool(workers: int) -> cf.ProcessPoolExecutor:
 
 
 def _start_pool_worker() -> None:
-    """Set up a local pool worker: Ctrl-C ends its task only; one compiled thread.
+    """Set up a local pool worker: Ctrl-C ends its batch only; one compiled thread.
 
     SIGTERM keeps its default (death): the pool sends it to end workers.
     Compiled parallel loops keep to one thread because the pool already
@@ -293,7 +293,7 @@ def _start_pool_worker() -> None:
 
 
 def _start_mpi_worker() -> None:
-    """Set up an MPI worker rank: stop signals end its task only.
+    """Set up an MPI worker rank: stop signals end its batch only.
 
     ``mpiexec`` forwards Ctrl-C and SIGTERM to every rank; without this an
     idle rank would die of the :class:`KeyboardInterrupt` and take the job

@@ -12,11 +12,18 @@ worker) and inside numba-compiled code, whose dispatcher turns it into
 So every process that runs tasks installs :func:`on_stop_signal` for both
 signals. The handler records the first signal in :data:`STATE` and raises
 :class:`KeyboardInterrupt` only where raising is wanted (``STATE.raising``):
-in the main program, and inside a running task. Elsewhere (the runner's
-loop in the driver, a worker between tasks) the flag is polled instead, so
-the driver can stop its workers, commit what they finished, and say how to
-resume. A task that raises anything while the flag is set counts as
-interrupted, which is what catches numba's ``SystemError``.
+in the main program outside the model. Elsewhere the flag is polled
+instead: by the runner's loop in the driver, which stops its workers,
+commits what they finished and says how to resume, and by every worker and
+every model loop between one run (or step) and the next. A task is never
+interrupted by an exception: a :class:`KeyboardInterrupt` raised inside
+the model's compiled code can crash the process (a segmentation fault in
+the compiled week was seen, with Python's own handler too), so a worker
+finishes the run in progress, and the driver kills workers that are not
+back within :data:`experiments.runner.STOP_GRACE_SECONDS`. A task that
+raises anything while the flag is set still counts as interrupted, which
+is what catches numba's ``SystemError`` should an interrupt come through
+anyway (from code whose handler is Python's default).
 """
 
 from __future__ import annotations
@@ -139,9 +146,8 @@ def raising_stops(raising: bool) -> Iterator[None]:
 def install_in_worker(signals: tuple[signal.Signals, ...] = STOP_SIGNALS) -> None:
     """Make a worker process stop its task on ``signals``, and only its task.
 
-    Called by the pool's initializer. Between tasks the worker only records
-    the signal (the driver shuts it down); during a task the task is
-    interrupted and the batch returns what it finished.
+    Called by the pool's initializer. The worker only records the signal:
+    its batch ends after the task in progress and returns what it finished.
 
     Args:
         signals: The signals to handle so. A local pool's workers handle

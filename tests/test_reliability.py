@@ -265,17 +265,17 @@ def test_ctrl_c_in_process_stops_and_is_no_task_failure(tmp_path):
 
 NUMBA_LIKE = textwrap.dedent("""
     import sys, time
+    from experiments import stopping
     from experiments.runner import RunInterrupted, make_tasks, run_tasks
     from experiments.store import ResultsStore
 
     def compiled_like(task, seed):
-        # What numba's dispatcher does with a KeyboardInterrupt raised while
-        # its compiled code ran: it surfaces as a SystemError.
-        try:
-            time.sleep(0.05)
-        except KeyboardInterrupt as exc:
+        time.sleep(0.05)
+        if stopping.stop_requested():
+            # What numba's dispatcher makes of a KeyboardInterrupt raised
+            # while its compiled code ran, should one come through.
             raise SystemError("CPUDispatcher(<function step>) returned a result with an "
-                              "exception set") from exc
+                              "exception set") from KeyboardInterrupt()
         import pandas as pd
         return pd.DataFrame({"value": [float(seed % 7)]})
 
