@@ -401,12 +401,12 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 BENCHMARKS = {
-    "model": "experiments.bench",
-    "epstein": "experiments.bench_epstein",
-    "runner": "experiments.bench_runner",
-    "compare": "experiments.bench_compare",
-    "classroom": "experiments.bench_classroom",
-    "discover": "experiments.bench_discover",
+    "model": "experiments.bench.model",
+    "epstein": "experiments.bench.epstein",
+    "runner": "experiments.bench.runner",
+    "compare": "experiments.bench.compare",
+    "classroom": "experiments.bench.classroom",
+    "discover": "experiments.bench.discover",
 }
 """``sixerrors bench WHICH`` -> module run as ``python -m MODULE``."""
 

@@ -17,7 +17,7 @@ import mesa
 import numpy as np
 
 from model.params import Levers, Params
-from model.types import FloatArray
+from model.types import FloatArray, IntArray
 
 if TYPE_CHECKING:
     from model.model import SocialManagementModel
@@ -70,24 +70,24 @@ class Cadre(mesa.Agent):  # type: ignore[misc]
         had_incident: bool,
         trust_fell: bool,
         rate: float,
-        ceiling_tolerance: float,
     ) -> None:
         """Process 10: shift effort and tolerance toward what the cadre is judged by.
 
-        ``stability_veto`` (judged by recorded incidents, the "one-vote veto";
-        Minzner 2006): after an incident in its district the cadre moves
-        effort to control and accepts fewer petitions. ``satisfaction``
-        (judged by residents' trust): when trust falls it moves effort to
-        service and accepts more petitions, up to the regime's own tolerance
-        ceiling. ``fixed``: no change. This lets Errors 1 and 4 grow from
-        evaluation, not only from a fixed setting.
+        ``stability_veto`` (judged by recorded incidents and by petitions
+        that reach above them, the "one-vote veto"; Minzner 2006): after such
+        a mark in its district the cadre moves effort to control and accepts
+        fewer petitions. ``satisfaction`` (judged by residents' trust): when
+        its district's trust falls it moves effort to service and accepts
+        more petitions. The two are symmetric, at the same rate: neither
+        is built to do better. ``fixed``: no change. This lets Error 1 grow
+        from evaluation, not only from a fixed setting.
         """
         if incentive == "stability_veto" and had_incident:
             self.control_share += rate * (1.0 - self.control_share)
             self.tolerance -= rate * self.tolerance
         elif incentive == "satisfaction" and trust_fell:
             self.control_share -= rate * self.control_share
-            self.tolerance += rate * (max(ceiling_tolerance, self.tolerance) - self.tolerance)
+            self.tolerance += rate * (1.0 - self.tolerance)
 
 
 class Districts(NamedTuple):
@@ -95,21 +95,26 @@ class Districts(NamedTuple):
 
     Attributes:
         size: Residents per district.
-        control_capacity: Residents the district's control effort reaches per step.
+        arrest_capacity: Residents the district's control effort can reach
+            per step to intercept or arrest (what prevention leaves of it).
+        prevention_capacity: Residents the control effort given to
+            prevention at the source can look after per step.
         service_capacity: Residents the district's service effort serves per step.
         tolerance: Mean tolerance of the district's cadres (the regime's
             tolerance where a district has no cadre).
         control_in_view: Epstein's C for the district's residents: control
-            effort per resident that would arrest (effort x repression),
-            times ``control_visibility``, the residents whose surroundings
-            one notices (the network analogue of the cops within Epstein's
-            vision radius).
-        petition_risk: What residents expect a petition to bring:
-            interception, then detention, at the district cadres' own rates.
+            effort per resident that would arrest (arrest capacity x
+            repression), times ``control_visibility``, the residents whose
+            surroundings one notices (the network analogue of the cops
+            within Epstein's vision radius).
+        petition_risk: What residents expect a petition to bring: rejection,
+            then detention, at the district cadres' own rates, unless rights
+            protect petitioners: ``(1 - tolerance) x repression x (1 - rights)``.
     """
 
     size: FloatArray
-    control_capacity: FloatArray
+    arrest_capacity: FloatArray
+    prevention_capacity: FloatArray
     service_capacity: FloatArray
     tolerance: FloatArray
     control_in_view: FloatArray
@@ -134,14 +139,39 @@ def district_effort(
     mean_tolerance = np.bincount(district, weights=tolerance, minlength=n) / np.maximum(count, 1)
     district_tolerance = np.where(count > 0, mean_tolerance, levers.tolerance)
     repression = levers.repression
+    arrest_capacity = control_capacity * (1.0 - levers.prevention)
     return Districts(
         size=size,
-        control_capacity=control_capacity,
+        arrest_capacity=arrest_capacity,
+        prevention_capacity=control_capacity * levers.prevention,
         service_capacity=service_capacity,
         tolerance=district_tolerance,
         control_in_view=repression
-        * control_capacity
+        * arrest_capacity
         / np.maximum(size, 1.0)
         * params.control_visibility,
-        petition_risk=(1.0 - district_tolerance) * repression,
+        petition_risk=(1.0 - district_tolerance) * repression * (1.0 - levers.rights),
     )
+
+
+def cadres_per_district(size: FloatArray, params: Params) -> tuple[IntArray, FloatArray]:
+    """How many cadres each district has, and the capacity of each.
+
+    Effort is in proportion to population (``cadres_per_1000`` x
+    ``cadre_capacity`` per 1,000 residents), so that effort per resident,
+    and with it the dynamics, does not change with the size of the city;
+    every district with residents has at least one cadre, who carries the
+    district's whole effort when it is less than one cadre's (a district of
+    a small city is served part time, not left without anyone).
+
+    Returns:
+        (cadres per district, capacity of each of them).
+    """
+    effort = size * params.cadres_per_1000 / 1000.0 * params.cadre_capacity
+    count = np.where(
+        (size > 0) & (effort > 0),
+        np.maximum(np.rint(effort / max(params.cadre_capacity, 1e-12)), 1),
+        0,
+    )
+    capacity = np.where(count > 0, effort / np.maximum(count, 1), 0.0)
+    return count.astype(np.int64), capacity

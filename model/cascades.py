@@ -110,12 +110,14 @@ class ThresholdCascade:
     """
 
     def __init__(
-        self, adjacency: sp.csr_array, thresholds: FloatArray | float, *, contagion: float = 1.0,
+        self,
+        adjacency: sp.csr_array,
+        thresholds: FloatArray | float,
+        *,
+        contagion: float = 1.0,
     ) -> None:
         n = adjacency.shape[0]
-        phi = np.ascontiguousarray(
-            np.broadcast_to(np.asarray(thresholds, dtype=np.float64), (n,))
-        )
+        phi = np.ascontiguousarray(np.broadcast_to(np.asarray(thresholds, dtype=np.float64), (n,)))
         if phi.size and not (phi.min() >= 0.0 and phi.max() <= 1.0):
             raise ParameterError("cascade thresholds must lie in [0, 1] (shares of neighbours)")
         if not contagion > 0.0:
@@ -131,12 +133,20 @@ class ThresholdCascade:
 
     @classmethod
     def erdos_renyi(
-        cls, n: int, mean_degree: int, threshold: float, rng: np.random.Generator,
+        cls,
+        n: int,
+        mean_degree: int,
+        threshold: float,
+        rng: np.random.Generator,
     ) -> ThresholdCascade:
         """Watts' setting: one threshold for all on an Erdős–Rényi graph G(n, n z / 2)."""
         adjacency = build_network(
-            "erdos_renyi", n, mean_degree=mean_degree, long_range_share=0.0,
-            position=np.zeros((n, 2)), rng=rng,
+            "erdos_renyi",
+            n,
+            mean_degree=mean_degree,
+            long_range_share=0.0,
+            position=np.zeros((n, 2)),
+            rng=rng,
         )
         return cls(adjacency, threshold)
 
@@ -155,8 +165,12 @@ class ThresholdCascade:
                 f"a crowd needs at least 2 people with thresholds in 0..{max(n - 1, 1)}"
             )
         adjacency = build_network(
-            "erdos_renyi", n, mean_degree=n - 1, long_range_share=0.0,
-            position=np.zeros((n, 2)), rng=np.random.default_rng(0),  # complete: no chance
+            "erdos_renyi",
+            n,
+            mean_degree=n - 1,
+            long_range_share=0.0,
+            position=np.zeros((n, 2)),
+            rng=np.random.default_rng(0),  # complete: no chance
         )
         return cls(adjacency, t / (n - 1))
 
@@ -264,14 +278,16 @@ def cascade_window(
             mode = ThresholdCascade.erdos_renyi(n, int(z), threshold, rng)
             shares[trial] = mode.run([int(rng.integers(n))]).share
         big = shares >= GLOBAL_SHARE
-        rows.append({
-            "mean_degree": int(z),
-            "trials": int(trials),
-            "global_cascades": int(big.sum()),
-            "frequency": float(big.mean()),
-            "mean_global_size": float(shares[big].mean()) if big.any() else float("nan"),
-            "mean_size": float(shares.mean()),
-        })
+        rows.append(
+            {
+                "mean_degree": int(z),
+                "trials": int(trials),
+                "global_cascades": int(big.sum()),
+                "frequency": float(big.mean()),
+                "mean_global_size": float(shares[big].mean()) if big.any() else float("nan"),
+                "mean_size": float(shares.mean()),
+            }
+        )
     return pd.DataFrame(rows)
 
 

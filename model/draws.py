@@ -30,7 +30,7 @@ import numpy as np
 
 from model.jit import jit
 
-STREAMS = 32
+STREAMS = 64
 """Streams per step; each random decision of the model has its own."""
 
 (
@@ -41,18 +41,28 @@ STREAMS = 32
     _SHOCK_DOMAIN_3,
     _SHOCK_DOMAIN_4,
     PARTICIPATE,
+    PROJECT_DISPUTE,
+    PROJECT_DISPUTE_SIZE,
     PETITION_QUEUE,
     PETITION_ACCEPT,
     PETITION_DETAIN,
     PETITION_RESOLVE,
     PETITION_TERM,
+    PETITION_ESCALATE,
+    INTERCEPT_QUEUE,
+    INTERCEPT,
+    UPPER_QUEUE,
+    UPPER_ACCEPT,
     PROTEST_QUEUE,
     PROTEST_ARREST,
     DIALOGUE_QUEUE,
     DIALOGUE,
+    DIALOGUE_RESOLVE,
     PROTEST_TERM,
+    PREVENTION_QUEUE,
     GRID_DETECT,
     GRID_INFORM,
+    GRID_QUEUE,
     ORG_LEAVE,
     ORG_APPLY,
     ORG_APPROVE,
@@ -60,9 +70,15 @@ STREAMS = 32
     RECRUIT_OPEN,
     RECRUIT_PICK,
     RECRUIT_ACCEPT,
-    ORG_CLOSURE,
-) = range(27)
-"""The stream of each random decision (``ORG_CLOSURE`` is indexed by organization)."""
+    ORG_CLOSURE,  # indexed by organization
+    SERVICE_LIMIT,  # the capacity streams are indexed by district (or office)
+    CONTROL_LIMIT,
+    DIALOGUE_LIMIT,
+    UPPER_LIMIT,
+    PREVENTION_LIMIT,
+    INTERCEPT_LIMIT,
+) = range(43)
+"""The stream of each random decision."""
 
 _GAMMA = np.uint64(0x9E3779B97F4A7C15)
 _MIX_1 = np.uint64(0xBF58476D1CE4E5B9)

@@ -3,9 +3,9 @@
 ``CivilViolence`` runs Epstein's Model I (PNAS 99 suppl. 3, 7243-7250) with
 the estimated arrest probability and activation rule of
 :mod:`model.submodels.stance`, the same two functions the main model calls
-(MODEL.md section 7, ODD.md "Submodels: decide_stance"). It nests the classic
-model so the project's core rule can be checked against the paper, NetLogo's
-Rebellion and Mesa's ``epstein_civil_violence`` example.
+(ODD.md, "Submodels: decide_stance"). It nests the classic model so the
+project's core rule can be checked against the paper, NetLogo's Rebellion and
+Mesa's ``epstein_civil_violence`` example.
 
 Citizens and cops live in numpy arrays (one row per agent) and the lattice in
 two flat arrays: ``occupant`` (agent index or -1) and ``code`` (1 for a cop, 2**16
@@ -14,45 +14,35 @@ sum over its vision ``s``: ``C = s & 0xFFFF`` and ``A = s >> 16``.
 
 Activation. Mesa's example steps every agent once per step in a fresh random
 order, and each agent sees the world as the agents before it left it.
-``CivilViolence`` does exactly that (``batches=0``, the default of every
-preset): one compiled kernel (numba) lets the agents act one at a time in a
-uniformly random order drawn from the run's generator, updating ``occupant``
-and ``code`` at once, so that each look costs O(cells in vision). Random
-choices (suspect, empty cell, jail term, order) are exactly uniform, as
-Mesa's ``random.choice``/``randint``/``shuffle``; only the random numbers
-differ. The kernel calls the shared scalar rule and arrest probability of
-:mod:`model.submodels.stance`. The test suite compares the ``mesa`` preset
-with Mesa's own model by two-sample tests over many seeds, and checks that
-the same tests reject a wrong vision geometry or arrest rule.
+``CivilViolence`` does exactly that: one compiled kernel (numba) lets the
+agents act one at a time in a uniformly random order drawn from the run's
+generator, updating ``occupant`` and ``code`` at once, so that each look
+costs O(cells in vision). Random choices (suspect, empty cell, jail term,
+order) are exactly uniform, as Mesa's ``random.choice``/``randint``/
+``shuffle``; only the random numbers differ. The kernel calls the shared
+scalar rule and arrest probability of :mod:`model.submodels.stance`. The
+test suite compares the ``mesa`` preset with Mesa's own model by two-sample
+tests over many seeds, and checks that the same tests reject a wrong vision
+geometry or arrest rule.
 
-``batches=b > 0`` is an update-scheme ablation kept from the first, numpy
-version: each step's random order is cut into ``b`` slices whose agents see
-the world as earlier slices left it, but not each other's changes (write
-conflicts resolved in the random order). It is slower than the exact kernel
-and only approximates Mesa's rule.
+This exact sequential activation is the only update scheme: the mode exists
+to be compared with Mesa's and NetLogo's models run by run, and an update
+that only approximates theirs would be one more difference to explain.
 """
 
 from __future__ import annotations
 
 import difflib
-import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
-from typing import Any, Literal, cast
+from typing import Any, Literal
 
 import mesa
-import numba
 import numpy as np
 
-from model.jit import jit
-from model.params import ParameterError
-from model.submodels.stance import (
-    activates,
-    arrest_probability,
-    arrest_probability_one,
-    arrest_rule_code,
-    wants_to_protest,
-)
+from model.jit import inline_jit, jit
+from model.params import ARREST_RULES, ParameterError
+from model.submodels.stance import activates, arrest_probability_one
 from model.types import BoolArray, FloatArray, IntArray
 
 Vision = Literal["euclidean", "von_neumann", "moore"]
@@ -109,11 +99,6 @@ class EpsteinParams:
             empty) or ``exact`` (NetLogo: rounded counts on random cells).
         n_cops: Number of cops as a function of the step (``None``: keep the
             initial cops); for the cop-reduction experiment.
-        batches: ``0`` (default): Mesa's exact sequential activation, one
-            agent at a time. ``b > 0``: an update-scheme ablation that cuts
-            each step's random order into ``b`` slices whose agents see the
-            world as the previous slice left it (nearly synchronous for
-            small ``b``); kept to study how much the update scheme matters.
     """
 
     width: int = 40
@@ -136,7 +121,6 @@ class EpsteinParams:
     cops_always_move: bool = False
     placement: Placement = "bernoulli"
     n_cops: Callable[[int], int] | None = None
-    batches: int = 0
 
     def check(self) -> None:
         """Raise a one-line :class:`ParameterError` for an impossible setting."""
@@ -163,8 +147,6 @@ class EpsteinParams:
             raise ParameterError("max_jail_term must be at least 1")
         if self.k < 0:
             raise ParameterError("k must be at least 0 (P = 1 - exp(-k C/A) is a probability)")
-        if self.batches < 0:
-            raise ParameterError("batches must be 0 (exact sequential) or more")
 
 
 #: Named settings. ``mesa`` is Mesa 3.5's example (its citizens look with
@@ -260,18 +242,6 @@ def wrapped_offsets(width: int, height: int, radius: int, vision: str) -> tuple[
     return dy, dx
 
 
-def neighbour_table(width: int, height: int, radius: int, vision: str) -> IntArray:
-    """For every cell (row-major), the distinct other cells within vision.
-
-    The rows of :func:`wrapped_offsets` applied to every cell; the torus is
-    homogeneous, so every row has the same length.
-    """
-    dy, dx = wrapped_offsets(width, height, radius, vision)
-    rows, cols = np.divmod(np.arange(width * height, dtype=np.intp), width)
-    table = ((rows[:, None] + dy) % height) * width + (cols[:, None] + dx) % width
-    return np.ascontiguousarray(table)
-
-
 @dataclass(frozen=True)
 class Outburst:
     """One outburst: actives rose above the threshold and fell below it again.
@@ -329,27 +299,48 @@ def waiting_times(outbursts: list[Outburst]) -> IntArray:
 #
 # Mesa's exact activation: one agent at a time, in a fresh uniformly random
 # order, each seeing the lattice as the agents before it left it. Compiled
-# with numba. An agent's vision is a view (:func:`make_view`): the offsets of
+# with numba. An agent's vision is a view (:func:`make_views`): the offsets of
 # :func:`wrapped_offsets` (to draw a random cell in view) and the same cells
-# as runs along lattice rows (to scan them: a few contiguous slices, with
-# modular indexing at the torus edge). ``occupant`` and ``code`` are updated
-# as soon as an agent moves, activates or is jailed, so every look costs
-# O(cells in vision). The rule and the arrest probability are the shared
-# scalar functions of :mod:`model.submodels.stance`.
+# as runs along lattice rows (to scan them). ``occupant`` and ``code`` are
+# updated as soon as an agent moves, activates or is jailed, so every look
+# costs O(cells in vision). The rule and the arrest probability are the
+# shared scalar functions of :mod:`model.submodels.stance`.
 #
 # The per-agent rules are written out in the one kernel function rather than
-# as helpers: numba reference-counts the arrays a helper with branches
-# receives (inlined or not), which cost more than the rules themselves.
+# as helpers that receive the lattice: numba reference-counts the arrays a
+# helper with branches receives (inlined or not), which cost more than the
+# rules themselves. The helpers below take numbers only, are the short draw
+# loop the kernel inlines (:func:`_draw_empty`, measured as fast as the loop
+# written in place), or run off the hot path (:func:`_choose_listed_empty`,
+# only after many missed draws).
 
 _TWO32 = 1 << 32
 _LOW32 = _TWO32 - 1
-#: Random draws of a cell before a mover scans its whole vision for empty cells.
-_TRIES = 20
+#: Random draws of a cell in view before a mover lists the empty cells. Any
+#: number gives the same law; these are the numbers the kernel has always
+#: drawn, so that a seed keeps giving the same run.
+_MOVE_TRIES = 40
+#: The same for a released prisoner whose cell was taken (``move_then_act``).
+_RELEASE_TRIES = 20
 
 
-def _inline[F: Callable[..., Any]](function: F) -> F:
-    """:func:`model.jit.jit` that numba inlines into its compiled callers."""
-    return cast(F, numba.njit(cache=True, nogil=True, inline="always")(function))
+@inline_jit
+def _wrap(x: int, n: int) -> int:
+    """A row or column ``x`` with ``0 <= x < 2 n`` back on a torus side of ``n`` cells.
+
+    The one torus wrap of the kernel. Offsets in view are stored reduced
+    modulo the lattice (:func:`wrapped_offsets`), so a row or column plus an
+    offset is below twice the side, and one conditional subtraction does
+    what a modulo (an integer division) would, at a fraction of its cost in
+    the innermost loops.
+    """
+    return x - n if x >= n else x
+
+
+@inline_jit
+def _cell(row: int, col: int, dy: int, dx: int, width: int, height: int) -> int:
+    """The cell (row-major) at offset ``(dy, dx)`` of ``(row, col)`` on the torus."""
+    return _wrap(row + dy, height) * width + _wrap(col + dx, width)
 
 
 def vision_runs(width: int, dy: IntArray, dx: IntArray) -> tuple[IntArray, IntArray, IntArray]:
@@ -402,7 +393,7 @@ def make_views(width: int, height: int, radii: tuple[int, int], vision: str) -> 
     return views
 
 
-@_inline
+@inline_jit
 def _below(rng: np.random.Generator, n: int) -> int:
     """A uniform integer in ``[0, n)``, ``n < 2**31``, exactly, from the run's generator.
 
@@ -419,10 +410,40 @@ def _below(rng: np.random.Generator, n: int) -> int:
     return m >> 32
 
 
-@jit
-def _pick_empty(
+@inline_jit
+def _draw_empty(
     occupant: IntArray,
-    cell: int,
+    row: int,
+    col: int,
+    views: IntArray,
+    v: int,
+    cells_in_view: int,
+    width: int,
+    height: int,
+    rng: np.random.Generator,
+    tries: int,
+) -> int:
+    """The first empty cell among up to ``tries`` uniform draws in view ``v``, or -1.
+
+    The cheap first half of choosing a uniformly random empty cell within
+    vision: in the usual case, a vision with many empty cells, a draw or two
+    finds one. Each draw is uniform over the vision, so the cell found is
+    uniform over the empty cells; if none is found,
+    :func:`_choose_listed_empty` finishes the choice with the same law.
+    """
+    for _ in range(tries):
+        j = _below(rng, cells_in_view)
+        x = _cell(row, col, views[v, 0, j], views[v, 1, j], width, height)
+        if occupant[x] < 0:
+            return x
+    return -1
+
+
+@jit
+def _choose_listed_empty(
+    occupant: IntArray,
+    row: int,
+    col: int,
     views: IntArray,
     v: int,
     cells_in_view: int,
@@ -431,36 +452,15 @@ def _pick_empty(
     rng: np.random.Generator,
     buf: IntArray,
 ) -> int:
-    """A uniformly random empty cell within view ``v`` of ``cell``, or -1 if none.
+    """A uniformly random empty cell in view ``v`` of ``(row, col)``, or -1 if none.
 
-    A few cells of the vision are drawn at random and the first empty one
-    is taken; if all are occupied, the empty cells are listed and one is
-    drawn. Each empty cell has the same chance either way (every draw is
-    uniform over the vision), so the result is exactly uniform over the
-    empty cells, as Mesa's ``random.choice(empty_neighbors)``.
+    Lists the empty cells in ``buf`` and draws one, as Mesa's
+    ``random.choice(empty_neighbors)``: the second half of the choice, after
+    :func:`_draw_empty` missed (a crowded vision).
     """
-    row = cell // width
-    col = cell - row * width
-    for _ in range(_TRIES):
-        j = _below(rng, cells_in_view)
-        r = row + views[v, 0, j]
-        if r >= height:
-            r -= height
-        c = col + views[v, 1, j]
-        if c >= width:
-            c -= width
-        x = r * width + c
-        if occupant[x] < 0:
-            return int(x)
     n = 0
     for j in range(cells_in_view):
-        r = row + views[v, 0, j]
-        if r >= height:
-            r -= height
-        c = col + views[v, 1, j]
-        if c >= width:
-            c -= width
-        x = r * width + c
+        x = _cell(row, col, views[v, 0, j], views[v, 1, j], width, height)
         buf[n] = x
         n += occupant[x] < 0
     if n == 0:
@@ -496,7 +496,15 @@ def _release(
                 jailed[i] = False
     for i in range(nc):
         if jailed[i] and jail_term[i] <= 0:
-            dest = _pick_empty(occupant, pos[i], views, 0, cells_in_view, width, height, rng, buf)
+            row = pos[i] // width
+            col = pos[i] - row * width
+            dest = _draw_empty(
+                occupant, row, col, views, 0, cells_in_view, width, height, rng, _RELEASE_TRIES
+            )
+            if dest < 0:
+                dest = _choose_listed_empty(
+                    occupant, row, col, views, 0, cells_in_view, width, height, rng, buf
+                )
             if dest >= 0:
                 pos[i] = dest
                 occupant[dest] = i
@@ -561,23 +569,14 @@ def _sequential_step(
                 if not (citizens_move if cit else cops_move):
                     continue
                 src = pos[agent]
-                dest = -1
                 row = src // width
                 col = src - row * width
-                for _ in range(_TRIES):
-                    j = _below(rng, cells_in_view[v])
-                    r = row + views[v, 0, j]
-                    if r >= height:
-                        r -= height
-                    c = col + views[v, 1, j]
-                    if c >= width:
-                        c -= width
-                    if occupant[r * width + c] < 0:
-                        dest = r * width + c
-                        break
+                dest = _draw_empty(
+                    occupant, row, col, views, v, cells_in_view[v], width, height, rng, _MOVE_TRIES
+                )
                 if dest < 0:
-                    dest = _pick_empty(
-                        occupant, src, views, v, cells_in_view[v], width, height, rng, buf
+                    dest = _choose_listed_empty(
+                        occupant, row, col, views, v, cells_in_view[v], width, height, rng, buf
                     )
                 if dest >= 0:
                     val = (_ACTIVE if active[agent] else 0) if cit else _COP
@@ -599,21 +598,17 @@ def _sequential_step(
                     length = views[v, 4, j]
                     if length == 0:
                         break
-                    r = row + views[v, 2, j]
-                    if r >= height:
-                        r -= height
-                    c = col + views[v, 3, j]
-                    if c >= width:
-                        c -= width
-                    base = r * width
-                    end = c + length
+                    base = _wrap(row + views[v, 2, j], height) * width
+                    first = _wrap(col + views[v, 3, j], width)
+                    end = first + length
                     if end <= width:
-                        for x in range(base + c, base + end):
+                        for x in range(base + first, base + end):
                             seen += code[x]
                     else:
-                        for x in range(base + c, base + width):
+                        # The run crosses the torus edge: two contiguous pieces.
+                        for x in range(base + first, base + width):
                             seen += code[x]
-                        for x in range(base, base + end - width):
+                        for x in range(base, base + _wrap(end, width)):
                             seen += code[x]
             if cit:
                 # Rule A, with the shared arrest probability and rule.
@@ -629,21 +624,18 @@ def _sequential_step(
                     active[agent] = new
                 jailed[agent] = False
             elif seen >= _ACTIVE:
-                # Rule C: arrest a uniformly random active citizen in view.
+                # Rule C: arrest a uniformly random active citizen in view,
+                # the nth in the order of the scan above.
                 nth = _below(rng, seen >> 16)
                 target = -1
                 for j in range(views.shape[2]):
                     length = views[v, 4, j]
                     if length == 0 or target >= 0:
                         break
-                    r = row + views[v, 2, j]
-                    if r >= height:
-                        r -= height
-                    c = col + views[v, 3, j]
-                    if c >= width:
-                        c -= width
-                    for i in range(c, c + length):
-                        x = r * width + (i if i < width else i - width)
+                    base = _wrap(row + views[v, 2, j], height) * width
+                    first = _wrap(col + views[v, 3, j], width)
+                    for i in range(first, first + length):
+                        x = base + _wrap(i, width)
                         if code[x] >= _ACTIVE:
                             if nth == 0:
                                 target = x
@@ -713,15 +705,7 @@ class CivilViolence(mesa.Model):  # type: ignore[misc]
         if self._cells_in_view.max() >= _ACTIVE // 2:
             # C and A share one 32-bit integer (code): A << 16 must stay below 2**31.
             raise ParameterError("vision too large: at most 32,767 cells may be in view")
-        self._rule_code = arrest_rule_code(p.arrest_rule)
-        self._same_vision = p.cop_vision == p.citizen_vision
-        if p.batches > 0:
-            self._nbr_cit = neighbour_table(p.width, p.height, p.citizen_vision, p.vision)
-            self._nbr_cop = (
-                self._nbr_cit
-                if self._same_vision
-                else neighbour_table(p.width, p.height, p.cop_vision, p.vision)
-            )
+        self._rule_code = ARREST_RULES.index(p.arrest_rule)
         self._t = 0
         self._place()
         self.hardship: FloatArray = self.rng.random(self.n_citizens)
@@ -803,15 +787,6 @@ class CivilViolence(mesa.Model):  # type: ignore[misc]
             self._set_cops(int(p.n_cops(self._t)))
         if callable(p.legitimacy):
             self.grievance = self.hardship * (1.0 - self._legitimacy(self._t))
-        if p.batches == 0:
-            self._sequential_step()
-        else:
-            self._sliced_step()
-        self._record()
-
-    def _sequential_step(self) -> None:
-        """Mesa's exact sequential activation, in the compiled kernel."""
-        p = self.params
         _sequential_step(
             self.rng,
             self.n_citizens,
@@ -837,234 +812,7 @@ class CivilViolence(mesa.Model):  # type: ignore[misc]
             p.order == "move_then_act" and not p.jailed_hold_cell,
             p.count_self_twice,
         )
-
-    def _sliced_step(self) -> None:
-        """The ``batches > 0`` ablation: slices of the random order act together."""
-        p = self.params
-        n = len(self.pos)
-        order = self.rng.permutation(n)
-        rank = np.empty(n, dtype=np.intp)
-        rank[order] = np.arange(n)
-        slices = min(p.batches, max(n, 1))
-        bounds = np.linspace(0, n, slices + 1).astype(np.intp)
-        for s, e in itertools.pairwise(bounds):
-            if e > s:
-                self._process(order[s:e], rank)
-        if p.order == "move_then_act":
-            self._end_of_tick_release()
-
-    def _process(self, ids: IntArray, rank: IntArray) -> None:
-        """Let one slice of the random order act; ``ids`` are in rank order."""
-        p = self.params
-        nc = self.n_citizens
-        is_cit = ids < nc
-        cit = ids[is_cit]
-        cops = ids[~is_cit]
-        if p.order == "act_then_move":
-            # Mesa: a prisoner's own turn only shortens its term.
-            serving = self.jail_term[cit] > 0
-            self.jail_term[cit[serving]] -= 1
-            free = cit[~serving]
-            self._decide(free)
-            victims, by = self._arrest(cops, move_onto=False)
-            # A suspect whose turn came after its arrest in this slice serves
-            # that turn in jail and does not move, as in Mesa.
-            if not p.movement:
-                return
-            if len(victims):
-                later = np.isin(victims, ids) & (rank[victims] > rank[by])
-                late = victims[later]
-                self.jail_term[late[self.jail_term[late] > 0]] -= 1
-                free = free[~np.isin(free, late)]
-            movers = np.concatenate([free, cops])
-            self._move(movers[np.argsort(rank[movers], kind="stable")])
-        else:
-            free = cit[~self.jailed_flag[cit]]
-            movers_c = free if p.movement else free[:0]
-            movers_k = cops if (p.movement or p.cops_always_move) else cops[:0]
-            movers = np.concatenate([movers_c, movers_k])
-            self._move(movers[np.argsort(rank[movers], kind="stable")])
-            self._decide(free)
-            self._arrest(cops, move_onto=not p.jailed_hold_cell)
-
-    def _decide(self, cit: IntArray) -> None:
-        """Epstein's rule A for free citizens, with the shared stance functions."""
-        p = self.params
-        g = self.grievance[cit]
-        # G - R P > T is impossible when G <= T (P >= 0), so only citizens
-        # with G > T need their neighbourhood counted; the outcome is exact.
-        maybe = g > p.threshold
-        cand = cit[maybe]
-        new = np.zeros(len(cit), dtype=bool)
-        if len(cand):
-            s = self.code[self._nbr_cit[self.pos[cand]]].sum(axis=1)
-            cops_seen = (s & _LOW).astype(np.float64)
-            actives_seen = (s >> 16).astype(np.float64) + 1.0
-            if p.count_self_twice:
-                actives_seen += self.active_flag[cand]
-            prob = arrest_probability(cops_seen, actives_seen, p.k, p.arrest_rule)
-            new[maybe] = wants_to_protest(g[maybe], self.risk_aversion[cand], prob, p.threshold)
-        old = self.active_flag[cit]
-        changed = new != old
-        self.code[self.pos[cit[changed]]] += np.where(new[changed], _ACTIVE, -_ACTIVE)
-        self.active_flag[cit] = new
-        self.jailed_flag[cit] = False
-
-    def _arrest(self, cops: IntArray, *, move_onto: bool) -> tuple[IntArray, IntArray]:
-        """Rule C: each cop arrests a random active citizen in its vision.
-
-        Cops go in rank order: when two pick the same suspect, the later one
-        picks again among the actives still free, as it would in Mesa.
-
-        Returns:
-            The arrested citizens and, for each, the arresting cop.
-        """
-        p = self.params
-        victims: list[IntArray] = []
-        arresters: list[IntArray] = []
-        todo = cops
-        while len(todo):
-            cells = self._nbr_cop[self.pos[todo]]
-            seen = self.code[cells] >= _ACTIVE
-            has = seen.any(axis=1)
-            if not has.any():
-                break
-            todo, cells, seen = todo[has], cells[has], seen[has]
-            keys = np.where(seen, self.rng.random(seen.shape), -1.0)
-            target = cells[np.arange(len(todo)), keys.argmax(axis=1)]
-            _, first = np.unique(target, return_index=True)
-            win = np.zeros(len(todo), dtype=bool)
-            win[first] = True
-            cop_w = todo[win]
-            cell_w = target[win]
-            vic = self.occupant[cell_w]
-            high = p.max_jail_term + 1 if p.jail_terms == "0..J" else p.max_jail_term
-            terms = self.rng.integers(0, high, size=len(vic))
-            self.active_flag[vic] = False
-            self.code[cell_w] -= _ACTIVE
-            self.jail_term[vic] = terms
-            if p.order == "act_then_move":
-                self.jailed_flag[vic] = True
-            else:
-                # NetLogo: a term of 0 is no jail at all.
-                self.jailed_flag[vic] = terms > 0
-            if move_onto:
-                self._cops_step_onto(cop_w, vic, terms > 0)
-            victims.append(vic)
-            arresters.append(cop_w)
-            todo = todo[~win]
-        if not victims:
-            return cops[:0], cops[:0]
-        return np.concatenate(victims), np.concatenate(arresters)
-
-    def _cops_step_onto(self, cops: IntArray, vic: IntArray, jailed: BoolArray) -> None:
-        """NetLogo: the cop moves onto the prisoner's patch; prisoners stop blocking.
-
-        A prisoner with a term of 0 stays free and keeps its cell, so the cop
-        stays where it is (NetLogo would stack the two on one patch).
-        """
-        cops, vic = cops[jailed], vic[jailed]
-        cells = self.pos[vic]
-        self.occupant[cells] = -1
-        old = self.pos[cops]
-        self.occupant[old] = -1
-        self.code[old] -= _COP
-        self.pos[cops] = cells
-        self.occupant[cells] = cops
-        self.code[cells] += _COP
-
-    def _move(self, movers: IntArray) -> None:
-        """Rule M: move to a uniformly random empty cell within vision.
-
-        Each mover draws a few cells of its neighbourhood at random and takes
-        the first empty one (rejection sampling, uniform over empty cells);
-        movers who drew none look at the whole neighbourhood. Movers who pick
-        the same cell go in rank order; the later ones choose again from the
-        cells left, including those just vacated.
-        """
-        nc = self.n_citizens
-        todo = movers
-        while len(todo):
-            target = np.full(len(todo), -1, dtype=np.intp)
-            if self._same_vision:
-                groups = [(np.arange(len(todo)), self._nbr_cit)]
-            else:
-                is_cit = todo < nc
-                groups = [
-                    (np.flatnonzero(is_cit), self._nbr_cit),
-                    (np.flatnonzero(~is_cit), self._nbr_cop),
-                ]
-            for idx, table in groups:
-                if len(idx):
-                    target[idx] = self._pick_empty(self.pos[todo[idx]], table)
-            going = target >= 0
-            todo, target = todo[going], target[going]
-            if not len(todo):
-                break
-            _, first = np.unique(target, return_index=True)
-            win = np.zeros(len(todo), dtype=bool)
-            win[first] = True
-            who, dest = todo[win], target[win]
-            src = self.pos[who]
-            # One agent per cell, so the source cell's code is the mover's own.
-            val = self.code[src].copy()
-            self.occupant[src] = -1
-            self.code[src] -= val
-            self.occupant[dest] = who
-            self.code[dest] += val
-            self.pos[who] = dest
-            todo = todo[~win]
-
-    def _pick_empty(self, rows: IntArray, table: IntArray) -> IntArray:
-        """A uniformly random empty cell of each row's neighbourhood, or -1."""
-        width = table.shape[1]
-        target = np.full(len(rows), -1, dtype=np.intp)
-        draws = self.rng.integers(0, width, size=(len(rows), 4))
-        cand = table[rows[:, None], draws]
-        empty = self.occupant[cand] < 0
-        got = empty.any(axis=1)
-        target[got] = cand[got, empty[got].argmax(axis=1)]
-        miss = np.flatnonzero(~got)
-        if len(miss):
-            full = table[rows[miss]]
-            free = self.occupant[full] < 0
-            keys = np.where(free, self.rng.random(free.shape), -1.0)
-            pick = keys.argmax(axis=1)
-            ok = free[np.arange(len(miss)), pick]
-            target[miss[ok]] = full[ok, pick[ok]]
-        return target
-
-    def _end_of_tick_release(self) -> None:
-        """NetLogo: terms shorten at the end of the tick; released prisoners return.
-
-        A released prisoner whose cell has been taken moves to a random empty
-        cell within vision (NetLogo would stack the two); with none free it
-        waits in jail one more tick.
-        """
-        jailed = np.flatnonzero(self.jailed_flag)
-        self.jail_term[jailed] -= 1
-        out = jailed[self.jail_term[jailed] <= 0]
-        if not len(out):
-            return
-        cells = self.pos[out]
-        free = (self.occupant[cells] < 0) | (self.occupant[cells] == out)
-        _, first = np.unique(cells, return_index=True)
-        back = np.zeros(len(out), dtype=bool)
-        back[first] = True
-        back &= free
-        self.occupant[cells[back]] = out[back]
-        self.jailed_flag[out[back]] = False
-        # Rare (the cell was taken while its owner served), so one at a time.
-        for who in out[~back]:
-            cells_seen = self._nbr_cit[self.pos[who]]
-            empty = cells_seen[self.occupant[cells_seen] < 0]
-            if len(empty):
-                dest = int(empty[self.rng.integers(len(empty))])
-                self.pos[who] = dest
-                self.occupant[dest] = who
-                self.jailed_flag[who] = False
-            else:
-                self.jail_term[who] = 1
+        self._record()
 
     # --------------------------------------------------------------- outputs
 

@@ -58,6 +58,12 @@ def cache_folder() -> Path:
 if "NUMBA_CACHE_DIR" not in os.environ:  # an explicit choice of the user wins
     numba.config.CACHE_DIR = str(cache_folder())  # type: ignore[attr-defined]
 
+# The coefficients record (one field per declared parameter) is a tuple that
+# parallel loops receive unpacked; numba refuses tuples above 100 fields there.
+numba.config.PARFOR_MAX_TUPLE_SIZE = max(  # type: ignore[attr-defined]
+    numba.config.PARFOR_MAX_TUPLE_SIZE, 400  # type: ignore[attr-defined]
+)
+
 
 def jit[F: Callable[..., Any]](function: F) -> F:
     """``numba.njit(cache=True)`` that keeps the function's signature for mypy."""

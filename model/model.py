@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from model.cadres import Cadre, Districts, district_effort
+from model.cadres import Cadre, Districts, cadres_per_district, district_effort
 from model.draws import run_key
 from model.neighbourhood import network_of
 from model.network import build_network, from_networkx
@@ -47,9 +47,19 @@ from model.population import DOMAINS, Residents, check_invariants, initial_popul
 from model.regimes import regime as find_regime
 from model.schedule import partition_for, week
 from model.submodels.grid import Grid, assign_cells, grid_cost
-from model.submodels.livelihood import Planner, assess_hardship, planner_lens
+from model.submodels.livelihood import (
+    GOVERNANCE,
+    TARGETED,
+    Planner,
+    Relief,
+    Treasury,
+    assess_hardship,
+    planner_lens,
+    treasury,
+)
 from model.submodels.organizations import Organizations, empty_table
-from model.types import FloatArray
+from model.submodels.petitions import PetitionReport
+from model.types import FloatArray, IntArray
 
 
 def _read_outcome(name: str, model: SocialManagementModel) -> float:
@@ -131,6 +141,7 @@ class SocialManagementModel(mesa.Model):  # type: ignore[misc]
             legitimacy_spread=p.legitimacy_spread,
             initial_need=p.initial_need,
             need_weight_concentration=p.need_weight_concentration,
+            voice_expectation=p.initial_voice_expectation,
             rng=self.rng,
         )
         if adjacency is None:
@@ -148,45 +159,48 @@ class SocialManagementModel(mesa.Model):  # type: ignore[misc]
             np.float64
         )
 
-        # Cadres in proportion to each district's population, so that effort
-        # per resident, and with it the dynamics, does not change with size.
-        cadres = np.rint(district_size * p.cadres_per_1000 / 1000.0).astype(int)
+        # Cadres in proportion to each district's population, at least one
+        # per district with residents (cadres.cadres_per_district).
+        count, capacity = cadres_per_district(district_size, p)
         for district in range(p.n_districts):
-            for _ in range(cadres[district]):
+            for _ in range(count[district]):
                 Cadre(
                     self,
                     district=district,
-                    capacity=p.cadre_capacity,
+                    capacity=float(capacity[district]),
                     control_share=lv.control_share,
                     tolerance=lv.tolerance,
                 )
         self.districts: Districts = district_effort(self.cadres, district_size, p, lv)
 
-        lens = planner_lens(len(DOMAINS), p.planner_bias, self.rng)
+        self.planner = Planner(planner_lens(len(DOMAINS), p.planner_bias, self.rng))
         cell, n_cells = assign_cells(self.residents.position, lv.grid_cell_households)
         self.residents.cell[:] = cell
-        self.grid_full_cost = grid_cost(n_cells, lv.grid_agencies, p.grid_staff_cost)
-        self.grid_spent = min(self.grid_full_cost, lv.livelihood_budget * p.n_residents)
-        # What the grid leaves of the budget goes to relief, every step; a
-        # grid that costs nothing is fully staffed.
-        self.planner = Planner(lens, lv.livelihood_budget * p.n_residents - self.grid_spent)
-        staffing = self.grid_spent / self.grid_full_cost if self.grid_full_cost else 1.0
+        grid_full_cost, self.grid_duplication = grid_cost(
+            n_cells, lv.grid_agencies, lv.grid_info_sharing, p.grid_staff_cost, p.grid_platform_cost
+        )
+        budget = lv.livelihood_budget * p.n_residents
+        # The grid is paid first, from the livelihood budget; a grid the
+        # budget cannot pay in full is staffed in proportion, and one that
+        # costs nothing is fully staffed.
+        self.treasury: Treasury = treasury(budget, grid_full_cost)
+        staffing = self.treasury.fixed_costs / grid_full_cost if grid_full_cost else 1.0
         self.grid = Grid(n_cells, staffing, np.zeros(max(n_cells, 1), dtype=np.bool_))
         self.coef: Coefficients = coefficients(p, lv)
         self.partition = partition_for(p.n_residents)
         # Every random draw after set-up is a function of this key and the
         # draw's coordinates (model.draws): exact common random numbers.
         self.key = run_key(self.rng)
-        # Organization ids continue the numbering of the model's agents.
-        self.organizations: Organizations = empty_table(first_id=self.agent_id_counter)
+        self.organizations: Organizations = empty_table()
         self.incident_steps = 0
         self.first_incident: float = float("nan")
         assess_hardship(self.residents, 0, p.n_residents)
+        self.residents.aspiration[:] = self.residents.hardship
         sums = np.zeros(len(Tally._fields))
         tally_residents(self.residents, self.coef, 0, p.n_residents, sums)
         incidents = mass_incidents(self.residents, self.network, p.n_districts, p.incident_min_size)
         self.outcomes: dict[str, float] = {}
-        self._measure(as_tally(sums), incidents, relief_spent=0.0, allocation_mismatch=0.0)
+        self._measure(as_tally(sums), incidents, None, None)
         self.datacollector = OutcomeCollector(
             model_reporters={name: partial(_read_outcome, name) for name in OUTCOMES}
         )
@@ -219,20 +233,17 @@ class SocialManagementModel(mesa.Model):  # type: ignore[misc]
             self.organizations,
             self.grid,
             self.planner,
+            self.treasury,
             self.coef,
             self.key,
             self.steps,
             self.partition,
         )
         self.organizations = result.organizations
-        self._measure(
-            result.tally,
-            result.incidents,
-            relief_spent=result.relief_spent,
-            allocation_mismatch=result.allocation_mismatch,
-        )
+        self._measure(result.tally, result.incidents, result.relief, result.petitions)
         if trust_before is not None:
-            self._adapt_cadres(trust_before, result.incidents)
+            marks = result.incidents.protesters_by_district + result.petitions.upward
+            self._adapt_cadres(trust_before, marks)
         self.datacollector.collect(self)
         if self.check:
             check_invariants(self.residents)
@@ -242,16 +253,19 @@ class SocialManagementModel(mesa.Model):  # type: ignore[misc]
         total = np.bincount(r.district, weights=r.legitimacy, minlength=self.params.n_districts)
         return total / np.maximum(self.districts.size, 1.0)
 
-    def _adapt_cadres(self, trust_before: FloatArray, incidents: Incidents) -> None:
-        """Process 10: each cadre adapts to its district's incidents or trust."""
+    def _adapt_cadres(self, trust_before: FloatArray, marks: IntArray) -> None:
+        """Process 10: each cadre adapts to its district's marks or trust.
+
+        A district's marks are its protesters in mass incidents and its
+        petitions taken up above it this step.
+        """
         trust_fell = self._district_mean_legitimacy() < trust_before
         for cadre in self.cadres:
             cadre.adapt(
                 incentive=self.levers.cadre_incentive,
-                had_incident=bool(incidents.protesters_by_district[cadre.district]),
+                had_incident=bool(marks[cadre.district]),
                 trust_fell=bool(trust_fell[cadre.district]),
                 rate=self.params.adapt_rate,
-                ceiling_tolerance=self.levers.tolerance,
             )
         self.districts = district_effort(self.cadres, self.districts.size, self.params, self.levers)
 
@@ -259,16 +273,22 @@ class SocialManagementModel(mesa.Model):  # type: ignore[misc]
         self,
         tally: Tally,
         incidents: Incidents,
-        *,
-        relief_spent: float,
-        allocation_mismatch: float,
+        relief: Relief | None,
+        petitions: PetitionReport | None,
     ) -> None:
-        """This step's outcomes (ODD.md, Observation), by name."""
+        """This step's outcomes (ODD.md, Observation), by name.
+
+        ``relief`` and ``petitions`` are ``None`` for the initial state.
+        """
         if self.steps > 0 and incidents.number:
             self.incident_steps += 1
             if np.isnan(self.first_incident):
                 self.first_incident = float(self.steps)
         n = max(self.residents.size, 1)
+        accounts = self.treasury.accounts
+        settled = petitions.settled.sum() if petitions is not None else 0.0
+        filed = petitions.by_level.sum() if petitions is not None else 0.0
+        alive = float(np.count_nonzero(self.organizations.alive))
         self.outcomes = {
             "mean_legitimacy": tally.legitimacy / n,
             "mean_grievance": tally.grievance / n,
@@ -278,16 +298,32 @@ class SocialManagementModel(mesa.Model):  # type: ignore[misc]
             "share_detained": tally.detained / n,
             "mass_incidents": float(incidents.number),
             "largest_incident": incidents.largest,
+            "incidents_per_10k": incidents.number * 10_000.0 / n,
+            "largest_incident_per_10k": incidents.largest * 10_000.0 / n,
             "stability": 1.0 - self.incident_steps / self.steps if self.steps else 1.0,
             "time_to_first_incident": self.first_incident,
-            "control_spending": float(self.districts.control_capacity.sum()),
+            "control_spending": float(
+                (self.districts.arrest_capacity + self.districts.prevention_capacity).sum()
+            ),
             "service_spending": float(self.districts.service_capacity.sum()),
-            "relief_spending": relief_spent,
-            "grid_cost": self.grid_spent,
-            "organizations": float(np.count_nonzero(self.organizations.alive)),
+            "relief_spending": relief.spent if relief is not None else 0.0,
+            "grid_cost": self.treasury.fixed_costs,
+            "grid_duplication": self.grid_duplication,
+            "targeted_spending": float(accounts[TARGETED]),
+            "governance_costs": float(accounts[GOVERNANCE]),
+            "share_settled_locally": (
+                petitions.settled[0] / settled if petitions is not None and settled else np.nan
+            ),
+            "share_petitions_upward": (
+                1.0 - petitions.by_level[0] / filed if petitions is not None and filed else np.nan
+            ),
+            "organizations": alive,
+            "organizations_per_10k": alive * 10_000.0 / n,
             "org_membership": tally.members / n,
             "mean_hardship": tally.hardship / n,
-            "allocation_mismatch": allocation_mismatch,
+            "expectation_gap": tally.deprivation / n,
+            "expected_return_to_voice": tally.voice_expectation / n,
+            "allocation_mismatch": relief.mismatch if relief is not None else 0.0,
             "grievance_gini": gini(self.residents.grievance),
         }
 

@@ -61,6 +61,13 @@ _OUTCOMES = (
         -1,
     ),
     Outcome("largest_incident", "Residents in the largest connected protest", "residents", -1),
+    Outcome("incidents_per_10k", "Mass incidents per 10,000 residents", "per 10,000", -1),
+    Outcome(
+        "largest_incident_per_10k",
+        "Residents in the largest connected protest, per 10,000 residents",
+        "per 10,000",
+        -1,
+    ),
     Outcome("stability", "Share of steps so far with no mass incident", "share", +1),
     Outcome(
         "time_to_first_incident",
@@ -71,10 +78,58 @@ _OUTCOMES = (
     Outcome("control_spending", "Cadre effort spent on control this step", "effort", 0),
     Outcome("service_spending", "Cadre effort spent on service this step", "effort", 0),
     Outcome("relief_spending", "Livelihood budget spent on relief this step", "need units", 0),
-    Outcome("grid_cost", "Grid-management cost paid from the budget this step", "need units", -1),
+    Outcome(
+        "grid_cost",
+        "Grid staff and platforms paid from the livelihood budget this step",
+        "need units",
+        -1,
+    ),
+    Outcome(
+        "grid_duplication",
+        "Part of the grid's cost that duplicates: the platforms of siloed agencies beyond one",
+        "need units",
+        -1,
+    ),
+    Outcome(
+        "targeted_spending",
+        "Needs resolved this step at the budget's expense (concessions, grid, prevention)",
+        "need units",
+        0,
+    ),
+    Outcome(
+        "governance_costs",
+        "Participation, committees and support to organizations paid this step",
+        "need units",
+        0,
+    ),
+    Outcome(
+        "share_settled_locally",
+        "Of the petitions settled this step, the share settled at the local level",
+        "share",
+        +1,
+    ),
+    Outcome(
+        "share_petitions_upward",
+        "Of the petitions filed this step, the share filed above the local level",
+        "share",
+        -1,
+    ),
     Outcome("organizations", "Social organizations in existence", "organizations", +1),
+    Outcome("organizations_per_10k", "Social organizations per 10,000 residents", "per 10,000", +1),
     Outcome("org_membership", "Share of residents in a social organization", "share", +1),
     Outcome("mean_hardship", "Mean weighted unmet need", "share", -1),
+    Outcome(
+        "expectation_gap",
+        "Mean hardship above what residents were led to expect (relative deprivation)",
+        "hardship",
+        -1,
+    ),
+    Outcome(
+        "expected_return_to_voice",
+        "Mean chance residents expect a petition or protest to be answered",
+        "probability",
+        0,
+    ),
     Outcome(
         "allocation_mismatch",
         "Distance between the budget's split across domains and where weighted need is",
@@ -109,6 +164,9 @@ class Tally(NamedTuple):
             first (ODD.md, Observation).
         hardship: Total hardship.
         members: Residents in an organization.
+        deprivation: Total hardship above what residents were led to expect.
+        voice_expectation: Total of the chance residents expect a claim to
+            be answered.
     """
 
     quiet: float
@@ -120,6 +178,8 @@ class Tally(NamedTuple):
     hidden_grievance: float
     hardship: float
     members: float
+    deprivation: float
+    voice_expectation: float
 
 
 TALLY_SIZE = len(Tally._fields)
@@ -138,6 +198,7 @@ def tally_residents(
     r = residents
     quiet, petitioning, protesting, detained = sums[0], sums[1], sums[2], sums[3]
     trust, aggrieved, hidden, hard, members = sums[4], sums[5], sums[6], sums[7], sums[8]
+    deprived, expects = sums[9], sums[10]
     threshold = coef.petition_threshold
     for k in range(lo, hi):
         i = unsigned(k)
@@ -157,14 +218,20 @@ def tally_residents(
         hard += r.hardship[i]
         if r.org[i] != NO_ORGANIZATION:
             members += 1.0
+        deprived += max(r.hardship[i] - r.aspiration[i], 0.0)
+        expects += r.voice_expectation[i]
     sums[0], sums[1], sums[2], sums[3] = quiet, petitioning, protesting, detained
     sums[4], sums[5], sums[6], sums[7], sums[8] = trust, aggrieved, hidden, hard, members
+    sums[9], sums[10] = deprived, expects
 
 
 @jit
 def as_tally(sums: FloatArray) -> Tally:
     """The :class:`Tally` of a vector of sums in its field order."""
-    return Tally(sums[0], sums[1], sums[2], sums[3], sums[4], sums[5], sums[6], sums[7], sums[8])
+    return Tally(
+        sums[0], sums[1], sums[2], sums[3], sums[4], sums[5], sums[6], sums[7], sums[8],
+        sums[9], sums[10],
+    )  # fmt: skip
 
 
 class Incidents(NamedTuple):

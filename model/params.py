@@ -49,6 +49,13 @@ class Declaration:
             sample), inside ``low``..``high``; ``None`` for switches and
             choices. Where no range is declared it is half to twice the
             default, within the bounds: a stated default width, not evidence.
+        hypothesis: For a direct payoff (an event that by itself adds
+            trust, or grievance or injustice, or removes grievance), the
+            named hypothesis group it belongs to (:data:`HYPOTHESES`);
+            ``None`` for mechanisms and settings. Every such parameter is
+            zero in the "mechanisms only" variant (:func:`mechanisms_only`).
+        basis: Why the default is what it is: a source, a calibration
+            target, or the plain statement that it is a free assumption.
     """
 
     name: str
@@ -62,6 +69,8 @@ class Declaration:
     choices: tuple[str, ...] = ()
     is_lever: bool = False
     plausible: tuple[float, float] | None = None
+    hypothesis: str | None = None
+    basis: str = "free assumption"
 
     def check(self, value: Any) -> Any:
         """Return ``value`` converted to this parameter's kind, or raise.
@@ -118,6 +127,8 @@ def _declare(
     group: str,
     choices: tuple[str, ...] = (),
     plausible: tuple[float, float] | None = None,
+    hypothesis: str | None = None,
+    basis: str = "free assumption",
 ) -> Any:
     """Declare a dataclass field with its metadata (the single declaration)."""
     kind: Kind
@@ -138,7 +149,11 @@ def _declare(
         "kind": kind,
         "choices": choices,
         "plausible": _plausible(default, low, high, kind, plausible),
+        "hypothesis": hypothesis,
+        "basis": basis,
     }
+    if hypothesis is not None and hypothesis not in HYPOTHESES:
+        raise ValueError(f"unknown hypothesis group {hypothesis!r}")
     return field(default=default, metadata=meta)
 
 
@@ -168,6 +183,76 @@ def _validate(instance: Any) -> None:
         object.__setattr__(instance, f.name, declaration.check(getattr(instance, f.name)))
 
 
+@dataclass(frozen=True)
+class Hypothesis:
+    """A named group of assumed direct payoffs, and why anyone would assume them.
+
+    Attributes:
+        name: The group's name (``Declaration.hypothesis``).
+        claim: What the payoff assumes, in one sentence.
+        source: Where the assumption comes from.
+    """
+
+    name: str
+    claim: str
+    source: str
+
+
+HYPOTHESES: dict[str, Hypothesis] = {
+    h.name: h
+    for h in (
+        Hypothesis(
+            "voice",
+            "Being answered (a petition accepted, a protest met with dialogue) by itself "
+            "releases grievance and raises trust.",
+            "Coser (1956) on the safety valve; Tyler (2006) on procedural justice",
+        ),
+        Hypothesis(
+            "frustration",
+            "A petition left unanswered for lack of capacity is itself an injustice.",
+            "Gurr (1970) on blocked expectations; free assumption for its size",
+        ),
+        Hypothesis(
+            "repression",
+            "Being intercepted or detained is an injustice and costs trust.",
+            "Yu Jianrong's 2004 survey of petitioners (retaliation); Lichbach (1987)",
+        ),
+        Hypothesis(
+            "backlash",
+            "Seeing a network neighbour intercepted or detained is an injustice and costs trust.",
+            "Lichbach (1987); Francisco (2004) on repression that backfires",
+        ),
+        Hypothesis(
+            "procedural_justice",
+            "Taking part in livelihood decisions raises trust whatever the outcome.",
+            "Tyler (2006)",
+        ),
+        Hypothesis(
+            "service_gratitude",
+            "Having a need resolved by the grid, a cadre or an organization raises trust.",
+            "free assumption (performance legitimacy)",
+        ),
+        Hypothesis(
+            "intrusion",
+            "Grid visits, stability visits and collective punishment are injustices and "
+            "cost trust.",
+            "Gong (2012), Error 6; Tang (2020) on grid governance",
+        ),
+        Hypothesis(
+            "self_settlement",
+            "Members of an organization settle part of their grievance among themselves.",
+            "Gong (2012), Errors 2 and 3 (society settling its own conflicts)",
+        ),
+        Hypothesis(
+            "closure",
+            "Having one's organization shut down is an injustice and costs trust.",
+            "free assumption",
+        ),
+    )
+}
+"""Every group of assumed direct payoffs, by name (ODD.md, Design concepts)."""
+
+
 NETWORK_KINDS = ("spatial_small_world", "watts_strogatz", "barabasi_albert", "erdos_renyi")
 ARREST_RULES = ("literal", "floor", "round")
 GRIEVANCE_MODES = ("stock", "epstein")
@@ -180,532 +265,400 @@ class Params:
     """The world: population, network, behaviour and response rules.
 
     These are the model's uncertainties (in the EMA Workbench sense): no
-    regime sets them, researchers sweep them. Defaults are illustrative, not
-    calibrated (ODD.md, Initialization and input data).
+    regime sets them, researchers sweep them. Each declaration says what
+    its default rests on (``basis``); the calibration behind some of them is
+    in docs/calibration.md.
     """
 
     # --- population and space (ODD.md section 2)
     n_residents: int = _declare(
-        2000,
-        1,
-        10_000_000,
-        unit="households",
-        group="population",
+        2000, 1, 10_000_000, unit="households", group="population",
         meaning="Number of residents (households) in the city.",
-    )
+        basis="a city district of about 6,000 people; any size works (ODD.md, Scales)",
+    )  # fmt: skip
     n_districts: int = _declare(
-        16,
-        1,
-        10_000,
-        unit="districts",
-        group="population",
-        meaning="Districts tiling the city; each is served by its own cadres.",
-    )
+        16, 1, 10_000, unit="districts", group="population",
+        meaning="Districts tiling the city; each is served by its own cadres and committee.",
+        basis="free assumption",
+    )  # fmt: skip
     initial_legitimacy: float = _declare(
-        0.6,
-        0.0,
-        1.0,
-        unit="share",
-        group="population",
+        0.6, 0.0, 1.0, unit="share", group="population",
         meaning="Mean initial trust in government (Epstein's L).",
-    )
+        basis="free assumption (surveys report high trust in central, lower in local government)",
+    )  # fmt: skip
     legitimacy_spread: float = _declare(
-        0.15,
-        0.0,
-        0.5,
-        unit="share",
-        group="population",
+        0.15, 0.0, 0.5, unit="share", group="population",
         meaning="Standard deviation of initial trust across residents (clipped to [0, 1]).",
-    )
+    )  # fmt: skip
     initial_need: float = _declare(
-        0.3,
-        0.0,
-        0.5,
-        unit="share",
-        group="population",
+        0.3, 0.0, 0.5, unit="share", group="population",
         meaning="Mean initial unmet need; each resident's level is U(0, 2 x this).",
-    )
+    )  # fmt: skip
     need_weight_concentration: float = _declare(
-        2.0,
-        0.05,
-        1000.0,
-        unit="Dirichlet alpha",
-        group="population",
+        2.0, 0.05, 1000.0, unit="Dirichlet alpha", group="population",
         meaning="How closely residents' domain weights follow the city's shared priorities.",
-    )
+    )  # fmt: skip
+    need_drift: float = _declare(
+        0.0, 0.0, 0.01, unit="need/step", group="livelihood", plausible=(0.0, 0.002),
+        meaning="Rise of every unmet need per step: a slowly worsening economy.",
+        basis="0 in the comparisons; the validation of rising incident counts sets it",
+    )  # fmt: skip
     # --- social network
     network: str = _declare(
-        "spatial_small_world",
-        unit="kind",
-        group="network",
-        choices=NETWORK_KINDS,
+        "spatial_small_world", unit="kind", group="network", choices=NETWORK_KINDS,
         meaning="Generator of the social network among residents.",
-    )
+    )  # fmt: skip
     mean_degree: int = _declare(
-        10,
-        2,
-        200,
-        unit="ties",
-        group="network",
+        10, 2, 200, unit="ties", group="network", plausible=(4, 20),
         meaning="Mean number of ties per resident.",
-    )
+    )  # fmt: skip
     long_range_share: float = _declare(
-        0.05,
-        0.0,
-        1.0,
-        unit="share",
-        group="network",
+        0.05, 0.0, 1.0, unit="share", group="network",
         meaning="Share of ties rewired to random residents (small world, Watts-Strogatz).",
-    )
+        basis="Watts and Strogatz (1998): a few long ties make a small world",
+    )  # fmt: skip
     # --- cadres
     cadres_per_1000: float = _declare(
-        16.0,
-        0.0,
-        1000.0,
-        unit="cadres per 1,000 residents",
-        group="cadres",
-        meaning="Cadres per 1,000 residents; each district gets its share, rounded.",
-    )
+        16.0, 0.0, 1000.0, unit="cadres per 1,000 residents", group="cadres",
+        meaning="Cadres per 1,000 residents; every district has at least one, sharing its effort.",
+    )  # fmt: skip
     cadre_capacity: float = _declare(
-        4.0,
-        0.0,
-        10_000.0,
-        unit="residents/step",
-        group="cadres",
+        4.0, 0.0, 10_000.0, unit="residents/step", group="cadres",
         meaning="Residents one cadre can handle per step, split between control and service.",
-    )
+    )  # fmt: skip
     adapt_rate: float = _declare(
-        0.05,
-        0.0,
-        1.0,
-        unit="share/step",
-        group="cadres",
+        0.05, 0.0, 1.0, unit="share/step", group="cadres",
         meaning="How fast a cadre shifts its control share and tolerance under an incentive.",
-    )
+    )  # fmt: skip
     # --- grievance (ODD.md, Submodels: grievance)
     grievance_mode: str = _declare(
-        "stock",
-        unit="kind",
-        group="grievance",
-        choices=GRIEVANCE_MODES,
+        "stock", unit="kind", group="grievance", choices=GRIEVANCE_MODES,
         meaning="'stock': grievance accumulates and decays; 'epstein': G = hardship x (1 - L).",
-    )
+    )  # fmt: skip
     inflow_rate: float = _declare(
-        0.1,
-        0.0,
-        1.0,
-        unit="1/step",
-        group="grievance",
+        0.1, 0.0, 1.0, unit="1/step", group="grievance",
         meaning="Rate at which hardship and distrust turn into grievance.",
-    )
+    )  # fmt: skip
     grievance_decay: float = _declare(
-        0.05,
-        0.0,
-        1.0,
-        unit="1/step",
-        group="grievance",
+        0.05, 0.0, 1.0, unit="1/step", group="grievance",
         meaning="Share of grievance that fades each step without any response.",
-    )
+    )  # fmt: skip
+    expectation_weight: float = _declare(
+        1.0, 0.0, 10.0, unit="-", group="grievance", plausible=(0.0, 3.0),
+        meaning="Weight of hardship above what one was led to expect, next to hardship itself.",
+        basis="Davies (1962), Gurr (1970): relative deprivation; its size a free assumption",
+    )  # fmt: skip
+    expectation_adaptation: float = _declare(
+        0.05, 0.0, 1.0, unit="1/step", group="grievance",
+        meaning="How fast what residents expect follows what they get.",
+    )  # fmt: skip
+    spending_visibility: float = _declare(
+        5.0, 0.0, 100.0, unit="hardship per need/resident/step", group="grievance",
+        plausible=(0.0, 15.0),
+        meaning="Fall in expected hardship per unit of top-down relief per resident announced.",
+        basis="Davies (1962): improvements raise expectations; size a free assumption",
+    )  # fmt: skip
+    participant_understanding: float = _declare(
+        0.5, 0.0, 1.0, unit="share", group="grievance", plausible=(0.0, 1.0),
+        meaning="Share of the announced promise a participant discounts, knowing the constraints.",
+        basis="Gong (2012), Error 5 (participants understand what cannot be done at once); "
+        "size a free assumption",
+    )  # fmt: skip
     # --- stance (Epstein's rule on the network)
     arrest_k: float = _declare(
-        2.3,
-        0.0,
-        100.0,
-        unit="-",
-        group="stance",
+        2.3, 0.0, 100.0, unit="-", group="stance",
         meaning="Epstein's k in P = 1 - exp(-k r(C/A)); 2.3 gives P = 0.9 at C = A = 1.",
-    )
+        basis="Epstein (2002)",
+    )  # fmt: skip
     arrest_rule: str = _declare(
-        "literal",
-        unit="kind",
-        group="stance",
-        choices=ARREST_RULES,
+        "literal", unit="kind", group="stance", choices=ARREST_RULES,
         meaning="Rounding r of C/A: literal (paper), floor (NetLogo), round (Mesa).",
-    )
+        basis="Epstein (2002) as printed; ODD.md, Submodels: stance",
+    )  # fmt: skip
     protest_threshold: float = _declare(
-        0.3,
-        0.0,
-        1.0,
-        unit="grievance",
-        group="stance",
+        0.3, 0.0, 1.0, unit="grievance", group="stance",
         meaning="Epstein's T: net grievance above which a resident protests.",
-    )
+    )  # fmt: skip
     petition_threshold: float = _declare(
-        0.2,
-        0.0,
-        1.0,
-        unit="grievance",
-        group="stance",
+        0.2, 0.0, 1.0, unit="grievance", group="stance",
         meaning="Grievance above which a resident who trusts the channel petitions.",
-    )
+    )  # fmt: skip
     petition_trust: float = _declare(
-        0.3,
-        0.0,
-        1.0,
-        unit="legitimacy",
-        group="stance",
+        0.3, 0.0, 1.0, unit="legitimacy", group="stance",
         meaning="Least trust needed to petition: petitioning is itself an expression of trust.",
-    )
+        basis="Gong (2012), Error 1 (a petition expresses trust); level a free assumption",
+    )  # fmt: skip
     control_visibility: float = _declare(
-        100.0,
-        0.0,
-        100_000.0,
-        unit="residents",
-        group="stance",
+        100.0, 0.0, 100_000.0, unit="residents", group="stance",
         meaning="Residents one keeps an eye on; scales control in view (Epstein's vision).",
-    )
+    )  # fmt: skip
     contagion: float = _declare(
-        0.1,
-        0.0,
-        1.0,
-        unit="grievance",
-        group="stance",
+        0.1, 0.0, 1.0, unit="grievance", group="stance",
         meaning="Fall of the protest threshold when all neighbours protest (threshold contagion).",
-    )
+        basis="Granovetter (1978), Watts (2002); size a free assumption",
+    )  # fmt: skip
     rebuff_memory: int = _declare(
-        8,
-        0,
-        520,
-        unit="steps",
-        group="stance",
-        meaning="Steps a resident whose petition was intercepted stays away from the channel.",
-    )
+        8, 0, 520, unit="steps", group="stance",
+        meaning="Steps a resident whose petition was rejected stays away from the channel.",
+    )  # fmt: skip
+    claims_learning: float = _declare(
+        0.1, 0.0, 1.0, unit="1/step", group="stance", plausible=(0.0, 0.3),
+        meaning="How fast residents learn from their neighbours' claims whether voice pays.",
+        basis="Chen (2012): a big fuss gets a big solution; Lorentzen (2013); rate free",
+    )  # fmt: skip
+    claims_weight: float = _declare(
+        0.1, 0.0, 1.0, unit="grievance", group="stance", plausible=(0.0, 0.3),
+        meaning="How far petition and protest thresholds fall as expected returns to voice rise.",
+        basis="Chen (2012); Lorentzen (2013): tolerated claims invite more; size free",
+    )  # fmt: skip
+    initial_voice_expectation: float = _declare(
+        0.5, 0.0, 1.0, unit="probability", group="stance",
+        meaning="Chance of being answered residents expect before they have seen any claim.",
+    )  # fmt: skip
     # --- petitions
     release: float = _declare(
-        0.5,
-        0.0,
-        1.0,
-        unit="share",
-        group="petitions",
+        0.5, 0.0, 1.0, unit="share", group="petitions", hypothesis="voice",
         meaning="Share of grievance released when a petition or protest is answered.",
-    )
+    )  # fmt: skip
     resolution: float = _declare(
-        0.5,
-        0.0,
-        1.0,
-        unit="probability",
-        group="petitions",
-        meaning="Chance that an answered petition resolves the resident's worst need.",
-    )
+        0.5, 0.0, 1.0, unit="probability", group="petitions",
+        meaning="Chance that an answered claim resolves the claimant's worst need (paid).",
+    )  # fmt: skip
+    escalation: float = _declare(
+        0.5, 0.0, 1.0, unit="probability", group="petitions",
+        meaning="Chance that a petitioner failed at one level takes the next petition higher.",
+        basis="State Bureau for Letters and Calls (2003): blocked local channels push upward",
+    )  # fmt: skip
+    upper_capacity: float = _declare(
+        0.5, 0.0, 1000.0, unit="petitions per 1,000 residents per step", group="petitions",
+        meaning="Petitions the province's offices handle per step for the city.",
+    )  # fmt: skip
+    centre_capacity: float = _declare(
+        0.1, 0.0, 1000.0, unit="petitions per 1,000 residents per step", group="petitions",
+        meaning="Petitions the centre's offices handle per step for the city.",
+    )  # fmt: skip
+    upper_acceptance: float = _declare(
+        0.3, 0.0, 1.0, unit="probability", group="petitions",
+        meaning="Chance that an upper level handling a petition sends it back to be settled.",
+    )  # fmt: skip
     # --- protests
     max_detention: int = _declare(
-        8,
-        1,
-        520,
-        unit="steps",
-        group="protests",
+        8, 1, 520, unit="steps", group="protests",
         meaning="Longest detention; terms are uniform on 1..max_detention steps.",
-    )
+    )  # fmt: skip
     incident_min_size: int = _declare(
-        5,
-        1,
-        1_000_000,
-        unit="residents",
-        group="protests",
+        5, 1, 1_000_000, unit="residents", group="protests",
         meaning="Smallest connected group of protesting neighbours counted as a mass incident.",
-    )
-    # --- injustice: the grievance inflow that responses cause
+    )  # fmt: skip
+    # --- assumed payoffs: injustice
     injustice_unanswered: float = _declare(
-        0.005,
-        0.0,
-        1.0,
-        unit="grievance",
-        group="injustice",
+        0.005, 0.0, 1.0, unit="grievance", group="injustice", hypothesis="frustration",
         meaning="Injustice of a petition left unanswered for lack of capacity.",
-    )
+    )  # fmt: skip
     injustice_intercepted: float = _declare(
-        0.15,
-        0.0,
-        1.0,
-        unit="grievance",
-        group="injustice",
-        meaning="Injustice of having one's petition intercepted.",
-    )
+        0.15, 0.0, 1.0, unit="grievance", group="injustice", hypothesis="repression",
+        meaning="Injustice of having one's petition rejected or intercepted.",
+    )  # fmt: skip
     injustice_detained: float = _declare(
-        0.25,
-        0.0,
-        1.0,
-        unit="grievance",
-        group="injustice",
+        0.25, 0.0, 1.0, unit="grievance", group="injustice", hypothesis="repression",
         meaning="Injustice of being detained.",
-    )
+    )  # fmt: skip
     injustice_backlash: float = _declare(
-        0.02,
-        0.0,
-        1.0,
-        unit="grievance",
-        group="injustice",
-        meaning="Injustice felt per network neighbour arrested or intercepted.",
-    )
+        0.02, 0.0, 1.0, unit="grievance", group="injustice", hypothesis="backlash",
+        meaning="Injustice felt per network neighbour intercepted or detained.",
+    )  # fmt: skip
     # --- legitimacy
     social_influence: float = _declare(
-        0.05,
-        0.0,
-        1.0,
-        unit="1/step",
-        group="legitimacy",
+        0.05, 0.0, 1.0, unit="1/step", group="legitimacy",
         meaning="Pull of a resident's trust toward its neighbours' mean trust.",
-    )
+    )  # fmt: skip
     trust_answered: float = _declare(
-        0.05,
-        0.0,
-        1.0,
-        unit="legitimacy",
-        group="legitimacy",
+        0.05, 0.0, 1.0, unit="legitimacy", group="legitimacy", hypothesis="voice",
         meaning="Trust gained when one's petition or protest is answered.",
-    )
+    )  # fmt: skip
     trust_intercepted: float = _declare(
-        0.05,
-        0.0,
-        1.0,
-        unit="legitimacy",
-        group="legitimacy",
-        meaning="Trust lost when one's petition is intercepted.",
-    )
+        0.05, 0.0, 1.0, unit="legitimacy", group="legitimacy", hypothesis="repression",
+        meaning="Trust lost when one's petition is rejected or intercepted.",
+    )  # fmt: skip
     trust_detained: float = _declare(
-        0.15,
-        0.0,
-        1.0,
-        unit="legitimacy",
-        group="legitimacy",
+        0.15, 0.0, 1.0, unit="legitimacy", group="legitimacy", hypothesis="repression",
         meaning="Trust lost when one is detained.",
-    )
+    )  # fmt: skip
     trust_backlash: float = _declare(
-        0.005,
-        0.0,
-        1.0,
-        unit="legitimacy",
-        group="legitimacy",
-        meaning="Trust lost per network neighbour arrested or intercepted.",
-    )
+        0.005, 0.0, 1.0, unit="legitimacy", group="legitimacy", hypothesis="backlash",
+        meaning="Trust lost per network neighbour intercepted or detained.",
+    )  # fmt: skip
     performance_gap_rate: float = _declare(
-        0.01,
-        0.0,
-        1.0,
-        unit="legitimacy/step",
-        group="legitimacy",
+        0.01, 0.0, 1.0, unit="legitimacy/step", group="legitimacy",
         meaning="Trust lost per step per unit of hardship above the reference.",
-    )
+        basis="free assumption (performance legitimacy)",
+    )  # fmt: skip
     hardship_reference: float = _declare(
-        0.3,
-        0.0,
-        1.0,
-        unit="hardship",
-        group="legitimacy",
+        0.3, 0.0, 1.0, unit="hardship", group="legitimacy",
         meaning="Hardship residents accept without blaming the government.",
-    )
+    )  # fmt: skip
     legitimacy_recovery: float = _declare(
-        0.01,
-        0.0,
-        1.0,
-        unit="1/step",
-        group="legitimacy",
+        0.01, 0.0, 1.0, unit="1/step", group="legitimacy",
         meaning="Pull of trust back toward the resident's initial disposition (memories fade).",
-    )
-
+    )  # fmt: skip
     trust_participation: float = _declare(
-        0.002,
-        0.0,
-        1.0,
-        unit="legitimacy",
-        group="legitimacy",
+        0.002, 0.0, 1.0, unit="legitimacy", group="legitimacy",
+        hypothesis="procedural_justice",
         meaning="Trust gained per step in livelihood decisions (procedural justice).",
-    )
+    )  # fmt: skip
+    trust_service: float = _declare(
+        0.02, 0.0, 1.0, unit="legitimacy", group="legitimacy", hypothesis="service_gratitude",
+        meaning="Trust gained when a cadre, the grid or an organization resolves one's need.",
+    )  # fmt: skip
     # --- livelihood (ODD.md, Submodels: livelihood)
     shock_rate: float = _declare(
-        0.015,
-        0.0,
-        1.0,
-        unit="1/step",
-        group="livelihood",
+        0.015, 0.0, 1.0, unit="1/step", group="livelihood",
         meaning="Expected shocks per resident and domain per step.",
-    )
+    )  # fmt: skip
     shock_size: float = _declare(
-        0.3,
-        0.0,
-        1.0,
-        unit="need",
-        group="livelihood",
+        0.3, 0.0, 1.0, unit="need", group="livelihood",
         meaning="Largest rise in need from one shock; shocks are U(0, this).",
-    )
+    )  # fmt: skip
     planner_bias: float = _declare(
-        0.5,
-        0.0,
-        3.0,
-        unit="log-sd",
-        group="livelihood",
+        0.5, 0.0, 3.0, unit="log-sd", group="livelihood",
         meaning="Spread of the planner's per-run log-normal error on each domain's need.",
-    )
+    )  # fmt: skip
+    participation_capture: float = _declare(
+        0.5, 0.0, 5.0, unit="-", group="livelihood", plausible=(0.0, 2.0),
+        meaning="How much more the better-off and the organized take part (0: at random).",
+        basis="Bardhan and Mookherjee (2000) on elite capture; size a free assumption",
+    )  # fmt: skip
+    participation_cost: float = _declare(
+        0.002, 0.0, 1.0, unit="need per participant per step", group="livelihood",
+        meaning="What running participation costs the livelihood budget, per participant.",
+        basis="He Baogang (2011): deliberation costs time and money; size a free assumption",
+    )  # fmt: skip
+    project_dispute_rate: float = _declare(
+        0.5, 0.0, 100.0, unit="disputes per unit of top-down relief", group="livelihood",
+        plausible=(0.0, 2.0),
+        meaning="Disputes (land, relocation) that top-down livelihood projects start.",
+        basis="land acquisition for projects as a leading cause of incidents (EVIDENCE); "
+        "rate a free assumption",
+    )  # fmt: skip
+    committee_overhead: float = _declare(
+        0.2, 0.0, 1.0, unit="share", group="livelihood",
+        meaning="Share of a budget devolved to neighbourhood committees lost to running them.",
+    )  # fmt: skip
     # --- social organizations
     org_founding_grievance: float = _declare(
-        0.2,
-        0.0,
-        1.0,
-        unit="grievance",
-        group="organizations",
+        0.2, 0.0, 1.0, unit="grievance", group="organizations",
         meaning="Grievance above which residents outside any organization may found one.",
-    )
+    )  # fmt: skip
     org_founding_rate: float = _declare(
-        0.002,
-        0.0,
-        1.0,
-        unit="1/step",
-        group="organizations",
+        0.002, 0.0, 1.0, unit="1/step", group="organizations",
         meaning="Chance per step that an aggrieved non-member applies to found an organization.",
-    )
+    )  # fmt: skip
     org_capacity: float = _declare(
-        30.0,
-        1.0,
-        1_000_000.0,
-        unit="members",
-        group="organizations",
+        30.0, 1.0, 1_000_000.0, unit="members", group="organizations",
         meaning="Members an organization can serve without government support.",
-    )
+    )  # fmt: skip
     org_recruit_rate: float = _declare(
-        0.05,
-        0.0,
-        1.0,
-        unit="1/step",
-        group="organizations",
-        meaning="Chance that a non-member joins when the neighbour it looks at is a member.",
-    )
+        0.05, 0.0, 1.0, unit="1/step", group="organizations",
+        meaning="Chance that a non-member looks at a neighbour's organization to join.",
+    )  # fmt: skip
     org_leave_rate: float = _declare(
-        0.02,
-        0.0,
-        1.0,
-        unit="1/step",
-        group="organizations",
-        meaning="Chance per step that a member leaves its organization.",
-    )
+        0.02, 0.0, 1.0, unit="1/step", group="organizations",
+        meaning="Chance per step that a member of an organization true to its mission leaves.",
+    )  # fmt: skip
+    org_misalignment_leave: float = _declare(
+        0.1, 0.0, 1.0, unit="1/step", group="organizations",
+        meaning="Extra chance per step of leaving, per unit of straying from the mission.",
+    )  # fmt: skip
     org_service: float = _declare(
-        0.05,
-        0.0,
-        1.0,
-        unit="share/step",
-        group="organizations",
-        meaning="Share of a member's weightiest need an aligned organization relieves per step.",
-    )
+        0.05, 0.0, 1.0, unit="share/step", group="organizations",
+        meaning="Share of a member's weightiest need a service organization relieves per step.",
+    )  # fmt: skip
     org_mediation: float = _declare(
-        0.3,
-        0.0,
-        1.0,
-        unit="probability",
-        group="organizations",
-        meaning="Extra chance a member's petition is accepted (autonomous, aligned organization).",
-    )
+        0.3, 0.0, 1.0, unit="probability", group="organizations",
+        meaning="Extra chance a mediating organization's member has a petition accepted.",
+    )  # fmt: skip
+    org_mobilization: float = _declare(
+        0.3, 0.0, 1.0, unit="share", group="organizations", plausible=(0.0, 0.8),
+        meaning="How much membership lowers the cost of collective action (risk, contagion).",
+        basis="McCarthy and Zald (1977): organizations lower the cost of collective action",
+    )  # fmt: skip
+    org_support_cost: float = _declare(
+        0.01, 0.0, 10.0, unit="need per member per step", group="organizations",
+        meaning="What full government support costs the livelihood budget per member.",
+    )  # fmt: skip
+    support_credibility_loss: float = _declare(
+        0.5, 0.0, 1.0, unit="share", group="organizations", plausible=(0.0, 1.0),
+        meaning="How much dependence on government funds cuts an organization's appeal.",
+        basis="Spires (2011), Teets (2013): support buys capacity, costs credibility",
+    )  # fmt: skip
     org_decay_bonus: float = _declare(
-        0.02,
-        0.0,
-        1.0,
-        unit="1/step",
-        group="organizations",
-        meaning="Extra grievance decay of members: society settling its own conflicts.",
-    )
+        0.02, 0.0, 1.0, unit="1/step", group="organizations", hypothesis="self_settlement",
+        meaning="Extra grievance decay of a neighbourhood organization's members.",
+    )  # fmt: skip
     org_drift_rate: float = _declare(
-        0.02,
-        0.0,
-        1.0,
-        unit="1/step",
-        group="organizations",
+        0.02, 0.0, 1.0, unit="1/step", group="organizations",
         meaning="Speed at which missions drift without oversight and recover with it.",
-    )
-    org_dissolve_alignment: float = _declare(
-        0.2,
-        0.0,
-        1.0,
-        unit="alignment",
-        group="organizations",
-        meaning="Alignment below which an organization has become a business and dissolves.",
-    )
+    )  # fmt: skip
     org_closure_rate: float = _declare(
-        0.02,
-        0.0,
-        1.0,
-        unit="1/step",
-        group="organizations",
+        0.02, 0.0, 1.0, unit="1/step", group="organizations",
         meaning="Chance per step that a closed regime (openness 0) shuts an advocacy organization.",
-    )
+    )  # fmt: skip
     injustice_closure: float = _declare(
-        0.15,
-        0.0,
-        1.0,
-        unit="grievance",
-        group="organizations",
-        meaning="Injustice felt by members when their organization is closed.",
-    )
+        0.15, 0.0, 1.0, unit="grievance", group="organizations", hypothesis="closure",
+        meaning="Injustice felt by members when their organization is shut down.",
+    )  # fmt: skip
+    trust_closure: float = _declare(
+        0.05, 0.0, 1.0, unit="legitimacy", group="organizations", hypothesis="closure",
+        meaning="Trust lost by members when their organization is shut down.",
+    )  # fmt: skip
     # --- grid management
     grid_watch_level: float = _declare(
-        0.2,
-        0.0,
-        1.0,
-        unit="grievance",
-        group="grid",
+        0.2, 0.0, 1.0, unit="grievance", group="grid",
         meaning="Grievance above which grid staff notice a resident.",
-    )
+    )  # fmt: skip
     grid_detection_rate: float = _declare(
-        2.0,
-        0.0,
-        1000.0,
-        unit="households",
-        group="grid",
+        2.0, 0.0, 1000.0, unit="households", group="grid",
         meaning="Households one grid staffer can follow closely per step.",
-    )
+    )  # fmt: skip
     grid_staff_cost: float = _declare(
-        0.05,
-        0.0,
-        1000.0,
-        unit="need/step",
-        group="grid",
+        0.05, 0.0, 1000.0, unit="need/step", group="grid",
         meaning="Cost of one grid staffer per step, in the units of the livelihood budget.",
-    )
+    )  # fmt: skip
+    grid_platform_cost: float = _declare(
+        0.5, 0.0, 1000.0, unit="need/step", group="grid",
+        meaning="Cost per step of an agency's own grid platform and records.",
+        basis="duplicated grids acknowledged in the 2019 'multiple grids into one' opinion "
+        "(EVIDENCE); size a free assumption",
+    )  # fmt: skip
     grid_intrusion: float = _declare(
-        0.02,
-        0.0,
-        1.0,
-        unit="grievance",
-        group="grid",
+        0.02, 0.0, 1.0, unit="grievance", group="grid", hypothesis="intrusion",
         meaning="Injustice per step of one visit per household (baseline intrusion).",
-    )
+    )  # fmt: skip
     grid_deterrence: int = _declare(
-        4,
-        0,
-        520,
-        unit="steps",
-        group="grid",
+        4, 0, 520, unit="steps", group="grid",
         meaning="Steps a stability visit deters a resident from protest.",
-    )
+    )  # fmt: skip
     injustice_visit: float = _declare(
-        0.05,
-        0.0,
-        1.0,
-        unit="grievance",
-        group="grid",
+        0.05, 0.0, 1.0, unit="grievance", group="grid", hypothesis="intrusion",
         meaning="Injustice of a stability visit (control mode).",
-    )
+    )  # fmt: skip
     trust_visit: float = _declare(
-        0.01,
-        0.0,
-        1.0,
-        unit="legitimacy",
-        group="grid",
+        0.01, 0.0, 1.0, unit="legitimacy", group="grid", hypothesis="intrusion",
         meaning="Trust lost per stability visit, and per unit of baseline intrusion.",
-    )
+    )  # fmt: skip
     injustice_collective: float = _declare(
-        0.05,
-        0.0,
-        1.0,
-        unit="grievance",
-        group="grid",
+        0.05, 0.0, 1.0, unit="grievance", group="grid", hypothesis="intrusion",
         meaning="Injustice to every household of a cell penalised for a protester in it.",
-    )
-    trust_service: float = _declare(
-        0.02,
-        0.0,
-        1.0,
-        unit="legitimacy",
-        group="legitimacy",
-        meaning="Trust gained when the grid or an organization resolves one's need.",
-    )
+    )  # fmt: skip
+    trust_collective: float = _declare(
+        0.005, 0.0, 1.0, unit="legitimacy", group="grid", hypothesis="intrusion",
+        meaning="Trust lost by every household of a cell penalised for a protester in it.",
+    )  # fmt: skip
+    # --- prevention at the source
+    prevention_watch_level: float = _declare(
+        0.2, 0.0, 1.0, unit="grievance", group="prevention",
+        meaning="Grievance above which cadres doing prevention look into a quiet resident's case.",
+    )  # fmt: skip
 
     def __post_init__(self) -> None:
         _validate(self)
@@ -720,112 +673,69 @@ class Levers:
     """
 
     tolerance: float = _declare(
-        0.5,
-        0.0,
-        1.0,
-        unit="probability",
-        group="levers",
-        meaning="Chance that a handled petition is accepted rather than intercepted.",
-    )
+        0.5, 0.0, 1.0, unit="probability", group="levers",
+        meaning="Chance that a handled petition is accepted rather than rejected or intercepted.",
+    )  # fmt: skip
     repression: float = _declare(
-        0.3,
-        0.0,
-        1.0,
-        unit="probability",
-        group="levers",
+        0.3, 0.0, 1.0, unit="probability", group="levers",
         meaning="Readiness to arrest protesters and detain intercepted petitioners.",
-    )
+    )  # fmt: skip
     control_share: float = _declare(
-        0.5,
-        0.0,
-        1.0,
-        unit="share",
-        group="levers",
+        0.5, 0.0, 1.0, unit="share", group="levers",
         meaning="Share of cadre effort spent on control rather than service.",
-    )
+    )  # fmt: skip
+    self_management: float = _declare(
+        0.0, 0.0, 1.0, unit="share", group="levers",
+        meaning="Share of the livelihood budget devolved to neighbourhood committees.",
+    )  # fmt: skip
     rights: float = _declare(
-        0.5,
-        0.0,
-        1.0,
-        unit="share",
-        group="levers",
-        meaning="Protection of rights: dialogue with protesters, oversight of organizations.",
-    )
-
+        0.5, 0.0, 1.0, unit="share", group="levers",
+        meaning="Protection of rights: dialogue with protesters, oversight, safety to petition.",
+    )  # fmt: skip
+    prevention: float = _declare(
+        0.0, 0.0, 1.0, unit="share", group="levers",
+        meaning="Share of control effort spent resolving quiet grievances before they erupt.",
+    )  # fmt: skip
     participation: float = _declare(
-        0.2,
-        0.0,
-        1.0,
-        unit="share",
-        group="levers",
+        0.2, 0.0, 1.0, unit="share", group="levers",
         meaning="Share of residents in livelihood decisions, and the weight of their voice.",
-    )
+    )  # fmt: skip
     livelihood_budget: float = _declare(
-        0.01,
-        0.0,
-        1.0,
-        unit="need/resident/step",
-        group="levers",
-        meaning="Livelihood (service) budget per resident per step; the grid is paid from it.",
-    )
+        0.01, 0.0, 1.0, unit="need/resident/step", group="levers",
+        meaning="Livelihood (service) budget per resident per step: relief, grid, concessions.",
+    )  # fmt: skip
     org_openness: float = _declare(
-        0.3,
-        0.0,
-        1.0,
-        unit="probability",
-        group="levers",
+        0.3, 0.0, 1.0, unit="probability", group="levers",
         meaning="Chance that an application to found a social organization is approved.",
-    )
+    )  # fmt: skip
     org_support: float = _declare(
-        0.2,
-        0.0,
-        1.0,
-        unit="share",
-        group="levers",
-        meaning="Government support to organizations: adds capacity, and dependence.",
-    )
+        0.2, 0.0, 1.0, unit="share", group="levers",
+        meaning="Government support to organizations: capacity, dependence and a cost.",
+    )  # fmt: skip
     grid_cell_households: int = _declare(
-        0,
-        0,
-        100_000,
-        unit="households",
-        group="levers",
+        0, 0, 100_000, unit="households", group="levers",
         meaning="Households per grid-management cell; 0 switches grid management off.",
-    )
+    )  # fmt: skip
     grid_agencies: int = _declare(
-        1,
-        1,
-        20,
-        unit="agencies",
-        group="levers",
+        1, 1, 20, unit="agencies", group="levers",
         meaning="Agencies that each run their own grid over every cell.",
-    )
+    )  # fmt: skip
     grid_info_sharing: bool = _declare(
-        True,
-        unit="switch",
-        group="levers",
-        meaning="Whether grid agencies share information (else siloed: duplicated visits).",
-    )
+        True, unit="switch", group="levers",
+        meaning="Whether grid agencies share one platform (else siloed: duplicated visits).",
+    )  # fmt: skip
     grid_mode: str = _declare(
-        "service",
-        unit="kind",
-        group="levers",
-        choices=GRID_MODES,
+        "service", unit="kind", group="levers", choices=GRID_MODES,
         meaning="What grid staff do with a detected resident: resolve needs, or visit to deter.",
-    )
+    )  # fmt: skip
     collective_responsibility: bool = _declare(
-        False,
-        unit="switch",
-        group="levers",
+        False, unit="switch", group="levers",
         meaning="Penalise every household of a grid cell for a protester in it.",
-    )
+    )  # fmt: skip
     cadre_incentive: str = _declare(
-        "fixed",
-        unit="kind",
-        group="levers",
-        choices=CADRE_INCENTIVES,
+        "fixed", unit="kind", group="levers", choices=CADRE_INCENTIVES,
         meaning="What cadres are judged by: nothing (fixed), incidents (veto) or trust.",
-    )
+    )  # fmt: skip
 
     def __post_init__(self) -> None:
         _validate(self)
@@ -845,6 +755,8 @@ def _declaration_of(f: Any, *, is_lever: bool) -> Declaration:
         choices=meta["choices"],
         is_lever=is_lever,
         plausible=meta["plausible"],
+        hypothesis=meta["hypothesis"],
+        basis=meta["basis"],
     )
 
 
@@ -923,3 +835,29 @@ def coefficients(params: Params, levers: Levers) -> Any:
             value = float(value)
         values.append(value)
     return Coefficients(*values)
+
+
+def mechanisms_only() -> dict[str, Any]:
+    """Overrides that switch every assumed direct payoff off ("mechanisms only").
+
+    Every parameter in a hypothesis group (:data:`HYPOTHESES`) is set to
+    zero, so what remains of a difference between two regimes comes from
+    the mechanisms alone: needs, relief and its costs, deterrence,
+    expectations, organizations' capacity and mobilization, the grid's
+    detection and cost.
+    """
+    return {name: 0.0 for name, d in DECLARATIONS.items() if d.hypothesis is not None}
+
+
+def hypothesis_off(group: str) -> dict[str, Any]:
+    """Overrides that switch one hypothesis group off, by its name.
+
+    Raises:
+        ParameterError: ``group`` is not a hypothesis group.
+    """
+    if group not in HYPOTHESES:
+        raise ParameterError(
+            f"unknown hypothesis group '{group}'{_closest(group, HYPOTHESES)}; "
+            f"choose one of {', '.join(HYPOTHESES)}"
+        )
+    return {name: 0.0 for name, d in DECLARATIONS.items() if d.hypothesis == group}

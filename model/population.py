@@ -63,6 +63,15 @@ class Residents(NamedTuple):
         rebuffed_left: Steps until a rebuffed resident petitions again.
         deterred_left: Steps a stability visit still deters protest.
         org: Organization id, or :data:`NO_ORGANIZATION`.
+        petition_level: Where the resident's next petition goes: 0 the
+            local (district) office, 1 the province, 2 the centre.
+        voice_expectation: The chance of being answered that the resident
+            expects of a claim, learned from its own and its neighbours'
+            claims ("a big fuss gets a big solution").
+        aspiration: The hardship the resident expects to have, pulled down
+            by announced spending and toward its actual hardship by
+            experience; hardship above it feeds grievance (relative
+            deprivation).
         injustice: Injustice suffered this step; feeds next step's grievance,
             which consumes it.
         experience: Change in trust from this step's experiences; the trust
@@ -71,6 +80,10 @@ class Residents(NamedTuple):
             livelihood decisions.
         protesting_neighbours: How many of its neighbours protested last step.
         victim: Intercepted or detained this step (its neighbours react).
+        voice_outcome: What came of this step's claim: 0 none, 1 failed
+            (unanswered, rejected, intercepted), 2 answered.
+        grid_case: Detected by the grid this step with a need the right
+            agency can act on (resolved within the budget).
         founder: Approved this step to found an organization.
         next_legitimacy: Trust after this step's update, before every
             resident adopts it (the update reads the neighbours' trust of
@@ -92,11 +105,16 @@ class Residents(NamedTuple):
     rebuffed_left: IntArray
     deterred_left: IntArray
     org: IntArray
+    petition_level: IntArray
+    voice_expectation: FloatArray
+    aspiration: FloatArray
     injustice: FloatArray
     experience: FloatArray
     participates: BoolArray
     protesting_neighbours: IntArray
     victim: BoolArray
+    voice_outcome: IntArray
+    grid_case: BoolArray
     founder: BoolArray
     next_legitimacy: FloatArray
 
@@ -113,12 +131,15 @@ def check_invariants(residents: Residents) -> None:
     enough to run every step in debugging, not on by default.
     """
     r = residents
-    for name in ("need", "hardship", "legitimacy", "grievance", "risk_aversion"):
+    for name in (
+        "need", "hardship", "legitimacy", "grievance", "risk_aversion", "voice_expectation",
+    ):  # fmt: skip
         values = getattr(r, name)
         assert np.all((values >= 0) & (values <= 1)), f"{name} left [0, 1]"
     assert np.all(r.injustice >= 0), "negative injustice"
     assert np.allclose(r.need_weight.sum(axis=1), 1.0, atol=1e-5), "need_weight rows must sum to 1"
     assert np.all((r.stance >= 0) & (r.stance <= Stance.DETAINED)), "unknown stance"
+    assert np.all((r.petition_level >= 0) & (r.petition_level <= 2)), "unknown petition level"
     detained = r.stance == Stance.DETAINED
     assert np.all(r.detention_left[detained] > 0), "detained without a term"
     assert np.all(r.detention_left[~detained] == 0), "free with a term"
@@ -205,6 +226,7 @@ def initial_population(
     legitimacy_spread: float,
     initial_need: float,
     need_weight_concentration: float,
+    voice_expectation: float,
     rng: np.random.Generator,
 ) -> Residents:
     """Draw the initial residents (ODD.md, Initialization).
@@ -216,8 +238,11 @@ def initial_population(
     per run (Dirichlet(1, ..., 1)); residents' weights are Dirichlet around
     it with concentration ``need_weight_concentration x 5``. The planner
     never sees these priorities; participating residents voice them.
-    ``hardship`` is left at zero: the model assesses it once the residents
-    exist (:func:`~model.submodels.livelihood.assess_hardship`).
+    ``hardship`` and ``aspiration`` are left at zero: the model assesses
+    them once the residents exist
+    (:func:`~model.submodels.livelihood.assess_hardship`). Every resident
+    starts expecting a claim to be answered with chance
+    ``voice_expectation``.
     """
     position = uniform_positions(n, rng)
     level = rng.random(n) * 2.0 * initial_need
@@ -249,11 +274,16 @@ def initial_population(
         rebuffed_left=np.zeros(n, dtype=np.int32),
         deterred_left=np.zeros(n, dtype=np.int32),
         org=np.full(n, NO_ORGANIZATION, dtype=np.int64),
+        petition_level=np.zeros(n, dtype=np.int8),
+        voice_expectation=np.full(n, voice_expectation),
+        aspiration=np.zeros(n),
         injustice=np.zeros(n),
         experience=np.zeros(n),
         participates=np.zeros(n, dtype=np.bool_),
         protesting_neighbours=np.zeros(n, dtype=np.int32),
         victim=np.zeros(n, dtype=np.bool_),
+        voice_outcome=np.zeros(n, dtype=np.int8),
+        grid_case=np.zeros(n, dtype=np.bool_),
         founder=np.zeros(n, dtype=np.bool_),
         next_legitimacy=np.zeros(n),
     )

@@ -46,13 +46,22 @@ from model.outcomes import (
 )
 from model.params import Coefficients
 from model.population import DOMAINS, Residents
-from model.submodels.grid import Grid, grid_management, let_deterrence_fade, mark_protest_cells
+from model.submodels.grid import (
+    Grid,
+    grid_management,
+    let_deterrence_fade,
+    mark_protest_cells,
+    resolve_grid_cases,
+)
 from model.submodels.grievance import update_grievance
 from model.submodels.legitimacy import adopt_legitimacy, update_legitimacy
 from model.submodels.livelihood import (
     Planner,
-    allocate,
+    Relief,
+    Treasury,
     choose_participants,
+    form_expectations,
+    livelihood_relief,
     livelihood_shocks,
     need_by_domain,
     relieve_need,
@@ -65,10 +74,15 @@ from model.submodels.organizations import (
     release_members,
     settle_organizations,
 )
-from model.submodels.petitions import forget_rebuffs, respond_to_petitions
+from model.submodels.petitions import PetitionReport, forget_rebuffs, respond_to_petitions
+from model.submodels.prevention import prevent_at_source
 from model.submodels.protests import respond_to_protests
 from model.submodels.repression import backlash, serve_detention
-from model.submodels.stance import count_protesting_neighbours, decide_stance
+from model.submodels.stance import (
+    count_protesting_neighbours,
+    decide_stance,
+    learn_from_claims,
+)
 from model.types import FloatArray
 
 CHUNK = 1 << 16
@@ -125,15 +139,15 @@ class Week(NamedTuple):
     Attributes:
         organizations: The organization table (a new record when it grew).
         tally: Sums over residents behind the outcomes.
-        relief_spent: Livelihood budget spent on relief.
-        allocation_mismatch: How far the budget's split was from where need is.
+        relief: This step's relief and its split.
+        petitions: What this step's petitions did.
         incidents: This step's mass incidents.
     """
 
     organizations: Organizations
     tally: Tally
-    relief_spent: float
-    allocation_mismatch: float
+    relief: Relief
+    petitions: PetitionReport
     incidents: Incidents
 
 
@@ -145,6 +159,7 @@ def week(
     organizations: Organizations,
     grid: Grid,
     planner: Planner,
+    treasury: Treasury,
     coef: Coefficients,
     key: np.uint64,
     step: int,
@@ -157,46 +172,63 @@ def week(
     """
     # 0-1. Detention, rebuffs and deterrence run down; livelihood shocks;
     # who takes part in livelihood decisions; need summed per domain.
-    need = terms_shocks_and_participants(residents, coef, key, step, partition)
-    # 2. The livelihood budget is split across domains ...
-    fraction, spent, mismatch = allocate(
-        need, planner.relief_budget, coef.participation, planner.lens
+    city, by_district, participants = terms_shocks_and_participants(
+        residents, districts, coef, key, step, partition
     )
-    # 2-4. ... and spent; grievance; stance.
+    # 2. The budget pays the grid and last step's costs; relief is split
+    # between the city's allocation and the committees ...
+    relief = livelihood_relief(treasury, planner, city, by_district, participants, coef)
+    # 2-4. ... and spent; expectations; grievance; stance.
     relief_grievance_and_stance(
-        residents, network, districts, organizations, fraction, coef, partition
+        residents, network, districts, organizations, relief, coef, key, step, partition
     )
-    # 5-6. Petitions (the safety valve or interception), protests (arrest
-    # or dialogue), and the backlash among the victims' neighbours; the grid
-    # notes where people protest.
+    # 5-6. Petitions at their levels, protests (arrest or dialogue),
+    # prevention at the source, and the backlash among the victims'
+    # neighbours; the grid notes where people protest.
     mark_protest_cells(residents, grid)
-    handled = respond_to_petitions(residents, districts, organizations, coef, key, step)
-    respond_to_protests(residents, districts, handled, coef, key, step)
+    petitions = respond_to_petitions(residents, districts, organizations, treasury, coef, key, step)
+    respond_to_protests(residents, districts, petitions, treasury, coef, key, step)
+    prevent_at_source(residents, districts, treasury, coef, key, step)
     backlash(residents, network, coef)
     # 7-8. Grid management; members leave and residents apply to found organizations.
-    grid_and_applications(residents, grid, coef, key, step, partition)
+    grid_and_applications(residents, grid, organizations, coef, key, step, partition)
+    resolve_grid_cases(residents, treasury, coef, key, step)
     # 8. Founding, recruitment and services, drift, closure and dissolution.
     organizations = found_organizations(residents, organizations, coef, key, step)
     if organizations.alive.any():
         members = recruit_and_serve(
             residents, organizations, network, coef, key, step, partition.chunks
         )
-        settle_organizations(organizations, members, coef, key, step)
-    # 8-9. Members of organizations that ended are released; trust.
-    release_and_trust(residents, network, organizations, coef, partition)
+        settle_organizations(organizations, members, treasury, coef, key, step)
+    # 8-9. Members of organizations that ended are released; residents learn
+    # whether voice pays; trust.
+    release_learn_and_trust(residents, network, organizations, coef, partition)
     # 11. The new trust is adopted and the outcomes' sums taken; mass incidents.
     tally = adopt_trust_and_tally(residents, coef, partition)
     incidents = mass_incidents(residents, network, districts.size.size, coef.incident_min_size)
-    return Week(organizations, tally, spent, mismatch, incidents)
+    return Week(organizations, tally, relief, petitions, incidents)
 
 
 @parallel_jit
 def terms_shocks_and_participants(
-    residents: Residents, coef: Coefficients, key: np.uint64, step: int, partition: Partition
-) -> FloatArray:
-    """Phase of processes 0-1, block by block; returns the (3, domains) need sums of the city."""
+    residents: Residents,
+    districts: Districts,
+    coef: Coefficients,
+    key: np.uint64,
+    step: int,
+    partition: Partition,
+) -> tuple[FloatArray, FloatArray, int]:
+    """Phase of processes 0-1, block by block.
+
+    Returns:
+        The (3, domains) need sums of the city, the (districts, 3, domains)
+        sums of the committees, and how many residents take part.
+    """
     n = residents.stance.size
-    need = np.zeros((partition.chunks, 3, len(DOMAINS)))
+    domains = len(DOMAINS)
+    city = np.zeros((partition.chunks, 3, domains))
+    by_district = np.zeros((partition.chunks, districts.size.size, 3, domains))
+    participants = np.zeros(partition.chunks, dtype=np.int64)
     for c in prange(partition.chunks):
         for b in range(blocks_in(partition, c, n)):
             lo, hi = block_range(partition, c, b, n)
@@ -204,9 +236,9 @@ def terms_shocks_and_participants(
             forget_rebuffs(residents, lo, hi)
             let_deterrence_fade(residents, lo, hi)
             livelihood_shocks(residents, coef, key, step, lo, hi)
-            choose_participants(residents, coef, key, step, lo, hi)
-            need_by_domain(residents, lo, hi, need[c])
-    return need.sum(axis=0)
+            participants[c] += choose_participants(residents, coef, key, step, lo, hi)
+            need_by_domain(residents, coef, lo, hi, city[c], by_district[c])
+    return city.sum(axis=0), by_district.sum(axis=0), int(participants.sum())
 
 
 @parallel_jit
@@ -215,25 +247,29 @@ def relief_grievance_and_stance(
     network: Network,
     districts: Districts,
     organizations: Organizations,
-    fraction: FloatArray,
+    relief: Relief,
     coef: Coefficients,
+    key: np.uint64,
+    step: int,
     partition: Partition,
 ) -> None:
-    """Phase of processes 2-4: relief, grievance and stance, block by block."""
+    """Phase of processes 2-4: relief, expectations, grievance and stance, block by block."""
     n = residents.stance.size
     count_protesting_neighbours(residents, network)
     for c in prange(partition.chunks):
         for b in range(blocks_in(partition, c, n)):
             lo, hi = block_range(partition, c, b, n)
-            relieve_need(residents, fraction, lo, hi)
+            relieve_need(residents, relief, coef, key, step, lo, hi)
+            form_expectations(residents, relief, coef, lo, hi)
             update_grievance(residents, organizations, coef, lo, hi)
-            decide_stance(residents, network, districts, coef, lo, hi)
+            decide_stance(residents, network, districts, organizations, coef, lo, hi)
 
 
 @parallel_jit
 def grid_and_applications(
     residents: Residents,
     grid: Grid,
+    organizations: Organizations,
     coef: Coefficients,
     key: np.uint64,
     step: int,
@@ -245,23 +281,24 @@ def grid_and_applications(
         for b in range(blocks_in(partition, c, n)):
             lo, hi = block_range(partition, c, b, n)
             grid_management(residents, grid, coef, key, step, lo, hi)
-            leave_or_apply(residents, coef, key, step, lo, hi)
+            leave_or_apply(residents, organizations, coef, key, step, lo, hi)
 
 
 @parallel_jit
-def release_and_trust(
+def release_learn_and_trust(
     residents: Residents,
     network: Network,
     organizations: Organizations,
     coef: Coefficients,
     partition: Partition,
 ) -> None:
-    """Phase of processes 8-9: members of ended organizations released, then trust."""
+    """Phase of processes 8-9: members of ended organizations released; learning; trust."""
     n = residents.stance.size
     for c in prange(partition.chunks):
         for b in range(blocks_in(partition, c, n)):
             lo, hi = block_range(partition, c, b, n)
             release_members(residents, organizations, coef, lo, hi)
+            learn_from_claims(residents, network, coef, lo, hi)
             update_legitimacy(residents, network, coef, lo, hi)
 
 

@@ -38,7 +38,7 @@ def test_joining_is_the_main_models_stance_rule_with_contagion_only(contagion):
             petition_trust=0.0,
         )
         for share in shares:
-            stance = stance_of(QUIET, 0.0, 1.0, 0.0, 0.0, share, 0, 0.0, False, coef)
+            stance = stance_of(QUIET, 0.0, 1.0, 0.0, 0.0, share, 0.0, 0, 0.0, False, coef)
             assert (stance == PROTESTING) == (share >= phi), (phi, share)
 
 

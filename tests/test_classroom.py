@@ -17,11 +17,13 @@ import numpy as np
 import pytest
 import solara
 
+from experiments import palette
 from experiments.classroom import app as classroom_app
 from experiments.classroom.controls import MAIN_WORLD, initial_values, model_params
 from experiments.classroom.drawing import SideDrawing, nice_ceiling, resident_colours
 from experiments.classroom.info import CITATION, PANELS, free_pair_panel, to_html
 from experiments.classroom.pair import ClassroomPair, PairChoice, parse_seed
+from experiments.classroom.views import SIDE_COLOURS
 from model import DECLARATIONS, ERRORS, REGIMES
 
 ARTICLE = Path("/work/shared/seed/six-errors-article.txt")
@@ -99,7 +101,7 @@ def test_side_settings_reach_only_their_side() -> None:
 
 
 def test_drawing_gives_pngs_that_change_as_the_city_changes() -> None:
-    pair = ClassroomPair("grid_control", "service_grid", 6, seed=1, n_residents=400)
+    pair = ClassroomPair("fine_siloed_grid", "service_grid", 6, seed=1, n_residents=400)
     drawing = SideDrawing(pair.sides[0], "#c0392b")
     before = drawing.draw(pair.sides[1])
     assert before.network.startswith(b"\xff\xd8")  # JPEG
@@ -117,6 +119,12 @@ def test_colours_darken_with_grievance_and_follow_stance() -> None:
     assert colours[1, :3].sum() < colours[0, :3].sum()  # more grievance, darker
     assert np.all(colours[4, :3] == 0.0)  # detained: black
     assert len({tuple(c) for c in colours[2:4, :3]}) == 2
+
+
+def test_side_colours_are_the_palette_the_notebooks_use() -> None:
+    assert SIDE_COLOURS[(True, 0)] == palette.ERROR_COLOUR
+    assert SIDE_COLOURS[(True, 1)] == palette.REMEDY_COLOUR
+    assert (SIDE_COLOURS[(False, 0)], SIDE_COLOURS[(False, 1)]) == palette.FREE_COLOURS
 
 
 def test_axis_tops_move_in_round_jumps() -> None:
@@ -210,7 +218,7 @@ def test_choosing_another_error_shows_its_levers(built: list[ClassroomPair]) -> 
     chooser.v_model = classroom_app.choice_options()["6"]
     pair = built[-1]
     regimes = (pair.sides[0].regime_name, pair.sides[1].regime_name)
-    assert regimes == ("grid_control", "service_grid")
+    assert regimes == ("fine_siloed_grid", "service_grid")
     rc.find(v.Slider, label="The error: grid_cell_households").assert_single()
     assert not rc.find(v.Slider, label="The error: tolerance").widgets
     rc.find(v.CardTitle, children=[PANELS[6].title]).assert_single()

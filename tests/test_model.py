@@ -87,6 +87,7 @@ def test_no_cadres_protest_share_is_epsteins(legitimacy):
         protest_threshold=threshold,
         org_founding_rate=0.0,
         participation=0.0,
+        claims_weight=0.0,
     )
     m.run_for(3)
     expected = 1 - threshold / (1 - legitimacy)
@@ -112,7 +113,7 @@ def test_networkx_graph_sets_population():
 
 
 def test_grid_spending_never_exceeds_budget():
-    for regime in ("grid_control", "service_grid", "stability_over_rights"):
+    for regime in ("grid_control", "service_grid", "fine_siloed_grid"):
         m = SocialManagementModel(regime, n_residents=500, rng=3)
         m.run_for(20)
         df = m.outcome_table()

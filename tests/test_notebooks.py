@@ -45,6 +45,24 @@ def test_committed_without_outputs(path: Path) -> None:
     )
 
 
+ERROR_NOTEBOOKS = [p for p in NOTEBOOKS if p.name[:3] in {f"{i:02d}_" for i in range(1, 7)}]
+
+
+@pytest.mark.parametrize("path", ERROR_NOTEBOOKS, ids=lambda p: p.stem)
+def test_error_notebooks_share_their_helpers(path: Path) -> None:
+    """Notebooks 01-06 import their helpers from experiments.lessons, not repeat them."""
+    code = [c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code"]
+    assert any("from experiments.lessons import" in source for source in code)
+    defined = [
+        line
+        for source in code
+        for line in source.splitlines()
+        if line.lstrip().startswith(("def ", "class ", "import dataclasses"))
+    ]
+    assert not defined, f"{path.name} defines helpers; put them in experiments/lessons.py"
+    assert not any("simulate(" in source for source in code), "runs come from Lesson.run"
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_notebook_runs(path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -4,7 +4,7 @@ from dataclasses import fields
 
 import pytest
 
-from model import ERRORS, REGIMES, Levers, ParameterError
+from model import ERRORS, REGIMES, VARIANT_PAIRS, Levers, ParameterError
 from model.regimes import Regime, regime
 
 REQUIRED = {"baseline", "rigid_suppression", "safety_valve", "shared_governance", "grid_control"}
@@ -25,9 +25,38 @@ def test_six_errors_are_pairs_of_known_regimes():
         assert error in REGIMES and remedy in REGIMES
 
 
-@pytest.mark.parametrize("number", [1, 2, 3, 4, 5, 6])
-def test_pair_differs_only_in_named_levers(number):
-    pair = ERRORS[number]
+ALL_PAIRS = {str(k): v for k, v in ERRORS.items()} | dict(VARIANT_PAIRS)
+
+
+def distinguishing(pair) -> set[str]:
+    error = REGIMES[pair.error_regime].resolve()
+    remedy = REGIMES[pair.remedy_regime].resolve()
+    return {f.name for f in fields(Levers) if getattr(error, f.name) != getattr(remedy, f.name)}
+
+
+def test_one_lever_group_per_claim():
+    """No two pairs share a lever that distinguishes them (the article ties none)."""
+    groups = [(name, distinguishing(pair)) for name, pair in ALL_PAIRS.items()]
+    for k, (a, levers_a) in enumerate(groups):
+        for b, levers_b in groups[k + 1 :]:
+            assert not levers_a & levers_b, (a, b, levers_a & levers_b)
+
+
+def test_every_pair_says_which_claim_it_tests():
+    for name, pair in ALL_PAIRS.items():
+        assert len(pair.claim) > 40, name
+        assert pair.error_regime in REGIMES and pair.remedy_regime in REGIMES
+
+
+def test_grid_mode_carries_no_pair():
+    """Error 6 is carried by its own levers: both of its regimes use the grid the same way."""
+    for pair in ALL_PAIRS.values():
+        assert "grid_mode" not in distinguishing(pair)
+
+
+@pytest.mark.parametrize("name", sorted(ALL_PAIRS))
+def test_pair_differs_only_in_named_levers(name):
+    pair = ALL_PAIRS[name]
     error = REGIMES[pair.error_regime].resolve()
     remedy = REGIMES[pair.remedy_regime].resolve()
     differing = {

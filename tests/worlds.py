@@ -18,6 +18,7 @@ from model.cadres import Districts
 from model.neighbourhood import Network
 from model.population import NO_ORGANIZATION, Residents, Stance
 from model.submodels.grid import Grid
+from model.submodels.livelihood import Planner, Treasury
 from model.submodels.organizations import Organizations
 
 
@@ -31,6 +32,8 @@ class World:
     districts: Districts
     organizations: Organizations
     grid: Grid
+    planner: Planner
+    treasury: Treasury
     coef: Any
     key: np.uint64
 
@@ -60,8 +63,9 @@ def world(
         seed: Seed of the model and of the scrambling.
         scramble: Give residents random grievance, trust, stances, terms,
             rebuffs and deterrence, and some injustice and experience.
-        organizations: Found this many organizations (alive, of random
-            kinds) and give each a few random members.
+        organizations: Found this many organizations (alive, of the kinds
+            in turn: service, mediation, neighbourhood) and give each a few
+            random members.
         **overrides: Parameters or levers.
     """
     m = SocialManagementModel(regime, n_residents=n, rng=seed, **overrides)
@@ -78,17 +82,17 @@ def world(
         r.injustice[:] = rng.random(n) * 0.1
         r.experience[:] = rng.normal(0.0, 0.01, n)
     table = m.organizations
-    for _ in range(organizations):
+    for number in range(organizations):
         uid = int(table.next_id[0])
         table.next_id[0] += 1
         table.alignment[uid] = rng.uniform(0.3, 1.0)
         table.autonomy[uid] = rng.uniform(0.0, 1.0)
         table.capacity[uid] = 20.0
-        table.kind[uid] = rng.integers(0, 3)
+        table.kind[uid] = number % 3
         table.alive[uid] = True
         members = rng.choice(n, size=min(5, n), replace=False)
         r.org[members] = np.where(r.org[members] == NO_ORGANIZATION, uid, r.org[members])
-    return World(m, r, m.network, m.districts, table, m.grid, m.coef, m.key)
+    return World(m, r, m.network, m.districts, table, m.grid, m.planner, m.treasury, m.coef, m.key)
 
 
 def copy_residents(residents: Residents) -> Residents:

@@ -10,7 +10,7 @@ A :class:`SideDrawing` builds its figures once and then only updates the data
 of the artists (point colours, line data, axis limits) before each render,
 because building matplotlib figures costs more than drawing them; that is what
 keeps a step of both models plus the redraw well under half a second at 2,000
-residents (``experiments/bench_classroom.py`` measures it).
+residents (``experiments/bench/classroom.py`` measures it).
 """
 
 from __future__ import annotations

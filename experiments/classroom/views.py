@@ -24,14 +24,16 @@ from mesa.visualization.utils import update_counter
 from experiments.classroom.drawing import NETWORK_FORMAT, Pictures, SideDrawing
 from experiments.classroom.info import InfoPanel, to_html
 from experiments.classroom.pair import ClassroomPair
+from experiments.palette import ERROR_COLOUR, FREE_COLOURS, REMEDY_COLOUR
 from model import SocialManagementModel
 
 SIDE_COLOURS: dict[tuple[bool, int], str] = {
-    (True, 0): "#c0392b",  # an error: red
-    (True, 1): "#1e8449",  # its remedy: green
-    (False, 0): "#0072b2",  # two free regimes: blue and orange
-    (False, 1): "#d55e00",
+    (True, 0): ERROR_COLOUR,
+    (True, 1): REMEDY_COLOUR,
+    (False, 0): FREE_COLOURS[0],
+    (False, 1): FREE_COLOURS[1],
 }
+"""Colour of side ``index`` (0 left, 1 right) by whether the pair is an error and its remedy."""
 
 CSS = """
 /* Solara 1.58 with Vuetify 3 computes the sidebar's width as NaN ('min-content'),

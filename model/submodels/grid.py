@@ -11,11 +11,16 @@ it is deterred from protest for a while, at the price of intrusion and lost
 trust. Every household also bears a baseline intrusion that grows as cells
 shrink and as siloed agencies duplicate visits, and with collective
 responsibility every household of a cell where someone protested is
-penalised. The grid's cost comes out of the livelihood budget.
+penalised. Everything the grid costs comes out of the livelihood budget:
+its staff and each agency's own platform and records every step (when
+agencies are siloed, every agency builds its own: duplicated investment),
+and every need it resolves (:func:`resolve_grid_cases`), within what the
+budget can pay.
 
 None of this says the grid is bad: fine cells detect more, and in service
 mode resolve more. The article's warning emerges only where cost
-duplication, unshared information and intrusion outweigh that.
+duplication, unshared information ("formalism": detection without
+resolution) and intrusion outweigh that.
 """
 
 from __future__ import annotations
@@ -25,15 +30,17 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
-from model.draws import GRID_DETECT, GRID_INFORM, uniform
+from model.draws import GRID_DETECT, GRID_INFORM, GRID_QUEUE, uniform
 from model.jit import jit, unsigned
 from model.params import choice_code
-from model.population import PROTESTING, weightiest
+from model.population import PROTESTING
+from model.submodels.livelihood import resolve_weightiest
 from model.types import BoolArray, FloatArray, IntArray
 
 if TYPE_CHECKING:
     from model.params import Coefficients
     from model.population import Residents
+    from model.submodels.livelihood import Treasury
 
 CONTROL = choice_code("grid_mode", "control")
 
@@ -75,9 +82,26 @@ def assign_cells(position: FloatArray, households_per_cell: int) -> tuple[IntArr
     return cell, n_cells
 
 
-def grid_cost(n_cells: int, agencies: int, staff_cost: float) -> float:
-    """Cost of the grid per step: one staffer per agency per cell."""
-    return n_cells * agencies * staff_cost
+def grid_cost(
+    n_cells: int, agencies: int, info_sharing: bool, staff_cost: float, platform_cost: float
+) -> tuple[float, float]:
+    """What the grid costs per step, and how much of it is duplicated investment.
+
+    One staffer per agency per cell, and one platform (database, records)
+    per agency that runs its own: all of them when siloed, one shared when
+    agencies share information. The duplicated part is the platforms beyond
+    the first.
+
+    Returns:
+        (cost per step, duplicated cost per step); zero without a grid.
+    """
+    if n_cells == 0:
+        return 0.0, 0.0
+    platforms = 1 if info_sharing else agencies
+    return (
+        n_cells * agencies * staff_cost + platforms * platform_cost,
+        (platforms - 1) * platform_cost,
+    )
 
 
 @jit
@@ -119,14 +143,16 @@ def grid_management(
     Each agency's staffer detects a watched resident with probability
     ``q = min(1, grid_detection_rate x staffing / grid_cell_households)``
     (:func:`grid_detection`). Service mode: a detected resident whose need
-    reaches the owning agency has its weightiest need resolved and gains
-    ``trust_service``. Control mode: a detected resident is visited,
+    reaches the owning agency becomes a case, resolved within the budget by
+    :func:`resolve_grid_cases`. Control mode: a detected resident is visited,
     deterred for ``grid_deterrence`` steps, suffers ``injustice_visit`` and
     loses ``trust_visit``. Every household bears the routine visits of
     :func:`routine_visits`, each adding ``grid_intrusion`` injustice and
     costing ``trust_visit`` trust. With collective responsibility, every
     household of a cell where someone protested gains
-    ``injustice_collective`` and loses ``trust_backlash``.
+    ``injustice_collective`` and loses ``trust_collective``. (Visits,
+    intrusion and collective punishment are assumed payoffs: hypothesis
+    ``intrusion``.)
     """
     if grid.n_cells == 0:
         return
@@ -140,7 +166,7 @@ def grid_management(
         i = unsigned(k)
         if collective and grid.protest_cell[r.cell[i]]:
             r.injustice[i] += coef.injustice_collective
-            r.experience[i] -= coef.trust_backlash
+            r.experience[i] -= coef.trust_collective
         if r.grievance[i] > coef.grid_watch_level:
             detected, informed = grid_detection(
                 uniform(key, step, GRID_DETECT, i),
@@ -154,10 +180,36 @@ def grid_management(
                 r.injustice[i] += coef.injustice_visit
                 r.experience[i] -= coef.trust_visit
             elif not control_mode and informed:
-                r.need[i, weightiest(r.need, r.need_weight, i)] = 0.0
-                r.experience[i] += coef.trust_service
+                r.grid_case[i] = True
         r.injustice[i] += coef.grid_intrusion * visits
         r.experience[i] -= coef.trust_visit * visits
+
+
+@jit
+def resolve_grid_cases(
+    residents: Residents, treasury: Treasury, coef: Coefficients, key: np.uint64, step: int
+) -> int:
+    """The grid's cases of this step are resolved, in a random order, while the budget can pay.
+
+    Each case's weightiest need is resolved at its cost
+    (:func:`~model.submodels.livelihood.resolve_weightiest`); the marks are
+    cleared. Serial, because the budget is shared.
+
+    Returns:
+        How many needs were resolved.
+    """
+    r = residents
+    cases = np.flatnonzero(r.grid_case)
+    queue = np.empty(cases.size)
+    for j in range(cases.size):
+        queue[j] = uniform(key, step, GRID_QUEUE, cases[j])
+    resolved = 0
+    for position in np.argsort(queue):
+        i = int(cases[position])
+        r.grid_case[i] = False
+        if resolve_weightiest(r, i, treasury, coef):
+            resolved += 1
+    return resolved
 
 
 @jit

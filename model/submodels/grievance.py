@@ -3,7 +3,10 @@
 Epstein (2002) makes grievance instantaneous, ``G = H (1 - L)``. Here it is a
 stock that builds up from hardship and distrust and from the injustices of
 the previous step, and decays slowly: this is what lets suppression hide
-grievance that later erupts (patterns P1 and P3). The Epstein form stays
+grievance that later erupts (patterns P1 and P3). What flows in is
+hardship, and hardship above what the resident was led to expect (relative
+deprivation: Davies 1962, Gurr 1970; :func:`~model.submodels.livelihood.form_expectations`),
+times distrust, plus the injustices suffered. The Epstein form stays
 available as ``grievance_mode = "epstein"`` for the reference checks.
 """
 
@@ -13,6 +16,8 @@ from typing import TYPE_CHECKING
 
 from model.jit import inline_jit, jit, unsigned
 from model.params import choice_code
+from model.population import NO_ORGANIZATION
+from model.submodels.organizations import NEIGHBOURHOOD
 
 if TYPE_CHECKING:
     from model.params import Coefficients
@@ -28,23 +33,30 @@ def update_grievance(
 ) -> None:
     """One step of the grievance of residents ``lo..hi-1``; last step's injustice is consumed.
 
-    ``G <- G (1 - decay) + (1 - G) min(1, inflow_rate H (1 - L) + injustice)``
-    (:func:`grievance_after`), with ``decay = grievance_decay +
-    org_decay_bonus x alignment`` for members of an organization: society
-    settling its own conflicts. In ``epstein`` mode, ``G = H (1 - L)``.
+    ``G <- G (1 - decay) + (1 - G) min(1, inflow_rate D (1 - L) + injustice)``
+    (:func:`grievance_after`) with ``D = H + expectation_weight x max(0, H -
+    aspiration)``, and ``decay = grievance_decay + org_decay_bonus x
+    alignment`` for members of a neighbourhood organization: neighbours
+    settling their own conflicts (an assumed payoff, hypothesis
+    ``self_settlement``). In ``epstein`` mode, ``G = H (1 - L)``.
     """
     r = residents
     epstein = coef.grievance_mode == EPSTEIN
-    alignment = organizations.alignment
+    alignment, kind = organizations.alignment, organizations.kind
     for k in range(lo, hi):
         i = unsigned(k)
         if epstein:
             r.grievance[i] = r.hardship[i] * (1.0 - r.legitimacy[i])
         else:
-            decay = coef.grievance_decay + coef.org_decay_bonus * alignment[r.org[i]]
+            o = r.org[i]
+            settles = o != NO_ORGANIZATION and kind[o] == NEIGHBOURHOOD
+            decay = coef.grievance_decay + (coef.org_decay_bonus * alignment[o] if settles else 0.0)
+            deprivation = r.hardship[i] + coef.expectation_weight * max(
+                r.hardship[i] - r.aspiration[i], 0.0
+            )
             r.grievance[i] = grievance_after(
                 r.grievance[i],
-                r.hardship[i],
+                deprivation,
                 r.legitimacy[i],
                 r.injustice[i],
                 decay,
@@ -56,7 +68,7 @@ def update_grievance(
 @inline_jit
 def grievance_after(
     grievance: float,
-    hardship: float,
+    deprivation: float,
     legitimacy: float,
     injustice: float,
     decay: float,
@@ -67,6 +79,6 @@ def grievance_after(
     The inflow fills the room left below 1, so grievance stays in [0, 1]
     and saturates rather than explodes.
     """
-    inflow = min(inflow_rate * hardship * (1.0 - legitimacy) + injustice, 1.0)
+    inflow = min(inflow_rate * deprivation * (1.0 - legitimacy) + injustice, 1.0)
     g = grievance * (1.0 - decay) + (1.0 - grievance) * inflow
     return min(max(g, 0.0), 1.0)

@@ -1,17 +1,24 @@
-"""Processes 1-2, ``livelihood_shocks`` and ``livelihood_relief`` (Error 5).
+"""Processes 1-2, ``livelihood_shocks`` and ``livelihood_relief`` (Errors 2 and 5).
 
-Needs in the article's five domains rise with random shocks. Each step a
-livelihood budget is split across domains by a mix of top-down planning and
-participation, then spent on residents in proportion to their need.
+Needs in the article's five domains rise with random shocks (and, where
+the economy worsens, with a slow drift). Each step the livelihood budget
+pays, in this order, the grid's fixed costs, what the last step's targeted
+spending left owed (concessions, resolved cases, participation, support to
+organizations: :class:`Treasury`), and then relief: split across domains by
+a mix of top-down planning and participation, with a share devolved to
+neighbourhood committees, and spent on residents in proportion to their
+need.
 
 Why the split matters (the article's Error Five): the planner sees the mean
 need in each domain through a biased lens (a per-run log-normal error) and
-does not know which domains residents weigh most; participating residents
-voice the need that matters to them. A large budget spent top-down
-therefore lowers hardship less than the same budget spent where residents
-say it is needed. The only direct reward of participation is the trust
-participants gain from being heard (``trust_participation``, procedural
-justice; :func:`choose_participants`).
+does not know which domains residents weigh most; participants voice the
+need that matters to them, and committees know their neighbours. Neither
+is free or neutral: participation costs money and is captured by the
+better-off and the organized (Bardhan and Mookherjee 2000), and so is a
+committee's ear; top-down projects start disputes (land, relocation), and
+announced spending raises what residents expect (Davies 1962), which
+participants, knowing the constraints, discount (:func:`form_expectations`).
+Whether spending abates discontent comes out of these, in either direction.
 """
 
 from __future__ import annotations
@@ -20,13 +27,29 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
-from model.draws import PARTICIPATE, SHOCK, SHOCK_DOMAIN, uniform
+from model.draws import (
+    PARTICIPATE,
+    PROJECT_DISPUTE,
+    PROJECT_DISPUTE_SIZE,
+    SHOCK,
+    SHOCK_DOMAIN,
+    uniform,
+)
 from model.jit import inline_jit, jit, unsigned
+from model.population import DOMAINS, NO_ORGANIZATION, weightiest
 from model.types import FloatArray
 
 if TYPE_CHECKING:
     from model.params import Coefficients
     from model.population import Residents
+
+HOUSING = DOMAINS.index("housing")
+"""The domain that projects' disputes (land, relocation) hit."""
+
+OWED, RELIEF, TARGETED, GOVERNANCE, GRID = range(5)
+"""The accounts of :class:`Treasury`: what is owed to the next step, and this step's
+relief, targeted spending (concessions and resolved cases), governance
+(participation, committees, support to organizations) and the grid."""
 
 
 class Planner(NamedTuple):
@@ -34,12 +57,90 @@ class Planner(NamedTuple):
 
     Attributes:
         lens: The planner's multiplicative error on each domain's need.
-        relief_budget: Relief available each step, in units of need: the
-            livelihood budget less what the grid costs.
     """
 
     lens: FloatArray
-    relief_budget: float
+
+
+class Treasury(NamedTuple):
+    """The livelihood budget: what it pays, and what the next step owes.
+
+    Costs incurred during a step (a concession, a case the grid resolves,
+    participation, support to organizations) are paid from the next step's
+    budget before relief, and may be incurred only while what is owed stays
+    within one step's budget (:func:`can_pay`): responsiveness competes with
+    relief for the same money.
+
+    Attributes:
+        budget: The livelihood budget per step (need units).
+        fixed_costs: What the grid's staff and platforms cost per step.
+        accounts: Indexed by :data:`OWED`, :data:`RELIEF`, :data:`TARGETED`,
+            :data:`GOVERNANCE`, :data:`GRID`.
+    """
+
+    budget: float
+    fixed_costs: float
+    accounts: FloatArray
+
+
+def treasury(budget: float, fixed_costs: float) -> Treasury:
+    """A treasury with nothing owed; the grid gets at most the whole budget."""
+    accounts = np.zeros(5)
+    return Treasury(budget, min(fixed_costs, budget), accounts)
+
+
+@jit
+def open_budget(treasury: Treasury) -> float:
+    """Start a step's accounts: pay the grid and what is owed; return what is left for relief."""
+    accounts = treasury.accounts
+    available = treasury.budget - treasury.fixed_costs
+    paid = min(accounts[OWED], available)
+    accounts[OWED] -= paid
+    accounts[RELIEF] = accounts[TARGETED] = accounts[GOVERNANCE] = 0.0
+    accounts[GRID] = treasury.fixed_costs
+    left: float = available - paid
+    return left
+
+
+@jit
+def can_pay(treasury: Treasury, amount: float) -> bool:
+    """Whether a cost can be incurred now: what is owed stays within one step's budget."""
+    affordable: bool = treasury.accounts[OWED] + amount <= treasury.budget
+    return affordable
+
+
+@jit
+def pay(treasury: Treasury, account: int, amount: float) -> None:
+    """Incur a cost on ``account``, to be paid from the next step's budget."""
+    treasury.accounts[OWED] += amount
+    treasury.accounts[account] += amount
+
+
+@jit
+def resolve_weightiest(
+    residents: Residents, i: int, treasury: Treasury, coef: Coefficients
+) -> bool:
+    """Resolve resident ``i``'s weightiest need at the budget's expense, if it can pay.
+
+    Targeted relief: the need resolved costs as much relief would, and is
+    incurred for the next step (:func:`pay`). A resolved need earns
+    ``trust_service`` (hypothesis ``service_gratitude``). Concessions
+    (:mod:`~model.submodels.petitions`), the grid's cases
+    (:mod:`~model.submodels.grid`) and prevention
+    (:mod:`~model.submodels.prevention`) all resolve needs this way.
+
+    Returns:
+        Whether the need was resolved.
+    """
+    r = residents
+    d = weightiest(r.need, r.need_weight, i)
+    cost = float(r.need[i, d])
+    if not can_pay(treasury, cost):
+        return False
+    pay(treasury, TARGETED, cost)
+    r.need[i, d] = 0.0
+    r.experience[i] += coef.trust_service
+    return True
 
 
 def planner_lens(domains: int, planner_bias: float, rng: np.random.Generator) -> FloatArray:
@@ -51,7 +152,7 @@ def planner_lens(domains: int, planner_bias: float, rng: np.random.Generator) ->
 def livelihood_shocks(
     residents: Residents, coef: Coefficients, key: np.uint64, step: int, lo: int, hi: int
 ) -> None:
-    """Random shocks raise the needs of residents ``lo..hi-1`` (job loss, illness, eviction...).
+    """Random shocks (and the drift) raise the needs of residents ``lo..hi-1``.
 
     Each (resident, domain) is shocked with probability ``shock_rate`` a
     step, independently, by ``U(0, shock_size)``, capped at 1. Shocks are
@@ -61,11 +162,17 @@ def livelihood_shocks(
     none before it was, until one is; the rest are then unconditional. This
     is exactly the independent per-domain law, at one draw per resident in
     the common case. Given that a draw ``v`` fell below its chance ``c``,
-    ``v / c`` is uniform: it sets the size.
+    ``v / c`` is uniform: it sets the size. Every need also rises by
+    ``need_drift`` a step.
     """
     need = residents.need
     domains = need.shape[1]
-    rate, size = coef.shock_rate, coef.shock_size
+    rate, size, drift = coef.shock_rate, coef.shock_size, coef.need_drift
+    if drift > 0.0:
+        for k in range(lo, hi):
+            i = unsigned(k)
+            for d in range(domains):
+                need[i, d] = min(need[i, d] + drift, 1.0)
     chances = shock_chances(rate, domains)
     if chances[0] <= 0.0:
         return
@@ -100,39 +207,69 @@ def shock_chances(shock_rate: float, domains: int) -> FloatArray:
     return chances
 
 
+@inline_jit
+def voice_weight(residents: Residents, i: int, capture: float) -> float:
+    """How loud resident ``i`` is where residents are consulted: capture by the better-off.
+
+    ``1 + capture x (1 - 2 hardship) + capture x member``: with capture 0
+    every resident counts the same; above, the better-off (low hardship)
+    and the organized are heard more and the hard-pressed less (elite
+    capture, Bardhan and Mookherjee 2000).
+    """
+    member = 1.0 if residents.org[i] != NO_ORGANIZATION else 0.0
+    weight: float = max(1.0 + capture * (1.0 - 2.0 * residents.hardship[i] + member), 0.0)
+    return weight
+
+
 @jit
 def choose_participants(
     residents: Residents, coef: Coefficients, key: np.uint64, step: int, lo: int, hi: int
-) -> None:
+) -> int:
     """Which of residents ``lo..hi-1`` take part in this step's livelihood decisions.
 
-    Each resident takes part with probability ``participation``, drawn
-    afresh every step; a participant gains ``trust_participation`` in trust
-    (procedural justice: being heard raises legitimacy whatever the
-    outcome, Tyler 2006).
+    Each resident takes part with probability ``participation`` times its
+    :func:`voice_weight` (capped at 1), drawn afresh every step; a
+    participant gains ``trust_participation`` in trust (procedural justice:
+    being heard raises legitimacy whatever the outcome, Tyler 2006).
+
+    Returns:
+        How many take part (participation costs the budget per participant).
     """
-    participation = coef.participation
+    participation, capture = coef.participation, coef.participation_capture
+    count = 0
     for k in range(lo, hi):
         i = unsigned(k)
-        speaks = participation > 0.0 and uniform(key, step, PARTICIPATE, i) < participation
+        chance = min(participation * voice_weight(residents, i, capture), 1.0)
+        speaks = participation > 0.0 and uniform(key, step, PARTICIPATE, i) < chance
         residents.participates[i] = speaks
         if speaks:
             residents.experience[i] += coef.trust_participation
+            count += 1
+    return count
 
 
 @jit
-def need_by_domain(residents: Residents, lo: int, hi: int, sums: FloatArray) -> None:
-    """Add residents ``lo..hi-1``'s need to the city's sums per domain.
+def need_by_domain(
+    residents: Residents,
+    coef: Coefficients,
+    lo: int,
+    hi: int,
+    city: FloatArray,
+    districts: FloatArray,
+) -> None:
+    """Add residents ``lo..hi-1``'s need to the sums the planner and the committees see.
 
-    ``sums`` is (3, domains): weighted need (where need truly is), need
+    ``city`` is (3, domains): weighted need (where need truly is), need
     (what the planner sees and relief can meet) and weighted need voiced
-    by participants. Domain by domain, so that each sum stays in a
+    by participants. ``districts`` is (districts, 3, domains), the same per
+    district with the committee's ear (:func:`voice_weight`) in place of
+    the participants. Domain by domain, so that each sum stays in a
     register; adding an exact zero rather than branching keeps the sum's
     rounding and shortens its dependency chain.
     """
     need, need_weight, speaks = residents.need, residents.need_weight, residents.participates
     for d in range(need.shape[1]):
-        weighted, level, voiced = sums[0, d], sums[1, d], sums[2, d]
+        weighted, level, voiced = city[0, d], city[1, d], city[2, d]
         for k in range(lo, hi):
             i = unsigned(k)
             value = need[i, d]
@@ -140,28 +277,34 @@ def need_by_domain(residents: Residents, lo: int, hi: int, sums: FloatArray) -> 
             weighted += w
             level += value
             voiced += w if speaks[i] else 0.0
-        sums[0, d], sums[1, d], sums[2, d] = weighted, level, voiced
+        city[0, d], city[1, d], city[2, d] = weighted, level, voiced
+    if coef.self_management <= 0.0:
+        return
+    capture = coef.participation_capture
+    for k in range(lo, hi):
+        i = unsigned(k)
+        district = residents.district[i]
+        loudness = voice_weight(residents, i, capture)
+        for d in range(need.shape[1]):
+            w = need_weight[i, d] * need[i, d]
+            districts[district, 0, d] += w
+            districts[district, 1, d] += need[i, d]
+            districts[district, 2, d] += loudness * w
 
 
 @jit
 def allocate(
     sums: FloatArray, relief_budget: float, participation: float, lens: FloatArray
 ) -> tuple[FloatArray, float, float]:
-    """Split the budget across domains, from the city's sums per domain.
+    """Split a budget across domains, from the sums per domain of :func:`need_by_domain`.
 
     ``a_d = (1 - participation) topdown_d + participation voiced_d`` where
     ``topdown_d`` is the planner's view of mean need (true mean need times
-    ``lens``) and ``voiced_d`` is the need participating residents report,
-    weighted by how much each domain matters to them. Each resident gets
-    the domain's budget in proportion to its need there, capped at the need
-    itself, so the fraction of need relieved is the same for everyone in a
-    domain, and spending can fall short of the budget but never exceed it.
-
-    Args:
-        sums: The (3, domains) sums of :func:`need_by_domain`.
-        relief_budget: Relief available this step.
-        participation: Weight of the residents' voice.
-        lens: The planner's multiplicative error per domain.
+    ``lens``) and ``voiced_d`` is the need voiced, weighted by how much each
+    domain matters to those who voice it. Each resident gets the domain's
+    budget in proportion to its need there, capped at the need itself, so
+    the fraction of need relieved is the same for everyone in a domain, and
+    spending can fall short of the budget but never exceed it.
 
     Returns:
         (relieved fraction of need per domain, spent, mismatch): mismatch is
@@ -193,17 +336,103 @@ def _shares(weights: FloatArray) -> FloatArray:
     return weights / total
 
 
-@jit
-def relieve_need(residents: Residents, fraction: FloatArray, lo: int, hi: int) -> None:
-    """Spend the allocation: each domain's need falls by its ``fraction``, then hardship.
+class Relief(NamedTuple):
+    """A step's relief: what each resident's need falls by, and what it cost.
 
-    Residents ``lo..hi-1``; ``fraction`` comes from :func:`allocate`.
+    Attributes:
+        city: Fraction of need relieved per domain by the city's allocation.
+        districts: (districts, domains) fraction relieved by the committees,
+            of the need the city's relief left.
+        spent: Relief spent in all.
+        topdown: Relief the planner spent top-down (what starts projects'
+            disputes and what residents are promised).
+        mismatch: The city allocation's distance from where need is.
+    """
+
+    city: FloatArray
+    districts: FloatArray
+    spent: float
+    topdown: float
+    mismatch: float
+
+
+@jit
+def livelihood_relief(
+    treasury: Treasury,
+    planner: Planner,
+    city: FloatArray,
+    districts: FloatArray,
+    participants: int,
+    coef: Coefficients,
+) -> Relief:
+    """Split this step's relief between the city's allocation and the neighbourhood committees.
+
+    The treasury pays the grid and what is owed (:func:`open_budget`); a
+    share ``self_management`` of the rest is devolved to the districts'
+    committees in proportion to their residents, less ``committee_overhead``
+    for running them, and each committee splits its part by what its
+    residents voice (:func:`need_by_domain`); the city splits the rest
+    (:func:`allocate`). Participation's cost is incurred for the next step.
+    """
+    available = open_budget(treasury)
+    devolved = coef.self_management * available
+    fraction, spent, mismatch = allocate(
+        city, available - devolved, coef.participation, planner.lens
+    )
+    topdown = spent * (1.0 - coef.participation)
+    n_districts, domains = districts.shape[0], districts.shape[2]
+    by_district = np.zeros((n_districts, domains))
+    total_level = city[1].sum()
+    overhead = devolved * coef.committee_overhead
+    if devolved > 0.0 and total_level > 0.0:
+        residents_share = districts[:, 1].sum(axis=1) / total_level
+        for k in range(n_districts):
+            left = districts[k].copy()
+            left[1] = left[1] * (1.0 - fraction)
+            share, used, _ = allocate(
+                left, (devolved - overhead) * residents_share[k], 1.0, planner.lens
+            )
+            by_district[k] = share
+            spent += used
+    treasury.accounts[RELIEF] += spent
+    treasury.accounts[GOVERNANCE] += overhead if devolved > 0.0 else 0.0
+    pay(treasury, GOVERNANCE, participants * coef.participation_cost)
+    return Relief(fraction, by_district, spent, topdown, mismatch)
+
+
+@jit
+def relieve_need(
+    residents: Residents,
+    relief: Relief,
+    coef: Coefficients,
+    key: np.uint64,
+    step: int,
+    lo: int,
+    hi: int,
+) -> None:
+    """Spend the relief on residents ``lo..hi-1``; projects start disputes; hardship.
+
+    Each domain's need falls by the city's fraction, then by the
+    resident's committee's fraction of what is left. Top-down projects
+    start disputes (land, relocation): each resident is caught in one with
+    probability ``project_dispute_rate x top-down relief / residents``,
+    which raises its housing need by ``U(0, shock_size)``.
     """
     need = residents.need
+    n = residents.stance.size
+    devolved = coef.self_management > 0.0
+    dispute = coef.project_dispute_rate * relief.topdown / max(n, 1)
     for k in range(lo, hi):
         i = unsigned(k)
         for d in range(need.shape[1]):
-            need[i, d] = need[i, d] * (1.0 - fraction[d])
+            need[i, d] = need[i, d] * (1.0 - relief.city[d])
+        if devolved:
+            district = residents.district[i]
+            for d in range(need.shape[1]):
+                need[i, d] = need[i, d] * (1.0 - relief.districts[district, d])
+        if dispute > 0.0 and uniform(key, step, PROJECT_DISPUTE, i) < dispute:
+            rise = uniform(key, step, PROJECT_DISPUTE_SIZE, i) * coef.shock_size
+            need[i, HOUSING] = min(need[i, HOUSING] + rise, 1.0)
     assess_hardship(residents, lo, hi)
 
 
@@ -222,3 +451,30 @@ def weighted_need(need: FloatArray, need_weight: FloatArray, i: int) -> float:
     for d in range(need.shape[1]):
         total += need_weight[i, d] * need[i, d]
     return total
+
+
+@jit
+def form_expectations(
+    residents: Residents, relief: Relief, coef: Coefficients, lo: int, hi: int
+) -> None:
+    """What residents ``lo..hi-1`` expect their hardship to be, after this step's announcements.
+
+    Announced top-down relief promises every resident a fall in hardship
+    of ``spending_visibility x top-down relief per resident`` (a
+    participant, who knows the constraints, discounts a share
+    ``participant_understanding`` of it); the expectation moves toward
+    actual hardship less the promise at rate ``expectation_adaptation``.
+    Hardship above it is relative deprivation (Davies 1962; Gurr 1970),
+    which feeds grievance (:mod:`~model.submodels.grievance`).
+    """
+    r = residents
+    n = r.stance.size
+    promise = coef.spending_visibility * relief.topdown / max(n, 1)
+    rate = coef.expectation_adaptation
+    for k in range(lo, hi):
+        i = unsigned(k)
+        promised = (
+            promise * (1.0 - coef.participant_understanding) if r.participates[i] else promise
+        )
+        target = max(r.hardship[i] - promised, 0.0)
+        r.aspiration[i] += rate * (target - r.aspiration[i])

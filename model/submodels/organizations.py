@@ -8,14 +8,24 @@ and the authorities approve some (:func:`leave_or_apply`,
 :func:`found_organizations`); non-members join a neighbour's organization
 and members are served (:func:`recruit_and_serve`); missions drift without
 oversight, a restrictive regime shuts advocacy organizations, and
-organizations that have become businesses or lost every member end
-(:func:`settle_organizations`); members of those that ended are released,
-and members of a shut one feel it (:func:`release_members`).
+organizations that have lost every member end (:func:`settle_organizations`);
+members of those that ended are released, and members of a shut one feel
+it (:func:`release_members`).
 
-Why (the article's Error 3): organizations that are not allowed to form
-cannot settle conflicts; organizations that rely on government money are
-seen as arms of government; organizations without oversight drift toward
-profit.
+What an organization does depends on its kind: a service organization
+relieves its members' needs, a mediation (advocacy) organization vouches
+for its members' petitions, a neighbourhood organization lets its members
+settle conflicts among themselves (hypothesis ``self_settlement``). Every
+organization also lowers its members' cost of collective action (McCarthy
+and Zald 1977; :func:`~model.submodels.stance.decide_stance`): the
+capacity that serves can also mobilize.
+
+Why (the article's Error 3), and what it costs: organizations that are not
+allowed to form cannot serve or settle conflicts; government support buys
+capacity, but costs the budget and makes an organization dependent, an
+"alternative government" that mediates less and appeals less to recruits
+(Spires 2011; Teets 2013); without oversight, missions drift toward profit
+and members drift away.
 """
 
 from __future__ import annotations
@@ -36,17 +46,21 @@ from model.draws import (
     uniform,
 )
 from model.jit import inline_jit, jit, parallel_jit, prange, unsigned
-from model.population import NO_ORGANIZATION, weightiest
+from model.population import NO_ORGANIZATION, PROTESTING, weightiest
+from model.submodels.livelihood import GOVERNANCE, pay
 from model.types import BoolArray, FloatArray, IntArray
 
 if TYPE_CHECKING:
     from model.neighbourhood import Network
     from model.params import Coefficients
     from model.population import Residents
+    from model.submodels.livelihood import Treasury
 
 ORGANIZATION_KINDS = ("service", "mediation", "neighbourhood")
 """Kinds of social organization; ``mediation`` includes rights advocacy."""
-MEDIATION = ORGANIZATION_KINDS.index("mediation")
+SERVICE, MEDIATION, NEIGHBOURHOOD = (
+    ORGANIZATION_KINDS.index(kind) for kind in ("service", "mediation", "neighbourhood")
+)
 
 
 class Organizations(NamedTuple):
@@ -64,6 +78,8 @@ class Organizations(NamedTuple):
         kind: Index into :data:`ORGANIZATION_KINDS`.
         alive: Whether the organization exists.
         shut: Shut down by the authorities this step.
+        protest_share: Share of its members who protested last step (what
+            its members count as protesting neighbours).
         next_id: One element: the id the next organization founded gets.
     """
 
@@ -73,12 +89,13 @@ class Organizations(NamedTuple):
     kind: IntArray
     alive: BoolArray
     shut: BoolArray
+    protest_share: FloatArray
     next_id: IntArray
 
 
-def empty_table(first_id: int, size: int = 64) -> Organizations:
-    """A table with no organization; ids start at ``first_id``."""
-    return _table(max(size, first_id + 2), np.array([first_id], dtype=np.int64))
+def empty_table(size: int = 64) -> Organizations:
+    """A table with no organization; ids start at 0."""
+    return _table(size, np.zeros(1, dtype=np.int64))
 
 
 @jit
@@ -90,17 +107,26 @@ def _table(size: int, next_id: IntArray) -> Organizations:
         np.zeros(size, dtype=np.int8),
         np.zeros(size, dtype=np.bool_),
         np.zeros(size, dtype=np.bool_),
+        np.zeros(size),
         next_id,
     )
 
 
 @jit
 def leave_or_apply(
-    residents: Residents, coef: Coefficients, key: np.uint64, step: int, lo: int, hi: int
+    residents: Residents,
+    organizations: Organizations,
+    coef: Coefficients,
+    key: np.uint64,
+    step: int,
+    lo: int,
+    hi: int,
 ) -> None:
     """Members leave; aggrieved non-members apply to found an organization; residents ``lo..hi-1``.
 
-    A member leaves with probability ``org_leave_rate``. A resident outside
+    A member leaves with probability ``org_leave_rate``, plus
+    ``org_misalignment_leave`` per unit its organization has strayed from
+    its mission (members of a business in all but name drift away). A resident outside
     any organization (one who just left included) with grievance above
     ``org_founding_grievance`` applies with probability
     ``org_founding_rate``, and the authorities approve with probability
@@ -110,8 +136,13 @@ def leave_or_apply(
     r = residents
     for k in range(lo, hi):
         i = unsigned(k)
-        if r.org[i] != NO_ORGANIZATION and uniform(key, step, ORG_LEAVE, i) < coef.org_leave_rate:
-            r.org[i] = NO_ORGANIZATION
+        o = r.org[i]
+        if o != NO_ORGANIZATION:
+            leave = coef.org_leave_rate + coef.org_misalignment_leave * (
+                1.0 - organizations.alignment[o]
+            )
+            if uniform(key, step, ORG_LEAVE, i) < leave:
+                r.org[i] = NO_ORGANIZATION
         r.founder[i] = (
             r.org[i] == NO_ORGANIZATION
             and r.grievance[i] > coef.org_founding_grievance
@@ -170,6 +201,7 @@ def _with_room(table: Organizations, last_id: int) -> Organizations:
     grown.capacity[:keep] = table.capacity[:keep]
     grown.kind[:keep] = table.kind[:keep]
     grown.alive[:keep] = table.alive[:keep]
+    grown.protest_share[:keep] = table.protest_share[:keep]
     return grown
 
 
@@ -192,9 +224,15 @@ def recruit_and_serve(
     ties, fastest where members are many (Granovetter's weak ties, McAdam's
     bloc recruitment). Each organization accepts a share of its would-be
     members equal to its room left over their number, so room is respected
-    in expectation. Every member's weightiest need then falls by a share
-    ``org_service x alignment``. Counts are kept per fixed chunk of
-    residents, so the result is the same on any number of threads.
+    in expectation, times its credibility: ``1 - support_credibility_loss x
+    (1 - autonomy)`` (a dependent organization is seen as an arm of
+    government). A service organization's members then have their
+    weightiest need fall by a share ``org_service x alignment``. Members
+    and members protesting are counted per fixed chunk of residents, so
+    the result is the same on any number of threads; the share of each
+    organization's members who protest is kept for the next step, and
+    government support costs the budget ``org_support x org_support_cost``
+    per member.
 
     Returns:
         Members of every organization, by id.
@@ -209,12 +247,26 @@ def recruit_and_serve(
     room = np.maximum(organizations.capacity - counted.sum(axis=0), 0.0)
     demand = wanted.sum(axis=0)
     counted[:] = 0.0
+    protesting = np.zeros((chunks, table_size))
     for c in prange(chunks):
         lo, hi = c * n // chunks, (c + 1) * n // chunks
         _join_and_serve(
-            residents, organizations, coef, key, step, lo, hi, target, room, demand, counted[c]
-        )
-    return counted.sum(axis=0)
+            residents, organizations, coef, key, step, lo, hi, target, room, demand, counted[c],
+            protesting[c],
+        )  # fmt: skip
+    members = counted.sum(axis=0)
+    _record_protest_shares(organizations, members, protesting.sum(axis=0))
+    return members
+
+
+@jit
+def _record_protest_shares(
+    organizations: Organizations, members: FloatArray, protesting: FloatArray
+) -> None:
+    """Keep the share of each organization's members who protested, for the next step."""
+    for o in range(members.size):
+        share = protesting[o] / members[o] if members[o] > 0.0 else 0.0
+        organizations.protest_share[o] = share
 
 
 # The loops of recruit_and_serve are functions of their own: numba loses
@@ -257,18 +309,24 @@ def _join_and_serve(
     room: FloatArray,
     demand: FloatArray,
     members: FloatArray,
+    protesting: FloatArray,
 ) -> None:
     """Would-be members of ``lo..hi-1`` join within room; every member is served and counted."""
     r = residents
     for i in range(lo, hi):
         t = target[i]
-        if t != NO_ORGANIZATION and uniform(key, step, RECRUIT_ACCEPT, i) < room[t] / demand[t]:
-            r.org[i] = t
+        if t != NO_ORGANIZATION:
+            credibility = 1.0 - coef.support_credibility_loss * (1.0 - organizations.autonomy[t])
+            if uniform(key, step, RECRUIT_ACCEPT, i) < min(room[t] / demand[t], 1.0) * credibility:
+                r.org[i] = t
         o = r.org[i]
         if o != NO_ORGANIZATION:
             members[o] += 1.0
-            share = coef.org_service * organizations.alignment[o]
-            r.need[i, weightiest(r.need, r.need_weight, i)] *= 1.0 - share
+            if r.stance[i] == PROTESTING:
+                protesting[o] += 1.0
+            if organizations.kind[o] == SERVICE:
+                share = coef.org_service * organizations.alignment[o]
+                r.need[i, weightiest(r.need, r.need_weight, i)] *= 1.0 - share
 
 
 @inline_jit
@@ -288,6 +346,7 @@ def recruit_target(
 def settle_organizations(
     organizations: Organizations,
     members: FloatArray,
+    treasury: Treasury,
     coef: Coefficients,
     key: np.uint64,
     step: int,
@@ -297,13 +356,14 @@ def settle_organizations(
     Missions drift: ``a <- a + org_drift_rate (rights (1 - a) - (1 - rights) a)``:
     oversight (the ``rights`` lever: information, expression, supervision)
     pulls an organization back to its mission, its absence lets it drift;
-    the alignment settles at ``rights``. A mediation (advocacy)
-    organization is shut with probability ``org_closure_rate x (1 -
-    org_openness)`` (one draw per organization and step). An organization
-    ends when shut, when its alignment falls below
-    ``org_dissolve_alignment`` (it has become a business), or when it has
-    no members; its row is emptied, and ``shut`` keeps the mark for
-    :func:`release_members`.
+    the alignment settles at ``rights`` (no threshold ends an organization:
+    a drifting one serves less and loses members, :func:`leave_or_apply`).
+    A mediation (advocacy) organization is shut with probability
+    ``org_closure_rate x (1 - org_openness)`` (one draw per organization and
+    step). An organization ends when shut or when it has no members; its
+    row is emptied, and ``shut`` keeps the mark for :func:`release_members`.
+    Government support costs the budget ``org_support x org_support_cost``
+    per member, incurred for the next step.
     """
     table = organizations
     closure_chance = coef.org_closure_rate * (1.0 - coef.org_openness)
@@ -318,9 +378,11 @@ def settle_organizations(
         table.shut[o] = (
             table.kind[o] == MEDIATION and uniform(key, step, ORG_CLOSURE, o) < closure_chance
         )
-        if table.shut[o] or a < coef.org_dissolve_alignment or members[o] == 0.0:
+        if table.shut[o] or members[o] == 0.0:
             table.alignment[o] = table.autonomy[o] = table.capacity[o] = 0.0
+            table.protest_share[o] = 0.0
             table.alive[o] = False
+    pay(treasury, GOVERNANCE, coef.org_support * coef.org_support_cost * members.sum())
 
 
 @jit
@@ -330,8 +392,7 @@ def release_members(
     """Members of organizations that ended leave them; residents ``lo..hi-1``.
 
     Members of one the authorities shut suffer ``injustice_closure`` and
-    lose ``trust_intercepted`` (closing a group one belongs to is an
-    injustice, like an intercepted petition).
+    lose ``trust_closure`` (hypothesis ``closure``).
     """
     r = residents
     for k in range(lo, hi):
@@ -340,5 +401,5 @@ def release_members(
         if o != NO_ORGANIZATION and not organizations.alive[o]:
             if organizations.shut[o]:
                 r.injustice[i] += coef.injustice_closure
-                r.experience[i] -= coef.trust_intercepted
+                r.experience[i] -= coef.trust_closure
             r.org[i] = NO_ORGANIZATION

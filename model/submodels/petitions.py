@@ -1,42 +1,86 @@
-"""Process 5, ``respond_to_petitions``: the safety valve, or interception.
+"""Process 5, ``respond_to_petitions``: the safety valve, interception, and escalation.
 
-Cadres' service effort gives each district a capacity; petitions beyond it
-go unanswered. A handled petition is accepted with probability
-``tolerance`` (raised for members of an autonomous mediating organization):
-grievance is released, the worst need may be resolved, and trust rises.
-Otherwise it is intercepted: injustice, lost trust, a rebuff that keeps the
-resident away from the channel, and with probability ``repression``
-detention (the article's Errors 1 and 2).
+Petitions go to one of three levels: the district's own office (county),
+the province, or the centre. At the district, cadres' service effort gives
+a capacity; petitions beyond it go unanswered. A handled petition is
+accepted with probability ``tolerance`` (raised for members of an
+autonomous mediating organization): grievance is released and trust rises
+(hypothesis ``voice``) and, with probability ``resolution``, the worst need
+is resolved at the budget's expense (a concession). Otherwise it is
+rejected: injustice, lost trust (hypothesis ``repression``), a rebuff that
+keeps the resident away from the channel, and with probability
+``repression`` detention.
+
+A petitioner failed at one level takes its next petition a level higher
+with probability ``escalation``: blocked local channels push petitioners
+upward (the "inverted pyramid" of 2003). Local cadres, judged by petitions
+that reach above them, try to intercept petitioners on their way up within
+their control effort, with the chance that they reject a petition; an
+intercepted petitioner is treated as rejected and sent back to the local
+level. A petition that gets through is handled by the upper level's
+offices within their capacity; one they take up (``upper_acceptance``) is
+sent back to be settled at the district's expense, and counts against the
+district's cadres (Minzner 2006).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
 from model.draws import (
+    INTERCEPT,
+    INTERCEPT_LIMIT,
+    INTERCEPT_QUEUE,
     PETITION_ACCEPT,
     PETITION_DETAIN,
+    PETITION_ESCALATE,
     PETITION_QUEUE,
     PETITION_RESOLVE,
     PETITION_TERM,
+    SERVICE_LIMIT,
+    UPPER_ACCEPT,
+    UPPER_LIMIT,
+    UPPER_QUEUE,
     uniform,
 )
-from model.jit import jit, unsigned
-from model.population import PETITIONING, weightiest
+from model.jit import inline_jit, jit, unsigned
+from model.population import PETITIONING
 from model.submodels.capacity import served_within_capacity
+from model.submodels.livelihood import resolve_weightiest
+from model.submodels.organizations import MEDIATION
 from model.submodels.repression import detain, detention_term
-from model.types import FloatArray
+from model.submodels.stance import ANSWERED, FAILED
+from model.types import FloatArray, IntArray
 
 if TYPE_CHECKING:
     from model.cadres import Districts
     from model.params import Coefficients
     from model.population import Residents
+    from model.submodels.livelihood import Treasury
     from model.submodels.organizations import Organizations
 
-UNANSWERED, ACCEPTED, RESOLVED, INTERCEPTED, DETAINED = range(1, 6)
-"""The fate of a petition."""
+LOCAL, PROVINCE, CENTRE = 0, 1, 2
+"""Petition levels (``Residents.petition_level``)."""
+
+
+class PetitionReport(NamedTuple):
+    """What this step's petitions did.
+
+    Attributes:
+        handled: Petitions the district's service effort handled, per district.
+        intercepted: Upward petitioners intercepted, per district (control used).
+        upward: Petitions upper levels took up against each district.
+        by_level: Petitions filed at the local level, the province, the centre.
+        settled: Petitions settled at the local level, and from above.
+    """
+
+    handled: FloatArray
+    intercepted: FloatArray
+    upward: IntArray
+    by_level: FloatArray
+    settled: FloatArray
 
 
 @jit
@@ -53,91 +97,170 @@ def respond_to_petitions(
     residents: Residents,
     districts: Districts,
     organizations: Organizations,
+    treasury: Treasury,
     coef: Coefficients,
     key: np.uint64,
     step: int,
-) -> FloatArray:
-    """Handle this step's petitions within each district's service capacity.
+) -> PetitionReport:
+    """Handle this step's petitions at their levels, within each office's capacity.
 
-    Petitioners queue in a random order (one draw each); each district's
-    cadres handle as many as their service effort allows
-    (:func:`~model.submodels.capacity.served_within_capacity`). A handled
-    petition's fate is :func:`petition_fate`; the acceptance chance is the
-    district cadres' tolerance plus the mediation of the petitioner's
-    organization, ``org_mediation x autonomy x alignment``: an autonomous
-    organization true to its mission vouches for its members, a dependent
-    or drifting one does not. Serial, because capacity is shared.
-
-    Returns:
-        Petitions handled per district (the service effort they used).
+    Serial, because capacities are shared. Local petitioners queue in a
+    random order for the district's service effort; upward petitioners
+    first meet the district's interception (within its control effort,
+    :attr:`~model.cadres.Districts.arrest_capacity`), then queue for the
+    province's or the centre's offices. Every petitioner's
+    ``voice_outcome`` records whether its claim was answered.
     """
     r = residents
+    r.voice_outcome[:] = 0
+    n_districts = districts.service_capacity.size
+    report = PetitionReport(
+        np.zeros(n_districts),
+        np.zeros(n_districts),
+        np.zeros(n_districts, dtype=np.int64),
+        np.zeros(3),
+        np.zeros(2),
+    )
     petitioners = np.flatnonzero(r.stance == PETITIONING)
+    local = petitioners[r.petition_level[petitioners] == LOCAL]
+    upward = petitioners[r.petition_level[petitioners] != LOCAL]
+    report.by_level[LOCAL] = local.size
+    _handle_locally(r, local, districts, organizations, treasury, report, coef, key, step)
+    _intercept_or_pass(r, upward, districts, treasury, report, coef, key, step)
+    return report
+
+
+@jit
+def _handle_locally(
+    r: Residents,
+    petitioners: IntArray,
+    districts: Districts,
+    organizations: Organizations,
+    treasury: Treasury,
+    report: PetitionReport,
+    coef: Coefficients,
+    key: np.uint64,
+    step: int,
+) -> None:
     queue = np.empty(petitioners.size)
     for j in range(petitioners.size):
         queue[j] = uniform(key, step, PETITION_QUEUE, petitioners[j])
     handled_here = served_within_capacity(
-        r.district[petitioners], districts.service_capacity, queue
+        r.district[petitioners], districts.service_capacity, queue, key, step, SERVICE_LIMIT
     )
-    handled = np.zeros(districts.service_capacity.size)
     for j in range(petitioners.size):
         i = unsigned(petitioners[j])
-        fate = UNANSWERED
-        if handled_here[j]:
-            handled[r.district[i]] += 1.0
-            o = r.org[i]
+        if not handled_here[j]:
+            r.injustice[i] += coef.injustice_unanswered
+            _failed(r, i, coef, key, step)
+            continue
+        district = r.district[i]
+        report.handled[district] += 1.0
+        o = r.org[i]
+        mediation = 0.0
+        if o >= 0 and organizations.kind[o] == MEDIATION:
             mediation = coef.org_mediation * organizations.autonomy[o] * organizations.alignment[o]
-            fate = petition_fate(
-                uniform(key, step, PETITION_ACCEPT, i),
-                uniform(key, step, PETITION_DETAIN, i),
-                uniform(key, step, PETITION_RESOLVE, i),
-                districts.tolerance[r.district[i]] + mediation,
-                coef.repression,
-                coef.resolution,
-            )
-        settle_petition(r, i, fate, coef, key, step)
-    return handled
+        if uniform(key, step, PETITION_ACCEPT, i) < min(
+            districts.tolerance[district] + mediation, 1.0
+        ):
+            answer(r, i, treasury, coef, uniform(key, step, PETITION_RESOLVE, i))
+            report.settled[0] += 1.0
+        else:
+            reject(r, i, coef, key, step)
+            _failed(r, i, coef, key, step)
 
 
 @jit
-def petition_fate(
-    accept_draw: float,
-    detain_draw: float,
-    resolve_draw: float,
-    tolerance: float,
-    repression: float,
-    resolution: float,
-) -> int:
-    """The fate of one handled petition, from its three uniform draws."""
-    if accept_draw < min(tolerance, 1.0):
-        return RESOLVED if resolve_draw < resolution else ACCEPTED
-    return DETAINED if detain_draw < repression else INTERCEPTED
-
-
-@jit
-def settle_petition(
-    residents: Residents, i: int, fate: int, coef: Coefficients, key: np.uint64, step: int
+def _intercept_or_pass(
+    r: Residents,
+    petitioners: IntArray,
+    districts: Districts,
+    treasury: Treasury,
+    report: PetitionReport,
+    coef: Coefficients,
+    key: np.uint64,
+    step: int,
 ) -> None:
-    """What a petition's fate means for petitioner ``i`` (in place).
+    """Upward petitioners: the district's interception first, then the upper offices."""
+    queue = np.empty(petitioners.size)
+    for j in range(petitioners.size):
+        queue[j] = uniform(key, step, INTERCEPT_QUEUE, petitioners[j])
+    reached = served_within_capacity(
+        r.district[petitioners], districts.arrest_capacity, queue, key, step, INTERCEPT_LIMIT
+    )
+    passing = np.zeros(petitioners.size, dtype=np.bool_)
+    for j in range(petitioners.size):
+        i = unsigned(petitioners[j])
+        district = r.district[i]
+        report.by_level[r.petition_level[i]] += 1.0
+        if reached[j] and uniform(key, step, INTERCEPT, i) >= districts.tolerance[district]:
+            report.intercepted[district] += 1.0
+            reject(r, i, coef, key, step)
+            r.voice_outcome[i] = FAILED
+            r.petition_level[i] = LOCAL
+        else:
+            passing[j] = True
+    through = petitioners[passing]
+    n = r.stance.size
+    offices = np.array([coef.upper_capacity, coef.centre_capacity]) * n / 1000.0
+    level = r.petition_level[through].astype(np.int64) - 1
+    upper_queue = np.empty(through.size)
+    for j in range(through.size):
+        upper_queue[j] = uniform(key, step, UPPER_QUEUE, through[j])
+    handled = served_within_capacity(level, offices, upper_queue, key, step, UPPER_LIMIT)
+    for j in range(through.size):
+        i = unsigned(through[j])
+        if handled[j] and uniform(key, step, UPPER_ACCEPT, i) < coef.upper_acceptance:
+            report.upward[r.district[i]] += 1
+            report.settled[1] += 1.0
+            answer(r, i, treasury, coef, uniform(key, step, PETITION_RESOLVE, i))
+            r.petition_level[i] = LOCAL
+        else:
+            r.injustice[i] += coef.injustice_unanswered
+            _failed(r, i, coef, key, step)
 
-    Accepted: grievance falls by ``release`` and trust rises; resolved: the
-    weightiest need is met as well. Unanswered: a small injustice.
-    Intercepted: injustice, lost trust and a rebuff of ``rebuff_memory``
-    steps, and the petitioner is a victim its neighbours react to;
-    detained: detention as well (:func:`~model.submodels.repression.detain`).
+
+@inline_jit
+def _failed(r: Residents, i: int, coef: Coefficients, key: np.uint64, step: int) -> None:
+    """A claim that came to nothing: noted, and perhaps taken a level higher next time."""
+    r.voice_outcome[i] = FAILED
+    if r.petition_level[i] < CENTRE and uniform(key, step, PETITION_ESCALATE, i) < coef.escalation:
+        r.petition_level[i] += 1
+
+
+@jit
+def answer(
+    residents: Residents, i: int, treasury: Treasury, coef: Coefficients, resolve_draw: float
+) -> None:
+    """Resident ``i``'s claim is answered: voice, and perhaps a concession.
+
+    Grievance falls by ``release`` and trust rises by ``trust_answered``
+    (hypothesis ``voice``). With probability ``resolution`` the weightiest
+    need is resolved, if the budget can bear it (the need resolved costs
+    as much relief: a concession is targeted relief, not free); a resolved
+    need earns ``trust_service`` (hypothesis ``service_gratitude``).
     """
     r = residents
-    if fate == UNANSWERED:
-        r.injustice[i] += coef.injustice_unanswered
-    elif fate in (ACCEPTED, RESOLVED):
-        r.grievance[i] *= 1.0 - coef.release
-        r.experience[i] += coef.trust_answered
-        if fate == RESOLVED:
-            r.need[i, weightiest(r.need, r.need_weight, i)] = 0.0
-    else:
-        r.injustice[i] += coef.injustice_intercepted
-        r.experience[i] -= coef.trust_intercepted
-        r.rebuffed_left[i] = coef.rebuff_memory
-        r.victim[i] = True
-        if fate == DETAINED:
-            detain(r, i, detention_term(key, step, PETITION_TERM, i, coef.max_detention), coef)
+    r.grievance[i] *= 1.0 - coef.release
+    r.experience[i] += coef.trust_answered
+    r.voice_outcome[i] = ANSWERED
+    if resolve_draw < coef.resolution:
+        resolve_weightiest(r, i, treasury, coef)
+
+
+@jit
+def reject(residents: Residents, i: int, coef: Coefficients, key: np.uint64, step: int) -> None:
+    """Resident ``i``'s petition is rejected or intercepted.
+
+    Injustice and lost trust (hypothesis ``repression``), a rebuff of
+    ``rebuff_memory`` steps, and the petitioner is a victim its neighbours
+    react to; with probability ``repression``, detention as well
+    (:func:`~model.submodels.repression.detain`).
+    """
+    r = residents
+    r.injustice[i] += coef.injustice_intercepted
+    r.experience[i] -= coef.trust_intercepted
+    r.rebuffed_left[i] = coef.rebuff_memory
+    r.victim[i] = True
+    if uniform(key, step, PETITION_DETAIN, i) < coef.repression:
+        detain(r, i, detention_term(key, step, PETITION_TERM, i, coef.max_detention), coef)

@@ -1,12 +1,14 @@
 """Process 6, ``respond_to_protests``: arrest or dialogue.
 
-Control effort gives each district a capacity to act against protesters;
-each protester it reaches is arrested with probability ``repression`` and
-detained (:func:`~model.submodels.repression.detain`). Protesters not
-arrested get dialogue with probability ``tolerance x rights``, within the
-service effort left after petitions: part of their grievance is released
-(the article's Errors 1 and 4). The neighbours of everyone detained or
-intercepted then react (:func:`~model.submodels.repression.backlash`).
+Control effort gives each district a capacity to act against protesters
+(what interception of upward petitioners left of it); each protester it
+reaches is arrested with probability ``repression`` and detained
+(:func:`~model.submodels.repression.detain`). Protesters not arrested get
+dialogue with probability ``rights``, within the service effort left after
+petitions: their claim is answered like a petition (voice, and perhaps a
+concession at the budget's expense: disruption pays, Chen 2012). The
+neighbours of everyone detained or intercepted then react
+(:func:`~model.submodels.repression.backlash`).
 """
 
 from __future__ import annotations
@@ -16,8 +18,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from model.draws import (
+    CONTROL_LIMIT,
     DIALOGUE,
+    DIALOGUE_LIMIT,
     DIALOGUE_QUEUE,
+    DIALOGUE_RESOLVE,
     PROTEST_ARREST,
     PROTEST_QUEUE,
     PROTEST_TERM,
@@ -26,20 +31,23 @@ from model.draws import (
 from model.jit import jit
 from model.population import PROTESTING
 from model.submodels.capacity import served_within_capacity
+from model.submodels.petitions import PetitionReport, answer
 from model.submodels.repression import detain, detention_term
-from model.types import FloatArray
+from model.submodels.stance import FAILED
 
 if TYPE_CHECKING:
     from model.cadres import Districts
     from model.params import Coefficients
     from model.population import Residents
+    from model.submodels.livelihood import Treasury
 
 
 @jit
 def respond_to_protests(
     residents: Residents,
     districts: Districts,
-    petitions_handled: FloatArray,
+    petitions: PetitionReport,
+    treasury: Treasury,
     coef: Coefficients,
     key: np.uint64,
     step: int,
@@ -47,34 +55,40 @@ def respond_to_protests(
     """Arrest or answer this step's protesters, district by district.
 
     Protesters queue for control in a random order; those the district's
-    control effort reaches are arrested with probability ``repression``.
-    The rest queue for dialogue within the service effort that the
-    ``petitions_handled`` in each district left, and get it with probability
-    ``tolerance x rights``: grievance falls by ``release`` and trust rises
-    by ``trust_answered``. Serial, because capacity is shared.
+    control effort (less the interceptions of ``petitions``) reaches are
+    arrested with probability ``repression``. The rest queue for dialogue
+    within the service effort the handled petitions left, and get it with
+    probability ``rights`` (:func:`~model.submodels.petitions.answer`).
+    Serial, because capacity is shared.
     """
     r = residents
     protesters = np.flatnonzero(r.stance == PROTESTING)
     queue = np.empty(protesters.size)
     for j in range(protesters.size):
         queue[j] = uniform(key, step, PROTEST_QUEUE, protesters[j])
-    reached = served_within_capacity(r.district[protesters], districts.control_capacity, queue)
+    control_left = np.maximum(districts.arrest_capacity - petitions.intercepted, 0.0)
+    reached = served_within_capacity(
+        r.district[protesters], control_left, queue, key, step, CONTROL_LIMIT
+    )
     free = np.zeros(protesters.size, dtype=np.bool_)
     for j in range(protesters.size):
         i = protesters[j]
         if reached[j] and uniform(key, step, PROTEST_ARREST, i) < coef.repression:
             detain(r, i, detention_term(key, step, PROTEST_TERM, i, coef.max_detention), coef)
+            r.voice_outcome[i] = FAILED
         else:
             free[j] = True
     still_free = protesters[free]
     dialogue_queue = np.empty(still_free.size)
     for j in range(still_free.size):
         dialogue_queue[j] = uniform(key, step, DIALOGUE_QUEUE, still_free[j])
-    service_left = np.maximum(districts.service_capacity - petitions_handled, 0.0)
-    offered = served_within_capacity(r.district[still_free], service_left, dialogue_queue)
-    dialogue_chance = coef.tolerance * coef.rights
+    service_left = np.maximum(districts.service_capacity - petitions.handled, 0.0)
+    offered = served_within_capacity(
+        r.district[still_free], service_left, dialogue_queue, key, step, DIALOGUE_LIMIT
+    )
     for j in range(still_free.size):
         i = still_free[j]
-        if offered[j] and uniform(key, step, DIALOGUE, i) < dialogue_chance:
-            r.grievance[i] *= 1.0 - coef.release
-            r.experience[i] += coef.trust_answered
+        if offered[j] and uniform(key, step, DIALOGUE, i) < coef.rights:
+            answer(r, i, treasury, coef, uniform(key, step, DIALOGUE_RESOLVE, i))
+        else:
+            r.voice_outcome[i] = FAILED

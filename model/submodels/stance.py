@@ -9,29 +9,26 @@ mode (:mod:`model.epstein`) both call :func:`activates` and
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from model.jit import inline_jit, jit, unsigned
 from model.params import ARREST_RULES
-from model.population import DETAINED, PETITIONING, PROTESTING, QUIET
+from model.population import DETAINED, NO_ORGANIZATION, PETITIONING, PROTESTING, QUIET
 
 if TYPE_CHECKING:
     from model.cadres import Districts
     from model.neighbourhood import Network
     from model.params import Coefficients
     from model.population import Residents
+    from model.submodels.organizations import Organizations
+
+FAILED, ANSWERED = 1, 2
+"""Values of ``Residents.voice_outcome``: a claim that failed, a claim answered."""
 
 LITERAL, FLOOR, ROUND = (ARREST_RULES.index(rule) for rule in ("literal", "floor", "round"))
 """The arrest rules as the integers compiled code compares."""
-
-
-def arrest_rule_code(rule: str) -> int:
-    """The integer code of an arrest rule name, or a ``ValueError``."""
-    if rule not in ARREST_RULES:
-        raise ValueError(f"unknown arrest rule {rule!r}; use literal, floor or round")
-    return ARREST_RULES.index(rule)
 
 
 @jit
@@ -57,6 +54,7 @@ def decide_stance(
     residents: Residents,
     network: Network,
     districts: Districts,
+    organizations: Organizations,
     coef: Coefficients,
     lo: int,
     hi: int,
@@ -73,9 +71,18 @@ def decide_stance(
     channel: trust of at least ``petition_trust`` and no recent rebuff (the
     article: petitioning is an expression of trust). Otherwise it stays
     quiet, holding its grievance in silence. Residents a stability visit
-    deters do not protest. Reads the neighbours' stances of last step
-    through :func:`count_protesting_neighbours`, so it may write the stance
-    in place.
+    deters do not protest.
+
+    Two things move the thresholds. What a resident expects voice to bring
+    (``voice_expectation``, :func:`learn_from_claims`): both thresholds
+    fall by ``claims_weight`` times its excess over the initial
+    expectation, and rise when voice has been seen to fail (Chen 2012: a
+    big fuss gets a big solution). Membership of an organization lowers the
+    cost of collective action (McCarthy and Zald 1977): a member weighs the
+    risk ``org_mobilization`` less, and counts its fellow members' protest
+    of last step as its neighbours'. Reads the neighbours' stances of last
+    step through :func:`count_protesting_neighbours`, so it may write the
+    stance in place.
     """
     r = residents
     indptr = network.indptr
@@ -85,12 +92,18 @@ def decide_stance(
         i = unsigned(k)
         degree = indptr[unsigned(k + 1)] - indptr[i]
         share = r.protesting_neighbours[i] / max(degree, 1)
+        risk_aversion = r.risk_aversion[i]
+        o = r.org[i]
+        if o != NO_ORGANIZATION:
+            share = max(share, organizations.protest_share[o])
+            risk_aversion *= 1.0 - coef.org_mobilization
+        claims = coef.claims_weight * (r.voice_expectation[i] - coef.initial_voice_expectation)
         district = r.district[i]
         # Epstein's rule cannot fire when grievance is below the lowered
         # threshold, whatever the risk; the arrest probability (an
         # exponential) is computed only for those it can concern.
         arrest_prob = 1.0
-        if r.grievance[i] > threshold - contagion * share:
+        if r.grievance[i] > threshold - contagion * share - claims:
             arrest_prob = arrest_probability_one(
                 districts.control_in_view[district],
                 r.protesting_neighbours[i] + 1.0,
@@ -101,9 +114,10 @@ def decide_stance(
             r.stance[i],
             r.grievance[i],
             r.legitimacy[i],
-            r.risk_aversion[i],
+            risk_aversion,
             arrest_prob,
             share,
+            claims,
             r.rebuffed_left[i],
             districts.petition_risk[district],
             r.deterred_left[i] > 0,
@@ -119,6 +133,7 @@ def stance_of(
     risk_aversion: float,
     arrest_prob: float,
     share: float,
+    claims: float,
     rebuffed_left: int,
     petition_risk: float,
     deterred: bool,
@@ -128,16 +143,51 @@ def stance_of(
     if stance == DETAINED:
         return DETAINED
     if not deterred and activates(
-        grievance, risk_aversion, arrest_prob, coef.protest_threshold - coef.contagion * share
+        grievance,
+        risk_aversion,
+        arrest_prob,
+        coef.protest_threshold - coef.contagion * share - claims,
     ):
         return PROTESTING
     if (
-        activates(grievance, risk_aversion, petition_risk, coef.petition_threshold)
+        activates(grievance, risk_aversion, petition_risk, coef.petition_threshold - claims)
         and legitimacy >= coef.petition_trust
         and rebuffed_left <= 0
     ):
         return PETITIONING
     return QUIET
+
+
+@jit
+def learn_from_claims(
+    residents: Residents, network: Network, coef: Coefficients, lo: int, hi: int
+) -> None:
+    """Residents ``lo..hi-1`` learn from this step's claims whether voice pays.
+
+    Of the claims a resident saw this step, its own and its neighbours'
+    (petitions and protests, ``voice_outcome``), the share answered pulls
+    its expectation at rate ``claims_learning``; a resident who saw none
+    keeps what it expected. Reads the neighbours' outcomes of this step,
+    which the responses wrote before this phase.
+    """
+    r = residents
+    indptr, indices = network.indptr, network.indices
+    rate = coef.claims_learning
+    if rate <= 0.0:
+        return
+    for k in range(lo, hi):
+        i = unsigned(k)
+        seen = answered = 0.0
+        if r.voice_outcome[i] > 0:
+            seen += 1.0
+            answered += 1.0 if r.voice_outcome[i] == ANSWERED else 0.0
+        for slot in range(indptr[i], indptr[unsigned(k + 1)]):
+            outcome = r.voice_outcome[unsigned(indices[slot])]
+            if outcome > 0:
+                seen += 1.0
+                answered += 1.0 if outcome == ANSWERED else 0.0
+        if seen > 0.0:
+            r.voice_expectation[i] += rate * (answered / seen - r.voice_expectation[i])
 
 
 @jit
@@ -168,20 +218,3 @@ def arrest_probability_one(control: float, actives: float, k: float, rule_code: 
     elif rule_code == ROUND:
         ratio = float(np.rint(ratio))
     return -math.expm1(-k * ratio)
-
-
-# TEMPORARY: the Epstein mode's sliced ablation still uses these array forms;
-# they go when it does (branch "house").
-def arrest_probability(control: Any, actives: Any, k: float, rule: str) -> Any:
-    """Array form for the Epstein mode's ablation (temporary)."""
-    c, a = np.broadcast_arrays(np.asarray(control, float), np.asarray(actives, float))
-    code = arrest_rule_code(rule)
-    out = np.array(
-        [arrest_probability_one(x, y, k, code) for x, y in zip(c.ravel(), a.ravel(), strict=True)]
-    )
-    return out.reshape(c.shape)[()]
-
-
-def wants_to_protest(grievance: Any, risk_aversion: Any, arrest_prob: Any, threshold: Any) -> Any:
-    """Array form for the Epstein mode's ablation (temporary)."""
-    return np.asarray(grievance - risk_aversion * arrest_prob > threshold)

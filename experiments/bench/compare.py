@@ -8,9 +8,9 @@ report: what the user waits for.
 
 Usage::
 
-    python -m experiments.bench_compare            # the defaults
-    python -m experiments.bench_compare --check    # exit 1 if over 60 s
-    python -m experiments.bench_compare --replications 2 --steps 10   # smaller
+    python -m experiments.bench.compare            # the defaults
+    python -m experiments.bench.compare --check    # exit 1 if over 60 s
+    python -m experiments.bench.compare --replications 2 --steps 10   # smaller
 """
 
 from __future__ import annotations
@@ -27,13 +27,16 @@ TARGET_SECONDS = 60.0
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Time one default comparison and print the seconds; return an exit status."""
-    parser = argparse.ArgumentParser(prog="python -m experiments.bench_compare")
+    parser = argparse.ArgumentParser(prog="python -m experiments.bench.compare")
     parser.add_argument("--replications", type=int, default=None)
     parser.add_argument("--steps", type=int, default=None)
     parser.add_argument("--residents", type=int, default=None)
     parser.add_argument("--workers", type=int, default=None)
-    parser.add_argument("--check", action="store_true",
-                        help=f"exit 1 if it takes longer than {TARGET_SECONDS:.0f} s")
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help=f"exit 1 if it takes longer than {TARGET_SECONDS:.0f} s",
+    )
     args = parser.parse_args(argv)
     command = [sys.executable, "-m", "experiments.cli", "compare"]
     for option in ("replications", "steps", "residents", "workers"):
@@ -42,17 +45,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             command += [f"--{option}", str(value)]
     with tempfile.TemporaryDirectory(prefix="sixerrors-bench-") as out:
         start = time.perf_counter()
-        done = subprocess.run(
-            [*command, "--out", out], capture_output=True, text=True, check=False
-        )
+        done = subprocess.run([*command, "--out", out], capture_output=True, text=True, check=False)
         seconds = time.perf_counter() - start
     if done.returncode != 0:
         print(done.stderr.strip(), file=sys.stderr)
         print(f"sixerrors compare failed (exit {done.returncode})", file=sys.stderr)
         return 1
     shown = " ".join(command[3:]) or "compare"
-    print(f"sixerrors {shown}: {seconds:.1f} seconds "
-          f"(target < {TARGET_SECONDS:.0f} s on 2 cores)")
+    print(f"sixerrors {shown}: {seconds:.1f} seconds (target < {TARGET_SECONDS:.0f} s on 2 cores)")
     return 1 if args.check and seconds > TARGET_SECONDS else 0
 
 

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from experiments.bench import ISSUE_MESA_RATE, mesa_epstein_rate
+from experiments.bench.model import ISSUE_MESA_RATE, mesa_epstein_rate
 from experiments.discover import analyze, claim_designs, claim_settings, run_discovery
 from experiments.runner import default_workers, local_pool, make_tasks, run_tasks
 from experiments.specs import DEFAULT_DISCOVERY, DiscoverySpec, load_discovery
@@ -79,7 +79,7 @@ def time_analysis(spec: DiscoverySpec) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     """Print the discovery job's time (estimated, or measured with ``--full``)."""
-    parser = argparse.ArgumentParser(prog="python -m experiments.bench_discover",
+    parser = argparse.ArgumentParser(prog="python -m experiments.bench.discover",
                                      description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--workers", type=int, default=default_workers())
     parser.add_argument("--tasks", type=int, default=16, help="paired tasks for the estimate")

@@ -7,7 +7,7 @@ its peak memory is its own; then the two targets of the core model (a
 under 30 s and 3 GiB) with their ratios; and, for scale, the agent-steps per
 second of Mesa's own Epstein example measured in the same run.
 
-Usage: ``python -m experiments.bench [--sizes 1000,10000,100000,1000000]
+Usage: ``python -m experiments.bench.model [--sizes 1000,10000,100000,1000000]
 [--steps N] [--regime NAME] [--quick]``. Timings on a shared machine are
 noisy: compare ratios measured in one run, and repeat.
 """
@@ -62,7 +62,7 @@ def measure(n: int, steps: int, regime: str) -> dict[str, float]:
 def in_child(n: int, steps: int, regime: str) -> dict[str, float]:
     """Run :func:`measure` in a fresh interpreter (its own peak memory)."""
     out = subprocess.run(
-        [sys.executable, "-m", "experiments.bench", "--child", str(n), str(steps), regime],
+        [sys.executable, "-m", "experiments.bench.model", "--child", str(n), str(steps), regime],
         check=True,
         capture_output=True,
         text=True,

@@ -13,7 +13,7 @@ At 200x200 a Mesa step takes seconds, so few of its steps are timed.
 
 Usage::
 
-    python -m experiments.bench_epstein [--sizes 40,100,200] [--steps N] [--clock cpu|wall]
+    python -m experiments.bench.epstein [--sizes 40,100,200] [--steps N] [--clock cpu|wall]
 """
 
 from __future__ import annotations

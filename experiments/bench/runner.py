@@ -1,4 +1,4 @@
-"""Benchmark of the experiment machinery: ``python -m experiments.bench_runner``.
+"""Benchmark of the experiment machinery: ``python -m experiments.bench.runner``.
 
 Prints two figures the issue asks for:
 
@@ -19,15 +19,22 @@ import time
 from typing import Any
 
 from experiments import designs
-from experiments.bench import ISSUE_MESA_RATE, mesa_epstein_rate
+from experiments.bench.model import ISSUE_MESA_RATE, mesa_epstein_rate
 from experiments.runner import default_workers, make_tasks, run_tasks
 from experiments.specs import parse_sensitivity
 from experiments.store import ResultsStore
 from experiments.tasks import probe_task, simulate_task
 
 SOBOL_FACTORS: tuple[str, ...] = (
-    "tolerance", "repression", "control_share", "rights", "inflow_rate",
-    "grievance_decay", "protest_threshold", "petition_threshold", "social_influence",
+    "tolerance",
+    "repression",
+    "control_share",
+    "rights",
+    "inflow_rate",
+    "grievance_decay",
+    "protest_threshold",
+    "petition_threshold",
+    "social_influence",
 )
 """Nine model factors; with the dummy, the issue's ten parameters."""
 
@@ -42,12 +49,23 @@ def measure_overhead(tasks: int, workers: int) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as root:
         store = ResultsStore.create(root, "overhead", {"root_seed": 1})
         # Warm the pool's fork server and imports, which a real sweep pays once.
-        run_tasks(make_tasks([{"rows": 1}] * 10, 1), probe_task,
-                  ResultsStore.create(root, "warm", {"root_seed": 1}),
-                  workers=workers, progress=False, collect=False)
+        run_tasks(
+            make_tasks([{"rows": 1}] * 10, 1),
+            probe_task,
+            ResultsStore.create(root, "warm", {"root_seed": 1}),
+            workers=workers,
+            progress=False,
+            collect=False,
+        )
         start = time.perf_counter()
-        run_tasks(make_tasks([{"rows": 1}] * tasks, 1), probe_task, store, workers=workers,
-                  progress=False, collect=False)
+        run_tasks(
+            make_tasks([{"rows": 1}] * tasks, 1),
+            probe_task,
+            store,
+            workers=workers,
+            progress=False,
+            collect=False,
+        )
         wall = time.perf_counter() - start
         work = float(store.run_table()["seconds"].sum())
     per_task = (wall - work / max(workers, 1)) / tasks
@@ -57,9 +75,15 @@ def measure_overhead(tasks: int, workers: int) -> dict[str, float]:
 def sobol_spec() -> Any:
     """The benchmark's sensitivity spec, validated like a file would be."""
     doc = {
-        "name": "bench_sobol", "method": "sobol", "regime": "baseline",
-        "base_samples": BASE_SAMPLES, "replications": REPLICATES, "residents": RESIDENTS,
-        "steps": STEPS, "seed": 2012, "factors": {name: {} for name in SOBOL_FACTORS},
+        "name": "bench_sobol",
+        "method": "sobol",
+        "regime": "baseline",
+        "base_samples": BASE_SAMPLES,
+        "replications": REPLICATES,
+        "residents": RESIDENTS,
+        "steps": STEPS,
+        "seed": 2012,
+        "factors": {name: {} for name in SOBOL_FACTORS},
     }
     return parse_sensitivity(doc, "bench_runner")
 
@@ -75,22 +99,33 @@ def estimate_sobol(runs: int, workers: int) -> dict[str, float]:
     """Time ``runs`` model runs at full size on ``workers`` workers and extrapolate."""
     with tempfile.TemporaryDirectory() as root:
         store = ResultsStore.create(root, "estimate", {"root_seed": 1})
-        settings = {"regime": "baseline", "steps": STEPS, "residents": RESIDENTS,
-                    "overrides": {}, "record": "summary"}
+        settings = {
+            "regime": "baseline",
+            "steps": STEPS,
+            "residents": RESIDENTS,
+            "overrides": {},
+            "record": "summary",
+        }
         tasks = make_tasks([settings] * runs, 1)
         start = time.perf_counter()
         run_tasks(tasks, simulate_task, store, workers=workers, batch_size=1, progress=False)
         wall = time.perf_counter() - start
         per_run = float(store.run_table()["seconds"].mean())
     total = sobol_tasks()
-    return {"wall": wall, "per_run": per_run, "throughput": runs / wall,
-            "estimate_s": total / (runs / wall)}
+    return {
+        "wall": wall,
+        "per_run": per_run,
+        "throughput": runs / wall,
+        "estimate_s": total / (runs / wall),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
     """Print the overhead and the Sobol timing (estimated, or measured with ``--full``)."""
-    parser = argparse.ArgumentParser(prog="python -m experiments.bench_runner",
-                                     description=__doc__.splitlines()[0] if __doc__ else None)
+    parser = argparse.ArgumentParser(
+        prog="python -m experiments.bench.runner",
+        description=__doc__.splitlines()[0] if __doc__ else None,
+    )
     parser.add_argument("--workers", type=int, default=default_workers())
     parser.add_argument("--tasks", type=int, default=5000, help="probe tasks for the overhead")
     parser.add_argument("--runs", type=int, default=4, help="model runs for the estimate")
@@ -99,8 +134,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     o = measure_overhead(args.tasks, args.workers)
-    print(f"framework overhead: {o['overhead_ms']:.2f} ms per task (measured: {args.tasks} "
-          f"near-zero tasks on {args.workers} workers in {o['wall']:.2f} s; target < 5 ms)")
+    print(
+        f"framework overhead: {o['overhead_ms']:.2f} ms per task (measured: {args.tasks} "
+        f"near-zero tasks on {args.workers} workers in {o['wall']:.2f} s; target < 5 ms)"
+    )
     total = sobol_tasks()
     if args.full:
         from experiments.sensitivity import run_sensitivity  # noqa: PLC0415 - heavy, only here
@@ -120,13 +157,17 @@ def main(argv: list[str] | None = None) -> int:
             )
         return 0
     e = estimate_sobol(args.runs, args.workers)
-    print(f"model run at {RESIDENTS} residents x {STEPS} steps: {e['per_run']:.2f} s each "
-          f"(measured over {args.runs} runs), {e['throughput']:.2f} runs/s on "
-          f"{args.workers} workers")
-    print(f"Sobol job (10 factors incl. dummy, N={BASE_SAMPLES}: "
-          f"{total // REPLICATES} points x {REPLICATES} replicates = {total} runs): "
-          f"ESTIMATE {e['estimate_s'] / 60:.0f} min on {args.workers} workers "
-          f"(target < 20 min; extrapolated, not measured; run --full to measure)")
+    print(
+        f"model run at {RESIDENTS} residents x {STEPS} steps: {e['per_run']:.2f} s each "
+        f"(measured over {args.runs} runs), {e['throughput']:.2f} runs/s on "
+        f"{args.workers} workers"
+    )
+    print(
+        f"Sobol job (10 factors incl. dummy, N={BASE_SAMPLES}: "
+        f"{total // REPLICATES} points x {REPLICATES} replicates = {total} runs): "
+        f"ESTIMATE {e['estimate_s'] / 60:.0f} min on {args.workers} workers "
+        f"(target < 20 min; extrapolated, not measured; run --full to measure)"
+    )
     return 0
 
 

@@ -4,8 +4,8 @@ The classroom must feel smooth at 2,000 residents: each tick of Play steps
 both sides and redraws both networks and both chart panels. This measures
 exactly that work on the server (the same :class:`ClassroomPair` and
 :class:`SideDrawing` the app uses), without the browser's share (decoding
-four PNGs, a few milliseconds). Run ``python -m experiments.bench_classroom``
-or ``sixerrors bench classroom`` once the CLI lists it.
+four PNGs, a few milliseconds). Run ``python -m experiments.bench.classroom``
+or ``sixerrors bench classroom``.
 """
 
 from __future__ import annotations
@@ -49,11 +49,9 @@ def measure(
 def main(argv: Sequence[str] | None = None) -> int:
     """Print the median, 90th percentile and worst tick in milliseconds."""
     parser = argparse.ArgumentParser(
-        prog="bench_classroom", description=(__doc__ or "").splitlines()[0]
+        prog="python -m experiments.bench.classroom", description=(__doc__ or "").splitlines()[0]
     )
-    parser.add_argument(
-        "--error", type=int, default=None, help="one error pair (default: all six)"
-    )
+    parser.add_argument("--error", type=int, default=None, help="one error pair (default: all six)")
     parser.add_argument("--residents", type=int, default=2000)
     parser.add_argument("--warmup", type=int, default=20)
     parser.add_argument("--ticks", type=int, default=40)
