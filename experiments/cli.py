@@ -15,7 +15,21 @@ from Python and tested without a subprocess.
 
 from __future__ import annotations
 
+import signal
 import sys
+import threading
+
+# While the libraries load, a stop signal is only recorded: a KeyboardInterrupt
+# raised inside a library's import can be swallowed by it (the command then
+# ran to the end regardless), or break it into an ImportError. main() reads
+# the record first. Signals the process was started with ignored stay so.
+_STOPPED_WHILE_STARTING: list[int] = []
+_BEFORE_START: dict[signal.Signals, object] = {}
+if threading.current_thread() is threading.main_thread():
+    for _sig in (signal.SIGINT, signal.SIGTERM):
+        if signal.getsignal(_sig) is not signal.SIG_IGN:
+            _BEFORE_START[_sig] = signal.signal(
+                _sig, lambda signum, frame: _STOPPED_WHILE_STARTING.append(signum))
 
 try:  # Ctrl-C while the libraries load must give one line, not a traceback
     import argparse
@@ -50,6 +64,9 @@ except KeyboardInterrupt:  # nothing has started, so nothing needs cleaning up
     import os
 
     os._exit(130)
+finally:
+    for _restored, _handler in _BEFORE_START.items():
+        signal.signal(_restored, _handler)  # type: ignore[arg-type]
 
 PROG = "sixerrors"
 DEFAULT_OUT = Path("results")
@@ -319,7 +336,10 @@ def _engine_verb(
         spec = spec.with_sizes(**sizes)
     elif args.seed is not None:
         spec = dataclasses.replace(spec, seed=args.seed)
-    engine = importlib.import_module(module)
+    with stopping.raising_stops(False):  # not inside the engine's imports (see the top)
+        engine = importlib.import_module(module)
+    if stopping.stop_requested():
+        raise KeyboardInterrupt
     run: Callable[..., Any] = getattr(engine, function)
     result = run(
         spec, out=args.out, workers=args.workers, dask=args.dask, mpi=args.mpi,
@@ -475,6 +495,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     Args:
         argv: Arguments without the program name (default: ``sys.argv[1:]``).
     """
+    if _STOPPED_WHILE_STARTING:
+        print(f"{PROG}: interrupted while starting; nothing was run", file=sys.stderr)
+        return stopping.exit_status(_STOPPED_WHILE_STARTING[0])
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

@@ -43,6 +43,7 @@ import re
 import signal
 import socket
 import sys
+import threading
 import time
 import traceback
 from collections import Counter, deque
@@ -271,11 +272,34 @@ def local_pool(workers: int) -> cf.ProcessPoolExecutor:
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(list(_PRELOAD))
+        _start_forkserver_deaf_to_ctrl_c()
     else:  # pragma: no cover - Windows
         context = multiprocessing.get_context("spawn")
     return cf.ProcessPoolExecutor(
         max_workers=workers, mp_context=context, initializer=_start_pool_worker
     )
+
+
+def _start_forkserver_deaf_to_ctrl_c() -> None:
+    """Start the fork server (and resource tracker) with SIGINT ignored.
+
+    They share the terminal's process group, so a Ctrl-C reaches them too;
+    the fork server ignores SIGINT only once it has imported its preload,
+    and one interrupted during those seconds died and broke the driver
+    (``EOFError``). An ignored signal stays ignored across fork and exec (a
+    blocked mask does not survive the spawn), so SIGINT is ignored here for
+    the moment of the spawn only, and each worker installs its own handler
+    when it starts (:func:`_start_pool_worker`).
+    """
+    forkserver: Any = importlib.import_module("multiprocessing.forkserver")
+    if threading.current_thread() is not threading.main_thread():
+        forkserver.ensure_running()
+        return
+    before = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        forkserver.ensure_running()
+    finally:
+        signal.signal(signal.SIGINT, before)
 
 
 def _start_pool_worker() -> None:
@@ -285,7 +309,7 @@ def _start_pool_worker() -> None:
     Compiled parallel loops keep to one thread because the pool already
     fills the cores.
     """
-    stopping.install_in_worker((signal.SIGINT,))
+    stopping.install_in_worker((signal.SIGINT,))  # SIGINT came ignored: see the fork server
     _THIS_WORKER.replaceable = True
     import numba  # noqa: PLC0415 (imported in the worker, after its start)
 

@@ -352,9 +352,10 @@ def test_a_stop_signal_stops_an_mpi_run(tmp_path):
 
 STARTING = textwrap.dedent("""
     import runpy, sys
-    print("interpreter ready", flush=True)  # Python's own start-up (site.py) is over
-    sys.argv = ["sixerrors", *sys.argv[1:]]
-    runpy.run_module("experiments.cli", run_name="__main__")
+    if __name__ == "__main__":  # the pool's workers import this file again
+        print("interpreter ready", flush=True)  # Python's own start-up (site.py) is over
+        sys.argv = ["sixerrors", *sys.argv[1:]]
+        runpy.run_module("experiments.cli", run_name="__main__")
 """)
 
 
