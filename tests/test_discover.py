@@ -224,12 +224,15 @@ def test_the_shipped_spec_covers_all_six_pairs_and_the_variant_over_world_parame
 def test_interrupted_discovery_says_how_to_resume_with_the_same_sizes(
     tmp_path, capsys, monkeypatch
 ):
+    import signal
+
     import experiments.discover as discover
+    from experiments.runner import RunInterrupted
     from experiments.store import ResultsStore
 
-    def interrupted(spec, *, out, **_):
-        ResultsStore.create(out, spec.name, {"kind": "discover"})
-        raise KeyboardInterrupt
+    def interrupted(spec, *, out, **_):  # what the engine's session raises on Ctrl-C
+        store = ResultsStore.create(out, spec.name, {"kind": "discover"})
+        raise RunInterrupted(store.folder, 0, 8, signal.SIGINT)
 
     monkeypatch.setattr(discover, "run_discovery", interrupted)
     spec = tmp_path / "tiny.toml"
