@@ -67,7 +67,10 @@ def hypothesis_table() -> str:
 
 def basis_table() -> str:
     """Markdown table of what every world parameter's default rests on, and its plausible range."""
-    rows = ["| name | default | plausible range | assumed payoff | basis |", "|---|---|---|---|---|"]
+    rows = [
+        "| name | default | plausible range | assumed payoff | basis |",
+        "|---|---|---|---|---|",
+    ]
     for d in DECLARATIONS.values():
         if not d.is_lever:
             payoff = f"`{d.hypothesis}`" if d.hypothesis else ""
