@@ -98,6 +98,24 @@ def uniform(key: np.uint64, step: int, stream: int, index: int) -> float:
     return float(z >> _S11) * _UNIT
 
 
+@jit
+def gap_to_next(key: np.uint64, step: int, stream: int, event: int, chance: float) -> int:
+    """Trials before the next success of a run of trials each succeeding with ``chance``.
+
+    Geometric: ``floor(log(1 - u) / log(1 - chance))`` for the uniform of
+    the ``event``-th success. Rare events over many residents (projects'
+    disputes, applications to found organizations) then cost one draw per
+    event, not one per resident, with exactly the law of one independent
+    draw per resident.
+    """
+    if chance >= 1.0:
+        return 0
+    if chance <= 0.0:
+        return 2**62
+    u = uniform(key, step, stream, event)
+    return int(np.floor(np.log1p(-u) / np.log1p(-chance)))
+
+
 def run_key(rng: np.random.Generator) -> np.uint64:
     """A run's key, drawn once from the run's generator (so one seed fixes all)."""
     return np.uint64(rng.integers(0, 2**64, dtype=np.uint64))

@@ -172,6 +172,7 @@ class SocialManagementModel(mesa.Model):  # type: ignore[misc]
                     tolerance=lv.tolerance,
                 )
         self.districts: Districts = district_effort(self.cadres, district_size, p, lv)
+        self._effort = _effort_totals(self.districts)
 
         self.planner = Planner(planner_lens(len(DOMAINS), p.planner_bias, self.rng))
         cell, n_cells = assign_cells(self.residents.position, lv.grid_cell_households)
@@ -200,7 +201,7 @@ class SocialManagementModel(mesa.Model):  # type: ignore[misc]
         tally_residents(self.residents, self.coef, 0, p.n_residents, sums)
         incidents = mass_incidents(self.residents, self.network, p.n_districts, p.incident_min_size)
         self.outcomes: dict[str, float] = {}
-        self._measure(as_tally(sums), incidents, None, None)
+        self._measure(as_tally(sums), incidents, None, None, gini(self.residents.grievance))
         self.datacollector = OutcomeCollector(
             model_reporters={name: partial(_read_outcome, name) for name in OUTCOMES}
         )
@@ -240,7 +241,9 @@ class SocialManagementModel(mesa.Model):  # type: ignore[misc]
             self.partition,
         )
         self.organizations = result.organizations
-        self._measure(result.tally, result.incidents, result.relief, result.petitions)
+        self._measure(
+            result.tally, result.incidents, result.relief, result.petitions, result.grievance_gini
+        )
         if trust_before is not None:
             marks = result.incidents.protesters_by_district + result.petitions.upward
             self._adapt_cadres(trust_before, marks)
@@ -268,6 +271,7 @@ class SocialManagementModel(mesa.Model):  # type: ignore[misc]
                 rate=self.params.adapt_rate,
             )
         self.districts = district_effort(self.cadres, self.districts.size, self.params, self.levers)
+        self._effort = _effort_totals(self.districts)
 
     def _measure(
         self,
@@ -275,6 +279,7 @@ class SocialManagementModel(mesa.Model):  # type: ignore[misc]
         incidents: Incidents,
         relief: Relief | None,
         petitions: PetitionReport | None,
+        grievance_gini: float,
     ) -> None:
         """This step's outcomes (ODD.md, Observation), by name.
 
@@ -285,9 +290,10 @@ class SocialManagementModel(mesa.Model):  # type: ignore[misc]
             if np.isnan(self.first_incident):
                 self.first_incident = float(self.steps)
         n = max(self.residents.size, 1)
-        accounts = self.treasury.accounts
-        settled = petitions.settled.sum() if petitions is not None else 0.0
-        filed = petitions.by_level.sum() if petitions is not None else 0.0
+        accounts = self.treasury.accounts.tolist()
+        settled_locally, settled_above = petitions.settled.tolist() if petitions else (0.0, 0.0)
+        by_level = petitions.by_level.tolist() if petitions is not None else [0.0, 0.0, 0.0]
+        settled, filed = settled_locally + settled_above, sum(by_level)
         alive = float(np.count_nonzero(self.organizations.alive))
         self.outcomes = {
             "mean_legitimacy": tally.legitimacy / n,
@@ -303,21 +309,15 @@ class SocialManagementModel(mesa.Model):  # type: ignore[misc]
             "largest_incident_per_10k": incidents.largest * 10_000.0 / n,
             "stability": 1.0 - self.incident_steps / self.steps if self.steps else 1.0,
             "time_to_first_incident": self.first_incident,
-            "control_spending": float(
-                (self.districts.arrest_capacity + self.districts.prevention_capacity).sum()
-            ),
-            "service_spending": float(self.districts.service_capacity.sum()),
+            "control_spending": self._effort[0],
+            "service_spending": self._effort[1],
             "relief_spending": relief.spent if relief is not None else 0.0,
             "grid_cost": self.treasury.fixed_costs,
             "grid_duplication": self.grid_duplication,
-            "targeted_spending": float(accounts[TARGETED]),
-            "governance_costs": float(accounts[GOVERNANCE]),
-            "share_settled_locally": (
-                petitions.settled[0] / settled if petitions is not None and settled else np.nan
-            ),
-            "share_petitions_upward": (
-                1.0 - petitions.by_level[0] / filed if petitions is not None and filed else np.nan
-            ),
+            "targeted_spending": accounts[TARGETED],
+            "governance_costs": accounts[GOVERNANCE],
+            "share_settled_locally": settled_locally / settled if settled else np.nan,
+            "share_petitions_upward": 1.0 - by_level[0] / filed if filed else np.nan,
             "organizations": alive,
             "organizations_per_10k": alive * 10_000.0 / n,
             "org_membership": tally.members / n,
@@ -325,7 +325,7 @@ class SocialManagementModel(mesa.Model):  # type: ignore[misc]
             "expectation_gap": tally.deprivation / n,
             "expected_return_to_voice": tally.voice_expectation / n,
             "allocation_mismatch": relief.mismatch if relief is not None else 0.0,
-            "grievance_gini": gini(self.residents.grievance),
+            "grievance_gini": grievance_gini,
         }
 
     def outcome_values(self, names: Sequence[str] = OUTCOMES) -> FloatArray:
@@ -342,6 +342,12 @@ class SocialManagementModel(mesa.Model):  # type: ignore[misc]
         table = pd.DataFrame(self.datacollector.get_model_vars_dataframe())
         table.index.name = "step"
         return table
+
+
+def _effort_totals(districts: Districts) -> tuple[float, float]:
+    """The cadres' control and service effort in all districts (the spending outcomes)."""
+    control = districts.arrest_capacity.sum() + districts.prevention_capacity.sum()
+    return float(control), float(districts.service_capacity.sum())
 
 
 def run_model(

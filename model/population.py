@@ -82,9 +82,11 @@ class Residents(NamedTuple):
         victim: Intercepted or detained this step (its neighbours react).
         voice_outcome: What came of this step's claim: 0 none, 1 failed
             (unanswered, rejected, intercepted), 2 answered.
+        claims_seen: Claims the resident saw this step, its own and its
+            neighbours'.
+        claims_answered: Of those, the ones answered.
         grid_case: Detected by the grid this step with a need the right
             agency can act on (resolved within the budget).
-        founder: Approved this step to found an organization.
         next_legitimacy: Trust after this step's update, before every
             resident adopts it (the update reads the neighbours' trust of
             the step before).
@@ -114,8 +116,9 @@ class Residents(NamedTuple):
     protesting_neighbours: IntArray
     victim: BoolArray
     voice_outcome: IntArray
+    claims_seen: IntArray
+    claims_answered: IntArray
     grid_case: BoolArray
-    founder: BoolArray
     next_legitimacy: FloatArray
 
     @property
@@ -283,7 +286,8 @@ def initial_population(
         protesting_neighbours=np.zeros(n, dtype=np.int32),
         victim=np.zeros(n, dtype=np.bool_),
         voice_outcome=np.zeros(n, dtype=np.int8),
+        claims_seen=np.zeros(n, dtype=np.int32),
+        claims_answered=np.zeros(n, dtype=np.int32),
         grid_case=np.zeros(n, dtype=np.bool_),
-        founder=np.zeros(n, dtype=np.bool_),
         next_legitimacy=np.zeros(n),
     )

@@ -41,6 +41,7 @@ from model.outcomes import (
     Incidents,
     Tally,
     as_tally,
+    gini,
     mass_incidents,
     tally_residents,
 )
@@ -65,11 +66,12 @@ from model.submodels.livelihood import (
     livelihood_shocks,
     need_by_domain,
     relieve_need,
+    start_disputes,
 )
 from model.submodels.organizations import (
     Organizations,
     found_organizations,
-    leave_or_apply,
+    leave_organizations,
     recruit_and_serve,
     release_members,
     settle_organizations,
@@ -79,6 +81,7 @@ from model.submodels.prevention import prevent_at_source
 from model.submodels.protests import respond_to_protests
 from model.submodels.repression import backlash, serve_detention
 from model.submodels.stance import (
+    count_claims_seen,
     count_protesting_neighbours,
     decide_stance,
     learn_from_claims,
@@ -142,6 +145,7 @@ class Week(NamedTuple):
         relief: This step's relief and its split.
         petitions: What this step's petitions did.
         incidents: This step's mass incidents.
+        grievance_gini: The Gini coefficient of grievance.
     """
 
     organizations: Organizations
@@ -149,6 +153,7 @@ class Week(NamedTuple):
     relief: Relief
     petitions: PetitionReport
     incidents: Incidents
+    grievance_gini: float
 
 
 @composition
@@ -178,6 +183,7 @@ def week(
     # 2. The budget pays the grid and last step's costs; relief is split
     # between the city's allocation and the committees ...
     relief = livelihood_relief(treasury, planner, city, by_district, participants, coef)
+    start_disputes(residents, relief, coef, key, step)
     # 2-4. ... and spent; expectations; grievance; stance.
     relief_grievance_and_stance(
         residents, network, districts, organizations, relief, coef, key, step, partition
@@ -190,10 +196,11 @@ def week(
     respond_to_protests(residents, districts, petitions, treasury, coef, key, step)
     prevent_at_source(residents, districts, treasury, coef, key, step)
     backlash(residents, network, coef)
-    # 7-8. Grid management; members leave and residents apply to found organizations.
+    count_claims_seen(residents, network)
+    # 7-8. Grid management; members leave their organizations.
     grid_and_applications(residents, grid, organizations, coef, key, step, partition)
     resolve_grid_cases(residents, treasury, coef, key, step)
-    # 8. Founding, recruitment and services, drift, closure and dissolution.
+    # 8. Applications and founding, recruitment and services, drift, closure and dissolution.
     organizations = found_organizations(residents, organizations, coef, key, step)
     if organizations.alive.any():
         members = recruit_and_serve(
@@ -206,7 +213,7 @@ def week(
     # 11. The new trust is adopted and the outcomes' sums taken; mass incidents.
     tally = adopt_trust_and_tally(residents, coef, partition)
     incidents = mass_incidents(residents, network, districts.size.size, coef.incident_min_size)
-    return Week(organizations, tally, relief, petitions, incidents)
+    return Week(organizations, tally, relief, petitions, incidents, gini(residents.grievance))
 
 
 @parallel_jit
@@ -259,7 +266,7 @@ def relief_grievance_and_stance(
     for c in prange(partition.chunks):
         for b in range(blocks_in(partition, c, n)):
             lo, hi = block_range(partition, c, b, n)
-            relieve_need(residents, relief, coef, key, step, lo, hi)
+            relieve_need(residents, relief, coef, lo, hi)
             form_expectations(residents, relief, coef, lo, hi)
             update_grievance(residents, organizations, coef, lo, hi)
             decide_stance(residents, network, districts, organizations, coef, lo, hi)
@@ -275,13 +282,13 @@ def grid_and_applications(
     step: int,
     partition: Partition,
 ) -> None:
-    """Phase of processes 7-8: grid management, leaving and founding applications."""
+    """Phase of processes 7-8: grid management; members leave their organizations."""
     n = residents.stance.size
     for c in prange(partition.chunks):
         for b in range(blocks_in(partition, c, n)):
             lo, hi = block_range(partition, c, b, n)
             grid_management(residents, grid, coef, key, step, lo, hi)
-            leave_or_apply(residents, organizations, coef, key, step, lo, hi)
+            leave_organizations(residents, organizations, coef, key, step, lo, hi)
 
 
 @parallel_jit
@@ -298,7 +305,7 @@ def release_learn_and_trust(
         for b in range(blocks_in(partition, c, n)):
             lo, hi = block_range(partition, c, b, n)
             release_members(residents, organizations, coef, lo, hi)
-            learn_from_claims(residents, network, coef, lo, hi)
+            learn_from_claims(residents, coef, lo, hi)
             update_legitimacy(residents, network, coef, lo, hi)
 
 

@@ -42,13 +42,14 @@ from model.submodels.livelihood import (
     open_budget,
     pay,
     relieve_need,
+    start_disputes,
     treasury,
 )
 from model.submodels.organizations import (
     MEDIATION,
     SERVICE,
     found_organizations,
-    leave_or_apply,
+    leave_organizations,
     recruit_and_serve,
     release_members,
     settle_organizations,
@@ -59,6 +60,7 @@ from model.submodels.protests import respond_to_protests
 from model.submodels.repression import backlash, serve_detention
 from model.submodels.stance import (
     arrest_probability_one,
+    count_claims_seen,
     count_protesting_neighbours,
     decide_stance,
     learn_from_claims,
@@ -174,7 +176,7 @@ def test_relief_never_exceeds_budget_or_need(seed, n, participation, per_residen
     fraction, spent, mismatch = allocate(sums, budget, participation, w.planner.lens)
     before = r.need.copy()
     relief = Relief(fraction, np.zeros((w.districts.size.size, 5)), spent, 0.0, mismatch)
-    relieve_need(r, relief, w.coef, w.key, 2, 0, n)
+    relieve_need(r, relief, w.coef, 0, n)
     assert spent <= budget + 1e-9
     assert np.all(r.need >= 0) and np.all(r.need <= before + 1e-7)
     assert spent == pytest.approx(float((before - r.need).sum()), rel=1e-4, abs=1e-5)
@@ -196,7 +198,7 @@ def test_participation_targets_what_matters():
         need_by_domain(r, w.coef, 0, r.size, sums, np.zeros((w.districts.size.size, 3, 5)))
         fraction, spent, mismatch = allocate(sums, 50.0, participation, np.ones(5))
         relief = Relief(fraction, np.zeros((w.districts.size.size, 5)), spent, 0.0, mismatch)
-        relieve_need(r, relief, w.coef, w.key, 1, 0, r.size)
+        relieve_need(r, relief, w.coef, 0, r.size)
         results[participation] = (mismatch, r.hardship.mean())
     assert results[1.0][0] < results[0.0][0]
     assert results[1.0][1] < results[0.0][1]
@@ -235,8 +237,9 @@ def test_projects_start_disputes_only_where_spending_is_top_down():
         r = w.residents
         before = r.need.copy()
         relief = Relief(np.zeros(5), np.zeros((w.districts.size.size, 5)), 30.0, 30.0, 0.0)
-        relieve_need(r, relief, w.coef, w.key, 2, 0, r.size)
+        started = start_disputes(r, relief, w.coef, w.key, 2)
         rises[rate] = r.need - before
+        assert started == int((rises[rate] > 0).any(axis=1).sum())
     assert not rises[0.0].any()
     hit = rises[5.0] > 0
     assert hit[:, 3].mean() == pytest.approx(5.0 * 30.0 / 3000, abs=0.02)
@@ -400,7 +403,8 @@ def test_residents_learn_the_share_of_claims_answered_around_them(seed, n):
     rng = np.random.default_rng(seed)
     r.voice_outcome[:] = rng.choice([0, 1, 2], n)
     before = r.voice_expectation.copy()
-    learn_from_claims(r, w.network, w.coef, 0, n)
+    count_claims_seen(r, w.network)
+    learn_from_claims(r, w.coef, 0, n)
     seen = w.dense() + np.eye(n, dtype=np.int64)
     voiced = seen @ (r.voice_outcome > 0)
     answered = seen @ (r.voice_outcome == 2)
@@ -659,19 +663,38 @@ def test_no_grid_changes_nothing():
 def test_only_aggrieved_non_members_found_and_ids_come_in_order(seed, n, openness):
     w = world(n=n, seed=seed, organizations=3, org_openness=openness, org_founding_rate=0.5)
     before = copy_residents(w.residents)
-    leave_or_apply(w.residents, w.organizations, w.coef, w.key, 2, 0, n)
+    leave_organizations(w.residents, w.organizations, w.coef, w.key, 2, 0, n)
     r = w.residents
     assert np.all((r.org == before.org) | (r.org == NO_ORGANIZATION)), "members only leave"
-    assert np.all(r.founder <= (r.org == NO_ORGANIZATION))
-    assert np.all(r.founder <= (r.grievance > w.coef.org_founding_grievance))
+    outside = r.org == NO_ORGANIZATION
     first = int(w.organizations.next_id[0])
     table = found_organizations(r, w.organizations, w.coef, w.key, 2)
-    founders = np.flatnonzero(r.founder)
-    assert np.array_equal(r.org[founders], first + np.arange(founders.size))
+    founders = np.flatnonzero(r.org >= first)
+    assert np.all(outside[founders]), "only residents outside every organization found one"
+    assert np.all(r.grievance[founders] > w.coef.org_founding_grievance)
+    assert np.array_equal(r.org[founders], first + np.arange(founders.size)), "ids in order"
+    assert int(table.next_id[0]) == first + founders.size
     assert np.all(table.alive[first : first + founders.size])
     assert np.allclose(
         table.capacity[r.org[founders]], w.coef.org_capacity * (1 + w.coef.org_support)
     )
+
+
+@pytest.mark.parametrize("rate", [0.002, 0.05, 0.4])
+def test_applications_drawn_event_by_event_follow_the_founding_rate(rate):
+    """One geometric draw per application has the law of one draw per resident."""
+    n = 40_000
+    counts = []
+    for step in range(1, 6):
+        w = world(n=n, seed=11, organizations=0, org_founding_rate=rate, org_openness=1.0,
+                  org_founding_grievance=0.0)  # fmt: skip
+        w.residents.grievance[:] = 0.5
+        w.residents.org[:] = NO_ORGANIZATION
+        first = int(w.organizations.next_id[0])
+        found_organizations(w.residents, w.organizations, w.coef, w.key, step)
+        counts.append(int((w.residents.org >= first).sum()))
+    expected = 5 * n * rate
+    assert abs(sum(counts) - expected) < 4 * np.sqrt(expected * (1 - rate))
 
 
 def test_the_table_grows_and_keeps_its_rows():
@@ -679,7 +702,7 @@ def test_the_table_grows_and_keeps_its_rows():
               org_founding_grievance=0.0)  # fmt: skip
     old = w.organizations
     alive_before = np.flatnonzero(old.alive)
-    leave_or_apply(w.residents, old, w.coef, w.key, 1, 0, 400)
+    leave_organizations(w.residents, old, w.coef, w.key, 1, 0, 400)
     table = found_organizations(w.residents, old, w.coef, w.key, 1)
     assert table.alive.size > old.alive.size
     assert np.all(table.alive[alive_before])
@@ -731,7 +754,7 @@ def test_members_leave_organizations_that_strayed_from_their_mission():
         w = world(n=600, seed=10, organizations=9, org_leave_rate=0.0, org_misalignment_leave=0.5)
         w.organizations.alignment[w.organizations.alive] = alignment
         members = w.residents.org >= 0
-        leave_or_apply(w.residents, w.organizations, w.coef, w.key, 2, 0, 600)
+        leave_organizations(w.residents, w.organizations, w.coef, w.key, 2, 0, 600)
         left[alignment] = int((members & (w.residents.org < 0)).sum())
     assert left[1.0] == 0 and left[0.0] > 0
 

@@ -33,6 +33,7 @@ from model.draws import (
     PROJECT_DISPUTE_SIZE,
     SHOCK,
     SHOCK_DOMAIN,
+    gap_to_next,
     uniform,
 )
 from model.jit import inline_jit, jit, unsigned
@@ -401,27 +402,43 @@ def livelihood_relief(
 
 
 @jit
-def relieve_need(
-    residents: Residents,
-    relief: Relief,
-    coef: Coefficients,
-    key: np.uint64,
-    step: int,
-    lo: int,
-    hi: int,
-) -> None:
-    """Spend the relief on residents ``lo..hi-1``; projects start disputes; hardship.
+def start_disputes(
+    residents: Residents, relief: Relief, coef: Coefficients, key: np.uint64, step: int
+) -> int:
+    """Top-down projects start disputes (land, relocation) over housing.
 
-    Each domain's need falls by the city's fraction, then by the
-    resident's committee's fraction of what is left. Top-down projects
-    start disputes (land, relocation): each resident is caught in one with
-    probability ``project_dispute_rate x top-down relief / residents``,
-    which raises its housing need by ``U(0, shock_size)``.
+    Each resident is caught in one with probability ``project_dispute_rate
+    x top-down relief / residents``, which raises its housing need by
+    ``U(0, shock_size)``. Serial, drawn event by event
+    (:func:`~model.draws.gap_to_next`): disputes are rare.
+
+    Returns:
+        How many disputes started.
     """
     need = residents.need
     n = residents.stance.size
+    chance = coef.project_dispute_rate * relief.topdown / max(n, 1)
+    count = 0
+    i = gap_to_next(key, step, PROJECT_DISPUTE, 0, chance)
+    while i < n:
+        rise = uniform(key, step, PROJECT_DISPUTE_SIZE, i) * coef.shock_size
+        need[i, HOUSING] = min(need[i, HOUSING] + rise, 1.0)
+        count += 1
+        i += 1 + gap_to_next(key, step, PROJECT_DISPUTE, count, chance)
+    return count
+
+
+@jit
+def relieve_need(
+    residents: Residents, relief: Relief, coef: Coefficients, lo: int, hi: int
+) -> None:
+    """Spend the relief on residents ``lo..hi-1``, then assess their hardship.
+
+    Each domain's need falls by the city's fraction, then by the
+    resident's committee's fraction of what is left.
+    """
+    need = residents.need
     devolved = coef.self_management > 0.0
-    dispute = coef.project_dispute_rate * relief.topdown / max(n, 1)
     for k in range(lo, hi):
         i = unsigned(k)
         for d in range(need.shape[1]):
@@ -430,9 +447,6 @@ def relieve_need(
             district = residents.district[i]
             for d in range(need.shape[1]):
                 need[i, d] = need[i, d] * (1.0 - relief.districts[district, d])
-        if dispute > 0.0 and uniform(key, step, PROJECT_DISPUTE, i) < dispute:
-            rise = uniform(key, step, PROJECT_DISPUTE_SIZE, i) * coef.shock_size
-            need[i, HOUSING] = min(need[i, HOUSING] + rise, 1.0)
     assess_hardship(residents, lo, hi)
 
 

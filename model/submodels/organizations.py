@@ -3,9 +3,9 @@
 Organizations are few and each has its own life, but their state is a
 table (:class:`Organizations`, one row per organization id), the one home
 of their traits; membership is a resident array (``org``). The process, in
-order: members leave; aggrieved residents apply to found an organization
-and the authorities approve some (:func:`leave_or_apply`,
-:func:`found_organizations`); non-members join a neighbour's organization
+order: members leave (:func:`leave_organizations`); aggrieved residents
+apply to found an organization and the authorities approve some
+(:func:`found_organizations`); non-members join a neighbour's organization
 and members are served (:func:`recruit_and_serve`); missions drift without
 oversight, a restrictive regime shuts advocacy organizations, and
 organizations that have lost every member end (:func:`settle_organizations`);
@@ -43,6 +43,7 @@ from model.draws import (
     RECRUIT_ACCEPT,
     RECRUIT_OPEN,
     RECRUIT_PICK,
+    gap_to_next,
     uniform,
 )
 from model.jit import inline_jit, jit, parallel_jit, prange, unsigned
@@ -113,7 +114,7 @@ def _table(size: int, next_id: IntArray) -> Organizations:
 
 
 @jit
-def leave_or_apply(
+def leave_organizations(
     residents: Residents,
     organizations: Organizations,
     coef: Coefficients,
@@ -122,16 +123,11 @@ def leave_or_apply(
     lo: int,
     hi: int,
 ) -> None:
-    """Members leave; aggrieved non-members apply to found an organization; residents ``lo..hi-1``.
+    """Members of residents ``lo..hi-1`` leave their organizations.
 
     A member leaves with probability ``org_leave_rate``, plus
     ``org_misalignment_leave`` per unit its organization has strayed from
-    its mission (members of a business in all but name drift away). A resident outside
-    any organization (one who just left included) with grievance above
-    ``org_founding_grievance`` applies with probability
-    ``org_founding_rate``, and the authorities approve with probability
-    ``org_openness`` (the lever the article says cadres hold back):
-    ``founder`` marks those approved.
+    its mission (members of a business in all but name drift away).
     """
     r = residents
     for k in range(lo, hi):
@@ -143,12 +139,6 @@ def leave_or_apply(
             )
             if uniform(key, step, ORG_LEAVE, i) < leave:
                 r.org[i] = NO_ORGANIZATION
-        r.founder[i] = (
-            r.org[i] == NO_ORGANIZATION
-            and r.grievance[i] > coef.org_founding_grievance
-            and uniform(key, step, ORG_APPLY, i) < coef.org_founding_rate
-            and uniform(key, step, ORG_APPROVE, i) < coef.org_openness
-        )
 
 
 @jit
@@ -159,9 +149,15 @@ def found_organizations(
     key: np.uint64,
     step: int,
 ) -> Organizations:
-    """Approved founders each start an organization, in the order of their number.
+    """Aggrieved residents apply to found organizations; the approved each start one.
 
-    The new organization gets the next id, a kind drawn for its founder,
+    A resident outside any organization (one who just left included) with
+    grievance above ``org_founding_grievance`` applies with probability
+    ``org_founding_rate`` (drawn application by application,
+    :func:`~model.draws.gap_to_next`: applications are rare), and the
+    authorities approve with probability ``org_openness`` (the lever the
+    article says cadres hold back). Each new organization gets the next id,
+    in the order of its founder's number, a kind drawn for its founder,
     capacity ``org_capacity x (1 + org_support)`` (support buys capacity)
     and autonomy ``1 - org_support`` (and dependence). Serial: ids are
     given in order.
@@ -170,7 +166,7 @@ def found_organizations(
         The table, grown (a new record) when it had no room.
     """
     r = residents
-    founders = np.flatnonzero(r.founder)
+    founders = _approved_applicants(r, coef, key, step)
     if founders.size == 0:
         return organizations
     table = _with_room(organizations, organizations.next_id[0] + founders.size)
@@ -186,6 +182,31 @@ def found_organizations(
         table.alive[uid] = True
         r.org[i] = uid
     return table
+
+
+@jit
+def _approved_applicants(
+    residents: Residents, coef: Coefficients, key: np.uint64, step: int
+) -> IntArray:
+    """The residents whose application to found an organization is approved this step."""
+    r = residents
+    approved = np.empty(0, dtype=np.int64)
+    found = []
+    applications = 0
+    wait = gap_to_next(key, step, ORG_APPLY, 0, coef.org_founding_rate)
+    for i in range(r.org.size):
+        if r.org[i] != NO_ORGANIZATION or r.grievance[i] <= coef.org_founding_grievance:
+            continue
+        if wait > 0:
+            wait -= 1
+            continue
+        applications += 1
+        wait = gap_to_next(key, step, ORG_APPLY, applications, coef.org_founding_rate)
+        if uniform(key, step, ORG_APPROVE, i) < coef.org_openness:
+            found.append(i)
+    if found:
+        approved = np.array(found, dtype=np.int64)
+    return approved
 
 
 @jit
@@ -357,7 +378,7 @@ def settle_organizations(
     oversight (the ``rights`` lever: information, expression, supervision)
     pulls an organization back to its mission, its absence lets it drift;
     the alignment settles at ``rights`` (no threshold ends an organization:
-    a drifting one serves less and loses members, :func:`leave_or_apply`).
+    a drifting one serves less and loses members, :func:`leave_organizations`).
     A mediation (advocacy) organization is shut with probability
     ``org_closure_rate x (1 - org_openness)`` (one draw per organization and
     step). An organization ends when shut or when it has no members; its

@@ -20,7 +20,10 @@ intercepted petitioner is treated as rejected and, its problem unsolved,
 will try the same level again. A petition that gets through is handled by the upper level's
 offices within their capacity; one they take up (``upper_acceptance``) is
 sent back to be settled at the district's expense, and counts against the
-district's cadres (Minzner 2006).
+district's cadres (Minzner 2006). A petition above that comes to nothing
+keeps the petitioner away for ``rebuff_memory`` steps (the journey costs
+time); one that fails at the centre sends the petitioner home to the local
+level.
 """
 
 from __future__ import annotations
@@ -216,7 +219,14 @@ def _intercept_or_pass(
             r.petition_level[i] = LOCAL
         else:
             r.injustice[i] += coef.injustice_unanswered
-            _failed(r, i, coef, key, step)
+            # A journey above that came to nothing costs time: the petitioner
+            # stays away for a while, and from the centre goes home.
+            r.rebuffed_left[i] = coef.rebuff_memory
+            if r.petition_level[i] == CENTRE:
+                r.petition_level[i] = LOCAL
+                r.voice_outcome[i] = FAILED
+            else:
+                _failed(r, i, coef, key, step)
 
 
 @inline_jit

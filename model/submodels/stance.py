@@ -92,6 +92,10 @@ def decide_stance(
     rule = coef.arrest_rule
     threshold, contagion, k_arrest = coef.protest_threshold, coef.contagion, coef.arrest_k
     collective = coef.collective_responsibility
+    # Most residents see no protester: their risk is their district's, computed once.
+    alone = np.empty(districts.control_in_view.size)
+    for d in range(alone.size):
+        alone[d] = arrest_probability_one(districts.control_in_view[d], 1.0, k_arrest, rule)
     for k in range(lo, hi):
         i = unsigned(k)
         degree = indptr[unsigned(k + 1)] - indptr[i]
@@ -110,12 +114,15 @@ def decide_stance(
         # exponential) is computed only for those it can concern.
         arrest_prob = 1.0
         if r.grievance[i] > threshold - contagion * share - claims:
-            arrest_prob = arrest_probability_one(
-                districts.control_in_view[district],
-                r.protesting_neighbours[i] + 1.0,
-                k_arrest,
-                rule,
-            )
+            if r.protesting_neighbours[i] == 0:
+                arrest_prob = alone[district]
+            else:
+                arrest_prob = arrest_probability_one(
+                    districts.control_in_view[district],
+                    r.protesting_neighbours[i] + 1.0,
+                    k_arrest,
+                    rule,
+                )
         r.stance[i] = stance_of(
             r.stance[i],
             r.grievance[i],
@@ -165,35 +172,50 @@ def stance_of(
 
 
 @jit
-def learn_from_claims(
-    residents: Residents, network: Network, coef: Coefficients, lo: int, hi: int
-) -> None:
-    """Residents ``lo..hi-1`` learn from this step's claims whether voice pays.
+def count_claims_seen(residents: Residents, network: Network) -> None:
+    """How many claims each resident saw this step, and how many were answered.
 
-    Of the claims a resident saw this step, its own and its neighbours'
-    (petitions and protests, ``voice_outcome``), the share answered pulls
-    its expectation at rate ``claims_learning``; a resident who saw none
-    keeps what it expected. Reads the neighbours' outcomes of this step,
-    which the responses wrote before this phase.
+    A resident sees its own claim and its neighbours'.
+    Walks the rows of the residents who made a claim, who are few, rather
+    than every resident's row (the network is symmetric). Serial: it writes
+    to other residents' counts.
     """
     r = residents
     indptr, indices = network.indptr, network.indices
+    r.claims_seen[:] = 0
+    r.claims_answered[:] = 0
+    for j in range(r.voice_outcome.size):
+        outcome = r.voice_outcome[j]
+        if outcome == 0:
+            continue
+        answered = 1 if outcome == ANSWERED else 0
+        r.claims_seen[j] += 1
+        r.claims_answered[j] += answered
+        for slot in range(indptr[j], indptr[j + 1]):
+            k = indices[slot]
+            r.claims_seen[k] += 1
+            r.claims_answered[k] += answered
+
+
+@jit
+def learn_from_claims(residents: Residents, coef: Coefficients, lo: int, hi: int) -> None:
+    """Residents ``lo..hi-1`` learn from this step's claims whether voice pays.
+
+    Of the claims a resident saw this step, its own and its neighbours'
+    (petitions and protests, counted by :func:`count_claims_seen`), the
+    share answered pulls its expectation at rate ``claims_learning``; a
+    resident who saw none keeps what it expected.
+    """
+    r = residents
     rate = coef.claims_learning
     if rate <= 0.0:
         return
     for k in range(lo, hi):
         i = unsigned(k)
-        seen = answered = 0.0
-        if r.voice_outcome[i] > 0:
-            seen += 1.0
-            answered += 1.0 if r.voice_outcome[i] == ANSWERED else 0.0
-        for slot in range(indptr[i], indptr[unsigned(k + 1)]):
-            outcome = r.voice_outcome[unsigned(indices[slot])]
-            if outcome > 0:
-                seen += 1.0
-                answered += 1.0 if outcome == ANSWERED else 0.0
-        if seen > 0.0:
-            r.voice_expectation[i] += rate * (answered / seen - r.voice_expectation[i])
+        seen = r.claims_seen[i]
+        if seen > 0:
+            share = r.claims_answered[i] / seen
+            r.voice_expectation[i] += rate * (share - r.voice_expectation[i])
 
 
 @jit
