@@ -1,0 +1,95 @@
+"""The calibration of the defaults (experiments/calibrate.py, docs/calibration.md)."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from experiments import calibrate
+from experiments.calibrate import GROWTH, TARGETS, Target, bisect, growth_rate, yearly_incidents
+
+
+def test_growth_rate_recovers_an_exponential_trend():
+    years = 50.0 * 1.2 ** np.arange(7)
+    assert growth_rate(years) == pytest.approx(0.2, abs=0.005)
+    assert growth_rate(years[::-1]) < 0
+
+
+def test_yearly_incidents_sum_full_years_only():
+    weekly = np.ones(52 * 3 + 10)
+    assert np.array_equal(yearly_incidents(weekly), [52.0, 52.0, 52.0])
+
+
+def _linear_target(value: float, bracket: tuple[float, float]) -> Target:
+    return Target("toy", "inflow_rate", value, 0.9 * value, 1.1 * value, "-", "-", "baseline",
+                  1000, 10, bracket)  # fmt: skip
+
+
+def test_bisection_finds_the_value_of_a_rising_measure(monkeypatch):
+    """A measure 100 x parameter: the target 5 is reached near 0.05, within tolerance."""
+    calls: list[float] = []
+
+    def fake_trial(target: Target, value: float, *args: Any) -> float:
+        calls.append(value)
+        return 100.0 * value
+
+    monkeypatch.setattr(calibrate, "trial", fake_trial)
+    rows: list[dict[str, Any]] = []
+    found = bisect(_linear_target(5.0, (0.001, 1.0)), {}, [1], None, 1.0, rows.append)
+    assert 0.9 * 5.0 <= 100.0 * found <= 1.1 * 5.0
+    assert len(rows) == len(calls) and len(calls) < 12
+
+
+def test_bisection_keeps_the_nearer_end_when_the_target_is_out_of_reach(monkeypatch):
+    monkeypatch.setattr(calibrate, "trial", lambda target, value, *a: 100.0 * value)
+    found = bisect(_linear_target(500.0, (0.001, 1.0)), {}, [1], None, 1.0, lambda row: None)
+    assert found == 1.0
+
+
+def test_targets_are_world_facts_under_the_baseline_and_never_a_pair():
+    for target in (*TARGETS, GROWTH):
+        assert target.regime == "baseline"
+        assert target.low < target.value < target.high
+        assert target.source
+    # About 180,000 incidents for 1.34 billion people at 3.1 persons a household.
+    rate = next(t for t in TARGETS if t.name == "incident_rate").value
+    assert rate == pytest.approx(180_000 / (1.34e9 / 3.1) * 10_000)
+
+
+def test_defaults_are_the_calibrated_values_cited_in_the_docs():
+    """params.py holds what docs/calibration.md records (rounded as printed there)."""
+    from model.params import Params
+
+    text = (Path(__file__).parents[1] / "docs" / "calibration.md").read_text(encoding="utf-8")
+    defaults = Params()
+    for name in ("inflow_rate", "org_founding_rate"):
+        value = getattr(defaults, name)
+        assert f"`{name}` = {value:g}" in text, f"docs/calibration.md does not record {name}"
+    from experiments.validation.incidents import INCIDENT_DRIFT
+
+    assert f"`need_drift` = {INCIDENT_DRIFT:g}" in text
+
+
+def test_command_writes_the_calibrated_values_and_the_yearly_course(tmp_path, capsys):
+    """A small city, one seed: the folder holds every trial, the values and the years."""
+    assert calibrate.main(["--seeds", "1", "--scale", "0.05", "--workers", "1",
+                           "--out", str(tmp_path)]) == 0  # fmt: skip
+    folder = next(tmp_path.glob("calibration-*"))
+    final = pd.read_csv(folder / "summaries" / "calibrated.csv")
+    assert set(final["parameter"]) == {"org_founding_rate", "inflow_rate"}
+    low = {t.parameter: t.bracket[0] for t in TARGETS}
+    high = {t.parameter: t.bracket[1] for t in TARGETS}
+    for row in final.itertuples():
+        assert low[row.parameter] <= row.value <= high[row.parameter]
+        assert math.isfinite(row.measured)
+    trials = pd.read_csv(folder / "summaries" / "trials.csv")
+    assert len(trials) >= 2 * len(TARGETS), "both ends of each bracket are tried"
+    years = pd.read_csv(folder / "summaries" / "yearly.csv")
+    assert list(years["year"]) == list(range(1, 11))
+    assert (years["incidents_per_10k"] >= 0).all()
+    assert "calibration:" in capsys.readouterr().out
