@@ -250,8 +250,8 @@ def share_text(full: Interval, mechanisms: Interval | None) -> str:
     if share >= 1:
         return "as large or larger with the assumed payoffs off: it emerges from the mechanisms"
     return (
-        f"about {100 * share:.0f} % of it remains with the assumed payoffs off (that part "
-        f"emerges); about {100 * (1 - share):.0f} % is assumed"
+        f"about {100 * share:.0f}% of it remains with the assumed payoffs off (that part "
+        f"emerges); about {100 * (1 - share):.0f}% is assumed"
     )
 
 

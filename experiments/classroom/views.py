@@ -27,6 +27,7 @@ from mesa.visualization.utils import update_counter
 
 from experiments.classroom.controls import Setting
 from experiments.classroom.drawing import (
+    CHARTS,
     NETWORK_FORMAT,
     STANCE_COLOURS,
     STANCE_LABELS,
@@ -106,7 +107,11 @@ html, body {{ overflow: hidden; }}
 .sixerrors-controls .v-slider .v-label {{ display: none; }}
 .sixerrors-controls .v-input__details {{ display: none; }}
 .sixerrors-controls .v-slider.v-input {{ margin: 0 4px; }}
-.sixerrors-controls .v-btn {{ font-size: 1rem; }}
+.sixerrors-controls .v-btn {{ font-size: 1rem; text-transform: none; letter-spacing: normal; }}
+.sixerrors-preset .v-btn {{ height: auto !important; min-height: 36px; white-space: normal;
+                            padding: 6px 10px; }}
+.sixerrors-preset .v-btn__content {{ white-space: normal; }}
+.sixerrors-info td.sixerrors-number {{ white-space: nowrap; }}
 .sixerrors-preset {{ background: #eef5ff; border: 2px solid #0072b2; border-radius: 6px;
                      padding: 6px 8px; margin: 8px 0; font-size: 0.95rem; }}
 .sixerrors-link {{ display: block; font-size: 1rem; margin: 6px 0; }}
@@ -365,6 +370,13 @@ def _interval_text(interval: Any) -> str:
     return f"{_signed(interval.mean)} [{interval.low:+.3f}, {interval.high:+.3f}]"
 
 
+def outcome_name(outcome: str) -> str:
+    """What the panel calls an outcome: its chart's title, else its declared meaning."""
+    titles = {chart.column: chart.title for chart in CHARTS}
+    info = OUTCOME_INFO.get(outcome)
+    return titles.get(outcome, info.meaning if info else outcome)
+
+
 def findings_html(finding: Finding | None, findings: Findings) -> str:
     """The measured part of an error's panel: assumed or emergent, and where the claim fails.
 
@@ -379,12 +391,11 @@ def findings_html(finding: Finding | None, findings: Findings) -> str:
         for outcome, variants in finding.differences.items():
             full = variants.get(VARIANTS[0])
             mechanisms = variants.get(VARIANTS[1])
-            info = OUTCOME_INFO.get(outcome)
-            name = info.meaning if info else outcome
             rows.append(
-                f"<tr><td>{html.escape(name)}</td>"
-                f"<td>{_interval_text(full) if full else '–'}</td>"
-                f"<td>{_interval_text(mechanisms) if mechanisms else '–'}</td>"
+                f"<tr><td>{html.escape(outcome_name(outcome))}</td>"
+                f'<td class="sixerrors-number">{_interval_text(full) if full else "–"}</td>'
+                f'<td class="sixerrors-number">'
+                f"{_interval_text(mechanisms) if mechanisms else '–'}</td>"
                 f"<td>{html.escape(share_text(full, mechanisms)) if full else ''}</td></tr>"
             )
         parts.append(
@@ -422,6 +433,10 @@ def findings_html(finding: Finding | None, findings: Findings) -> str:
     return "".join(parts)
 
 
+MEASURED_AFTER = 1
+"""The Info panel's measured part follows its second section ("How it works in the model")."""
+
+
 @solara.component
 def InfoTab(panel: InfoPanel, finding: Finding | None, findings: Findings) -> Any:
     """The Info panel of the chosen pair, as NetLogo shows a model's Info.
@@ -432,11 +447,12 @@ def InfoTab(panel: InfoPanel, finding: Finding | None, findings: Findings) -> An
     """
     with solara.Card(panel.title, classes=["sixerrors-info"]) as card:
         solara.HTML(tag="a", unsafe_innerHTML="", attributes={"id": "sixerrors-info"})
-        for heading, text in panel.sections():
-            solara.HTML(tag="div", unsafe_innerHTML=f"<h3>{heading}</h3>{to_html(text)}")
         measured = findings_html(finding, findings)
-        if measured:
-            solara.HTML(tag="div", unsafe_innerHTML=measured)
+        for i, (heading, text) in enumerate(panel.sections()):
+            solara.HTML(tag="div", unsafe_innerHTML=f"<h3>{heading}</h3>{to_html(text)}")
+            if i == MEASURED_AFTER and measured:
+                # What many runs measured, right after how the model works.
+                solara.HTML(tag="div", unsafe_innerHTML=measured)
     return card
 
 
