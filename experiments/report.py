@@ -22,14 +22,15 @@ import matplotlib as mpl
 import pandas as pd
 from matplotlib.figure import Figure
 
+from experiments.scales import axis_top
 from experiments.specs import FULL_MODEL, Pair, ScenarioSpec
 from model.outcomes import OUTCOME_INFO
 
 RUN_PANELS = (
-    ("mean_legitimacy", "Trust in government"),
-    ("mean_grievance", "Grievance"),
-    ("hidden_grievance", "Hidden grievance"),
-    ("share_protesting", "Share protesting"),
+    ("mean_legitimacy", "Trust in government", "mean, 0 to 1"),
+    ("mean_grievance", "Grievance", "mean, 0 to 1"),
+    ("hidden_grievance", "Hidden grievance", "per resident"),
+    ("share_protesting", "Protesting", "share of residents"),
 )
 """The four panels of ``sixerrors run``'s figure: trust, grievance, hidden
 grievance and protest, the quantities the article's argument turns on."""
@@ -53,16 +54,24 @@ def _meaning(outcome: str) -> str:
 
 
 def plot_run(table: pd.DataFrame, path: Path, *, title: str = "") -> Path:
-    """Trust, grievance, hidden grievance and protest over time for one run."""
+    """Trust, grievance, hidden grievance and protest over time for one run.
+
+    The axes are fixed and start at zero (:func:`experiments.scales.axis_top`):
+    an autoscaled axis would make a change from 0.604 to 0.626 fill the panel.
+    """
     # Figure objects, not pyplot: files only, and no change to the caller's
     # backend (a notebook keeps drawing inline after a comparison).
     fig = Figure(figsize=(9, 6), layout="constrained")
     axes = fig.subplots(2, 2, sharex=True)
     steps = table["step"] if "step" in table.columns else table.index
-    for ax, (column, label) in zip(axes.flat, RUN_PANELS, strict=True):
+    for ax, (column, label, unit) in zip(axes.flat, RUN_PANELS, strict=True):
+        peak = 0.0
         if column in table.columns:
             ax.plot(steps, table[column], color="#2166ac", linewidth=1.4)
+            peak = float(pd.to_numeric(table[column], errors="coerce").max())
+        ax.set_ylim(0.0, axis_top(column, peak))
         ax.set_title(f"{label} ({column})", fontsize=10)
+        ax.set_ylabel(unit)
         ax.grid(alpha=0.3)
     for ax in axes[-1]:
         ax.set_xlabel("step (week)")

@@ -12,9 +12,14 @@ imports nothing heavy, so ``sixerrors classroom`` answers at once.
 from __future__ import annotations
 
 import errno
+import re
 import socket
 
 MAX_PORT = 65535
+
+_HOSTNAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9.\-]{0,251}[A-Za-z0-9])?|\[?[0-9A-Fa-f:.]+\]?")
+"""A host name (letters, digits, dots, hyphens) or an IPv4/IPv6 literal: anything else
+is refused without asking the name service."""
 
 
 class AddressError(ValueError):
@@ -32,6 +37,11 @@ def check_address(host: str, port: int) -> None:
     if not 1 <= port <= MAX_PORT:
         raise AddressError(f"port {port} is not a TCP port; choose one from 1 to {MAX_PORT}, "
                            "e.g. --port 8765")
+    if not _HOSTNAME.fullmatch(host):
+        raise AddressError(
+            f"host {host!r} is not a host name or address; use --host 127.0.0.1 "
+            "(this computer only) or --host 0.0.0.0 (every network interface)"
+        )
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
     except (socket.gaierror, UnicodeError):
