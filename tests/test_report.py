@@ -161,3 +161,39 @@ def test_reading_flags_a_notable_side_effect() -> None:
     text = " ".join(report.pair_reading(spec.pairs[0], rows, spec, levels=levels))
     assert "Side effect: residents in the largest connected protest" in text
     assert "share_protesting" not in text.split("Side effect")[-1]  # too small to be notable
+
+
+def test_classroom_findings_refresh_from_a_comparison_keeps_what_was_written(
+    comparison: Path, tmp_path: Path
+) -> None:
+    from experiments.classroom import findings as fnd
+
+    target = tmp_path / "findings.toml"
+    target.write_text('[errors.2]\nfails_where = "Where it fails."\n'
+                      "[errors.2.preset]\nshock_rate = 0.05\n", encoding="utf-8")
+    fnd.refresh(comparison, target)
+    loaded = fnd.load_findings(target)
+    assert loaded.provisional and "replications" in loaded.source
+    assert loaded.errors["2"].fails_where == "Where it fails."
+    assert dict(loaded.errors["2"].preset) == {"shock_rate": 0.05}
+    pairs = ResultsStore.open(comparison).read_summary("pairs")
+    row = pairs[(pairs["pair"] == "error_1_mechanisms") & (pairs["outcome"] == "mean_legitimacy")
+                & (pairs["statistic"] == "time_average")].iloc[0]
+    interval = loaded.errors["1"].differences["mean_legitimacy"]["mechanisms_only"]
+    assert interval.mean == pytest.approx(row["mean"], rel=1e-3, abs=1e-6)
+
+
+def test_classroom_findings_refuse_a_lever_or_an_out_of_range_preset(tmp_path: Path) -> None:
+    from experiments.classroom import findings as fnd
+
+    base = "".join(f"[errors.{n}]\n" for n in range(2, 7))
+    for preset, needle in (("tolerance = 0.5", "policy lever"),
+                           ("shock_rate = 7.0", "out of range"),
+                           ("shok_rate = 0.1", "not a declared parameter")):
+        path = tmp_path / "f.toml"
+        path.write_text(f"[errors.1.preset]\n{preset}\n{base}", encoding="utf-8")
+        with pytest.raises(fnd.FindingsError, match=needle):
+            fnd.load_findings(path)
+    path.write_text("[errors.1]\n", encoding="utf-8")
+    with pytest.raises(fnd.FindingsError, match="no entry for error"):
+        fnd.load_findings(path)

@@ -319,7 +319,8 @@ HEADER = (
     "What the runs say about each error: the classroom's Info panel reads this file.",
     "Format: see experiments/classroom/findings.py. Refresh the differences with",
     "  python -m experiments.classroom.findings RESULTS_FOLDER",
-    "which keeps every sentence and preset written here.",
+    "which keeps every sentence and preset written here. With provisional = true the",
+    "app says the numbers are provisional; --not-provisional marks settled results.",
 )
 
 
