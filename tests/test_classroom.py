@@ -313,6 +313,17 @@ def test_choosing_another_error_shows_its_levers(built: list[ClassroomPair]) -> 
     box.close()
 
 
+def test_any_two_regimes_can_be_chosen(built: list[ClassroomPair]) -> None:
+    box, rc = solara.render(solara.AppLayout(children=[classroom_app.Page()]), handle_error=False)
+    rc.find(v.Select, label="Compare").widget.v_model = classroom_app.choice_options()["free"]
+    rc.find(v.Select, label="Right regime").widget.v_model = "grid_control"
+    pair = built[-1]
+    assert (pair.sides[0].regime_name, pair.sides[1].regime_name) == (
+        "rigid_suppression", "grid_control")
+    rc.find(v.CardTitle, children=["rigid_suppression and grid_control"]).assert_single()
+    box.close()
+
+
 # --------------------------------------------------------------------------- findings
 
 

@@ -47,7 +47,6 @@ from experiments.classroom.address import AddressError, check_address
 from experiments.classroom.controls import settings_for, starting_values
 from experiments.classroom.findings import Findings, FindingsError, load_findings
 from experiments.classroom.info import PANELS, free_pair_panel
-from experiments.classroom.labels import regime_text
 from experiments.classroom.pair import ClassroomPair, PairChoice
 from experiments.classroom.views import (
     CSS,
@@ -175,7 +174,7 @@ def PairView(choice: PairChoice, chooser: Any) -> Any:
                 SidePanel(pair, 1)
             panel = (
                 PANELS[choice.error] if choice.error is not None
-                else free_pair_panel(regime_text(choice.left), regime_text(choice.right))
+                else free_pair_panel(choice.left, choice.right)
             )
             InfoTab(panel, finding, known)
     return layout

@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from experiments.classroom.info import EXTRA_WORLD
-from experiments.classroom.labels import hint, plain_label, plain_unit, value_text
+from experiments.classroom.labels import hint, plain_label, value_text
 from experiments.classroom.pair import (
     DEFAULT_SEED,
     SEPARATOR,
@@ -86,11 +86,6 @@ class Setting:
     def text(self, value: Any) -> str:
         """``value`` as the classroom shows it, with its unit ("90 %", "0.05 per week")."""
         return value_text(self.name, value, self.step)
-
-    @property
-    def unit(self) -> str:
-        """The unit written after the value."""
-        return plain_unit(DECLARATIONS[self.name])
 
 
 def _nice_step(span: float, integer: bool, value: float) -> float:
