@@ -3,8 +3,10 @@
 ARCHITECTURE.md section 4 is the contract this module keeps: every verb exits
 0 on success and 2 on bad input, printing one line ``sixerrors: error: ...``
 that names the problem and the fix, never a traceback; ``validate`` exits 1
-when a check fails (the battery ran, the model did not pass). Ctrl-C exits 130 after
-saying what was kept and how to go on. Verbs are thin: they parse options,
+when a check fails (the battery ran, the model did not pass). A run in which
+some tasks failed exits 3, with the count on the last line. Ctrl-C (SIGINT)
+exits 130 and SIGTERM 143, at any moment, after saying what was kept and the
+exact ``--resume`` command that finishes the job. Verbs are thin: they parse options,
 validate (``experiments.specs``) and call the function that does the work
 (``experiments.compare``, the engine's ``experiments.sweep`` and
 ``experiments.sensitivity``), so everything the command does can also be done
@@ -13,25 +15,59 @@ from Python and tested without a subprocess.
 
 from __future__ import annotations
 
-import argparse
-import dataclasses
-import importlib
-import importlib.util
-import runpy
+import signal
 import sys
-import time
-import tomllib
-from collections.abc import Callable, Sequence
-from pathlib import Path
-from typing import Any, NoReturn
+import threading
 
-from experiments import compare, specs
-from experiments.compare import ComparisonError, Interrupted
-from experiments.run_summary import run_summary_lines
-from experiments.runner import RunnerError
-from experiments.specs import SpecError
-from experiments.store import StoreError
-from model.params import DECLARATIONS, ParameterError, check_names
+# While the libraries load, a stop signal is only recorded: a KeyboardInterrupt
+# raised inside a library's import can be swallowed by it (the command then
+# ran to the end regardless), or break it into an ImportError. main() reads
+# the record first. Signals the process was started with ignored stay so.
+_STOPPED_WHILE_STARTING: list[int] = []
+_BEFORE_START: dict[signal.Signals, object] = {}
+if threading.current_thread() is threading.main_thread():
+    for _sig in (signal.SIGINT, signal.SIGTERM):
+        if signal.getsignal(_sig) is not signal.SIG_IGN:
+            _BEFORE_START[_sig] = signal.signal(
+                _sig, lambda signum, frame: _STOPPED_WHILE_STARTING.append(signum))
+
+try:  # Ctrl-C while the libraries load must give one line, not a traceback
+    import argparse
+    import dataclasses
+    import importlib
+    import importlib.util
+    import runpy
+    import time
+    import tomllib
+    from collections.abc import Callable, Sequence
+    from pathlib import Path
+    from typing import Any, NoReturn
+
+    from experiments import compare, specs, stopping
+    from experiments.budget import BudgetError
+    from experiments.compare import ComparisonError, Interrupted
+    from experiments.run_summary import run_summary_lines
+    from experiments.runner import (
+        MPI_LAUNCH,
+        RunInterrupted,
+        RunnerError,
+        TasksFailed,
+        WriteFailed,
+        mpi_world_size,
+    )
+    from experiments.specs import SpecError
+    from experiments.store import StoreError
+    from model.params import DECLARATIONS, ParameterError, check_names
+except KeyboardInterrupt:  # nothing has started, so nothing needs cleaning up
+    print("sixerrors: interrupted while starting; nothing was run", file=sys.stderr, flush=True)
+    # Not SystemExit: an interrupt caught inside a half-done import can still
+    # make the interpreter end itself by SIGINT on the way out.
+    import os
+
+    os._exit(130)
+finally:
+    for _restored, _handler in _BEFORE_START.items():
+        signal.signal(_restored, _handler)  # type: ignore[arg-type]
 
 PROG = "sixerrors"
 DEFAULT_OUT = Path("results")
@@ -41,7 +77,10 @@ RUN_SEED = 0
 EXIT_OK = 0
 EXIT_CHECK_FAILED = 1
 EXIT_BAD_INPUT = 2
+EXIT_TASKS_FAILED = 3
 EXIT_INTERRUPTED = 130
+"""Exit statuses: 0 every task succeeded, 2 bad input (nothing computed is
+lost), 3 some or all tasks failed, 130 Ctrl-C (143 for SIGTERM)."""
 
 
 class CommandError(Exception):
@@ -144,6 +183,10 @@ def _executor_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--resume", metavar="DIR", type=Path,
         help="finish the interrupted experiment in results folder DIR (its spec is reused)",
+    )
+    group.add_argument(
+        "--allow-large", action="store_true",
+        help="run even beyond 1,000,000 tasks or the machine's available memory",
     )
 
 
@@ -306,7 +349,8 @@ def _cmd_compare(args: argparse.Namespace) -> int:
                 residents=args.residents, seed=args.seed,
             )
         folder = compare.resume_comparison(
-            args.resume, workers=args.workers, dask=args.dask, mpi=args.mpi, expect=check
+            args.resume, workers=args.workers, dask=args.dask, mpi=args.mpi, expect=check,
+            allow_large=args.allow_large,
         )
     else:
         spec = compare.load_spec(args.scenarios).with_settings(
@@ -314,7 +358,8 @@ def _cmd_compare(args: argparse.Namespace) -> int:
             residents=args.residents, seed=args.seed,
         )
         folder = compare.run_comparison(
-            spec, out=args.out, workers=args.workers, dask=args.dask, mpi=args.mpi
+            spec, out=args.out, workers=args.workers, dask=args.dask, mpi=args.mpi,
+            allow_large=args.allow_large,
         )
     print(folder)
     return EXIT_OK
@@ -343,39 +388,44 @@ def _engine_verb(
         spec = spec.with_sizes(**sizes)
     elif args.seed is not None:
         spec = dataclasses.replace(spec, seed=args.seed)
-    # A resumed run must name the same sizes: they are part of the spec's hash.
-    again = "".join(f" --{k} {v}" for k, v in sizes.items() if v is not None)
-    engine = importlib.import_module(module)
+    with stopping.raising_stops(False):  # not inside the engine's imports (see the top)
+        engine = importlib.import_module(module)
+    if stopping.stop_requested():
+        raise KeyboardInterrupt
     run: Callable[..., Any] = getattr(engine, function)
-    started = time.time()
-    try:
-        result = run(
-            spec, out=args.out, workers=args.workers, dask=args.dask, mpi=args.mpi,
-            resume=args.resume,
-        )
-    except KeyboardInterrupt:
-        folder = args.resume or _newest_folder(args.out, spec.name, since=started)
-        if folder is None:
-            raise Interrupted(
-                "interrupted before any results folder was made; nothing to keep"
-            ) from None
-        raise Interrupted(
-            f"interrupted; finished runs are kept in {folder}; finish with: "
-            f"{PROG} {verb} {args.spec}{again} --resume {folder}"
-        ) from None
+    result = run(
+        spec, out=args.out, workers=args.workers, dask=args.dask, mpi=args.mpi,
+        resume=args.resume, allow_large=args.allow_large,
+    )
     for line in summary(Path(result)) if summary is not None else ():
         print(line)
     print(result)
     return EXIT_OK
 
 
-def _newest_folder(root: Path, name: str, *, since: float) -> Path | None:
-    """The results folder an interrupted engine verb made (it does not tell us)."""
-    candidates = [
-        p for p in Path(root).glob(f"{name}-*")
-        if p.is_dir() and (p / "manifest.json").exists() and p.stat().st_mtime >= since - 1
-    ]
-    return max(candidates, key=lambda p: p.stat().st_mtime, default=None)
+def resume_command(args: argparse.Namespace, folder: Path) -> str:
+    """The exact command that finishes the experiment in ``folder``, where it ran.
+
+    A comparison keeps its spec in the folder; a sweep, sensitivity
+    analysis or discovery is checked against its spec file, so the file
+    and the sizes given with it (``--seed``, ``--samples`` ...: they are
+    part of the spec's hash) must come again. The executor options come
+    again too, and an MPI run's launcher.
+    """
+    words = [PROG, args.verb]
+    if args.verb != "compare":
+        words.append(str(args.spec))
+        for size in ("samples", "replications", "steps", "residents", "seed"):
+            if getattr(args, size, None) is not None:
+                words += [f"--{size}", str(getattr(args, size))]
+    if args.workers is not None:
+        words += ["--workers", str(args.workers)]
+    if args.dask:
+        words += ["--dask", args.dask]
+    if args.mpi:
+        launcher = MPI_LAUNCH.removesuffix(" ...").replace("-n N", f"-n {mpi_world_size()}")
+        words = [launcher, *words[1:], "--mpi"]
+    return " ".join([*words, "--resume", str(folder)])
 
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
@@ -478,6 +528,7 @@ def _cmd_classroom(args: argparse.Namespace) -> int:
 
 BAD_INPUT: tuple[type[BaseException], ...] = (
     CommandError,
+    BudgetError,
     ParameterError,
     SpecError,
     StoreError,
@@ -503,29 +554,54 @@ def main(argv: Sequence[str] | None = None) -> int:
     Args:
         argv: Arguments without the program name (default: ``sys.argv[1:]``).
     """
+    if _STOPPED_WHILE_STARTING:
+        print(f"{PROG}: interrupted while starting; nothing was run", file=sys.stderr)
+        return stopping.exit_status(_STOPPED_WHILE_STARTING[0])
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help, or a usage error already printed
         return exc.code if isinstance(exc.code, int) else EXIT_BAD_INPUT
     handler: Callable[[argparse.Namespace], int] = args.handler
+    with stopping.handling_stop_signals():
+        return _run_verb(handler, args)
+
+
+def _run_verb(handler: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
+    """Run a verb and turn how it ended into one line and an exit status."""
     started = time.monotonic()
     try:
         return handler(args)
-    except KeyboardInterrupt:
-        print(
-            f"{PROG}: interrupted after {time.monotonic() - started:.0f} s; nothing was kept",
-            file=sys.stderr,
-        )
-        return EXIT_INTERRUPTED
-    except Interrupted as exc:
-        print(f"{PROG}: {exc}", file=sys.stderr)
-        return EXIT_INTERRUPTED
-    except Exception as exc:
-        if not isinstance(exc, BAD_INPUT + _engine_errors()):
+    except (KeyboardInterrupt, Exception) as exc:
+        ending = _ending(exc, args, time.monotonic() - started)
+        if ending is None:
             raise
-        print(f"{PROG}: error: {_one_line(exc)}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        line, status = ending
+        print(f"{PROG}: {line}", file=sys.stderr)
+        return status
+
+
+def _ending(
+    exc: BaseException, args: argparse.Namespace, seconds: float,
+) -> tuple[str, int] | None:
+    """The last line and exit status for a verb that raised ``exc`` (None: a bug)."""
+    if isinstance(exc, RunInterrupted):
+        return (f"interrupted; {exc.kept} of {exc.total} tasks are kept in {exc.folder}; "
+                f"finish with: {resume_command(args, exc.folder)}",
+                stopping.exit_status(exc.signum))
+    if isinstance(exc, KeyboardInterrupt | Interrupted):  # Interrupted: `run` says what it kept
+        line = str(exc) if isinstance(exc, Interrupted) else \
+            f"interrupted after {seconds:.0f} s; nothing was kept"
+        return line, stopping.exit_status(stopping.STATE.signum)
+    if isinstance(exc, TasksFailed):
+        return (f"{exc}; fix the cause, then finish with: {resume_command(args, exc.folder)}",
+                EXIT_TASKS_FAILED)
+    if isinstance(exc, WriteFailed):
+        return (f"error: {exc}; free space or fix the folder, then finish with: "
+                f"{resume_command(args, exc.folder)}", EXIT_BAD_INPUT)
+    if isinstance(exc, BAD_INPUT + _engine_errors()):
+        return f"error: {_one_line(exc)}", EXIT_BAD_INPUT
+    return None
 
 
 def _engine_errors() -> tuple[type[BaseException], ...]:

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import contextlib
 import math
-import sys
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, cast
@@ -34,8 +33,9 @@ import pandas as pd
 from scipy import stats
 from tqdm import tqdm
 
+from experiments import budget, stopping
 from experiments.provenance import provenance, spec_hash, to_jsonable
-from experiments.runner import choose_executor, make_tasks, run_tasks
+from experiments.runner import ExecutorChoice, choose_executor, make_tasks, run_session, run_tasks
 from experiments.scales import clip_interval, outcome_range
 from experiments.specs import (
     ScenarioSpec,
@@ -278,6 +278,15 @@ def scenario_points(spec: ScenarioSpec) -> list[dict[str, Any]]:
     ]
 
 
+def comparison_budget(spec: ScenarioSpec, local_workers: int) -> budget.Budget:
+    """The comparison's size and rough cost."""
+    return budget.estimate(
+        len(spec.scenarios), spec.replications, residents=spec.residents, steps=spec.steps,
+        values_per_task=(spec.steps + 1) * (len(spec.outcomes) + 4),
+        local_workers=local_workers,
+    )
+
+
 def run_comparison(
     spec: ScenarioSpec,
     *,
@@ -286,6 +295,7 @@ def run_comparison(
     dask: str | None = None,
     mpi: bool = False,
     progress: bool | None = True,
+    allow_large: bool = False,
 ) -> Path:
     """Run a comparison into a new results folder and write its summaries and report.
 
@@ -293,9 +303,15 @@ def run_comparison(
         The results folder.
 
     Raises:
-        Interrupted: Ctrl-C; finished runs are kept and ``--resume`` finishes.
-        ComparisonError: Some runs failed (they are listed in the run table).
+        experiments.budget.BudgetError: Too large, unless ``allow_large``.
+        experiments.runner.RunInterrupted: A stop signal; finished runs are
+            kept and ``--resume`` finishes.
+        experiments.runner.TasksFailed: Some runs failed (they are listed in
+            the run table); nothing is summarised.
+        experiments.runner.WriteFailed: The folder could not be written.
     """
+    plan = comparison_budget(spec, budget.local_workers(workers, cluster=bool(dask or mpi)))
+    plan.check(spec.source or spec.name, allow_large=allow_large)
     with choose_executor(workers, dask, mpi) as choice:
         manifest = {
             "kind": "compare",
@@ -306,9 +322,7 @@ def run_comparison(
             **provenance(executor=choice.description),
         }
         store = ResultsStore.create(out, spec.name, manifest)
-        if progress is not False:
-            print(f"sixerrors: results go to {store.folder}", file=sys.stderr)
-        _execute(store, spec, choice.executor, choice.workers, progress)
+        _execute(store, spec, choice, plan, progress)
     return store.folder
 
 
@@ -320,6 +334,7 @@ def resume_comparison(
     mpi: bool = False,
     progress: bool | None = True,
     expect: ScenarioSpec | None = None,
+    allow_large: bool = False,
 ) -> Path:
     """Finish an interrupted comparison in ``folder`` with the spec it started with.
 
@@ -331,6 +346,12 @@ def resume_comparison(
         progress: Progress output.
         expect: If given (a scenario file on the command line), it must be the
             folder's spec, or the folder would mix two experiments.
+        allow_large: Run beyond the budget's limits.
+
+    Raises:
+        experiments.store.StoreError: Not a comparison's folder, an edited
+            or damaged manifest, or another process writes the folder; and
+            the exceptions of :func:`run_comparison`.
     """
     store = ResultsStore.open(folder)
     manifest = store.manifest
@@ -350,9 +371,10 @@ def resume_comparison(
             f"{store.folder} was made from a different scenario spec; resume it without the "
             "file (or with the same file and options), or drop --resume to start afresh"
         )
+    plan = comparison_budget(spec, budget.local_workers(workers, cluster=bool(dask or mpi)))
+    plan.check(store.folder / "manifest.json", allow_large=allow_large)
     with choose_executor(workers, dask, mpi) as choice:
-        store.mark_started(executor=choice.description)
-        _execute(store, spec, choice.executor, choice.workers, progress)
+        _execute(store, spec, choice, plan, progress)
     return store.folder
 
 
@@ -366,32 +388,28 @@ def _comparable(spec: ScenarioSpec) -> dict[str, Any]:
 def _execute(
     store: ResultsStore,
     spec: ScenarioSpec,
-    executor: Any,
-    workers: int,
+    choice: ExecutorChoice,
+    plan: budget.Budget,
     progress: bool | None,
 ) -> None:
+    """Run the missing runs and summarise, as one session of the folder.
+
+    The session (:func:`experiments.runner.run_session`) covers the
+    summaries too: a stop while they are written still says how many runs
+    are kept and how to resume, and failed runs are reported, not
+    summarised (a paired difference needs both runs).
+    """
     tasks = make_tasks(scenario_points(spec), spec.replications)
-    try:
+    with run_session(store, tasks, executor=choice.description):
+        budget.show(plan.with_workers(choice.workers), store.folder, progress)
         results = run_tasks(
-            tasks, simulate_task, store, executor=executor, workers=workers,
+            tasks, simulate_task, store, executor=choice.executor, workers=choice.workers,
             root_seed=spec.seed, common_random_numbers=True, progress=progress,
             label=f"compare {spec.name}",
         )
-    except KeyboardInterrupt:
-        done = len(store.done_task_ids())
-        raise Interrupted(
-            f"interrupted; {done} of {len(tasks)} runs are kept in {store.folder}; "
-            f"finish with: sixerrors compare --resume {store.folder}"
-        ) from None
-    failed = store.run_table().query("status == 'failed'")
-    if len(failed):
-        first = failed.iloc[0]
-        raise ComparisonError(
-            f"{len(failed)} of {len(tasks)} runs failed (first: {first['error']}); "
-            f"see {store.folder}/runs, fix the cause, then "
-            f"sixerrors compare --resume {store.folder}"
-        )
-    summarise(store, spec, results)
+        if store.run_table()["status"].eq("failed").any():
+            return  # the session raises TasksFailed
+        summarise(store, spec, results)
 
 
 def summarise(store: ResultsStore, spec: ScenarioSpec, results: pd.DataFrame) -> None:
@@ -468,14 +486,16 @@ def run_single(
         disable = True if progress is False else (None if progress is None else False)
         with tqdm(
             total=steps, desc=f"run {regime}", unit="step", disable=disable, leave=False
-        ) as bar:
+        ) as bar, stopping.raising_stops(False):
             for _ in range(steps):
+                if stopping.stop_requested():  # between steps, never inside compiled code
+                    raise KeyboardInterrupt
                 model.run_for(1)
                 bar.update(1)
     except KeyboardInterrupt:
         table = model.outcome_table().reset_index()
         store.write_summary("outcomes", table)
-        store.update_manifest(interrupted_at_step=len(table) - 1)
+        store.mark_finished("interrupted", interrupted_at_step=len(table) - 1)
         raise Interrupted(
             f"interrupted at step {len(table) - 1} of {steps}; those steps are kept in "
             f"{store.folder}/summaries/outcomes.csv; run again to get all {steps}"

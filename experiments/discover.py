@@ -44,11 +44,11 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from experiments import designs, prim_analysis
-from experiments.runner import choose_executor, make_tasks, run_tasks
+from experiments import budget, designs, prim_analysis
+from experiments.runner import choose_executor, make_tasks, run_session, run_tasks
 from experiments.sensitivity import AnalysisError
 from experiments.specs import Claim, DiscoverySpec, load_discovery
-from experiments.sweep import mark_done, open_or_create, point_overrides, point_summaries
+from experiments.sweep import open_or_create, point_overrides, point_summaries
 from experiments.tasks import paired_task
 
 CLASSES = ("holds", "reversed", "unclear", "no effect", "undefined")
@@ -237,16 +237,22 @@ def run_discovery(
     mpi: bool = False,
     resume: str | Path | None = None,
     progress: bool | None = True,
+    allow_large: bool = False,
 ) -> Path:
     """``sixerrors discover [SPEC.toml]``: run, classify, find boxes; return the folder.
 
     The arguments are :func:`experiments.sweep.run_sweep`'s, with ``spec`` a
-    path or a loaded :class:`DiscoverySpec`; so are the errors, and
-    :class:`experiments.sensitivity.AnalysisError` when some design point has
-    no finished run (the folder keeps what finished; resume it).
+    path or a loaded :class:`DiscoverySpec`; so are the errors (failed
+    runs: :class:`experiments.runner.TasksFailed`; the folder keeps what
+    finished; resume it).
     """
     if isinstance(spec, str | Path):
         spec = load_discovery(spec)
+    plan = budget.estimate(  # two runs (error and remedy) per task
+        spec.samples * len(spec.claims), spec.replications, residents=spec.residents,
+        steps=2 * spec.steps, values_per_task=40,  # one summary row of a few dozen values
+        local_workers=budget.local_workers(workers, cluster=bool(dask or mpi)))
+    plan.check(spec.source, allow_large=allow_large)
     design = claim_designs(spec)
     settings = [s for claim, frame in zip(spec.claims, design, strict=True)
                 for s in claim_settings(spec, claim, frame)]
@@ -254,8 +260,8 @@ def run_discovery(
     with choose_executor(workers, dask, mpi) as choice:
         store = open_or_create(spec, "discover", out, resume, executor=choice.description,
                                options={}, design_points=len(settings), tasks=len(tasks))
-        store.mark_started(executor=choice.description)
-        try:
+        with run_session(store, tasks, executor=choice.description):
+            budget.show(plan.with_workers(choice.workers), store.folder, progress)
             store.write_summary("design", pd.concat(design, ignore_index=True))
             runs = run_tasks(tasks, paired_task, store, executor=choice.executor,
                              workers=choice.workers, progress=progress, root_seed=spec.seed,
@@ -274,6 +280,4 @@ def run_discovery(
             keys = headline["pair"] + ":" + headline["outcome"]
             store.update_manifest(reversal_shares=dict(
                 zip(keys, headline["reversal_share"].astype(float), strict=True)))
-        finally:
-            mark_done(store)
     return store.folder

@@ -16,11 +16,11 @@ import sys
 from pathlib import Path
 
 from model.outcomes import OUTCOME_INFO
-from model.params import DECLARATIONS, Declaration
+from model.params import DECLARATIONS, HYPOTHESES, Declaration
 
 ODD_PATH = Path(__file__).resolve().parent.parent / "ODD.md"
 SUBMODELS_DIR = Path(__file__).resolve().parent.parent / "model" / "submodels"
-BLOCKS = ("PARAMETERS", "LEVERS", "OUTCOMES")
+BLOCKS = ("PARAMETERS", "LEVERS", "OUTCOMES", "HYPOTHESES", "BASIS")
 
 
 def _range(d: Declaration) -> str:
@@ -50,6 +50,34 @@ def declaration_table(levers: bool) -> str:
     return "\n".join(rows)
 
 
+def _plausible(d: Declaration) -> str:
+    if d.plausible is None:
+        return "—"
+    return f"{d.plausible[0]:g} – {d.plausible[1]:g}"
+
+
+def hypothesis_table() -> str:
+    """Markdown table of the hypothesis groups of assumed direct payoffs, with their parameters."""
+    rows = ["| group | what it assumes | source | parameters |", "|---|---|---|---|"]
+    for h in HYPOTHESES.values():
+        names = ", ".join(f"`{d.name}`" for d in DECLARATIONS.values() if d.hypothesis == h.name)
+        rows.append(f"| `{h.name}` | {h.claim} | {h.source} | {names} |")
+    return "\n".join(rows)
+
+
+def basis_table() -> str:
+    """Markdown table of what every world parameter's default rests on, and its plausible range."""
+    rows = [
+        "| name | default | plausible range | assumed payoff | basis |",
+        "|---|---|---|---|---|",
+    ]
+    for d in DECLARATIONS.values():
+        if not d.is_lever:
+            payoff = f"`{d.hypothesis}`" if d.hypothesis else ""
+            rows.append(f"| `{d.name}` | {_default(d)} | {_plausible(d)} | {payoff} | {d.basis} |")
+    return "\n".join(rows)
+
+
 def outcome_table() -> str:
     """Markdown table of every outcome column."""
     better = {1: "higher", -1: "lower", 0: "—"}
@@ -65,6 +93,8 @@ def generated_blocks() -> dict[str, str]:
         "PARAMETERS": declaration_table(levers=False),
         "LEVERS": declaration_table(levers=True),
         "OUTCOMES": outcome_table(),
+        "HYPOTHESES": hypothesis_table(),
+        "BASIS": basis_table(),
     }
 
 

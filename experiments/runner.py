@@ -22,7 +22,12 @@ MPI job through ``mpi4py.futures`` (``--mpi``). Three decisions make it safe:
   often have none), and a SIGKILL loses at most the batches in flight.
 
 A task that raises is recorded as failed with its error and the sweep goes
-on; ``--resume`` re-runs failed and missing tasks only.
+on; ``--resume`` re-runs failed and missing tasks only. What is not a task's
+fault is not recorded as its failure: a stop signal (see
+:mod:`experiments.stopping`) stops the run, keeping what finished; a worker
+that died has its tasks run again; a worker that ran out of memory is
+replaced. :func:`run_session` wraps a whole verb: the folder's lock, the
+manifest's sessions and status, and exceptions that tell how it ended.
 """
 
 from __future__ import annotations
@@ -34,27 +39,31 @@ import logging
 import math
 import multiprocessing
 import os
+import re
+import signal
 import socket
 import sys
+import threading
 import time
 import traceback
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol, TextIO
 
 import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
+from experiments import stopping
 from experiments.provenance import now_iso
-from experiments.store import ResultsStore, RunRecord
+from experiments.store import ResultsStore, RunRecord, StoreError
 
 log = logging.getLogger(__name__)
 
 TAG_COLUMNS: tuple[str, ...] = ("task_id", "point", "replicate")
 """Columns the runner puts first in every result row."""
-
-_MAX_POOL_RESTARTS = 3
 
 
 class RunnerError(RuntimeError):
@@ -126,10 +135,22 @@ def make_tasks(
 # --------------------------------------------------------------------- worker side
 @dataclass
 class BatchResult:
-    """What a worker sends back for one batch."""
+    """What a worker sends back for one batch.
+
+    Attributes:
+        rows: Result rows of the tasks that succeeded (``None`` if none did).
+        records: One record per task that ran to an end, done or failed.
+            Tasks without a record did not run (the batch stopped early)
+            and go back into the queue, or wait for ``--resume``.
+        interrupted: A stop signal ended the batch early.
+        spent: A task failed with :class:`MemoryError`; the worker process
+            may be left in a broken state and should be replaced.
+    """
 
     rows: pd.DataFrame | None
     records: list[RunRecord]
+    interrupted: bool = False
+    spent: bool = False
 
 
 def _tag(frames: list[pd.DataFrame], tasks: list[Task]) -> pd.DataFrame:
@@ -150,6 +171,21 @@ def _tag(frames: list[pd.DataFrame], tasks: list[Task]) -> pd.DataFrame:
     return pd.concat([tags, rows], axis=1)
 
 
+@dataclass
+class _WorkerProcess:
+    """This process as a worker: whether it is a pool's, and whether it is spent."""
+
+    replaceable: bool = False  # set in local pool and MPI workers, never in the driver
+    spent: bool = False  # a task here ran out of memory: run nothing more here
+
+
+_THIS_WORKER = _WorkerProcess()
+
+
+def _one_error_text(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}".replace("\n", " ")[:2000]
+
+
 def run_batch(
     fn: TaskFunction, tasks: Sequence[Task], root_seed: int, common_random_numbers: bool = False,
 ) -> BatchResult:
@@ -157,33 +193,51 @@ def run_batch(
 
     Each task's exception is caught and recorded, so one bad design point
     (e.g. parameters that make the model fail) costs one task, not the batch.
+    Two things end the batch instead: a stop signal, after the task in
+    progress (or whatever exception it surfaced as), after which the unrun
+    tasks get no record; and
+    :class:`MemoryError` in a pool's worker, after which this process is not
+    trusted with more tasks: it hands back every later batch unrun, and the
+    driver replaces it. (In the driver itself, ``workers=0``, the run goes on.)
     """
+    if _THIS_WORKER.spent:
+        return BatchResult(None, [], spent=True)  # every task goes back to the queue
     worker = f"{socket.gethostname()}:{os.getpid()}"
     frames: list[pd.DataFrame] = []
     succeeded: list[Task] = []
     records: list[RunRecord] = []
+    interrupted = spent = False
     for task in tasks:
+        if stopping.stop_requested():
+            interrupted = True
+            break
         seed = task_seed(root_seed, task.point, task.replicate,
                          common_random_numbers=common_random_numbers)
         start = time.perf_counter()
         try:
-            result = fn(task, seed)
+            result = fn(task, seed)  # never interrupted: see experiments.stopping
             if not isinstance(result, pd.DataFrame):
                 raise TypeError(f"task function returned {type(result).__name__}, not a DataFrame")
             frames.append(result)
             succeeded.append(task)
             status, error = "done", ""
-        except Exception as exc:  # any task error is recorded, not raised
-            status = "failed"
-            error = f"{type(exc).__name__}: {exc}".replace("\n", " ")[:2000]
+        except (KeyboardInterrupt, Exception) as exc:  # a task error is recorded, not raised
+            if stopping.caused_by_interrupt(exc):
+                interrupted = True
+                break
+            status, error = "failed", _one_error_text(exc)
+            spent = isinstance(exc, MemoryError) and _THIS_WORKER.replaceable
+            _THIS_WORKER.spent = spent
             log.debug("task %s failed:\n%s", task.task_id, traceback.format_exc())
         records.append(RunRecord(
             task_id=task.task_id, point=task.point, replicate=task.replicate,
             status=status, error=error, worker=worker,
             seconds=time.perf_counter() - start, finished=now_iso(),
         ))
+        if spent:
+            break
     rows = _tag(frames, succeeded) if frames else None
-    return BatchResult(rows=rows, records=records)
+    return BatchResult(rows=rows, records=records, interrupted=interrupted, spent=spent)
 
 
 # --------------------------------------------------------------------- executors
@@ -218,18 +272,110 @@ def local_pool(workers: int) -> cf.ProcessPoolExecutor:
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(list(_PRELOAD))
+        _start_forkserver_deaf_to_ctrl_c()
     else:  # pragma: no cover - Windows
         context = multiprocessing.get_context("spawn")
     return cf.ProcessPoolExecutor(
-        max_workers=workers, mp_context=context, initializer=_one_thread_per_worker
+        max_workers=workers, mp_context=context, initializer=_start_pool_worker
     )
 
 
-def _one_thread_per_worker() -> None:
-    """Keep compiled parallel loops to one thread: the pool already fills the cores."""
+def _start_forkserver_deaf_to_ctrl_c() -> None:
+    """Start the fork server (and resource tracker) with SIGINT ignored.
+
+    They share the terminal's process group, so a Ctrl-C reaches them too;
+    the fork server ignores SIGINT only once it has imported its preload,
+    and one interrupted during those seconds died and broke the driver
+    (``EOFError``). An ignored signal stays ignored across fork and exec (a
+    blocked mask does not survive the spawn), so SIGINT is ignored here for
+    the moment of the spawn only, and each worker installs its own handler
+    when it starts (:func:`_start_pool_worker`).
+    """
+    forkserver: Any = importlib.import_module("multiprocessing.forkserver")
+    if threading.current_thread() is not threading.main_thread():
+        forkserver.ensure_running()
+        return
+    before = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        forkserver.ensure_running()
+    finally:
+        signal.signal(signal.SIGINT, before)
+
+
+def _start_pool_worker() -> None:
+    """Set up a local pool worker: Ctrl-C ends its batch only; one compiled thread.
+
+    SIGTERM keeps its default (death): the pool sends it to end workers.
+    Compiled parallel loops keep to one thread because the pool already
+    fills the cores.
+    """
+    stopping.install_in_worker((signal.SIGINT,))  # SIGINT came ignored: see the fork server
+    _THIS_WORKER.replaceable = True
     import numba  # noqa: PLC0415 (imported in the worker, after its start)
 
     numba.set_num_threads(1)
+
+
+def _start_mpi_worker() -> None:
+    """Set up an MPI worker rank: stop signals end its batch only.
+
+    ``mpiexec`` forwards Ctrl-C and SIGTERM to every rank; without this an
+    idle rank would die of the :class:`KeyboardInterrupt` and take the job
+    down before the driver could commit what the others finished.
+    """
+    stopping.install_in_worker()
+
+
+_DASK_ADDRESS = re.compile(
+    r"^(?:[a-z][a-z0-9+.-]*://)?(?:\[[0-9A-Fa-f:.]+\]|[^\s:/\[\]]+):\d{1,5}$"
+)
+"""``[scheme://]host:port``; IPv6 hosts in brackets."""
+
+
+def check_dask_address(address: str) -> None:
+    """Refuse a ``--dask`` address without a port before trying to connect.
+
+    ``distributed`` would otherwise guess a port, wait for the connection
+    timeout and end in a traceback.
+    """
+    if not _DASK_ADDRESS.match(address):
+        raise RunnerError(
+            f"--dask {address} is not HOST:PORT; give the scheduler's address with its port, "
+            "e.g. --dask tcp://10.0.0.5:8786"
+        )
+
+
+MPI_LAUNCH = "mpiexec -n N python -m mpi4py.futures -m experiments.cli ..."
+"""How ``--mpi`` must be started (N - 1 ranks become workers)."""
+
+
+def mpi_world_size() -> int | None:
+    """Ranks of the MPI job this process belongs to, or ``None`` outside one.
+
+    ``python -m mpi4py.futures`` initialises MPI before it runs the
+    command, so the ``mpi4py.MPI`` module is already loaded; it is not
+    imported here, because initialising MPI outside a launcher makes MPICH
+    try to spawn ranks and hang.
+    """
+    mpi = sys.modules.get("mpi4py.MPI")
+    if mpi is None or not mpi.Is_initialized():
+        return None
+    return int(mpi.COMM_WORLD.Get_size())
+
+
+def _mpi_executor() -> Any:
+    """An ``MPIPoolExecutor`` over this job's ranks; a one-line error outside one.
+
+    The launcher is checked before ``mpi4py.futures`` is imported: importing
+    it initialises MPI, which outside a launcher can hang.
+    """
+    size = mpi_world_size()
+    if size is None:
+        raise RunnerError(f"--mpi must be started by an MPI launcher: {MPI_LAUNCH}")
+    if size < 2:
+        raise RunnerError(f"--mpi needs at least 2 ranks (1 driver, 1 worker): {MPI_LAUNCH}")
+    mpi_futures: Any = importlib.import_module("mpi4py.futures")
+    return mpi_futures.MPIPoolExecutor(initializer=_start_mpi_worker)
 
 
 _PRELOAD: tuple[str, ...] = ("numpy", "pandas", "pyarrow", "model", "experiments.runner",
@@ -275,14 +421,16 @@ def choose_executor(
             so that N - 1 ranks become workers.
 
     Raises:
-        RunnerError: Conflicting options, a missing package, or a scheduler
-            that cannot be reached.
+        RunnerError: Conflicting options, a missing package, a Dask address
+            without a port or a scheduler that cannot be reached, ``--mpi``
+            outside an MPI launcher.
     """
     if dask and mpi:
         raise RunnerError("--dask and --mpi exclude each other; choose one executor")
     if workers is not None and workers < 0:
         raise RunnerError(f"--workers {workers} is negative; use 0 (in-process) or more")
     if dask:
+        check_dask_address(dask)
         try:
             distributed: Any = importlib.import_module("distributed")
         except ImportError as exc:
@@ -291,9 +439,9 @@ def choose_executor(
             ) from exc
         try:
             client = distributed.Client(dask, timeout="15s")
-        except (OSError, TimeoutError) as exc:
+        except Exception as exc:  # OSError, TimeoutError, ValueError: all mean "not reachable"
             raise RunnerError(
-                f"cannot reach the Dask scheduler at {dask} ({exc}); "
+                f"cannot reach the Dask scheduler at {dask} ({_one_error_text(exc)}); "
                 "start one with `dask scheduler` or check the address"
             ) from exc
         try:
@@ -305,18 +453,15 @@ def choose_executor(
             client.close()
         return
     if mpi:
-        try:
-            mpi_futures: Any = importlib.import_module("mpi4py.futures")
-        except ImportError as exc:
-            raise RunnerError(
-                "--mpi needs mpi4py; install it with pip install 'sixerrors[cluster]'"
-            ) from exc
-        executor = mpi_futures.MPIPoolExecutor()
+        executor = _mpi_executor()
+        ended = False
         try:
             n = int(executor.num_workers) or 1
             yield ExecutorChoice(executor, n, f"mpi4py.futures ({n} workers)")
+            ended = True
         finally:
-            executor.shutdown(wait=True)
+            # After a stop or an error, do not wait for tasks still on the ranks.
+            executor.shutdown(wait=ended, cancel_futures=not ended)
         return
     n = default_workers() if workers is None else workers
     if n == 0:
@@ -371,9 +516,399 @@ class _Progress:
             self.bar.close()
 
 
+# --------------------------------------------------------------------- how runs end
+class RunInterrupted(KeyboardInterrupt):
+    """A stop signal ended the run; every finished task is committed.
+
+    A :class:`KeyboardInterrupt`, so code that handles Ctrl-C handles this.
+
+    Attributes:
+        folder: The results folder.
+        kept: Tasks of the experiment done and committed.
+        total: Tasks of the experiment.
+        signum: The signal (``SIGINT`` or ``SIGTERM``).
+    """
+
+    def __init__(self, folder: Path, kept: int, total: int, signum: int) -> None:
+        """Record where the run stopped and how much of it is kept."""
+        super().__init__(f"interrupted; {kept} of {total} tasks are kept in {folder}")
+        self.folder, self.kept, self.total, self.signum = folder, kept, total, signum
+
+
+class TasksFailed(RuntimeError):
+    """The run ended, but some tasks failed (their errors are in the run table).
+
+    Attributes:
+        folder: The results folder.
+        failed: Tasks whose latest attempt failed.
+        total: Tasks of the experiment.
+        first_error: The error of the first failed task.
+    """
+
+    def __init__(self, folder: Path, failed: int, total: int, first_error: str) -> None:
+        """Record how many tasks failed and the first error."""
+        super().__init__(f"{failed} of {total} tasks failed (first: {first_error}); "
+                         f"see {folder}/runs")
+        self.folder, self.failed, self.total, self.first_error = (
+            folder, failed, total, first_error)
+
+
+class WriteFailed(StoreError):
+    """The results folder could not be written (disk full, read-only, gone).
+
+    Everything committed before stays; ``--resume`` redoes the rest.
+
+    Attributes:
+        folder: The results folder.
+        kept: Tasks of the experiment done and committed.
+        total: Tasks of the experiment.
+        reason: The operating system's words, e.g. ``No space left on device``.
+    """
+
+    def __init__(self, folder: Path, kept: int, total: int, reason: str) -> None:
+        """Record what could not be written and how much is kept."""
+        super().__init__(f"cannot write to {folder} ({reason}); "
+                         f"{kept} of {total} tasks are kept")
+        self.folder, self.kept, self.total, self.reason = folder, kept, total, reason
+
+
+@dataclass(frozen=True)
+class TaskCounts:
+    """Done and failed tasks of one experiment in a store."""
+
+    done: int
+    failed: int
+    first_error: str
+
+    @classmethod
+    def of(cls, store: ResultsStore, ids: set[int]) -> TaskCounts:
+        """Count ``ids``' latest outcomes in ``store``'s run table."""
+        table = store.run_table()
+        table = table[table["task_id"].isin(ids)]
+        failed = table[table["status"] == "failed"]
+        first = str(failed["error"].iloc[0]) if len(failed) else ""
+        return cls(int((table["status"] == "done").sum()), len(failed), first)
+
+
+@contextlib.contextmanager
+def run_session(store: ResultsStore, tasks: Sequence[Task], *, executor: str) -> Iterator[None]:
+    """Own ``store`` for one run or resume of ``tasks``: lock, record, say how it ended.
+
+    Holds the folder's write lock throughout (a second writer gets
+    :class:`~experiments.store.FolderBusy`), adds a session to the manifest,
+    and on the way out records the session's status (``complete``,
+    ``interrupted`` or ``failed``) with the task counts, then turns the
+    way the body ended into one of this module's exceptions:
+
+    * a stop signal (any :class:`KeyboardInterrupt`): :class:`RunInterrupted`;
+    * an :class:`OSError` writing results: :class:`WriteFailed`;
+    * failed tasks, whether the body finished or its analysis then gave
+      up for lack of them: :class:`TasksFailed`.
+
+    Raises:
+        RunInterrupted, WriteFailed, TasksFailed: As above.
+    """
+    ids = {t.task_id for t in tasks}
+    with stopping.handling_stop_signals(), store.locked():
+        before = TaskCounts.of(store, ids).done
+        store.mark_started(executor=executor, tasks=len(ids))
+        try:
+            yield
+        except KeyboardInterrupt:
+            counts = _end_session(store, ids, "interrupted", before)
+            signum = stopping.STATE.signum or signal.SIGINT
+            raise RunInterrupted(store.folder, counts.done, len(ids), signum) from None
+        except OSError as exc:
+            counts = _end_session(store, ids, "failed", before, error=_one_error_text(exc))
+            raise WriteFailed(store.folder, counts.done, len(ids),
+                              exc.strerror or str(exc)) from exc
+        except Exception as exc:
+            counts = _end_session(store, ids, "failed", before, error=_one_error_text(exc))
+            if counts.failed and not isinstance(exc, StoreError | RunnerError):
+                raise TasksFailed(store.folder, counts.failed, len(ids),
+                                  counts.first_error) from exc
+            raise
+        complete = TaskCounts.of(store, ids)
+        status = "complete" if not complete.failed and complete.done == len(ids) else "failed"
+        counts = _end_session(store, ids, status, before)
+        if counts.failed:
+            raise TasksFailed(store.folder, counts.failed, len(ids), counts.first_error)
+
+
+def _end_session(
+    store: ResultsStore, ids: set[int], status: str, before: int, *, error: str = "",
+) -> TaskCounts:
+    """Record the session's end (best effort: the disk may be full) and return the counts."""
+    counts = TaskCounts.of(store, ids)
+    extra = {"session_error": error} if error else {}
+    with contextlib.suppress(OSError, StoreError):
+        store.mark_finished(
+            status, tasks=len(ids), tasks_done=counts.done, tasks_failed=counts.failed,
+            session_tasks_done=counts.done - before, **extra,
+        )
+    return counts
+
+
 # --------------------------------------------------------------------- the runner
-def _chunks(tasks: list[Task], start: int, size: int) -> list[Task]:
-    return tasks[start:start + size]
+_MAX_WORKER_DEATHS = 2
+"""A task whose worker process died this often while it ran alone is recorded as failed."""
+
+_MAX_FRUITLESS_RESTARTS = 6
+"""Pool restarts in a row with nothing committed in between before the runner gives up."""
+
+STOP_GRACE_SECONDS = 3.0
+"""After a stop signal, how long workers may take to hand back what they finished."""
+
+_POLL_SECONDS = 0.2
+"""How often the driver's loop looks at the stop flag while it waits."""
+
+
+class _Workers:
+    """The executor the runner submits to, and what the runner may do to its workers.
+
+    A local pool the runner owns can be restarted when a worker dies,
+    renewed when a worker ran out of memory, signalled to stop and
+    killed. An executor passed in belongs to its caller: its futures are
+    cancelled, nothing more.
+    """
+
+    def __init__(self, executor: cf.Executor | None, workers: int) -> None:
+        self.owned = executor is None
+        self.workers = workers
+        self.executor: cf.Executor = local_pool(workers) if executor is None else executor
+        self.retired: list[Any] = []  # processes of pools being replaced
+        self.generation = 0  # how many times the pool was replaced
+
+    def _processes(self) -> list[Any]:
+        current = getattr(self.executor, "_processes", None) or {}
+        return [*current.values(), *self.retired]
+
+    def submit(self, *args: Any) -> cf.Future[BatchResult]:
+        return self.executor.submit(run_batch, *args)
+
+    @property
+    def recovers_from_deaths(self) -> bool:
+        """A pool we own is restarted; Dask replaces workers itself; MPI cannot."""
+        return self.owned or not type(self.executor).__module__.startswith("mpi4py")
+
+    def renew(self) -> None:
+        """Send new batches to a fresh pool; the old one ends after its batches."""
+        if not self.owned:
+            return
+        self.retired.extend(self._processes())
+        self.executor.shutdown(wait=False)
+        self.executor = local_pool(self.workers)
+        self.generation += 1
+
+    def restart(self) -> None:
+        """Replace a broken pool (a worker died) with a fresh one."""
+        self.close(kill=True)
+        self.executor = local_pool(self.workers)
+        self.generation += 1
+
+    def signal_workers(self, signum: int) -> None:
+        """Ask the local workers to stop their tasks and hand back what they finished."""
+        for process in self._processes():
+            with contextlib.suppress(OSError, ValueError, AttributeError):
+                if process.is_alive():
+                    os.kill(process.pid, signum)
+
+    def close(self, *, kill: bool) -> None:
+        """Shut the owned pool down; with ``kill``, end and reap its processes first."""
+        if not self.owned:
+            return
+        processes = self._processes()
+        if kill:
+            for process in processes:
+                with contextlib.suppress(OSError, ValueError, AttributeError):
+                    process.kill()
+        self.executor.shutdown(wait=not kill, cancel_futures=True)
+        for process in processes:
+            with contextlib.suppress(OSError, ValueError, AttributeError, AssertionError):
+                process.join(timeout=10)
+        self.retired = []
+
+
+def _worker_died(exc: BaseException) -> bool:
+    """A local pool that broke, or Dask giving up on a task whose workers kept dying."""
+    return isinstance(exc, cf.BrokenExecutor) or type(exc).__name__ == "KilledWorker"
+
+
+class _Run:
+    """One call of :func:`run_tasks`: the queue, the batches in flight, the counts."""
+
+    def __init__(self, store: ResultsStore, fn: TaskFunction, workers: _Workers, *,
+                 root_seed: int, common_random_numbers: bool, batch_size: int | None,
+                 target_batch_seconds: float, bar: _Progress) -> None:
+        self.store, self.fn, self.workers, self.bar = store, fn, workers, bar
+        self.root_seed, self.crn = root_seed, common_random_numbers
+        self.batch_size, self.target = batch_size, target_batch_seconds
+        self.queue: deque[Task] = deque()
+        self.suspects: deque[Task] = deque()  # in flight when a worker died
+        self.deaths: Counter[int] = Counter()
+        self.pending: dict[cf.Future[BatchResult], list[Task]] = {}
+        self.generation_of: dict[cf.Future[BatchResult], int] = {}
+        self.task_seconds: deque[float] = deque(maxlen=200)
+        self.failed_total = 0
+        self.fruitless_restarts = 0
+
+    # ---------------------------------------------------------------- driving
+    def drive(self, todo: list[Task]) -> None:
+        """Run ``todo`` to the end or to a stop signal; stop the workers either way."""
+        self.queue.extend(todo)
+        try:
+            with stopping.raising_stops(False):
+                while (self.queue or self.suspects or self.pending) \
+                        and not stopping.stop_requested():
+                    self._fill()
+                    self._collect()
+                if stopping.stop_requested():
+                    self._stop()
+        except BaseException:
+            self.workers.close(kill=True)
+            raise
+        self.workers.close(kill=False)
+
+    def _next_size(self) -> int:
+        if self.batch_size is not None:
+            return self.batch_size
+        if not self.task_seconds:
+            return 1  # the first result shows how long a task takes
+        mean = max(sum(self.task_seconds) / len(self.task_seconds), 1e-6)
+        balance = max(1, math.ceil(len(self.queue) / (2 * self.workers.workers)))
+        return int(max(1, min(round(self.target / mean), balance, 10_000)))
+
+    def _fill(self) -> None:
+        if self.suspects:
+            # After a worker died, tasks that were in flight run one at a
+            # time, so a task that kills its worker is found and charged
+            # alone instead of failing the tasks that shared the pool.
+            if not self.pending:
+                self._submit([self.suspects.popleft()])
+            return
+        while self.queue and len(self.pending) < 2 * self.workers.workers:
+            size = min(self._next_size(), len(self.queue))
+            self._submit([self.queue.popleft() for _ in range(size)])
+
+    def _submit(self, batch: list[Task]) -> None:
+        try:
+            future = self.workers.submit(self.fn, batch, self.root_seed, self.crn)
+        except cf.BrokenExecutor as exc:  # the pool broke since the last look
+            future = cf.Future()
+            future.set_exception(exc)  # seen, like its neighbours, by _collect
+        self.pending[future] = batch
+        self.generation_of[future] = self.workers.generation
+
+    def _collect(self) -> None:
+        finished, _ = cf.wait(list(self.pending), timeout=_POLL_SECONDS,
+                              return_when=cf.FIRST_COMPLETED)
+        dead: list[list[Task]] = []
+        for future in finished:
+            batch = self.pending.pop(future)
+            result = self._result(future, batch)
+            if result is None:
+                dead.append(batch)
+            else:
+                self._commit(batch, result)
+                if result.spent and self.generation_of[future] == self.workers.generation:
+                    self.workers.renew()  # once per pool, however many batches it spoils
+            del self.generation_of[future]
+        if dead:
+            self._after_death(dead)
+
+    def _result(self, future: cf.Future[BatchResult], batch: list[Task]) -> BatchResult | None:
+        """The batch's result; ``None`` if its worker died; failures for other errors."""
+        try:
+            return future.result()
+        except KeyboardInterrupt:
+            return BatchResult(None, [], interrupted=True)
+        except Exception as exc:
+            if _worker_died(exc):
+                return None
+            if stopping.caused_by_interrupt(exc):
+                return BatchResult(None, [], interrupted=True)
+            error = _one_error_text(exc)
+            return BatchResult(None, [
+                RunRecord(t.task_id, t.point, t.replicate, "failed", error, "unknown", 0.0,
+                          now_iso()) for t in batch
+            ])
+
+    def _commit(self, batch: list[Task], result: BatchResult, *, stopping_now: bool = False,
+                ) -> None:
+        """Write a finished batch and put back what it did not run."""
+        if result.records:
+            self.store.write_part(result.rows, result.records)
+            self.fruitless_restarts = 0
+        failed = sum(r.status == "failed" for r in result.records)
+        self.failed_total += failed
+        self.task_seconds.extend(r.seconds for r in result.records if r.status == "done")
+        self.bar.update(len(result.records), self.failed_total)
+        if stopping_now:
+            return
+        if result.interrupted:
+            if not stopping.stop_requested():  # a KeyboardInterrupt not from a signal
+                stopping.STATE.signum = signal.SIGINT
+            return
+        recorded = {r.task_id for r in result.records}
+        self.queue.extendleft(reversed([t for t in batch if t.task_id not in recorded]))
+
+    def _after_death(self, dead: list[list[Task]]) -> None:
+        """A worker died: restart the pool, retry what was in flight, charge a lone task."""
+        if stopping.stop_requested():
+            return  # the workers died of the stop (a signal to the whole group); resume redoes
+        if self.workers.owned:
+            # A broken pool fails every batch it held; gather them all first.
+            while self.pending:
+                future, batch = self.pending.popitem()
+                result = self._result(future, batch) if future.done() or \
+                    cf.wait([future], timeout=10).done else None
+                if result is None:
+                    dead.append(batch)
+                else:
+                    self._commit(batch, result)
+            self.fruitless_restarts += 1
+            if self.fruitless_restarts > _MAX_FRUITLESS_RESTARTS:
+                raise RunnerError(
+                    "worker processes keep dying before they finish anything; finished tasks "
+                    f"are saved in {self.store.folder}; fix the cause, then resume"
+                )
+            self.workers.restart()
+        elif not self.workers.recovers_from_deaths:
+            raise RunnerError(
+                "the executor's workers died; finished tasks are saved, "
+                f"re-run with --resume {self.store.folder} to do the rest"
+            )
+        alone = len(dead) == 1 and len(dead[0]) == 1 and not self.pending
+        for task in (t for batch in dead for t in batch):
+            if alone:
+                self.deaths[task.task_id] += 1
+                if self.deaths[task.task_id] >= _MAX_WORKER_DEATHS:
+                    self._record_death(task)
+                    continue
+            self.suspects.append(task)
+
+    def _record_death(self, task: Task) -> None:
+        error = (f"WorkerDied: the worker process died {self.deaths[task.task_id]} times while "
+                 "running this task alone (out of memory? see the system log)")
+        record = RunRecord(task.task_id, task.point, task.replicate, "failed", error, "unknown",
+                           0.0, now_iso())
+        self._commit([task], BatchResult(None, [record]))
+
+    def _stop(self) -> None:
+        """Stop every worker, commit what they hand back within the grace period, kill the rest."""
+        self.workers.signal_workers(signal.SIGINT)
+        deadline = time.monotonic() + STOP_GRACE_SECONDS
+        while self.pending and (left := deadline - time.monotonic()) > 0:
+            finished, _ = cf.wait(list(self.pending), timeout=left,
+                                  return_when=cf.FIRST_COMPLETED)
+            for future in finished:
+                batch = self.pending.pop(future)
+                result = self._result(future, batch)
+                if result is not None:
+                    self._commit(batch, result, stopping_now=True)
+        for future in self.pending:
+            future.cancel()
+        self.pending.clear()
 
 
 def run_tasks(
@@ -392,6 +927,13 @@ def run_tasks(
     collect: bool = True,
 ) -> pd.DataFrame:
     """Run every task not yet done in ``store`` and return all results.
+
+    The folder's write lock is held throughout. A stop signal (Ctrl-C,
+    SIGTERM) stops the workers within :data:`STOP_GRACE_SECONDS`, commits
+    what they finished and raises :class:`RunInterrupted`. A dead worker's
+    in-flight tasks run again, one at a time; a task whose worker dies
+    :data:`_MAX_WORKER_DEATHS` times alone is recorded as failed. A worker
+    whose task ran out of memory is replaced.
 
     Args:
         tasks: The experiment's tasks (all of them; done ones are skipped,
@@ -423,11 +965,14 @@ def run_tasks(
             session's); ``False`` returns an empty frame and saves memory.
 
     Returns:
-        All result rows in the store, ordered by task id.
+        All result rows in the store, ordered by task id, one copy per task.
 
     Raises:
         RunnerError: No root seed, duplicate task ids, or an executor that
             broke for good. Tasks committed before the error stay committed.
+        RunInterrupted: A stop signal.
+        experiments.store.FolderBusy: Another process writes the folder.
+        OSError: The store could not be written (workers are stopped first).
     """
     all_tasks = list(tasks)
     ids = [t.task_id for t in all_tasks]
@@ -441,11 +986,29 @@ def run_tasks(
     if batch_size is not None and batch_size < 1:
         raise RunnerError(f"batch_size={batch_size} must be at least 1")
 
-    done_ids = store.done_task_ids()
-    todo = [t for t in all_tasks if t.task_id not in done_ids]
-    already = len(all_tasks) - len(todo)
+    with stopping.handling_stop_signals(), store.locked():
+        done_ids = store.done_task_ids()
+        todo = [t for t in all_tasks if t.task_id not in done_ids]
+        pool = _workers_for(executor, workers)
+        bar = _Progress(len(all_tasks), len(all_tasks) - len(todo), label, progress)
+        run = _Run(store, fn, pool, root_seed=root_seed,
+                   common_random_numbers=common_random_numbers, batch_size=batch_size,
+                   target_batch_seconds=target_batch_seconds, bar=bar)
+        try:
+            run.drive(todo)
+        finally:
+            bar.close()
+        if stopping.stop_requested():
+            kept = len(set(ids) & store.done_task_ids())
+            raise RunInterrupted(store.folder, kept, len(ids),
+                                 stopping.STATE.signum or signal.SIGINT)
+    if run.failed_total:
+        log.warning("%d task(s) failed; see the run table in %s", run.failed_total, store.folder)
+    return store.read_results() if collect else pd.DataFrame()
 
-    owned = False
+
+def _workers_for(executor: cf.Executor | Any | None, workers: int | None) -> _Workers:
+    """The executor to use: the one given, a Dask client's, in-process, or a local pool."""
     if executor is not None and not isinstance(executor, cf.Executor) \
             and hasattr(executor, "get_executor"):  # a dask distributed.Client
         if workers is None:
@@ -455,82 +1018,8 @@ def run_tasks(
     if executor is None:
         n_workers = default_workers() if workers is None else workers
         if n_workers == 0:
-            executor, n_workers = InlineExecutor(), 1
-        else:
-            executor, owned = local_pool(n_workers), True
-    else:
-        n_workers = workers or int(getattr(executor, "_max_workers", 0) or 0) or default_workers()
+            return _Workers(InlineExecutor(), 1)
+        return _Workers(None, n_workers)
     assert isinstance(executor, cf.Executor)
-
-    in_flight_cap = 2 * n_workers
-    bar = _Progress(len(all_tasks), already, label, progress)
-    failed_total = 0
-    restarts = 0
-    position = 0
-    task_seconds: list[float] = []
-    pending: dict[cf.Future[BatchResult], list[Task]] = {}
-
-    def next_size() -> int:
-        if batch_size is not None:
-            return batch_size
-        if not task_seconds:
-            return 1
-        mean = max(sum(task_seconds[-200:]) / len(task_seconds[-200:]), 1e-6)
-        remaining = len(todo) - position
-        balance = max(1, math.ceil(remaining / (2 * n_workers)))
-        return int(max(1, min(round(target_batch_seconds / mean), balance, 10_000)))
-
-    try:
-        while position < len(todo) or pending:
-            while position < len(todo) and len(pending) < in_flight_cap:
-                batch = _chunks(todo, position, next_size())
-                position += len(batch)
-                future = executor.submit(run_batch, fn, batch, root_seed, common_random_numbers)
-                pending[future] = batch
-            finished, _ = cf.wait(list(pending), return_when=cf.FIRST_COMPLETED)
-            broken = False
-            for future in finished:
-                batch = pending.pop(future)
-                try:
-                    result: BatchResult = future.result()
-                except Exception as exc:  # the batch never ran to the end
-                    broken = broken or isinstance(exc, cf.BrokenExecutor)
-                    error = f"{type(exc).__name__}: {exc}".replace("\n", " ")[:2000]
-                    result = BatchResult(None, [
-                        RunRecord(t.task_id, t.point, t.replicate, "failed", error,
-                                  "unknown", 0.0, now_iso()) for t in batch
-                    ])
-                store.write_part(result.rows, result.records)
-                failed = sum(r.status == "failed" for r in result.records)
-                failed_total += failed
-                task_seconds.extend(r.seconds for r in result.records if r.status == "done")
-                bar.update(len(batch), failed_total)
-            if broken:
-                # A worker died (e.g. killed by the OOM killer). Its batch is
-                # recorded as failed; the rest goes on in a fresh pool.
-                for future, batch in list(pending.items()):
-                    with contextlib.suppress(Exception):
-                        result = future.result()
-                        store.write_part(result.rows, result.records)
-                        failed_total += sum(r.status == "failed" for r in result.records)
-                        bar.update(len(batch), failed_total)
-                        pending.pop(future)
-                requeue = [t for batch in pending.values() for t in batch]
-                pending.clear()
-                if not owned or restarts >= _MAX_POOL_RESTARTS:
-                    raise RunnerError(
-                        "the executor's workers died; finished tasks are saved, "
-                        f"re-run with --resume {store.folder} to do the rest"
-                    )
-                restarts += 1
-                executor.shutdown(wait=False, cancel_futures=True)
-                executor = local_pool(n_workers)
-                # Tasks that were in flight go back in at the cursor, to run next.
-                todo = todo[:position] + requeue + todo[position:]
-    finally:
-        bar.close()
-        if owned:
-            executor.shutdown(wait=True, cancel_futures=True)
-    if failed_total:
-        log.warning("%d task(s) failed; see the run table in %s", failed_total, store.folder)
-    return store.read_results() if collect else pd.DataFrame()
+    n = workers or int(getattr(executor, "_max_workers", 0) or 0) or default_workers()
+    return _Workers(executor, n)

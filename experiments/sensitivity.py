@@ -43,12 +43,12 @@ from numpy.typing import NDArray
 from SALib.analyze import morris as morris_analyze
 from SALib.analyze import sobol as sobol_analyze
 
-from experiments import designs
+from experiments import budget, designs
 from experiments.designs import DUMMY, Problem
-from experiments.runner import TaskFunction, choose_executor, make_tasks, run_tasks
+from experiments.runner import TaskFunction, choose_executor, make_tasks, run_session, run_tasks
 from experiments.specs import load_sensitivity
 from experiments.store import ResultsStore
-from experiments.sweep import mark_done, open_or_create, point_overrides, task_plan
+from experiments.sweep import open_or_create, point_overrides, task_plan
 from experiments.tasks import SUMMARY_SUFFIXES, paired_outputs
 
 CONVERGENCE_TOLERANCE = 0.05
@@ -383,6 +383,19 @@ def _sobol_or_morris(spec: Any, problem: Problem) -> NDArray[np.float64]:
     return designs.morris(problem, spec.trajectories, levels=spec.levels, seed=spec.seed)
 
 
+def sensitivity_budget(spec: Any, problem: Problem, local_workers: int) -> budget.Budget:
+    """The analysis's size and rough cost, from the spec alone (nothing is sampled)."""
+    if spec.method == "sobol":
+        points = spec.base_samples * designs.sobol_rows_per_base(problem, spec.second_order)
+    else:
+        points = spec.trajectories * (len(problem.names) + 1)
+    return budget.estimate(
+        points, spec.replications, residents=spec.residents, steps=spec.steps,
+        values_per_task=2 * len(spec.outcomes) + 3, local_workers=local_workers,
+        design_values=points * len(problem.names),
+    )
+
+
 def run_sensitivity(
     spec: str | Path | Any,
     *,
@@ -394,6 +407,7 @@ def run_sensitivity(
     progress: bool | None = True,
     dummy: bool = True,
     num_resamples: int = 200,
+    allow_large: bool = False,
 ) -> Path:
     """``sixerrors sensitivity SPEC.toml``: run and analyse; return the results folder.
 
@@ -408,17 +422,26 @@ def run_sensitivity(
         progress: Progress output (see :func:`experiments.runner.run_tasks`).
         dummy: Include the ``dummy`` factor (the noise floor).
         num_resamples: Bootstrap resamples for the intervals.
+        allow_large: Run beyond :data:`experiments.budget.MAX_TASKS` tasks
+            or the machine's available memory.
 
     Raises:
         experiments.specs.SpecError: The spec is invalid (nothing has run).
-        experiments.store.StoreError: ``resume`` is not a folder of this spec.
+        experiments.budget.BudgetError: Too large (nothing was sampled).
+        experiments.store.StoreError: ``resume`` is not a folder of this spec,
+            or another process writes it.
         experiments.runner.RunnerError: Executor problems.
-        AnalysisError: Runs failed at some design points (the folder keeps
-            what finished; fix the cause and resume).
+        experiments.runner.TasksFailed: Runs failed (the folder keeps what
+            finished; fix the cause and resume).
+        experiments.runner.RunInterrupted, experiments.runner.WriteFailed:
+            A stop signal, or results that could not be written.
     """
     if isinstance(spec, str | Path):
         spec = load_sensitivity(spec)
     problem = designs.make_problem(spec.factors, dummy=dummy)
+    plan = sensitivity_budget(spec, problem,
+                              budget.local_workers(workers, cluster=bool(dask or mpi)))
+    plan.check(spec.source, allow_large=allow_large)
     x = _sobol_or_morris(spec, problem)
     design = problem.to_points(x)
     base, fn = task_plan(spec, "summary")
@@ -434,8 +457,9 @@ def run_sensitivity(
         store = open_or_create(spec, "sensitivity", out, resume, executor=choice.description,
                                options=options,
                                design_points=len(design), tasks=len(design) * spec.replications)
-        store.mark_started(executor=choice.description)
-        try:
+        with run_session(store, make_tasks(settings, spec.replications),
+                         executor=choice.description):
+            budget.show(plan.with_workers(choice.workers), store.folder, progress)
             run_design_analysis(
                 store, problem, x, settings=settings, fn=fn, outputs=outputs,
                 method=spec.method, replications=spec.replications, root_seed=spec.seed,
@@ -443,6 +467,4 @@ def run_sensitivity(
                 levels=spec.levels, num_resamples=num_resamples,
                 executor=choice.executor, workers=choice.workers, progress=progress,
             )
-        finally:
-            mark_done(store)
     return store.folder

@@ -1,475 +1,438 @@
-r"""Regenerate the tables and figures of ``docs/six_errors.md``.
+r"""Write ``docs/six_errors.md`` from results folders: every number on the page comes from them.
 
-Three sub-commands, each printing Markdown tables that can be pasted into the
-document and writing its figures to ``docs/figures/`` (``--figures`` to
-change):
+The page is generated, never typed: the mechanisms of each pair are fixed
+text below (they describe the code, ODD.md section 7); every difference,
+interval, share and box limit is read from the results folders of four
+commands, whose manifests reproduce them::
 
-``defaults``
-    Runs every regime of the six error pairs at the defaults (2,000
-    residents, 260 steps) with common random numbers: replicate ``r`` uses
-    seed ``r`` for both regimes of a pair. Writes the per-step series to
-    ``results/six_errors_defaults-<timestamp>/series.parquet`` and prints the
-    paired differences (remedy - error) with 95 % t-intervals. With
-    ``--from FOLDER`` it re-reads such a folder instead of running::
+    sixerrors compare experiments/scenarios/six_errors.toml --workers 2
+    sixerrors compare experiments/scenarios/six_errors_small.toml --workers 2
+    sixerrors compare experiments/scenarios/six_errors_large.toml --workers 2
+    sixerrors discover --workers 2
+    python -m experiments.six_errors_report --defaults results/six_errors-... \
+        --small results/six_errors_small-... --large results/six_errors_large-... \
+        --discovery results/discover-...
 
-        python -m experiments.six_errors_report defaults --replications 20 --workers 2
-        python -m experiments.six_errors_report defaults --from results/six_errors_defaults-...
-
-``sweep``
-    Reads two results folders written by ``sixerrors sweep`` from the specs
-    ``experiments/scenarios/sweep_errorN_error.toml`` and
-    ``..._remedy.toml`` (same design, root seed and replications, one on
-    each regime of the pair, so task ``(point, replicate)`` has the same
-    seed in both: common random numbers per design point) and prints the
-    paired difference per design point, with a figure::
-
-        sixerrors sweep experiments/scenarios/sweep_error1_error.toml
-        sixerrors sweep experiments/scenarios/sweep_error1_remedy.toml
-        python -m experiments.six_errors_report sweep 1 results/sweep_error1_error-... \
-            results/sweep_error1_remedy-...
-
-``ablate``
-    Runs one pair at the defaults under named sets of parameter overrides
-    applied to both regimes (e.g. switching one mechanism off) and prints
-    the paired differences per set::
-
-        python -m experiments.six_errors_report ablate 6 --replications 10 \
-            --variant none= --variant no_cost=grid_staff_cost:0 \
-            --variant no_intrusion=grid_intrusion:0,injustice_visit:0,trust_visit:0
-
-Statistics. For every run: the time average over the last half of the run
-(steps ``T/2 + 1 .. T``; for ``stability``, the share of those steps without
-a mass incident, since the model's ``stability`` column is a running share)
-and the value at the final step (for ``stability``, the model's share of all
-``T`` steps without a mass incident). Differences are paired by seed and
-summarised by :func:`experiments.compare.t_interval`; a verdict says whether
-the interval excludes zero in the article's direction
-(:func:`experiments.compare.verdict`).
+Statistics are those of ``sixerrors compare`` (the time average and the
+final value of each run; paired differences remedy minus error with a 95 %
+t-interval over replications with common random numbers) and of
+``sixerrors discover`` (the share of the plausible world where the mean
+paired difference has the opposite sign to the claim, and PRIM's boxes).
+The page also draws ``docs/figures/six_errors_defaults.png``.
 """
 
 from __future__ import annotations
 
 import argparse
-import datetime as _dt
+import json
+import math
 import sys
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
 
-from experiments.compare import t_interval, verdict
-from experiments.store import ResultsStore
+from model import ERRORS, VARIANT_PAIRS
+from model.outcomes import OUTCOME_INFO
 
-OUTCOMES: tuple[str, ...] = ("mean_legitimacy", "mean_grievance", "stability", "hidden_grievance")
-"""The outcomes the document reports for every pair."""
+ROOT = Path(__file__).resolve().parent.parent
+STATISTIC = "time_average"
+"""The statistic the page reports (``sixerrors compare``'s time average of each run)."""
 
-DIRECTION: Mapping[str, int] = {
-    "mean_legitimacy": +1,
-    "mean_grievance": -1,
-    "stability": +1,
-    "hidden_grievance": -1,
+SHOWN = ("mean_legitimacy", "mean_grievance", "hidden_grievance", "stability", "incidents_per_10k")
+"""The outcomes of the page's tables, in order."""
+
+COSTS = ("mean_hardship", "expectation_gap", "targeted_spending", "governance_costs", "grid_cost")
+"""Side effects and costs reported under each pair."""
+
+LABELS = ("1", "2", "3", "4", "5", "6", "1b")
+
+PAIRS = {str(k): v for k, v in ERRORS.items()} | dict(VARIANT_PAIRS)
+
+MECHANISMS: Mapping[str, str] = {
+    "1": (
+        "Tolerance answers petitions: an answered petition releases grievance and raises "
+        "trust (assumed payoff `voice`) and, with probability `resolution`, resolves the "
+        "petitioner's weightiest need at the budget's expense (a concession, a mechanism). "
+        "Rejection and interception add injustice and cost trust, and repression detains "
+        "(assumed payoffs `repression`, `backlash`); repression also deters protest through "
+        "the arrest risk residents perceive (a mechanism). The remedy's costs and ways to "
+        "fail: answered claims raise neighbours' expected return to voice, lowering everyone's "
+        "petition and protest thresholds (`claims_weight`, `claims_learning`: Chen 2012, "
+        "Lorentzen 2013); more petitions than service capacity go unanswered; concessions draw "
+        "on the budget that pays relief; and less repression deters less."
+    ),
+    "1b": (
+        "The same claim through the evaluation of cadres: judged by incidents and petitions "
+        "that reach above them, cadres shift effort to control and accept fewer petitions after "
+        "each mark; judged by trust, they shift to service and accept more when trust falls "
+        "(symmetric rules, `adapt_rate`). The satisfaction-judged cadres inherit every cost of "
+        "tolerance (Error 1); the veto-judged ones every cost of control."
+    ),
+    "2": (
+        "Service instead of control: the same cadres answer more petitions and hold more "
+        "dialogue, but arrest and deter less. Residents' self-management: committees spend a "
+        "share of the budget on what their residents weigh (local knowledge the planner lacks). "
+        "Costs and ways to fail: less deterrence; committees lose `committee_overhead` to "
+        "running themselves and hear the better-off and the organized more "
+        "(`participation_capture`: Bardhan and Mookherjee 2000)."
+    ),
+    "3": (
+        "Open entry lets aggrieved residents found organizations that serve members' needs "
+        "(service kind), vouch for their petitions (mediation kind) and settle conflicts among "
+        "themselves (neighbourhood kind, assumed payoff `self_settlement`). Costs and ways to "
+        "fail: every organization lowers its members' cost of collective action "
+        "(`org_mobilization`: McCarthy and Zald 1977); support buys capacity but costs the "
+        "budget (`org_support_cost`) and credibility with recruits "
+        "(`support_credibility_loss`: Spires 2011, Teets 2013), and makes organizations "
+        "dependent, so they mediate less; restrictive regimes shut advocacy organizations."
+    ),
+    "4": (
+        "Rights: protesters not arrested get dialogue with probability `rights` (their claims "
+        "answered, perhaps with a paid concession), organizations are overseen (missions drift "
+        "toward `rights`), and petitioners are protected from retaliation (the perceived risk of "
+        "petitioning falls with `rights`). Prevention at the source: a share of the control "
+        "effort resolves quiet residents' grievances before they erupt, at the budget's "
+        "expense. Costs and ways to fail: dialogue uses service effort petitions need; safety "
+        "to petition and dialogue invite claims (Error 1's learning); prevention diverts control "
+        "that would deter and draws on the relief budget."
+    ),
+    "5": (
+        "Participation reveals what residents weigh, which the planner's biased lens misses; "
+        "participants also understand the constraints and discount announced promises "
+        "(`participant_understanding`). Top-down money relieves need too, but starts "
+        "projects' disputes over housing (`project_dispute_rate`) and raises expectations "
+        "faster than it meets them (`spending_visibility`: Davies 1962, Gurr 1970). Costs and "
+        "ways to fail: participation costs the budget (`participation_cost`), is captured by the "
+        "better-off and the organized (`participation_capture`), and the trust participants gain "
+        "is an assumed payoff (`procedural_justice`)."
+    ),
+    "6": (
+        "Fine cells and siloed agencies multiply staff and platforms, all paid from the "
+        "livelihood budget before relief (duplicated investment); siloed agencies detect needs "
+        "they cannot act on (formalism); tiny cells and collective responsibility intrude "
+        "(assumed payoff `intrusion`) while collective responsibility also deters protest "
+        "(`collective_deterrence`). Both regimes resolve the needs they find within the budget "
+        "(service mode), so the pair is carried by the grid's own levers. The claim can fail "
+        "where staff and platforms are cheap (`grid_staff_cost`, `grid_platform_cost`) and "
+        "detection resolves needs relief would not reach."
+    ),
 }
-"""The article's direction of remedy - error (Gong 2012: the remedy is better)."""
-
-SERIES_COLUMNS: tuple[str, ...] = (
-    *OUTCOMES,
-    "share_petitioning",
-    "share_protesting",
-    "share_detained",
-    "mass_incidents",
-    "mean_hardship",
-    "relief_spending",
-    "grid_cost",
-    "org_membership",
-    "organizations",
-    "allocation_mismatch",
-)
-"""Per-step columns kept from each run (the four outcomes plus mechanism traces)."""
-
-STATISTICS: tuple[str, ...] = ("late", "final")
-EARLY_STEPS = 26
-"""Error 1's short run: the first 26 weeks (half a year)."""
-
-FIGURES = Path("docs/figures")
-RESULTS = Path("results")
+"""What each pair's levers do, and how its remedy can fail (the code, ODD.md section 7)."""
 
 
-# --------------------------------------------------------------------------- running
+def read(folder: Path, name: str) -> pd.DataFrame:
+    """A summary table of a results folder."""
+    return pd.read_parquet(folder / "summaries" / f"{name}.parquet")
 
 
-def _run(job: tuple[str, int, int, int, dict[str, Any]]) -> pd.DataFrame:
-    """One run: ``(regime, seed, steps, residents, overrides)`` -> tagged series."""
-    from model import simulate  # noqa: PLC0415 - light import in the parent
-
-    regime, seed, steps, residents, overrides = job
-    series = simulate(regime, steps=steps, n_residents=residents, seed=seed, **overrides)
-    table = series.loc[:, list(SERIES_COLUMNS)].reset_index()
-    table = table.rename(columns={table.columns[0]: "step"})
-    table.insert(0, "seed", seed)
-    table.insert(0, "regime", regime)
-    return table
+def number(x: float) -> str:
+    """A difference for reading: three significant digits, signed."""
+    if not math.isfinite(x):
+        return "n/a"
+    if x == 0:
+        return "0"
+    digits = max(0, 2 - math.floor(math.log10(abs(x))))
+    return f"{x:+.{min(digits, 6)}f}"
 
 
-def run_many(
-    regimes: Sequence[str],
-    replications: int,
-    *,
-    steps: int = 260,
-    residents: int = 2000,
-    workers: int = 2,
-    overrides: Mapping[str, Any] | None = None,
-) -> pd.DataFrame:
-    """Every regime with seeds ``0 .. replications - 1``; long per-step table."""
-    jobs = [
-        (r, s, steps, residents, dict(overrides or {}))
-        for s in range(replications)
-        for r in regimes
+@dataclass(frozen=True)
+class Difference:
+    """One paired difference, remedy minus error, with its 95 % interval."""
+
+    mean: float
+    low: float
+    high: float
+    n: int
+
+
+def cell(d: Difference) -> str:
+    """``mean [low, high]`` of one paired difference."""
+    return f"{number(d.mean)} [{number(d.low)}, {number(d.high)}]"
+
+
+def pair_rows(pairs: pd.DataFrame, label: str, variant_suffix: str) -> dict[str, Difference]:
+    """One pair's differences at the page's statistic, by outcome."""
+    rows = pairs[(pairs["pair"] == f"error_{label}{variant_suffix}")]
+    rows = rows[rows["statistic"] == STATISTIC]
+    return {
+        str(outcome): Difference(float(mean), float(low), float(high), int(n))
+        for outcome, mean, low, high, n in zip(
+            rows["outcome"], rows["mean"], rows["ci_low"], rows["ci_high"], rows["n"], strict=True
+        )
+    }
+
+
+def assumed_share(full: float, mechanisms: float) -> float:
+    """The part of a full-model difference that is gone when the assumed payoffs are off."""
+    if not (math.isfinite(full) and math.isfinite(mechanisms)) or full == 0:
+        return float("nan")
+    return 1.0 - mechanisms / full
+
+
+def direction_word(d: Difference, expected: int | None) -> str:
+    """How a difference reads against the article's claim."""
+    low, high = d.low, d.high
+    if not (math.isfinite(low) and math.isfinite(high)):
+        return "no interval"
+    if low <= 0 <= high:
+        return "no clear difference"
+    sign = 1 if low > 0 else -1
+    if expected is None:
+        return "higher under the remedy" if sign > 0 else "lower under the remedy"
+    return "the article's direction" if sign == expected else "the opposite of the article"
+
+
+def defaults_table(pairs: pd.DataFrame, label: str) -> list[str]:
+    """The pair's differences at the defaults, full model and mechanisms only."""
+    full, mech = pair_rows(pairs, label, ""), pair_rows(pairs, label, "_mechanisms")
+    expected = dict(PAIRS[label].expected)
+    lines = [
+        "| outcome | better | full model | mechanisms only | assumed share | reading (full) |",
+        "|---|---|---|---|---|---|",
     ]
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        frames = list(pool.map(_run, jobs, chunksize=2))
-    return pd.concat(frames, ignore_index=True)
+    for outcome in SHOWN:
+        if outcome not in full:
+            continue
+        better = {1: "higher", -1: "lower", 0: "—"}[OUTCOME_INFO[outcome].better]
+        share = assumed_share(full[outcome].mean, mech[outcome].mean)
+        shown = f"{share:.0%}" if math.isfinite(share) else "n/a"
+        reading = direction_word(full[outcome], expected.get(outcome))
+        lines.append(
+            f"| `{outcome}` | {better} | {cell(full[outcome])} | {cell(mech[outcome])} "
+            f"| {shown} | {reading} |"
+        )
+    return lines
 
 
-# --------------------------------------------------------------------------- statistics
+def cost_line(pairs: pd.DataFrame, label: str) -> str:
+    """Side effects and costs of the remedy, full model."""
+    full = pair_rows(pairs, label, "")
+    parts = [f"`{o}` {cell(full[o])}" for o in COSTS if o in full and full[o].n > 0]
+    return "Side effects and costs (remedy − error, full model): " + "; ".join(parts) + "."
 
 
-def run_statistics(series: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
-    """One row per run (``keys``): ``<outcome>_late`` and ``<outcome>_final``.
-
-    Also ``visible_early``/``visible_late`` (share petitioning + protesting)
-    and ``hidden_early``/``hidden_late`` over steps ``1..26`` and the last half.
-    """
-    table = series.copy()
-    table["visible"] = table["share_petitioning"] + table["share_protesting"]
-    table["calm"] = (table["mass_incidents"] == 0).astype(float)
-    steps = int(table["step"].max())
-    late = table[table["step"] > steps // 2].groupby(list(keys))
-    early = table[(table["step"] >= 1) & (table["step"] <= EARLY_STEPS)].groupby(list(keys))
-    final = table[table["step"] == steps].set_index(list(keys))
-    out = pd.DataFrame(index=final.index)
-    for name in OUTCOMES:
-        source = "calm" if name == "stability" else name
-        out[f"{name}_late"] = late[source].mean()
-        out[f"{name}_final"] = final[name].astype(float)
-    out["visible_early"] = early["visible"].mean()
-    out["visible_late"] = late["visible"].mean()
-    out["hidden_early"] = early["hidden_grievance"].mean()
-    out["hidden_late"] = late["hidden_grievance"].mean()
-    return out.reset_index()
-
-
-def paired(
-    stats_table: pd.DataFrame,
-    error: str,
-    remedy: str,
-    key: str,
-    columns: Sequence[str],
-    by: Sequence[str] = (),
-) -> pd.DataFrame:
-    """Remedy - error per ``key`` (the seed), summarised per ``by`` group and column."""
-    rows: list[dict[str, Any]] = []
-    err = stats_table[stats_table["regime"] == error].set_index([*by, key])
-    rem = stats_table[stats_table["regime"] == remedy].set_index([*by, key])
-    diff = (rem[list(columns)] - err[list(columns)]).dropna(how="all")
-    groups = diff.groupby(level=list(by)) if by else [((), diff)]
-    for group, frame in groups:
-        values = group if isinstance(group, tuple) else (group,)
-        for column in columns:
-            outcome = column.rsplit("_", 1)[0]
-            summary = t_interval(frame[column].to_numpy(dtype=float))
-            expected = DIRECTION.get(outcome)
-            rows.append(
-                {
-                    **dict(zip(by, values, strict=True)),
-                    "column": column,
-                    "error": float(err.loc[frame.index, column].mean()),
-                    "remedy": float(rem.loc[frame.index, column].mean()),
-                    **summary,
-                    "verdict": verdict(expected, summary["ci_low"], summary["ci_high"]),
-                }
-            )
-    return pd.DataFrame(rows)
+def size_line(sizes: Mapping[str, pd.DataFrame], label: str) -> str:
+    """Whether the pair keeps its direction at every city size."""
+    parts, signs = [], set()
+    for name, pairs in sizes.items():
+        rows = pair_rows(pairs, label, "")
+        words = []
+        for outcome in ("mean_legitimacy", "mean_grievance"):
+            d = rows[outcome]
+            words.append(f"{outcome} {cell(d)}")
+            signs.add((outcome, 0 if d.low <= 0 <= d.high else int(np.sign(d.mean))))
+        parts.append(f"{name}: " + ", ".join(words))
+    directions = {
+        outcome: {s for o, s in signs if o == outcome}
+        for outcome in ("mean_legitimacy", "mean_grievance")
+    }
+    same = all(len(v - {0}) <= 1 for v in directions.values())
+    verdict = (
+        "the same direction (or no clear difference) at every size"
+        if same
+        else "**not the same direction at every size**"
+    )
+    return f"By city size — {'; '.join(parts)}: {verdict}."
 
 
-def default_differences(series: pd.DataFrame) -> pd.DataFrame:
-    """The paired differences of all six pairs at the defaults (one row per column)."""
-    from model import ERRORS  # noqa: PLC0415
-
-    stats_table = run_statistics(series, ["regime", "seed"])
-    columns = [f"{o}_{s}" for o in OUTCOMES for s in STATISTICS]
-    frames = []
-    for number, pair in ERRORS.items():
-        table = paired(stats_table, pair.error_regime, pair.remedy_regime, "seed", columns)
-        table.insert(0, "pair", number)
-        frames.append(table)
-    return pd.concat(frames, ignore_index=True)
-
-
-# --------------------------------------------------------------------------- formatting
-
-
-def _fmt(x: float) -> str:
-    return "nan" if not np.isfinite(x) else f"{x:+.3f}"
+def box_text(limits: pd.DataFrame, boxes: pd.DataFrame) -> str:
+    """PRIM's first box as readable limits, with its coverage and density."""
+    first = boxes.sort_values("box").iloc[0]
+    mine = limits[limits["box"] == first["box"]]
+    restricted = []
+    for row in mine.itertuples():
+        low, high = float(row.low), float(row.high)
+        narrower = low > row.range_low + 1e-12 or high < row.range_high - 1e-12
+        if narrower:
+            plausible = f"{row.range_low:.3g}–{row.range_high:.3g}"
+            restricted.append(f"`{row.parameter}` {low:.3g}–{high:.3g} (of {plausible})")
+    where = "; ".join(restricted) if restricted else "no restriction found"
+    flag = "" if bool(first["meets_min_density"]) else " (below the density sought)"
+    return (
+        f"{where}: coverage {first['coverage']:.0%}, density {first['density']:.0%} of its "
+        f"points reverse{flag}"
+    )
 
 
-def markdown(table: pd.DataFrame, by: Sequence[str]) -> str:
-    """A Markdown table: group columns, column, error, remedy, diff [95 % CI], verdict."""
-    head = [*by, "statistic", "error", "remedy", "remedy − error [95 % CI]", "n", "verdict"]
-    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    for row in table.to_dict("records"):
-        cells = [str(row[b]) for b in by] + [
-            f"`{row['column']}`",
-            f"{row['error']:.3f}",
-            f"{row['remedy']:.3f}",
-            f"{_fmt(row['mean'])} [{_fmt(row['ci_low'])}, {_fmt(row['ci_high'])}]",
-            str(row["n"]),
-            str(row["verdict"]),
+def discovery_lines(discovery: Mapping[str, pd.DataFrame], label: str) -> list[str]:
+    """Where the claim reverses over the plausible world, per outcome."""
+    pair = "error_" + label if label != "1b" else "1b"
+    headline = discovery["headline"]
+    lines = []
+    for row in headline[headline["pair"] == pair].itertuples():
+        text = (
+            f"- `{row.outcome}`: the claim reverses at {row.reversal_share:.0%} of "
+            f"{row.defined_points} points of the plausible world (reversed with the interval "
+            f"excluding zero at {row.reversed_share:.0%}, unclear at {row.unclear_share:.0%}, "
+            f"holds at {row.holds_share:.0%})"
+        )
+        boxes = discovery.get("boxes", pd.DataFrame())
+        limits = discovery.get("box_limits", pd.DataFrame())
+        mine = (
+            boxes[(boxes["pair"] == pair) & (boxes["outcome"] == row.outcome)]
+            if len(boxes)
+            else boxes
+        )
+        if len(mine):
+            chosen = limits[(limits["pair"] == pair) & (limits["outcome"] == row.outcome)]
+            text += f"; PRIM's box: {box_text(chosen, mine)}"
+        lines.append(text + ".")
+    return lines
+
+
+def plot_defaults(pairs: pd.DataFrame, path: Path) -> Path:
+    """Trust and grievance differences of every pair, both variants, with intervals."""
+    fig = Figure(figsize=(10, 4.8), layout="constrained")
+    axes = fig.subplots(1, 2)
+    for ax, outcome in zip(axes, ("mean_legitimacy", "mean_grievance"), strict=True):
+        ticks = []
+        for y, label in enumerate(LABELS):
+            for offset, suffix, colour in (
+                (-0.15, "", "#1e8449"),
+                (0.15, "_mechanisms", "#7f8c8d"),
+            ):
+                d = pair_rows(pairs, label, suffix)[outcome]
+                ax.errorbar(
+                    d.mean, y + offset,
+                    xerr=[[d.mean - d.low], [d.high - d.mean]],
+                    fmt="o", color=colour, capsize=3,
+                    label=("full model" if suffix == "" else "mechanisms only") if y == 0 else None,
+                )  # fmt: skip
+            ticks.append(f"Error {label}")
+        ax.axvline(0, color="black", linewidth=0.8)
+        ax.set_yticks(range(len(LABELS)), ticks)
+        ax.invert_yaxis()
+        ax.set_xlabel(f"remedy − error: {OUTCOME_INFO[outcome].meaning.lower()}")
+        ax.set_title(outcome)
+    axes[0].legend(loc="lower right")
+    fig.savefig(path, dpi=130)
+    return path
+
+
+def folder_line(name: str, folder: Path) -> str:
+    """Which results folder a part of the page comes from, and its code version."""
+    manifest = json.loads((folder / "manifest.json").read_text())
+    commit = manifest.get("git", {}).get("commit") or manifest.get("git_commit") or "unknown"
+    return f"- {name}: `{folder.name}` (commit `{str(commit)[:10]}`)"
+
+
+def render(defaults: Path, small: Path, large: Path, discovery_folder: Path, figure: Path) -> str:
+    """The whole page."""
+    pairs = read(defaults, "pairs")
+    sizes = {
+        "300 households": read(small, "pairs"),
+        "2,000": pairs,
+        "20,000": read(large, "pairs"),
+    }
+    discovery = {
+        name: read(discovery_folder, name)
+        for name in ("headline", "boxes", "box_limits")
+        if (discovery_folder / "summaries" / f"{name}.parquet").exists()
+    }
+    plot_defaults(pairs, figure)
+    n = pair_rows(pairs, "1", "")["mean_legitimacy"].n
+    lines = [
+        "# The six errors: what the model says, with and without its assumptions",
+        "",
+        "*Generated by `python -m experiments.six_errors_report` from the results folders "
+        "listed below; do not edit by hand: rerun the commands instead.*",
+        "",
+        "Gong Weibin's article in *Study Times* (Central Party School, 15 October 2012) names "
+        "six errors in social management. The model (ODD.md) represents each as a pair of "
+        "regimes that differ only in one group of policy levers, no lever shared between pairs "
+        "(`tests/test_regimes.py`). Nothing in the code says that a remedy is better: every "
+        "remedy has costs and ways to fail, and every assumed direct payoff (an event that by "
+        "itself adds trust or injustice, or removes grievance) is a declared hypothesis "
+        "(ODD.md, Assumed payoffs). Each pair is therefore reported twice: with the *full "
+        "model*, and with every assumed payoff switched off (*mechanisms only*). The "
+        "*assumed share* is the part of the full-model difference that disappears without the "
+        "assumed payoffs (more than 100 % when the mechanisms alone point the other way).",
+        "",
+        f"**How the numbers were made.** {n} paired replications per regime at 2,000 "
+        "households and 260 weekly steps, common random numbers (replicate r has the same "
+        "seed in both regimes of a pair, and every draw is a function of the seed and its "
+        "coordinates). Each cell is the paired difference remedy − error of the run's time "
+        "average, with its 95 % t-interval. The plausible world is the Latin hypercube of "
+        "`sixerrors discover` over the declared plausible ranges of the world parameters each "
+        "pair's mechanisms run through (experiments/scenarios/discover.toml); a point is a "
+        "reversal when its mean paired difference has the sign opposite to the claim. The "
+        "numbers are the model's answers under its stated assumptions and calibration "
+        "(docs/calibration.md), not estimates about any real city.",
+        "",
+        "Results folders:",
+        folder_line("defaults", defaults),
+        folder_line("small city", small),
+        folder_line("large city", large),
+        folder_line("scenario discovery", discovery_folder),
+        "",
+        f"![Paired differences at the defaults](figures/{figure.name})",
+        "",
+    ]
+    for label in LABELS:
+        pair = PAIRS[label]
+        lines += [
+            f"## Error {label}: {pair.title}",
+            "",
+            f"**The claim.** {pair.claim} Error regime `{pair.error_regime}`, remedy "
+            f"`{pair.remedy_regime}`; levers: {', '.join(f'`{lever}`' for lever in pair.levers)}.",
+            "",
+            f"**Mechanisms, costs and ways to fail.** {MECHANISMS[label]}",
+            "",
+            "**At the defaults** (remedy − error):",
+            "",
+            *defaults_table(pairs, label),
+            "",
+            cost_line(pairs, label),
+            "",
+            size_line(sizes, label),
+            "",
+            "**Where the claim fails** (scenario discovery over the plausible world):",
+            "",
+            *discovery_lines(discovery, label),
+            "",
         ]
-        lines.append("| " + " | ".join(cells) + " |")
+    lines += [
+        "## What the page does not say",
+        "",
+        "The world parameters not in a pair's discovery list are held at their defaults; "
+        "their bases are in ODD.md section 6 (most are free assumptions). The levers of the "
+        "other pairs are held at the baseline's values. Discovery reports where the *mean* "
+        "difference reverses; a point's interval over its few replications is wide, and the "
+        "classes above say how many of the reversals are clear.",
+        "",
+    ]
     return "\n".join(lines)
 
 
-# --------------------------------------------------------------------------- figures
-
-
-def plot_defaults(table: pd.DataFrame, path: Path) -> Path:
-    """Forest plot: remedy - error (last-half average) per pair, one panel per outcome."""
-    fig, axes = plt.subplots(1, len(OUTCOMES), figsize=(13, 3.6), layout="constrained")
-    for ax, outcome in zip(axes, OUTCOMES, strict=True):
-        rows = table[table["column"] == f"{outcome}_late"].sort_values("pair")
-        y = -rows["pair"].to_numpy()
-        mean = rows["mean"].to_numpy()
-        err = np.vstack([mean - rows["ci_low"].to_numpy(), rows["ci_high"].to_numpy() - mean])
-        colours = [
-            "#1b7837" if v == "as expected" else "#b2182b" if v == "opposite" else "#777777"
-            for v in rows["verdict"]
-        ]
-        ax.errorbar(mean, y, xerr=err, fmt="none", ecolor="black", capsize=3)
-        ax.scatter(mean, y, c=colours, zorder=3)
-        ax.axvline(0, color="grey", lw=0.8)
-        ax.set_yticks(y, [f"Error {p}" for p in rows["pair"]])
-        ax.set_title(f"{outcome} (last half)", fontsize=10)
-        ax.set_xlabel("remedy − error")
-    fig.suptitle(
-        "Six error pairs at the defaults: paired differences, 95 % t-intervals "
-        "(green: article's direction)",
-        fontsize=10,
-    )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
-
-
-def plot_error1(series: pd.DataFrame, path: Path) -> Path:
-    """Error 1's short run and long run: visible contention and hidden grievance."""
-    from model import ERRORS  # noqa: PLC0415
-
-    pair = ERRORS[1]
-    table = series[series["regime"].isin([pair.error_regime, pair.remedy_regime])].copy()
-    table["visible"] = table["share_petitioning"] + table["share_protesting"]
-    panels = (
-        ("visible", "visible contention (petitioning + protesting)"),
-        ("share_protesting", "share protesting"),
-        ("hidden_grievance", "hidden grievance (per resident)"),
-        ("mean_legitimacy", "mean trust"),
-    )
-    fig, axes = plt.subplots(2, 2, figsize=(10, 6.5), sharex=True, layout="constrained")
-    for ax, (column, label) in zip(axes.ravel(), panels, strict=True):
-        for regime, colour in ((pair.error_regime, "#b2182b"), (pair.remedy_regime, "#2166ac")):
-            grouped = table[table["regime"] == regime].groupby("step")[column]
-            mean, sd, n = grouped.mean(), grouped.std(), grouped.count()
-            half: pd.Series = 1.96 * sd / np.sqrt(n)
-            ax.plot(mean.index, mean, color=colour, label=regime)
-            ax.fill_between(mean.index, mean - half, mean + half, color=colour, alpha=0.2)
-        ax.axvspan(0, EARLY_STEPS, color="#fdb863", alpha=0.25)
-        ax.set_title(label, fontsize=10)
-    for ax in axes[1]:
-        ax.set_xlabel("step (week)")
-    axes[0, 0].legend(fontsize=8)
-    fig.suptitle(
-        "Error 1: mean over replications (band: ±1.96 SE); shaded: first 26 weeks", fontsize=10
-    )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
-
-
-def plot_sweep(table: pd.DataFrame, factor: str, title: str, path: Path) -> Path:
-    """Paired difference against one swept factor, one panel per outcome (last half)."""
-    columns = [f"{o}_late" for o in OUTCOMES]
-    fig, axes = plt.subplots(1, len(columns), figsize=(13, 3.4), layout="constrained")
-    for ax, column in zip(axes, columns, strict=True):
-        rows = table[table["column"] == column].sort_values(factor)
-        x = rows[factor].to_numpy(dtype=float)
-        mean = rows["mean"].to_numpy()
-        ax.fill_between(
-            x, rows["ci_low"].to_numpy(), rows["ci_high"].to_numpy(), color="#2166ac", alpha=0.25
-        )
-        ax.plot(x, mean, "o-", color="#2166ac")
-        ax.axhline(0, color="grey", lw=0.8)
-        ax.set_title(column, fontsize=10)
-        ax.set_xlabel(factor)
-        if x.min() > 0 and x.max() / x.min() >= 8:
-            ax.set_xscale("log", base=2)
-    axes[0].set_ylabel("remedy − error")
-    fig.suptitle(title, fontsize=10)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
-
-
-# --------------------------------------------------------------------------- sweeps
-
-
-def sweep_differences(error_folder: Path, remedy_folder: Path) -> tuple[pd.DataFrame, list[str]]:
-    """Paired differences per design point of two sweeps of the same spec on a pair's regimes.
-
-    Raises:
-        ValueError: the two folders' designs or root seeds differ (no pairing).
-    """
-    stores = [ResultsStore.open(f, clean=False) for f in (error_folder, remedy_folder)]
-    designs = [s.read_summary("design") for s in stores]
-    if not designs[0].equals(designs[1]):
-        raise ValueError("the two sweeps have different designs; they cannot be paired")
-    seeds = [s.manifest.get("root_seed") for s in stores]
-    if seeds[0] != seeds[1]:
-        raise ValueError(f"the two sweeps have different root seeds {seeds}; no pairing")
-    regimes = [str(s.manifest["spec"]["regime"]) for s in stores]
-    frames = []
-    for store, regime in zip(stores, regimes, strict=True):
-        data = store.read_results()
-        for column in SERIES_COLUMNS:
-            if column not in data.columns:
-                data[column] = np.nan
-        data["regime"] = regime
-        frames.append(data)
-    stats_table = run_statistics(
-        pd.concat(frames, ignore_index=True), ["regime", "point", "replicate"]
-    )
-    columns = [f"{o}_late" for o in OUTCOMES]
-    table = paired(stats_table, regimes[0], regimes[1], "replicate", columns, by=["point"])
-    factors = [c for c in designs[0].columns if c not in ("point", "dummy")]
-    table = designs[0].merge(table, on="point")
-    return table, factors
-
-
-# --------------------------------------------------------------------------- command line
-
-
-def _parse_variant(text: str) -> tuple[str, dict[str, Any]]:
-    """``label=name:value,name:value`` -> label and checked overrides."""
-    from model import DECLARATIONS  # noqa: PLC0415
-
-    label, _, body = text.partition("=")
-    overrides: dict[str, Any] = {}
-    for item in filter(None, body.split(",")):
-        name, _, value = item.partition(":")
-        raw: Any = value
-        for cast in (int, float):
-            try:
-                raw = cast(value)
-                break
-            except ValueError:
-                continue
-        if value in ("true", "false"):
-            raw = value == "true"
-        overrides[name] = DECLARATIONS[name].check(raw)
-    return label, overrides
-
-
 def main(argv: Sequence[str] | None = None) -> int:
-    """Command-line entry point (see the module docstring)."""
-    parser = argparse.ArgumentParser(prog="python -m experiments.six_errors_report")
-    sub = parser.add_subparsers(dest="command", required=True)
-    d = sub.add_parser("defaults", help="the six pairs at the defaults")
-    d.add_argument("--from", dest="source", type=Path, default=None)
-    s = sub.add_parser("sweep", help="paired differences of two sweep folders")
-    s.add_argument("pair", type=int)
-    s.add_argument("error_folder", type=Path)
-    s.add_argument("remedy_folder", type=Path)
-    a = sub.add_parser("ablate", help="one pair under sets of overrides")
-    a.add_argument("pair", type=int)
-    a.add_argument("--variant", action="append", default=[])
-    for p in (d, a):
-        p.add_argument("--replications", type=int, default=20)
-        p.add_argument("--steps", type=int, default=260)
-        p.add_argument("--residents", type=int, default=2000)
-        p.add_argument("--workers", type=int, default=2)
-    for p in (d, s, a):
-        p.add_argument("--figures", type=Path, default=FIGURES)
+    """Write docs/six_errors.md and its figure."""
+    parser = argparse.ArgumentParser(
+        prog="python -m experiments.six_errors_report",
+        description="Generate docs/six_errors.md from results folders.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    parser.add_argument("--defaults", type=Path, required=True, help="six_errors.toml's folder")
+    parser.add_argument("--small", type=Path, required=True, help="six_errors_small.toml's folder")
+    parser.add_argument("--large", type=Path, required=True, help="six_errors_large.toml's folder")
+    parser.add_argument("--discovery", type=Path, required=True, help="sixerrors discover's folder")
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "six_errors.md", help="page")
     args = parser.parse_args(argv)
-
-    from model import ERRORS  # noqa: PLC0415
-
-    if args.command == "defaults":
-        if args.source is None:
-            regimes = [r for pair in ERRORS.values() for r in pair]
-            series = run_many(
-                regimes,
-                args.replications,
-                steps=args.steps,
-                residents=args.residents,
-                workers=args.workers,
-            )
-            stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-            folder = RESULTS / f"six_errors_defaults-{stamp}"
-            folder.mkdir(parents=True, exist_ok=False)
-            series.to_parquet(folder / "series.parquet")
-            print(f"series written to {folder}/series.parquet")
-        else:
-            series = pd.read_parquet(args.source / "series.parquet")
-        table = default_differences(series)
-        print(markdown(table, ["pair"]))
-        plot_defaults(table, args.figures / "six_errors_defaults.png")
-        plot_error1(series, args.figures / "error1_short_long.png")
-        pair = ERRORS[1]
-        stats_table = run_statistics(series, ["regime", "seed"])
-        cols = ["visible_early", "visible_late", "hidden_early", "hidden_late"]
-        print()
-        print(
-            markdown(paired(stats_table, pair.error_regime, pair.remedy_regime, "seed", cols), [])
-        )
-        return 0
-    if args.command == "sweep":
-        table, factors = sweep_differences(args.error_folder, args.remedy_folder)
-        print(markdown(table, factors))
-        if len(factors) == 1:
-            plot_sweep(
-                table,
-                factors[0],
-                f"Error {args.pair}: remedy − error against "
-                f"{factors[0]} (paired, 95 % t-intervals)",
-                args.figures / f"sweep_error{args.pair}_{factors[0]}.png",
-            )
-        return 0
-    pair = ERRORS[args.pair]
-    frames = []
-    for text in args.variant or ["defaults="]:
-        label, overrides = _parse_variant(text)
-        series = run_many(
-            list(pair),
-            args.replications,
-            steps=args.steps,
-            residents=args.residents,
-            workers=args.workers,
-            overrides=overrides,
-        )
-        stats_table = run_statistics(series, ["regime", "seed"])
-        columns = [f"{o}_late" for o in OUTCOMES]
-        result = paired(stats_table, pair.error_regime, pair.remedy_regime, "seed", columns)
-        result.insert(0, "variant", label)
-        frames.append(result)
-    print(markdown(pd.concat(frames, ignore_index=True), ["variant"]))
+    for folder in (args.defaults, args.small, args.large, args.discovery):
+        if not (folder / "manifest.json").exists():
+            print(f"six_errors_report: {folder} is not a results folder (no manifest.json); "
+                  "pass the folder a sixerrors command printed", file=sys.stderr)  # fmt: skip
+            return 2
+    figure = args.out.parent / "figures" / "six_errors_defaults.png"
+    figure.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(render(args.defaults, args.small, args.large, args.discovery, figure))
+    print(f"six_errors_report: wrote {args.out} and {figure}")
     return 0
 
 

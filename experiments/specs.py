@@ -1307,6 +1307,8 @@ def scenario_spec_from_dict(data: Mapping[str, Any]) -> ScenarioSpec:
                 remedy=p["remedy"],
                 expected=_frozen({k: int(v) for k, v in p["expected"].items()}),
                 number=p.get("number"),
+                variant=p.get("variant", FULL_MODEL),
+                claim=p.get("claim", ""),
                 levers=tuple(p.get("levers", ())),
             )
             for p in data["pairs"]

@@ -13,18 +13,30 @@ its run-table rows second, each to a temporary name and then moved into place
 with :func:`os.replace`, which is atomic on POSIX. A batch counts as done only
 once its run-table file exists. A process killed with SIGKILL can therefore
 leave at most a results part without its run record (an orphan); orphans are
-ignored when reading and deleted when the folder is opened for resume, so a
-resumed experiment never holds a task twice. Temporary files from a killed
-writer are removed on resume as well.
+ignored when reading and deleted when a writer next takes the folder's lock.
+Every file (parts, run records, manifest, summaries) is written to a
+temporary name, fsynced, renamed into place, and its folder fsynced, so a
+power cut leaves the old or the new file, never half of one.
+
+One writer at a time: a run or resume holds ``.lock`` in the folder with
+:func:`fcntl.flock`, a lock the kernel drops when the process dies (even by
+SIGKILL), so a stale lock cannot exist; a second writer is refused with the
+holder's pid and host. Reading needs no lock, and reading is de-duplicated
+by task id anyway (:meth:`ResultsStore.read_results`), so a task committed
+twice, however that came about, can never enter a statistic twice.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
+import fcntl
 import json
 import os
+import socket
+import time
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -38,7 +50,14 @@ PARTS = "parts"
 RUNS = "runs"
 SUMMARIES = "summaries"
 FIGURES = "figures"
+LOCK = ".lock"
 _TMP_PREFIX = ".tmp-"
+
+STATUSES = ("running", "complete", "interrupted", "failed")
+"""Values of the manifest's ``status``: a session is writing; every task
+succeeded (and the summaries are written); a stop signal or an error ended
+the last session early (``--resume`` finishes); every task ran but some
+failed."""
 
 RUN_COLUMNS: tuple[str, ...] = (
     "task_id", "point", "replicate", "status", "error", "worker", "seconds", "finished", "batch",
@@ -48,6 +67,10 @@ RUN_COLUMNS: tuple[str, ...] = (
 
 class StoreError(RuntimeError):
     """A results folder that cannot be created, opened or resumed (one-line message)."""
+
+
+class FolderBusy(StoreError):
+    """Another live process holds the folder's write lock."""
 
 
 @dataclass(frozen=True)
@@ -75,19 +98,61 @@ class RunRecord:
     finished: str
 
 
-def _atomic_write_parquet(frame: pd.DataFrame, path: Path) -> None:
-    """Write ``frame`` to ``path`` so that readers see either nothing or all of it."""
+def _fsync_path(path: Path) -> None:
+    """Flush ``path`` (a file or a folder) to disk."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _atomic_write(path: Path, write: Callable[[Path], object]) -> None:
+    """Write ``path`` through ``write(tmp)`` so readers see nothing or all of it.
+
+    The file is fsynced before the rename and the folder after it: without
+    the second fsync a crash can lose the rename itself, leaving a run
+    record that the batch's result part does not match.
+    """
     tmp = path.with_name(f"{_TMP_PREFIX}{path.name}.{os.getpid()}")
-    frame.to_parquet(tmp, index=False)
-    with open(tmp, "rb") as handle:
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
+    try:
+        write(tmp)
+        _fsync_path(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    _fsync_path(path.parent)
+
+
+def _atomic_write_parquet(frame: pd.DataFrame, path: Path) -> None:
+    """Write ``frame`` to ``path`` atomically (see :func:`_atomic_write`)."""
+    _atomic_write(path, lambda tmp: frame.to_parquet(tmp, index=False))
 
 
 def _atomic_write_text(text: str, path: Path) -> None:
-    tmp = path.with_name(f"{_TMP_PREFIX}{path.name}.{os.getpid()}")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    """Write ``text`` to ``path`` atomically (see :func:`_atomic_write`)."""
+    _atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+_HELD_LOCKS: dict[str, list[int]] = {}
+"""Folder (resolved path) -> [lock file descriptor, nesting depth] held here."""
+
+
+def _lock_holder(fd: int) -> str:
+    """Who holds a lock, from the lock file's contents.
+
+    The holder writes them just after it takes the lock, so a file still
+    empty is read again for up to half a second.
+    """
+    for _ in range(10):
+        try:
+            data = json.loads(os.pread(fd, 1000, 0).decode("utf-8") or "{}")
+            return f"process {data['pid']} on {data['host']} (since {data['since']})"
+        except (OSError, ValueError, KeyError, TypeError):
+            time.sleep(0.05)
+    return "another process"
 
 
 class ResultsStore:
@@ -127,25 +192,23 @@ class ResultsStore:
             root.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise StoreError(
-                f"cannot create results root {root}: {exc.strerror}; choose another --out"
+                f"cannot create results root {root}: {exc.strerror or exc}; choose another --out"
             ) from exc
-        folder = root / f"{safe}-{stamp}"
-        suffix = 1
-        while True:
-            try:
-                folder.mkdir()
-                break
-            except FileExistsError:
-                suffix += 1
-                folder = root / f"{safe}-{stamp}-{suffix}"
-        for sub in (PARTS, RUNS, SUMMARIES, FIGURES):
-            (folder / sub).mkdir()
-        store = cls(folder)
-        data = dict(to_jsonable(dict(manifest)))
-        data.setdefault("name", name)
-        data.setdefault("started", now_iso())
-        data.setdefault("finished", None)
-        store.write_manifest(data)
+        try:
+            folder = _claim_folder(root, f"{safe}-{stamp}")
+            for sub in (PARTS, RUNS, SUMMARIES, FIGURES):
+                (folder / sub).mkdir()
+            store = cls(folder)
+            data = dict(to_jsonable(dict(manifest)))
+            data.setdefault("name", name)
+            data.setdefault("started", now_iso())
+            data.setdefault("finished", None)
+            store.write_manifest(data)
+        except OSError as exc:
+            raise StoreError(
+                f"cannot write results under {root}: {exc.strerror or exc}; "
+                "choose a writable folder with --out"
+            ) from exc
         return store
 
     @classmethod
@@ -154,12 +217,14 @@ class ResultsStore:
 
         Args:
             folder: The folder made by :meth:`create`.
-            clean: Remove leftovers of a killed writer (temporary files and
-                result parts without a run record) so the resumed run can
-                redo those tasks without duplicating rows.
+            clean: Check that no other process writes the folder and remove
+                leftovers of a killed writer (temporary files and result
+                parts without a run record), taking the folder's lock for
+                the moment it takes. ``False`` opens it for reading only.
 
         Raises:
-            StoreError: The folder is missing or has no manifest.
+            StoreError: The folder is missing, has no manifest or cannot be
+                written; :class:`FolderBusy` if another process writes it.
         """
         folder = Path(folder)
         if not (folder / MANIFEST).is_file():
@@ -167,12 +232,74 @@ class ResultsStore:
                 f"{folder} is not a results folder (no {MANIFEST}); "
                 "pass the folder printed when the experiment started"
             )
-        for sub in (PARTS, RUNS, SUMMARIES, FIGURES):
-            (folder / sub).mkdir(exist_ok=True)
         store = cls(folder)
         if clean:
-            store._clean()
+            with store.locked():
+                pass
         return store
+
+    # ------------------------------------------------------------ the write lock
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold the folder's write lock; nested use in one process is allowed.
+
+        The lock is :func:`fcntl.flock` on ``.lock``: the kernel releases it
+        when the process ends, however it ends, so it never goes stale.
+        Taking it also removes a killed writer's leftovers, which is safe
+        only now that no live writer can be making them.
+
+        Raises:
+            FolderBusy: Another process holds the lock (its pid and host
+                are in the message).
+            StoreError: The folder cannot be written.
+        """
+        key = str(self.folder.resolve())
+        held = _HELD_LOCKS.get(key)
+        if held is not None:
+            held[1] += 1
+        else:
+            _HELD_LOCKS[key] = [self._acquire_lock(), 1]
+            try:
+                self._clean()
+            except BaseException:
+                self._release_lock(key)
+                raise
+        try:
+            yield
+        finally:
+            self._release_lock(key)
+
+    def _acquire_lock(self) -> int:
+        try:
+            for sub in (PARTS, RUNS, SUMMARIES, FIGURES):
+                (self.folder / sub).mkdir(exist_ok=True)
+            fd = os.open(self.folder / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise StoreError(
+                f"cannot write to {self.folder}: {exc.strerror or exc}; "
+                "check the folder's permissions and free space"
+            ) from exc
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = _lock_holder(fd)
+            os.close(fd)
+            raise FolderBusy(
+                f"{self.folder} is being written by {holder}; wait for it to end "
+                "(or stop it), then resume"
+            ) from None
+        me = json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "since": now_iso()})
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, me.encode("utf-8"), 0)
+        return fd
+
+    @staticmethod
+    def _release_lock(key: str) -> None:
+        held = _HELD_LOCKS[key]
+        held[1] -= 1
+        if held[1] == 0:
+            del _HELD_LOCKS[key]
+            os.close(held[0])  # closing the last descriptor drops the flock
 
     def _clean(self) -> None:
         for sub in (PARTS, RUNS, SUMMARIES, FIGURES, "."):
@@ -186,8 +313,24 @@ class ResultsStore:
     # ------------------------------------------------------------ manifest
     @property
     def manifest(self) -> dict[str, Any]:
-        """The manifest as stored on disk."""
-        data: dict[str, Any] = json.loads((self.folder / MANIFEST).read_text(encoding="utf-8"))
+        """The manifest as stored on disk.
+
+        Raises:
+            StoreError: The file is unreadable or not a JSON object.
+        """
+        path = self.folder / MANIFEST
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise StoreError(
+                f"{path} is damaged ({exc}); restore it from a copy, or start afresh "
+                "without --resume"
+            ) from None
+        if not isinstance(data, dict):
+            raise StoreError(
+                f"{path} is damaged (not a JSON object); restore it from a copy, or start "
+                "afresh without --resume"
+            )
         return data
 
     def write_manifest(self, manifest: Mapping[str, Any]) -> None:
@@ -202,26 +345,50 @@ class ResultsStore:
         self.write_manifest(data)
 
     def mark_started(self, **fields: Any) -> None:
-        """Record a (re)start: appends to ``sessions`` with time and fields.
+        """Record a (re)start: appends to ``sessions`` with time, host, pid and fields.
 
-        ``started`` stays the first start; each resume adds a session so the
-        manifest tells how the folder came to be.
+        ``started`` stays the first start; each run or resume adds a session
+        so the manifest tells how the folder came to be. A previous session
+        still marked ``running`` died without a word (SIGKILL, power cut):
+        it is marked ``killed``.
         """
         data = self.manifest
         sessions = list(data.get("sessions", []))
-        sessions.append(to_jsonable({"started": now_iso(), **fields}))
+        for old in sessions:
+            if old.get("status") == "running":
+                old["status"] = "killed"
+        sessions.append(to_jsonable({
+            "started": now_iso(), "host": socket.gethostname(), "pid": os.getpid(),
+            "status": "running", **fields,
+        }))
         data["sessions"] = sessions
+        data["status"] = "running"
         data["finished"] = None
         self.write_manifest(data)
 
-    def mark_finished(self, **fields: Any) -> None:
-        """Record the end time (and e.g. counts of done and failed tasks)."""
+    def mark_finished(self, status: str = "complete", **fields: Any) -> None:
+        """Record the end of the session: time, ``status`` and e.g. task counts.
+
+        The session's ``finished`` is always its end time; the manifest's
+        ``finished`` only once the experiment is complete.
+
+        Args:
+            status: One of :data:`STATUSES` but ``running``; goes into the
+                manifest and into its last session.
+            **fields: Top-level fields (e.g. ``tasks_done``); those named
+                ``session_*`` go into the last session without the prefix.
+        """
+        if status not in STATUSES[1:]:
+            raise ValueError(f"status {status!r} is not one of {STATUSES[1:]}")
         data = self.manifest
         end = now_iso()
-        data["finished"] = end
+        data["finished"] = end if status == "complete" else None  # not "finished" otherwise
+        data["status"] = status
+        own = {k.removeprefix("session_"): v for k, v in fields.items()
+               if k.startswith("session_")}
         if data.get("sessions"):
-            data["sessions"][-1]["finished"] = end
-        data.update(to_jsonable(fields))
+            data["sessions"][-1].update(to_jsonable({"finished": end, "status": status, **own}))
+        data.update(to_jsonable({k: v for k, v in fields.items() if not k.startswith("session_")}))
         self.write_manifest(data)
 
     # ------------------------------------------------------------ parts
@@ -266,9 +433,11 @@ class ResultsStore:
             return pd.DataFrame({c: pd.Series(dtype=_RUN_DTYPES[c]) for c in RUN_COLUMNS})
         table = pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
         if latest and len(table):
-            table["_done"] = table["status"].eq("done")
-            table = table.sort_values(["task_id", "_done", "finished"], kind="mergesort")
-            table = table.drop_duplicates("task_id", keep="last").drop(columns="_done")
+            done = table[table["status"].eq("done")]
+            counted = _counted_attempts(done)
+            failed = table[~table["task_id"].isin(counted["task_id"])]
+            failed = failed.sort_values(["task_id", "finished", "batch"], kind="mergesort")
+            table = pd.concat([counted, failed.drop_duplicates("task_id", keep="last")])
         return table.sort_values("task_id", kind="mergesort").reset_index(drop=True)
 
     def done_task_ids(self) -> set[int]:
@@ -283,11 +452,23 @@ class ResultsStore:
         function returned them, so the frame does not depend on which worker
         finished first, how tasks were batched, or whether the run was
         resumed. Orphan parts (no run record) are left out.
+
+        Each task's rows come from one committed batch only (the first, by
+        batch name, that finished it), so a task that two writers both ran,
+        or a part copied in by hand, never counts twice.
         """
-        committed = {p.stem for p in (self.folder / RUNS).glob("*.parquet")}
-        files = sorted(p for p in (self.folder / PARTS).glob("*.parquet") if p.stem in committed)
+        table = self.run_table(latest=False)
+        counted = _counted_attempts(table[table["status"].eq("done")])
+        tasks_of = counted.groupby("batch")["task_id"].agg(list).to_dict()
         cols = list(columns) if columns is not None else None
-        frames = [pd.read_parquet(f, columns=cols) for f in files]
+        read = None if cols is None else list(dict.fromkeys(["task_id", *cols]))
+        frames = []
+        for path in sorted((self.folder / PARTS).glob("*.parquet")):
+            if path.stem not in tasks_of:
+                continue  # an orphan, or a batch whose every task counts elsewhere
+            frame = pd.read_parquet(path, columns=read)
+            frame = frame[frame["task_id"].isin(tasks_of[path.stem])]
+            frames.append(frame if cols is None else frame[cols])
         frames = [f for f in frames if len(f)]
         if not frames:
             return pd.DataFrame()
@@ -302,9 +483,7 @@ class ResultsStore:
         parquet = self.folder / SUMMARIES / f"{name}.parquet"
         csv = self.folder / SUMMARIES / f"{name}.csv"
         _atomic_write_parquet(frame, parquet)
-        tmp = csv.with_name(f"{_TMP_PREFIX}{csv.name}")
-        frame.to_csv(tmp, index=False)
-        os.replace(tmp, csv)
+        _atomic_write(csv, lambda tmp: frame.to_csv(tmp, index=False))
         return parquet, csv
 
     def read_summary(self, name: str) -> pd.DataFrame:
@@ -314,6 +493,33 @@ class ResultsStore:
     def figure_path(self, name: str) -> Path:
         """Return ``figures/<name>.png`` (the folder exists)."""
         return self.folder / FIGURES / f"{name}.png"
+
+
+def _counted_attempts(done: pd.DataFrame) -> pd.DataFrame:
+    """One ``done`` run record per task: the one of the first batch by name.
+
+    Batch names start with their commit time, so this is the first success,
+    and the choice is the same on every read: the rows read and the run
+    table agree on which copy of a duplicated task counts.
+    """
+    ordered = done.sort_values(["task_id", "batch"], kind="mergesort")
+    return ordered.drop_duplicates("task_id", keep="first")
+
+
+def _claim_folder(root: Path, base: str) -> Path:
+    """Make ``root/base`` (or ``base-2``, ``-3`` ...) and return it.
+
+    :func:`os.mkdir` without ``exist_ok`` makes the claim atomic even
+    between concurrent processes.
+    """
+    folder, suffix = root / base, 1
+    while True:
+        try:
+            folder.mkdir()
+            return folder
+        except FileExistsError:
+            suffix += 1
+            folder = root / f"{base}-{suffix}"
 
 
 _RUN_DTYPES: dict[str, str] = {

@@ -10,13 +10,15 @@ run's per-step outcomes into the results store, and then summarises:
 * ``summaries/points``: per design point and output, the number of runs,
   mean, standard deviation and a 95 % t-interval of the mean.
 
-The helpers :func:`open_or_create`, :func:`task_plan`, :func:`point_overrides`
-and :func:`mark_done` are shared with :mod:`experiments.sensitivity` and
-:mod:`experiments.discover`.
+The helpers :func:`open_or_create`, :func:`task_plan` and
+:func:`point_overrides` are shared with :mod:`experiments.sensitivity` and
+:mod:`experiments.discover`; a verb's session (lock, manifest status, how it
+ended) is :func:`experiments.runner.run_session`.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -25,13 +27,14 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from experiments import designs
+from experiments import budget, designs
 from experiments.designs import DUMMY
 from experiments.provenance import provenance, spec_hash, to_jsonable
-from experiments.runner import TaskFunction, choose_executor, make_tasks, run_tasks
+from experiments.runner import TaskFunction, choose_executor, make_tasks, run_session, run_tasks
 from experiments.specs import load_sweep
 from experiments.store import ResultsStore, StoreError
 from experiments.tasks import paired_task, simulate_task
+from model.outcomes import OUTCOMES
 from model.params import DECLARATIONS
 
 CONFIDENCE = 0.95
@@ -78,15 +81,6 @@ def open_or_create(
         **provenance(executor=executor),
     }
     return ResultsStore.create(out, spec.name, manifest)
-
-
-def mark_done(store: ResultsStore) -> None:
-    """Close a session of an engine verb: end time and counts of done and failed tasks."""
-    table = store.run_table()
-    store.mark_finished(
-        tasks_done=int((table["status"] == "done").sum()),
-        tasks_failed=int((table["status"] == "failed").sum()),
-    )
 
 
 def point_overrides(row: Mapping[Any, Any]) -> dict[str, Any]:
@@ -168,6 +162,20 @@ def build_design(spec: Any) -> pd.DataFrame:
     return designs.latin_hypercube(spec.factors, spec.samples, seed=spec.seed)
 
 
+def sweep_budget(spec: Any, local_workers: int) -> budget.Budget:
+    """The sweep's size and rough cost, from the spec alone (no design is built)."""
+    if spec.design == "factorial":
+        points = math.prod(len(f.levels) for f in spec.factors)
+    else:
+        points = spec.samples
+    columns = len(spec.outcomes or OUTCOMES) + 4  # and task_id, point, replicate, step
+    return budget.estimate(
+        points, spec.replications, residents=spec.residents, steps=spec.steps,
+        values_per_task=(spec.steps + 1) * columns, local_workers=local_workers,
+        design_values=points * len(spec.factors),
+    )
+
+
 def run_sweep(
     spec: str | Path | Any,
     *,
@@ -177,6 +185,7 @@ def run_sweep(
     mpi: bool = False,
     resume: str | Path | None = None,
     progress: bool | None = True,
+    allow_large: bool = False,
 ) -> Path:
     """``sixerrors sweep SPEC.toml``: run the sweep and summarise it; return its folder.
 
@@ -189,14 +198,23 @@ def run_sweep(
         mpi: Run on ``mpi4py.futures`` workers (start under ``mpiexec``).
         resume: An earlier folder of the same spec: run only what is missing.
         progress: Progress output (see :func:`experiments.runner.run_tasks`).
+        allow_large: Run beyond :data:`experiments.budget.MAX_TASKS` tasks
+            or the machine's available memory.
 
     Raises:
         experiments.specs.SpecError: The spec is invalid (nothing has run).
-        experiments.store.StoreError: ``resume`` is not a folder of this spec.
+        experiments.budget.BudgetError: Too large (nothing was allocated).
+        experiments.store.StoreError: ``resume`` is not a folder of this spec,
+            or another process writes it.
         experiments.runner.RunnerError: Executor problems.
+        experiments.runner.RunInterrupted, experiments.runner.TasksFailed,
+        experiments.runner.WriteFailed: How the run ended, if not well
+            (see :func:`experiments.runner.run_session`).
     """
     if isinstance(spec, str | Path):
         spec = load_sweep(spec)
+    plan = sweep_budget(spec, budget.local_workers(workers, cluster=bool(dask or mpi)))
+    plan.check(spec.source, allow_large=allow_large)
     design = build_design(spec)
     design.insert(0, "point", np.arange(len(design), dtype=np.int64))
     base, fn = task_plan(spec, "series")
@@ -208,8 +226,8 @@ def run_sweep(
     with choose_executor(workers, dask, mpi) as choice:
         store = open_or_create(spec, "sweep", out, resume, executor=choice.description, options={},
                                design_points=len(design), tasks=len(tasks))
-        store.mark_started(executor=choice.description)
-        try:
+        with run_session(store, tasks, executor=choice.description):
+            budget.show(plan.with_workers(choice.workers), store.folder, progress)
             store.write_summary("design", design)
             series = run_tasks(tasks, fn, store, executor=choice.executor,
                                workers=choice.workers, progress=progress,
@@ -220,6 +238,4 @@ def run_sweep(
                 outputs = [c for c in runs.columns if c not in ("task_id", "point", "replicate")]
                 store.write_summary("runs", runs)
                 store.write_summary("points", point_summaries(runs, design, outputs))
-        finally:
-            mark_done(store)
     return store.folder

@@ -299,6 +299,7 @@ class SocialManagementModel(mesa.Model):  # type: ignore[misc]
             "mass_incidents": float(incidents.number),
             "largest_incident": incidents.largest,
             "incidents_per_10k": incidents.number * 10_000.0 / n,
+            "small_protests_per_10k": incidents.small * 10_000.0 / n,
             "largest_incident_per_10k": incidents.largest * 10_000.0 / n,
             "stability": 1.0 - self.incident_steps / self.steps if self.steps else 1.0,
             "time_to_first_incident": self.first_incident,

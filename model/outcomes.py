@@ -63,6 +63,12 @@ _OUTCOMES = (
     Outcome("largest_incident", "Residents in the largest connected protest", "residents", -1),
     Outcome("incidents_per_10k", "Mass incidents per 10,000 residents", "per 10,000", -1),
     Outcome(
+        "small_protests_per_10k",
+        "Connected groups of protesters too small to be mass incidents, per 10,000 residents",
+        "per 10,000",
+        0,
+    ),
+    Outcome(
         "largest_incident_per_10k",
         "Residents in the largest connected protest, per 10,000 residents",
         "per 10,000",
@@ -239,12 +245,15 @@ class Incidents(NamedTuple):
 
     Attributes:
         number: Connected groups of protesters of at least ``incident_min_size``.
+        small: Connected groups of protesters smaller than that: the small,
+            tolerable protests (Lorentzen 2013).
         largest: Size of the largest connected group of protesters (incident or not).
         protesters_by_district: Protesters taking part in an incident, per
             district (what cadres judged by incidents see).
     """
 
     number: int
+    small: int
     largest: float
     protesters_by_district: IntArray
 
@@ -265,15 +274,17 @@ def mass_incidents(
     rows, label, sizes = connected_groups(
         residents.stance == PROTESTING, network.indptr, network.indices
     )
-    count, largest = 0, 0.0
+    count, small, largest = 0, 0, 0.0
     for size in sizes:
         largest = max(largest, size)
         if size >= min_size:
             count += 1
+        else:
+            small += 1
     for k in range(rows.size):
         if sizes[label[k]] >= min_size:
             per_district[residents.district[rows[k]]] += 1
-    return Incidents(count, largest, per_district)
+    return Incidents(count, small, largest, per_district)
 
 
 GINI_BINS = 1 << 16

@@ -336,8 +336,10 @@ class Params:
         meaning="'stock': grievance accumulates and decays; 'epstein': G = hardship x (1 - L).",
     )  # fmt: skip
     inflow_rate: float = _declare(
-        0.1, 0.0, 1.0, unit="1/step", group="grievance",
+        0.116, 0.0, 1.0, unit="1/step", group="grievance", plausible=(0.08, 0.16),
         meaning="Rate at which hardship and distrust turn into grievance.",
+        basis="calibrated to China's rate of mass incidents, about 4 per 10,000 households a "
+        "year in 2010 (docs/calibration.md)",
     )  # fmt: skip
     grievance_decay: float = _declare(
         0.05, 0.0, 1.0, unit="1/step", group="grievance",
@@ -550,8 +552,10 @@ class Params:
         meaning="Grievance above which residents outside any organization may found one.",
     )  # fmt: skip
     org_founding_rate: float = _declare(
-        0.002, 0.0, 1.0, unit="1/step", group="organizations",
+        0.000135, 0.0, 1.0, unit="1/step", group="organizations", plausible=(0.00007, 0.0003),
         meaning="Chance per step that an aggrieved non-member applies to found an organization.",
+        basis="calibrated to 3.4-3.7 registered social organizations per 10,000 people in "
+        "2010-2012 (docs/calibration.md)",
     )  # fmt: skip
     org_capacity: float = _declare(
         30.0, 1.0, 1_000_000.0, unit="members", group="organizations",
@@ -621,8 +625,10 @@ class Params:
         meaning="Households one grid staffer can follow closely per step.",
     )  # fmt: skip
     grid_staff_cost: float = _declare(
-        0.05, 0.0, 1000.0, unit="need/step", group="grid",
+        0.02, 0.0, 1000.0, unit="need/step", group="grid", plausible=(0.002, 0.05),
         meaning="Cost of one grid staffer per step, in the units of the livelihood budget.",
+        basis="free assumption: a staffer for 200 households costs about 1 % of their "
+        "livelihood budget; captains of 10-household cells may cost far less",
     )  # fmt: skip
     grid_platform_cost: float = _declare(
         0.5, 0.0, 1000.0, unit="need/step", group="grid",
@@ -631,8 +637,11 @@ class Params:
         "(EVIDENCE); size a free assumption",
     )  # fmt: skip
     grid_intrusion: float = _declare(
-        0.02, 0.0, 1.0, unit="grievance", group="grid", hypothesis="intrusion",
+        0.005, 0.0, 1.0, unit="grievance", group="grid", hypothesis="intrusion",
+        plausible=(0.0, 0.02),
         meaning="Injustice per step of one visit per household (baseline intrusion).",
+        basis="free assumption, kept low: at 0.02 (with trust_visit 0.01) a fine siloed grid "
+        "drove nine residents in ten to protest, an implausible world",
     )  # fmt: skip
     grid_deterrence: int = _declare(
         4, 0, 520, unit="steps", group="grid",
@@ -643,12 +652,20 @@ class Params:
         meaning="Injustice of a stability visit (control mode).",
     )  # fmt: skip
     trust_visit: float = _declare(
-        0.01, 0.0, 1.0, unit="legitimacy", group="grid", hypothesis="intrusion",
+        0.005, 0.0, 1.0, unit="legitimacy", group="grid", hypothesis="intrusion",
+        plausible=(0.0, 0.01),
         meaning="Trust lost per stability visit, and per unit of baseline intrusion.",
+        basis="free assumption, kept low (see grid_intrusion)",
     )  # fmt: skip
     injustice_collective: float = _declare(
         0.05, 0.0, 1.0, unit="grievance", group="grid", hypothesis="intrusion",
         meaning="Injustice to every household of a cell penalised for a protester in it.",
+    )  # fmt: skip
+    collective_deterrence: float = _declare(
+        0.1, 0.0, 1.0, unit="grievance", group="grid", plausible=(0.0, 0.3),
+        meaning="Rise of the protest threshold when one's whole cell answers for a protester.",
+        basis="the intent of collective responsibility (mutual surveillance deters); size "
+        "a free assumption",
     )  # fmt: skip
     trust_collective: float = _declare(
         0.005, 0.0, 1.0, unit="legitimacy", group="grid", hypothesis="intrusion",

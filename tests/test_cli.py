@@ -170,6 +170,7 @@ def test_compare_file_end_to_end_then_resume(tmp_path: Path, capsys) -> None:
     assert (folder / "report.html").is_file()
     # Resuming a finished folder runs nothing and rewrites the same tables.
     assert cli.main(["compare", "--resume", str(folder), "--workers", "0"]) == 0
+    capsys.readouterr()
     pd.testing.assert_frame_equal(pairs, pd.read_csv(folder / "summaries" / "pairs.csv"))
     # A different spec cannot be resumed into this folder.
     code = cli.main(["compare", str(path), "--replications", "3", "--resume", str(folder)])
@@ -197,7 +198,7 @@ def test_compare_interrupted_says_how_to_resume(tmp_path: Path, capsys, monkeypa
                      "--workers", "0", "--out", str(tmp_path)])
     assert code == 130
     err = capsys.readouterr().err
-    assert "0 of" in err and "sixerrors compare --resume" in err
+    assert "0 of" in err and "sixerrors compare --workers 0 --resume" in err
 
 
 def test_sweep_and_sensitivity_verbs(tmp_path: Path, capsys) -> None:

@@ -13,14 +13,16 @@ from experiments import cli
 from experiments.discover import classify
 from experiments.prim_analysis import choose_step, find_boxes
 from experiments.specs import PrimSettings, SpecError, load_discovery, parse_discovery
+from model.params import DECLARATIONS
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
 
 def planted(n=600, noise=0.03, seed=0):
     rng = np.random.default_rng(seed)
-    x = pd.DataFrame({"a": rng.random(n), "b": rng.random(n), "c": rng.random(n),
-                      "k": rng.integers(1, 9, n)})
+    x = pd.DataFrame(
+        {"a": rng.random(n), "b": rng.random(n), "c": rng.random(n), "k": rng.integers(1, 9, n)}
+    )
     inside = (x["a"] > 0.6) & (x["b"] < 0.3)
     return x, inside.to_numpy() ^ (rng.random(n) < noise)
 
@@ -44,23 +46,40 @@ def test_prim_edge_cases_and_the_choice_of_a_box():
     assert find_boxes(x, np.zeros(50, dtype=bool), PrimSettings()) == []
     (whole,) = find_boxes(x, np.ones(50, dtype=bool), PrimSettings())
     assert (whole.coverage, whole.density, whole.restricted) == (1.0, 1.0, 0)
-    trajectory = pd.DataFrame({"coverage": [1.0, 0.80, 0.79, 0.5],
-                               "density": [0.2, 0.81, 0.97, 1.0]})
+    trajectory = pd.DataFrame(
+        {"coverage": [1.0, 0.80, 0.79, 0.5], "density": [0.2, 0.81, 0.97, 1.0]}
+    )
     assert choose_step(trajectory, 0.8) == 2  # balance, not the loosest dense box
     assert choose_step(trajectory, 0.999) == 3
     assert choose_step(trajectory.iloc[:2], 0.9) == 1  # none dense: best balance of all
 
 
 def test_classes_of_points_against_a_claim():
-    points = pd.DataFrame({
-        "mean":    [0.5, 0.5, -0.5, -0.5, 0.0, np.nan, 0.3],
-        "ci_low":  [0.1, -0.1, -0.9, -0.9, 0.0, np.nan, np.nan],
-        "ci_high": [0.9, 1.1, -0.1, 0.2, 0.0, np.nan, np.nan],
-    })
+    points = pd.DataFrame(
+        {
+            "mean": [0.5, 0.5, -0.5, -0.5, 0.0, np.nan, 0.3],
+            "ci_low": [0.1, -0.1, -0.9, -0.9, 0.0, np.nan, np.nan],
+            "ci_high": [0.9, 1.1, -0.1, 0.2, 0.0, np.nan, np.nan],
+        }
+    )
     assert classify(points, +1).tolist() == [
-        "holds", "unclear", "reversed", "unclear", "no effect", "undefined", "holds"]
+        "holds",
+        "unclear",
+        "reversed",
+        "unclear",
+        "no effect",
+        "undefined",
+        "holds",
+    ]
     assert classify(points, -1).tolist() == [
-        "reversed", "unclear", "holds", "unclear", "no effect", "undefined", "reversed"]
+        "reversed",
+        "unclear",
+        "holds",
+        "unclear",
+        "no effect",
+        "undefined",
+        "reversed",
+    ]
 
 
 TINY = """
@@ -89,20 +108,34 @@ def test_discover_end_to_end_on_a_tiny_spec_then_resume(tmp_path, capsys):
     out = capsys.readouterr().out.strip().splitlines()
     folder = Path(out[-1])
     assert [line.split(":")[0] for line in out[-4:-1]] == [
-        "error_1 mean_legitimacy", "error_1 mean_grievance", "mine mean_grievance"]
+        "error_1 mean_legitimacy",
+        "error_1 mean_grievance",
+        "mine mean_grievance",
+    ]
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["kind"] == "discover" and manifest["tasks_done"] == 2 * 10 * 2
     assert set(manifest["reversal_shares"]) == {
-        "error_1:mean_legitimacy", "error_1:mean_grievance", "mine:mean_grievance"}
+        "error_1:mean_legitimacy",
+        "error_1:mean_grievance",
+        "mine:mean_grievance",
+    }
     runs = pd.read_parquet(folder / "summaries" / "runs.parquet")
-    assert np.allclose(runs["diff_mean_grievance_mean"],
-                       runs["remedy_mean_grievance_mean"] - runs["error_mean_grievance_mean"])
+    assert np.allclose(
+        runs["diff_mean_grievance_mean"],
+        runs["remedy_mean_grievance_mean"] - runs["error_mean_grievance_mean"],
+    )
     design = pd.read_csv(folder / "summaries" / "design.csv")
     assert design.groupby("pair")["point"].count().to_dict() == {"error_1": 10, "mine": 10}
-    assert design.loc[design["pair"] == "mine", "inflow_rate"].between(0.05, 0.2).all()
+    low, high = DECLARATIONS["inflow_rate"].plausible
+    assert design.loc[design["pair"] == "mine", "inflow_rate"].between(low, high).all()
     points = pd.read_csv(folder / "summaries" / "points.csv")
     assert len(points) == 30 and set(points["class"]) <= {
-        "holds", "reversed", "unclear", "no effect", "undefined"}
+        "holds",
+        "reversed",
+        "unclear",
+        "no effect",
+        "undefined",
+    }
     headline = pd.read_csv(folder / "summaries" / "headline.csv")
     for row in headline.itertuples():
         mine = points[(points["pair"] == row.pair) & (points["outcome"] == row.outcome)]
@@ -132,19 +165,27 @@ def test_discover_end_to_end_on_a_tiny_spec_then_resume(tmp_path, capsys):
     ("change", "needle"),
     [
         (("[pairs.1]", "[pairs.9]"), "pair = 9 is not one of the article's errors"),
-        (('factors = ["release", "cadre_capacity"]',
-          'factors = ["release", "tolerance"]'), "tolerance is a policy lever"),
-        (('factors = ["release", "cadre_capacity"]',
-          'factors = ["release", "cadre_capcity"]'), "did you mean 'cadre_capacity'"),
+        (
+            ('factors = ["release", "cadre_capacity"]', 'factors = ["release", "tolerance"]'),
+            "tolerance is a policy lever",
+        ),
+        (
+            ('factors = ["release", "cadre_capacity"]', 'factors = ["release", "cadre_capcity"]'),
+            "did you mean 'cadre_capacity'",
+        ),
         (("expected = { mean_grievance = -1 }\n", ""), "needs expected"),
         (('remedy = "safety_valve"', 'remedy = "safty_valve"'), "did you mean 'safety_valve'"),
         (("[pairs.1]\n", '[pairs.1]\nerror = "baseline"\n'), "its regimes and claim are fixed"),
         (("min_density = 0.6", "min_density = 1.5"), "must be a share in (0, 1)"),
         (("min_density = 0.6", 'target = "reversals"'), "did you mean 'reversal'"),
         (("seed = 5", 'statistic = "last"'), "choose one of mean, final"),
-        (('[pairs.1]\nfactors = ["release", "cadre_capacity"]',
-          '[pairs.1]\noutcomes = ["stability"]\nfactors = ["release"]'),
-         "stability has no expected sign"),
+        (
+            (
+                '[pairs.1]\nfactors = ["release", "cadre_capacity"]',
+                '[pairs.1]\noutcomes = ["stability"]\nfactors = ["release"]',
+            ),
+            "stability has no expected sign",
+        ),
     ],
 )
 def test_bad_discovery_specs_are_one_line_errors(tmp_path, change, needle):
@@ -168,22 +209,30 @@ def test_cli_bad_discovery_spec_exits_2_and_sizes_are_checked(tmp_path, capsys):
         spec.with_sizes(samples=1)
 
 
-def test_the_shipped_spec_covers_all_six_pairs_over_world_parameters():
-    spec = load_discovery(Path(__file__).resolve().parents[1] / "experiments" / "scenarios"
-                          / "discover.toml")
-    assert [c.label for c in spec.claims] == [f"error_{n}" for n in range(1, 7)]
-    assert spec.samples * spec.replications * len(spec.claims) * 2 == 12_288
+def test_the_shipped_spec_covers_all_six_pairs_and_the_variant_over_world_parameters():
+    spec = load_discovery(
+        Path(__file__).resolve().parents[1] / "experiments" / "scenarios" / "discover.toml"
+    )
+    labels = [c.label for c in spec.claims]
+    assert labels[:6] == [f"error_{n}" for n in range(1, 7)] and len(labels) == 7
+    assert spec.samples * spec.replications * len(spec.claims) * 2 == 14_336
+    for claim in spec.claims:
+        assert all(not DECLARATIONS[f.name].is_lever for f in claim.factors), claim.label
     assert (spec.residents, spec.steps) == (2000, 260)
 
 
-def test_interrupted_discovery_says_how_to_resume_with_the_same_sizes(tmp_path, capsys,
-                                                                      monkeypatch):
+def test_interrupted_discovery_says_how_to_resume_with_the_same_sizes(
+    tmp_path, capsys, monkeypatch
+):
+    import signal
+
     import experiments.discover as discover
+    from experiments.runner import RunInterrupted
     from experiments.store import ResultsStore
 
-    def interrupted(spec, *, out, **_):
-        ResultsStore.create(out, spec.name, {"kind": "discover"})
-        raise KeyboardInterrupt
+    def interrupted(spec, *, out, **_):  # what the engine's session raises on Ctrl-C
+        store = ResultsStore.create(out, spec.name, {"kind": "discover"})
+        raise RunInterrupted(store.folder, 0, 8, signal.SIGINT)
 
     monkeypatch.setattr(discover, "run_discovery", interrupted)
     spec = tmp_path / "tiny.toml"

@@ -82,8 +82,8 @@ def test_paired_task_is_the_difference_of_two_runs_with_one_seed():
 SPEC = """
 method = "morris"
 trajectories = 2
-steps = 6
-residents = 80
+steps = 20
+residents = 300
 replications = 2
 seed = 4
 outcomes = ["mean_grievance"]

@@ -9,6 +9,9 @@ import pytest
 
 from experiments.provenance import to_jsonable
 from experiments.specs import (
+    FULL_MODEL,
+    MECHANISMS_ONLY,
+    MECHANISMS_SUFFIX,
     SpecError,
     default_scenarios,
     load_discovery,
@@ -21,7 +24,8 @@ from experiments.specs import (
     scenario_spec_from_dict,
 )
 from model.outcomes import OUTCOMES
-from model.regimes import ERRORS, REGIMES
+from model.params import mechanisms_only
+from model.regimes import ERRORS, REGIMES, VARIANT_PAIRS
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "experiments" / "scenarios"
 
@@ -63,21 +67,40 @@ def test_shipped_files_load(path: Path) -> None:
         assert pair.error in names and pair.remedy in names
 
 
-def test_default_is_every_regime_and_every_error_pair() -> None:
+def test_default_is_every_regime_and_every_error_pair_in_both_variants() -> None:
     spec = default_scenarios()
     assert {s.regime for s in spec.scenarios} == set(REGIMES)
-    assert [p.number for p in spec.pairs] == sorted(ERRORS)
+    full = [p for p in spec.pairs if p.variant == FULL_MODEL]
+    mechanisms = [p for p in spec.pairs if p.variant == MECHANISMS_ONLY]
+    article = {str(k): v for k, v in ERRORS.items()} | dict(VARIANT_PAIRS)
+    assert [p.name for p in full] == [f"error_{k}" for k in article]
+    assert [p.name for p in mechanisms] == [f"error_{k}_mechanisms" for k in article]
     for pair in spec.pairs:
-        error = ERRORS[pair.number]
-        assert (pair.error, pair.remedy) == (error.error_regime, error.remedy_regime)
+        error = article[pair.name.removeprefix("error_").removesuffix("_mechanisms")]
+        ends = (pair.error, pair.remedy)
+        if pair.variant == FULL_MODEL:
+            assert ends == (error.error_regime, error.remedy_regime)
+        else:
+            assert ends == (error.error_regime + MECHANISMS_SUFFIX,
+                            error.remedy_regime + MECHANISMS_SUFFIX)  # fmt: skip
+            for end in ends:
+                overrides = spec.scenario(end).overrides
+                assert all(overrides[k] == 0.0 for k in mechanisms_only())
         assert dict(pair.expected) == dict(error.expected)
         assert set(pair.expected) <= set(spec.outcomes)
 
 
+def test_mechanisms_only_can_be_switched_off() -> None:
+    spec = parse_scenarios({"errors": [1], "mechanisms_only": False}, "x.toml")
+    assert [p.name for p in spec.pairs] == ["error_1"]
+    assert {s.name for s in spec.scenarios} == {"rigid_suppression", "safety_valve"}
+
+
 def test_no_selection_means_everything_and_overrides_layer() -> None:
     spec = parse_scenarios({"overrides": {"inflow_rate": 0.1}}, "x.toml")
-    assert {s.name for s in spec.scenarios} == set(REGIMES)
-    assert len(spec.pairs) == len(ERRORS)
+    assert {s.regime for s in spec.scenarios} == set(REGIMES)
+    assert {s.name for s in spec.scenarios if s.name in REGIMES} == set(REGIMES)
+    assert len(spec.pairs) == 2 * (len(ERRORS) + len(VARIANT_PAIRS))
     assert spec.outcomes == OUTCOMES
     layered = parse_scenarios(
         {
@@ -125,8 +148,13 @@ def test_unknown_keys_pairs_and_signs() -> None:
         parse_scenarios,
         {
             "regimes": ["baseline", "safety_valve"],
-            "pairs": {"p": {"error": "baseline", "remedy": "safety_valve",
-                            "expected": {"mean_grievance": 2}}},
+            "pairs": {
+                "p": {
+                    "error": "baseline",
+                    "remedy": "safety_valve",
+                    "expected": {"mean_grievance": 2},
+                }
+            },
         },
     )
     assert "[pairs.p].expected.mean_grievance" in message and "1" in message
@@ -173,7 +201,8 @@ def test_sensitivity_spec_and_power_of_two() -> None:
     spec = parse_sensitivity(SOBOL, "s.toml")
     assert spec.base_samples == 64
     assert [(f.name, f.low, f.high) for f in spec.factors] == [
-        ("tolerance", 0.1, 0.9), ("repression", 0.0, 1.0)
+        ("tolerance", 0.1, 0.9),
+        ("repression", 0.0, 1.0),
     ]
     message = _error(parse_sensitivity, SOBOL | {"base_samples": 100}, "s.toml")
     assert "base_samples" in message and "power of two" in message and "64 or 128" in message
@@ -182,12 +211,14 @@ def test_sensitivity_spec_and_power_of_two() -> None:
     message = _error(parse_sensitivity, SOBOL | {"method": "sobl"}, "s.toml")
     assert "did you mean 'sobol'" in message
     message = _error(
-        parse_sensitivity, SOBOL | {"factors": {"tolerance": {"low": 0.9, "high": 0.1},
-                                                "repression": {}}}, "s.toml",
+        parse_sensitivity,
+        SOBOL | {"factors": {"tolerance": {"low": 0.9, "high": 0.1}, "repression": {}}},
+        "s.toml",
     )
     assert "factors.tolerance" in message and "below" in message
     message = _error(
-        parse_sensitivity, SOBOL | {"factors": {"tolerance": {}, "repression": {"high": 3}}},
+        parse_sensitivity,
+        SOBOL | {"factors": {"tolerance": {}, "repression": {"high": 3}}},
         "s.toml",
     )
     assert "factors.repression.high" in message and "out of range" in message

@@ -27,11 +27,26 @@ from experiments.specs import DEFAULT_SEED
 from experiments.store import FIGURES, ResultsStore
 from experiments.validation.registry import REGISTRY, Check, CheckContext, CheckResult
 
-THEMES: tuple[str, ...] = ("experiments.validation.cascades",)
+THEMES: tuple[str, ...] = (
+    "experiments.validation.incidents",
+    "experiments.validation.petitions",
+    "experiments.validation.valve",
+    "experiments.validation.society",
+    "experiments.validation.cascades",
+)
 """Modules whose import registers checks; add a theme's module here."""
 
-CHECK_COLUMNS = ("check", "pattern", "title", "status", "measured", "value", "target",
-                 "source", "seconds")
+CHECK_COLUMNS = (
+    "check",
+    "pattern",
+    "title",
+    "status",
+    "measured",
+    "value",
+    "target",
+    "source",
+    "seconds",
+)
 """Columns of ``summaries/checks``; ``status`` is ``pass``, ``fail`` or ``error``."""
 
 
@@ -109,21 +124,36 @@ def run_battery(
         ValidationError: An unknown check name (nothing has run).
     """
     checks = select_checks(names)
-    store = ResultsStore.create(out, "validate-reduced" if reduced else "validate", {
-        "kind": "validate", "reduced": reduced, "root_seed": int(seed),
-        "checks": [c.name for c in checks], **provenance(executor="in-process"),
-    })
+    store = ResultsStore.create(
+        out,
+        "validate-reduced" if reduced else "validate",
+        {
+            "kind": "validate",
+            "reduced": reduced,
+            "root_seed": int(seed),
+            "checks": [c.name for c in checks],
+            **provenance(executor="in-process"),
+        },
+    )
     context = CheckContext(reduced=reduced, seed=int(seed), figures=store.folder / FIGURES)
     rows = []
     for chosen in checks:
         status, result, seconds = _run_one(chosen, context)
         if len(result.details):
             store.write_summary(chosen.name, result.details)
-        rows.append({
-            "check": chosen.name, "pattern": chosen.pattern, "title": chosen.title,
-            "status": status, "measured": result.measured, "value": float(result.value),
-            "target": result.target, "source": chosen.source, "seconds": seconds,
-        })
+        rows.append(
+            {
+                "check": chosen.name,
+                "pattern": chosen.pattern,
+                "title": chosen.title,
+                "status": status,
+                "measured": result.measured,
+                "value": float(result.value),
+                "target": result.target,
+                "source": chosen.source,
+                "seconds": seconds,
+            }
+        )
         if report is not None:
             report(describe(chosen, status, result))
     table = pd.DataFrame(rows, columns=list(CHECK_COLUMNS))

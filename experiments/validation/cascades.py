@@ -54,8 +54,13 @@ def plot_window(table: pd.DataFrame, path: Path, *, title: str) -> Path:
     ax = fig.add_subplot()
     z = table["mean_degree"].to_numpy()
     ax.plot(z, table["frequency"], "o-", color="C0", label="frequency of global cascades")
-    ax.plot(z, table["mean_global_size"], "s--", color="C3",
-            label="mean size of global cascades (share)")
+    ax.plot(
+        z,
+        table["mean_global_size"],
+        "s--",
+        color="C3",
+        label="mean size of global cascades (share)",
+    )
     ax.set_xlabel("mean degree z (Erdős–Rényi)")
     ax.set_ylim(-0.03, 1.03)
     ax.set_xticks(z)
@@ -65,9 +70,12 @@ def plot_window(table: pd.DataFrame, path: Path, *, title: str) -> Path:
     return path
 
 
-@check("watts_window", pattern="P5",
-       title="Watts' cascade window on Erdős–Rényi graphs, uniform threshold 0.18",
-       source=WATTS)
+@check(
+    "watts_window",
+    pattern="P5",
+    title="Watts' cascade window on Erdős–Rényi graphs, uniform threshold 0.18",
+    source=WATTS,
+)
 def watts_window(context: CheckContext) -> CheckResult:
     """Global cascades from one seed occur only inside a window of mean degree.
 
@@ -79,11 +87,18 @@ def watts_window(context: CheckContext) -> CheckResult:
     n, trials = _window_sizes(context)
     table = cascade_window(n, MEAN_DEGREES, WATTS_THRESHOLD, trials, context.seed)
     window = table.loc[table["global_cascades"] > 0, "mean_degree"].tolist()
-    plot_window(table, context.figure_path("watts_window"),
-                title=f"Watts' window, threshold {WATTS_THRESHOLD}, n = {n:,}")
+    plot_window(
+        table,
+        context.figure_path("watts_window"),
+        title=f"Watts' window, threshold {WATTS_THRESHOLD}, n = {n:,}",
+    )
     if not window:
-        return CheckResult("no global cascade at any mean degree 1-10",
-                           "cascades at mean degree 2 to 5-7", False, details=table)
+        return CheckResult(
+            "no global cascade at any mean degree 1-10",
+            "cascades at mean degree 2 to 5-7",
+            False,
+            details=table,
+        )
     low, high = min(window), max(window)
     contiguous = window == list(range(low, high + 1))
     peak = table.iloc[int(table["frequency"].to_numpy().argmax())]
@@ -108,37 +123,60 @@ def _control(context: CheckContext, threshold: float, name: str) -> pd.DataFrame
     n, _ = _window_sizes(context)
     trials = context.size(20, 100)
     table = cascade_window(n, MEAN_DEGREES, threshold, trials, context.seed)
-    plot_window(table, context.figure_path(name),
-                title=f"Negative control: threshold {threshold:g}, n = {n:,}")
+    plot_window(
+        table,
+        context.figure_path(name),
+        title=f"Negative control: threshold {threshold:g}, n = {n:,}",
+    )
     return table
 
 
-@check("watts_control_zero_thresholds", pattern="P5",
-       title="Negative control: with every threshold 0 the window vanishes (all join)",
-       source=WATTS)
+@check(
+    "watts_control_zero_thresholds",
+    pattern="P5",
+    title="Negative control: with every threshold 0 the window vanishes (all join)",
+    source=WATTS,
+)
 def watts_control_zero_thresholds(context: CheckContext) -> CheckResult:
     """With threshold 0 everyone joins unprompted at every degree: no window at all."""
     table = _control(context, 0.0, "watts_control_zero_thresholds")
     everywhere = bool((table["frequency"] == 1.0).all() and (table["mean_size"] == 1.0).all())
-    measured = (f"frequency of global cascades {table['frequency'].min():.2f}-"
-                f"{table['frequency'].max():.2f} and mean size {table['mean_size'].min():.3f}-"
-                f"{table['mean_size'].max():.3f} over mean degree 1-10")
-    return CheckResult(measured, "frequency 1 and size 1 at every mean degree (no window)",
-                       everywhere, value=float(table["frequency"].min()), details=table)
+    measured = (
+        f"frequency of global cascades {table['frequency'].min():.2f}-"
+        f"{table['frequency'].max():.2f} and mean size {table['mean_size'].min():.3f}-"
+        f"{table['mean_size'].max():.3f} over mean degree 1-10"
+    )
+    return CheckResult(
+        measured,
+        "frequency 1 and size 1 at every mean degree (no window)",
+        everywhere,
+        value=float(table["frequency"].min()),
+        details=table,
+    )
 
 
-@check("watts_control_unit_thresholds", pattern="P5",
-       title="Negative control: with every threshold 1 no cascade is global",
-       source=WATTS)
+@check(
+    "watts_control_unit_thresholds",
+    pattern="P5",
+    title="Negative control: with every threshold 1 no cascade is global",
+    source=WATTS,
+)
 def watts_control_unit_thresholds(context: CheckContext) -> CheckResult:
     """With threshold 1 a resident needs all its neighbours first: cascades stay local."""
     table = _control(context, 1.0, "watts_control_unit_thresholds")
     n, _ = _window_sizes(context)
     count = int(table["global_cascades"].sum())
-    measured = (f"{count} global cascades ({_global(n)}) in {int(table['trials'].sum())} "
-                f"trials over mean degree 1-10; largest mean size {table['mean_size'].max():.4f}")
-    return CheckResult(measured, "no global cascade at any mean degree (no window)",
-                       count == 0, value=float(count), details=table)
+    measured = (
+        f"{count} global cascades ({_global(n)}) in {int(table['trials'].sum())} "
+        f"trials over mean degree 1-10; largest mean size {table['mean_size'].max():.4f}"
+    )
+    return CheckResult(
+        measured,
+        "no global cascade at any mean degree (no window)",
+        count == 0,
+        value=float(count),
+        details=table,
+    )
 
 
 def _riot(perturbed: bool) -> tuple[int, pd.DataFrame]:
@@ -164,26 +202,40 @@ def plot_riots(tables: dict[str, pd.DataFrame], path: Path) -> Path:
     return path
 
 
-@check("granovetter_riot", pattern="P5",
-       title=f"Granovetter's riot: thresholds 0..{CROWD - 1} in a crowd of {CROWD} bring all out",
-       source=GRANOVETTER)
+@check(
+    "granovetter_riot",
+    pattern="P5",
+    title=f"Granovetter's riot: thresholds 0..{CROWD - 1} in a crowd of {CROWD} bring all out",
+    source=GRANOVETTER,
+)
 def granovetter_riot(context: CheckContext) -> CheckResult:
     """Each person's joining is exactly what the next threshold needs: everyone riots."""
     size, table = _riot(perturbed=False)
     _, perturbed = _riot(perturbed=True)
-    plot_riots({"thresholds 0..99": table, "threshold 1 made 2": perturbed},
-               context.figure_path("granovetter_riots"))
+    plot_riots(
+        {"thresholds 0..99": table, "threshold 1 made 2": perturbed},
+        context.figure_path("granovetter_riots"),
+    )
     measured = f"{size} of {CROWD} riot, one more each round ({len(table) - 1} rounds)"
-    return CheckResult(measured, f"{CROWD} of {CROWD} (exactly)", size == CROWD,
-                       value=float(size), details=table)
+    return CheckResult(
+        measured, f"{CROWD} of {CROWD} (exactly)", size == CROWD, value=float(size), details=table
+    )
 
 
-@check("granovetter_perturbed", pattern="P5",
-       title="Granovetter's perturbation: the threshold-1 person made 2 stops the riot at 1",
-       source=GRANOVETTER)
+@check(
+    "granovetter_perturbed",
+    pattern="P5",
+    title="Granovetter's perturbation: the threshold-1 person made 2 stops the riot at 1",
+    source=GRANOVETTER,
+)
 def granovetter_perturbed(context: CheckContext) -> CheckResult:
     """Nobody has threshold 1 any more, so the instigator riots alone."""
     size, table = _riot(perturbed=True)
     measured = f"{size} of {CROWD} riot"
-    return CheckResult(measured, "1 of 100 (exactly): the instigator alone", size == 1,
-                       value=float(size), details=table)
+    return CheckResult(
+        measured,
+        "1 of 100 (exactly): the instigator alone",
+        size == 1,
+        value=float(size),
+        details=table,
+    )

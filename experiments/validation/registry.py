@@ -100,7 +100,11 @@ REGISTRY: dict[str, Check] = {}
 
 
 def check(
-    name: str, *, pattern: str, title: str, source: str,
+    name: str,
+    *,
+    pattern: str,
+    title: str,
+    source: str,
 ) -> Callable[[Callable[[CheckContext], CheckResult]], Callable[[CheckContext], CheckResult]]:
     """Register the decorated function as the check ``name``.
 

@@ -16,8 +16,8 @@ with probability ``escalation``: blocked local channels push petitioners
 upward (the "inverted pyramid" of 2003). Local cadres, judged by petitions
 that reach above them, try to intercept petitioners on their way up within
 their control effort, with the chance that they reject a petition; an
-intercepted petitioner is treated as rejected and sent back to the local
-level. A petition that gets through is handled by the upper level's
+intercepted petitioner is treated as rejected and, its problem unsolved,
+will try the same level again. A petition that gets through is handled by the upper level's
 offices within their capacity; one they take up (``upper_acceptance``) is
 sent back to be settled at the district's expense, and counts against the
 district's cadres (Minzner 2006).
@@ -197,7 +197,6 @@ def _intercept_or_pass(
             report.intercepted[district] += 1.0
             reject(r, i, coef, key, step)
             r.voice_outcome[i] = FAILED
-            r.petition_level[i] = LOCAL
         else:
             passing[j] = True
     through = petitioners[passing]

@@ -80,14 +80,18 @@ def decide_stance(
     big fuss gets a big solution). Membership of an organization lowers the
     cost of collective action (McCarthy and Zald 1977): a member weighs the
     risk ``org_mobilization`` less, and counts its fellow members' protest
-    of last step as its neighbours'. Reads the neighbours' stances of last
-    step through :func:`count_protesting_neighbours`, so it may write the
+    of last step as its neighbours'. Where the grid makes a whole cell
+    answer for a protester, both thresholds rise by
+    ``collective_deterrence`` (neighbours hold each other back). Reads the
+    neighbours' stances of last step through
+    :func:`count_protesting_neighbours`, so it may write the
     stance in place.
     """
     r = residents
     indptr = network.indptr
     rule = coef.arrest_rule
     threshold, contagion, k_arrest = coef.protest_threshold, coef.contagion, coef.arrest_k
+    collective = coef.collective_responsibility
     for k in range(lo, hi):
         i = unsigned(k)
         degree = indptr[unsigned(k + 1)] - indptr[i]
@@ -98,6 +102,8 @@ def decide_stance(
             share = max(share, organizations.protest_share[o])
             risk_aversion *= 1.0 - coef.org_mobilization
         claims = coef.claims_weight * (r.voice_expectation[i] - coef.initial_voice_expectation)
+        if collective and r.cell[i] >= 0:
+            claims -= coef.collective_deterrence
         district = r.district[i]
         # Epstein's rule cannot fire when grievance is below the lowered
         # threshold, whatever the risk; the arrest probability (an

@@ -1,0 +1,184 @@
+"""Patterns of mass incidents: growth, heavy tails, and the cost of coercion (EVIDENCE 1).
+
+- Counts grow: with hardship drifting upward under rigid suppression, the
+  yearly count of incidents grows at a rate comparable to China's (about
+  21 % a year 1993-2005 and 16 % a year 2005-2010; Tong and Lei 2010, the
+  Ministry of Public Security, Sun Liping 2011). The drift that gives it is
+  found by the calibration (docs/calibration.md) and stated here; absolute
+  counts are not fitted.
+- Sizes are heavy-tailed: between 1,000 and 10,000 participants the number
+  of incidents above a size falls 7-10-fold per tenfold size (a CCDF slope
+  of about -0.85 to -1.0 on log-log axes); strikes and riots elsewhere too
+  (Biggs 2005). At a city size where incidents reach hundreds of residents
+  the top decade of the model's sizes must fall off as a power law of
+  slope -0.6 to -1.3, not faster (thin).
+- Coercion costs rise with incidents: where cadres are judged by incidents
+  (the "one-vote veto"), coercive effort and incidents rise together (the
+  stability-maintenance vicious circle).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from experiments.calibrate import growth_rate
+from experiments.validation.registry import CheckContext, CheckResult, check
+from experiments.validation.runs import Run, run_all, seeds_for, yearly
+
+INCIDENT_DRIFT = 0.0004
+"""The drift of every need per week that gives China's growth of incidents under
+rigid suppression (calibrated: docs/calibration.md, ``need_drift``)."""
+
+GROWTH = "Tong and Lei (2010); Ministry of Public Security (2005); Sun Liping (2011)"
+TAILS = "MPS figures for 2004 (EVIDENCE 1); Biggs (2005)"
+COERCION = "Ministry of Finance budgets 2010-2013 (internal security); Yu Jianrong (2012)"
+
+
+def _growth(context: CheckContext, regime: str, name: str, offset: int) -> CheckResult:
+    """Ten years of ``regime`` with needs drifting by :data:`INCIDENT_DRIFT` a week."""
+    residents, count = context.size((4_000, 3), (10_000, 6))
+    runs = [Run(regime, residents, 520, {"need_drift": INCIDENT_DRIFT})] * count
+    results = run_all(runs, seeds_for(context.seed, count, offset=offset))
+    years = np.array([yearly(r.table["incidents_per_10k"].to_numpy()[1:]) for r in results])
+    mean_years = years.mean(axis=0)
+    growth = growth_rate(mean_years)
+    table = pd.DataFrame(
+        {"year": np.arange(1, mean_years.size + 1), "incidents_per_10k": mean_years}
+    )
+    fig = Figure(figsize=(6, 3.6), layout="constrained")
+    ax = fig.add_subplot()
+    ax.plot(table["year"], table["incidents_per_10k"] + 0.1, "o-")
+    ax.set_yscale("log")
+    ax.set_xlabel("year")
+    ax.set_ylabel("mass incidents per 10,000 households (+0.1)")
+    ax.set_title(f"{regime}, need drift {INCIDENT_DRIFT:g}/week: growth {growth:.0%}/year")
+    fig.savefig(context.figure_path(name), dpi=120)
+    return CheckResult(
+        f"growth {growth:.1%} a year over ten years; {mean_years.sum():.1f} incidents per 10,000 "
+        f"households in all ({count} seeds, {residents:,} households, need drift "
+        f"{INCIDENT_DRIFT:g} a week)",
+        "16-21 % a year, accepted within 11-26 %",
+        bool(0.11 <= growth <= 0.26),
+        value=growth,
+        details=table,
+    )
+
+
+@check("incident_growth", pattern="E1",
+       title="Yearly incident counts grow at China's rate when hardship drifts upward "
+       "(the calibrated baseline regime)",
+       source=GROWTH)  # fmt: skip
+def incident_growth(context: CheckContext) -> CheckResult:
+    """The baseline regime, whose incident rate is calibrated to China's, with the drift."""
+    return _growth(context, "baseline", "incident_growth", 0)
+
+
+@check("incident_growth_rigid", pattern="E1",
+       title="Yearly incident counts grow at China's rate when hardship drifts upward "
+       "under rigid suppression",
+       source=GROWTH)  # fmt: skip
+def incident_growth_rigid(context: CheckContext) -> CheckResult:
+    """Rigid suppression, the article's Error 1, with the same drift."""
+    return _growth(context, "rigid_suppression", "incident_growth_rigid", 50)
+
+
+def tail_slope(sizes: np.ndarray) -> float:
+    """Log-log slope of the complementary CDF of ``sizes`` over its top decade.
+
+    The CCDF at each distinct size s is the share of incidents of size at
+    least s; the slope is a least-squares fit of log CCDF on log s for the
+    sizes between a tenth of the largest and the largest.
+    """
+    values = np.sort(sizes)
+    top = values[-1]
+    distinct = np.unique(values[values >= top / 10.0])
+    ccdf = np.array([(values >= s).mean() for s in distinct])
+    if distinct.size < 3:
+        return float("nan")
+    return float(np.polyfit(np.log10(distinct), np.log10(ccdf), 1)[0])
+
+
+@check("heavy_tailed_sizes", pattern="E1",
+       title="Incident sizes are heavy-tailed: CCDF slope -0.6 to -1.3 over the top decade",
+       source=TAILS)  # fmt: skip
+def heavy_tailed_sizes(context: CheckContext) -> CheckResult:
+    """A large city under the calibrated baseline regime, every incident's size recorded."""
+    residents, steps, count = context.size((20_000, 156, 2), (100_000, 260, 4))
+    runs = [Run("baseline", residents, steps, incident_sizes=True)] * count
+    results = run_all(runs, seeds_for(context.seed, count, offset=100))
+    sizes = np.concatenate([r.incident_sizes for r in results])
+    table = pd.DataFrame({"size": np.sort(sizes)})
+    if sizes.size < 20:
+        return CheckResult(f"only {sizes.size} incidents", "a CCDF slope of -0.6 to -1.3",
+                           False, details=table)  # fmt: skip
+    slope = tail_slope(sizes)
+    values = np.sort(sizes)
+    ccdf = 1.0 - np.arange(values.size) / values.size
+    fig = Figure(figsize=(6, 3.6), layout="constrained")
+    ax = fig.add_subplot()
+    ax.loglog(values, ccdf, ".", markersize=3)
+    ax.axvline(values[-1] / 10, color="grey", linestyle="--", label="top decade")
+    ax.set_xlabel("incident size (households)")
+    ax.set_ylabel("share of incidents at least this large")
+    ax.set_title(f"{sizes.size} incidents, largest {values[-1]:.0f}: slope {slope:.2f}")
+    ax.legend()
+    fig.savefig(context.figure_path("heavy_tailed_sizes"), dpi=120)
+    passed = bool(-1.3 <= slope <= -0.6 and values[-1] >= 100)
+    return CheckResult(
+        f"top-decade CCDF slope {slope:.2f} over {sizes.size} incidents (largest "
+        f"{values[-1]:.0f} households; {residents:,} households, {count} runs of {steps} weeks)",
+        "slope -0.6 to -1.3 with incidents of at least 100 households",
+        passed,
+        value=slope,
+        details=table,
+    )
+
+
+def _coercion(context: CheckContext, regime: str, offset: int) -> CheckResult:
+    """Ten years of ``regime`` with cadres judged by incidents and hardship drifting."""
+    residents, count = context.size((4_000, 3), (10_000, 6))
+    overrides = {"need_drift": INCIDENT_DRIFT, "cadre_incentive": "stability_veto"}
+    runs = [Run(regime, residents, 520, overrides)] * count
+    results = run_all(runs, seeds_for(context.seed, count, offset=offset))
+    incidents = np.array([yearly(r.table["incidents_per_10k"].to_numpy()[1:]) for r in results])
+    effort = np.array([yearly(r.table["control_spending"].to_numpy()[1:]) / 52 for r in results])
+    mean_incidents, mean_effort = incidents.mean(axis=0), effort.mean(axis=0)
+    varied = mean_incidents.std() > 0 and mean_effort.std() > 0
+    correlation = float(np.corrcoef(mean_incidents, mean_effort)[0, 1]) if varied else float("nan")
+    rises = bool(mean_effort[-1] > mean_effort[0] and mean_incidents[-1] > mean_incidents[0])
+    table = pd.DataFrame(
+        {
+            "year": np.arange(1, mean_effort.size + 1),
+            "incidents_per_10k": mean_incidents,
+            "control_effort": mean_effort,
+        }
+    )
+    return CheckResult(
+        f"control effort {mean_effort[0]:.0f} -> {mean_effort[-1]:.0f}, incidents "
+        f"{mean_incidents[0]:.1f} -> {mean_incidents[-1]:.1f} per 10,000 a year; "
+        f"correlation over years {correlation:.2f}",
+        "both rise over ten years, correlated above 0.5",
+        bool(rises and correlation > 0.5),
+        value=correlation,
+        details=table,
+    )
+
+
+@check("coercion_cost", pattern="E1",
+       title="Under rigid suppression and the one-vote veto, coercive effort and incidents "
+       "rise together",
+       source=COERCION)  # fmt: skip
+def coercion_cost(context: CheckContext) -> CheckResult:
+    """Rigid suppression, cadres judged by incidents, hardship drifting, ten years."""
+    return _coercion(context, "rigid_suppression", 200)
+
+
+@check("coercion_cost_baseline", pattern="E1",
+       title="Under the baseline's levers and the one-vote veto, coercive effort and incidents "
+       "rise together",
+       source=COERCION)  # fmt: skip
+def coercion_cost_baseline(context: CheckContext) -> CheckResult:
+    """The calibrated baseline's levers, cadres judged by incidents, hardship drifting."""
+    return _coercion(context, "baseline", 250)

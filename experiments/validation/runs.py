@@ -1,0 +1,100 @@
+"""Model runs for the main model's checks: many seeds, in parallel, with what the checks need.
+
+Checks measure patterns over seeds and settings; each run here is one
+model, one seed, and returns its per-step outcome table, plus (where asked)
+the size of every mass incident of every step (the outcome table keeps only
+the largest). Seeds are derived from the battery's seed and the run's
+place in the list, so a battery run is reproducible and uses seeds the
+calibration did not (docs/calibration.md uses 1000 onward).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from experiments.runner import default_workers, local_pool
+
+SEED_OFFSET = 7_000
+"""Battery seeds start here above the battery's root seed, clear of the calibration's."""
+
+
+@dataclass(frozen=True)
+class Run:
+    """One model run a check asks for.
+
+    Attributes:
+        regime: The regime.
+        residents: City size.
+        steps: Steps.
+        overrides: Parameters and levers.
+        incident_sizes: Also record the size of every mass incident.
+    """
+
+    regime: str
+    residents: int
+    steps: int
+    overrides: Mapping[str, Any] = field(default_factory=dict)
+    incident_sizes: bool = False
+
+
+@dataclass(frozen=True)
+class Result:
+    """What one run gave: its outcome table, and the incident sizes if asked for."""
+
+    table: pd.DataFrame
+    incident_sizes: np.ndarray
+
+
+def execute(run: Run, seed: int) -> Result:
+    """Run one model (a worker's task)."""
+    from model import SocialManagementModel  # noqa: PLC0415 (imported in the worker)
+    from model.neighbourhood import connected_groups  # noqa: PLC0415
+    from model.population import PROTESTING  # noqa: PLC0415
+
+    model = SocialManagementModel(run.regime, n_residents=run.residents, rng=seed, **run.overrides)
+    sizes: list[float] = []
+    if run.incident_sizes:
+        minimum = model.params.incident_min_size
+        network = model.network
+        for _ in range(run.steps):
+            model.step()
+            marked = model.residents.stance == PROTESTING
+            _, _, groups = connected_groups(marked, network.indptr, network.indices)
+            sizes.extend(float(s) for s in groups if s >= minimum)
+    elif run.steps:
+        model.run_for(run.steps)
+    return Result(model.outcome_table(), np.array(sizes))
+
+
+def run_all(runs: Sequence[Run], seeds: Sequence[int], workers: int | None = None) -> list[Result]:
+    """Every run in ``runs`` with the seed at the same place in ``seeds``, in parallel."""
+    with local_pool(workers or default_workers()) as pool:
+        futures = [pool.submit(execute, run, seed) for run, seed in zip(runs, seeds, strict=True)]
+        return [f.result() for f in futures]
+
+
+def seeds_for(root: int, count: int, offset: int = 0) -> list[int]:
+    """``count`` battery seeds for a check, clear of the calibration's seeds."""
+    return [root + SEED_OFFSET + offset + k for k in range(count)]
+
+
+def last_half(table: pd.DataFrame) -> pd.DataFrame:
+    """The steps of the second half of a run (the first, at step 0, is the initial state)."""
+    steps = len(table) - 1
+    return table.iloc[1 + steps // 2 :]
+
+
+def yearly(values: np.ndarray) -> np.ndarray:
+    """Sums over each full year of 52 weekly values (step 0 excluded by the caller)."""
+    years = values.size // 52
+    return np.asarray(values[: years * 52].reshape(years, 52).sum(axis=1))
+
+
+def mean_last_half(results: Sequence[Result], outcome: str) -> float:
+    """Mean of an outcome over the last half of every run, then over runs."""
+    return float(np.nanmean([last_half(r.table)[outcome].mean() for r in results]))
