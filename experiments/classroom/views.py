@@ -76,8 +76,8 @@ html, body {{ overflow: hidden; }}
 .sixerrors-picture-box {{ flex: 1 1 0; min-height: 0; display: flex; justify-content: center;
                           align-items: flex-start; }}
 .sixerrors-charts-box {{ flex-grow: 1.35; }}
-.sixerrors-picture {{ max-width: 100%; max-height: 100%; width: auto; height: auto;
-                      object-fit: contain; }}
+.sixerrors-picture {{ width: 100%; height: 100%; object-fit: contain;
+                      object-position: center top; }}
 .sixerrors-app-title {{ font-size: 1.25rem; font-weight: 700; line-height: 1.25;
                         margin: 2px 0 6px 0; }}
 .sixerrors-week {{ font-size: 1.7rem; font-weight: 700; margin: 2px 0; }}
@@ -127,6 +127,10 @@ html, body {{ overflow: hidden; }}
 .sixerrors-provisional {{ color: #8a4b00; font-style: italic; }}
 @media (max-width: 1200px) {{
   .sixerrors-controls {{ flex-basis: {CONTROLS_NARROW}px; width: {CONTROLS_NARROW}px; }}
+  .sixerrors-side-title {{ font-size: 1.25rem; }}
+  .sixerrors-regime, .sixerrors-counter, .sixerrors-legend {{ font-size: 0.9rem; }}
+  .sixerrors-counter b {{ font-size: 0.95rem; }}
+  .sixerrors-counter {{ padding: 0 6px; }}
 }}
 /* A checkbox's label is printed twice by this Solara/Vuetify pairing, once over the box. */
 .v-selection-control__wrapper {{ font-size: 0; }}
