@@ -46,6 +46,7 @@ try:  # Ctrl-C while the libraries load must give one line, not a traceback
     from experiments import compare, specs, stopping
     from experiments.budget import BudgetError
     from experiments.compare import ComparisonError, Interrupted
+    from experiments.run_summary import run_summary_lines
     from experiments.runner import (
         MPI_LAUNCH,
         RunInterrupted,
@@ -86,12 +87,31 @@ class CommandError(Exception):
     """Bad input found by the command itself (one-line message with the fix)."""
 
 
+class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """``--help`` with every option's default, except where there is none to show.
+
+    ``None`` means "from the spec file" or "the model's default", which the
+    option's own help says; ``False`` is a switch that is off.
+    """
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        if action.default in (None, False, [], argparse.SUPPRESS) or "default" in text:
+            return text
+        return super()._get_help_string(action)
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line (``sixerrors: error: ...``), exit 2.
 
     argparse's default prints the whole usage block before the error; the
-    contract wants one line naming the problem and the fix.
+    contract wants one line naming the problem and the fix. Every verb's
+    ``--help`` shows its description and its defaults (:class:`_HelpFormatter`).
     """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _HelpFormatter)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:
         verb = self.prog.removeprefix(PROG).strip()
@@ -173,7 +193,7 @@ def _executor_options(parser: argparse.ArgumentParser) -> None:
 def _out_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--out", type=Path, default=DEFAULT_OUT, metavar="DIR",
-        help="parent folder of the new results folder (default: ./results)",
+        help="parent folder of the new results folder",
     )
 
 
@@ -186,32 +206,45 @@ def build_parser() -> argparse.ArgumentParser:
     verbs = parser.add_subparsers(dest="verb", metavar="VERB", parser_class=_Parser)
     verbs.required = True
 
-    run = verbs.add_parser("run", help="one model run: outcomes table, figure and manifest")
-    run.add_argument(
-        "--regime", default="baseline", metavar="NAME", help="a named regime (default: baseline)"
+    run_help = "one model run: outcomes table, figure and manifest"
+    run = verbs.add_parser(
+        "run", help=run_help,
+        description=f"{run_help[0].upper()}{run_help[1:]}, in a new results folder; ends with "
+        "a short summary of the outcomes (final week and time average over weeks 1..T).",
     )
+    run.add_argument("--regime", default="baseline", metavar="NAME", help="a named regime")
     run.add_argument(
         "--set", dest="assignments", action="append", default=[], metavar="NAME=VALUE",
         help="override a parameter or lever (repeatable), e.g. --set tolerance=0.8",
     )
-    run.add_argument("--residents", type=_positive_int, default=None, metavar="N")
-    run.add_argument("--steps", type=_non_negative_int, default=RUN_STEPS, metavar="T")
-    run.add_argument("--seed", type=_non_negative_int, default=RUN_SEED, metavar="S")
+    run.add_argument("--residents", type=_positive_int, default=None, metavar="N",
+                     help="residents (households); default: the model's declared default")
+    run.add_argument("--steps", type=_positive_int, default=RUN_STEPS, metavar="T",
+                     help="weekly steps to run (at least 1)")
+    run.add_argument("--seed", type=_non_negative_int, default=RUN_SEED, metavar="S",
+                     help="the run's seed")
     _out_option(run)
     run.set_defaults(handler=_cmd_run)
 
+    compare_help = "compare scenarios with paired replications; tables, figures, HTML report"
     compare = verbs.add_parser(
-        "compare",
-        help="compare scenarios with paired replications; tables, figures, HTML report",
+        "compare", help=compare_help,
+        description="Compare scenarios with paired replications (common random numbers); "
+        "writes tables, figures and a self-contained report.html.",
     )
     compare.add_argument(
         "scenarios", nargs="?", type=Path, metavar="SCENARIOS.toml",
         help="scenario file (default: every named regime and the six error pairs)",
     )
-    compare.add_argument("--replications", type=_positive_int, default=None, metavar="R")
-    compare.add_argument("--steps", type=_positive_int, default=None, metavar="T")
-    compare.add_argument("--residents", type=_positive_int, default=None, metavar="N")
-    compare.add_argument("--seed", type=_non_negative_int, default=None, metavar="S")
+    for size, metavar, what in (
+        ("replications", "R", "paired replications per scenario"),
+        ("steps", "T", "weekly steps per run"),
+        ("residents", "N", "residents per run"),
+    ):
+        compare.add_argument(f"--{size}", type=_positive_int, default=None, metavar=metavar,
+                             help=f"{what}; default: the scenario file's")
+    compare.add_argument("--seed", type=_non_negative_int, default=None, metavar="S",
+                         help="root seed; default: the scenario file's")
     _out_option(compare)
     _executor_options(compare)
     compare.set_defaults(handler=_cmd_compare)
@@ -222,14 +255,17 @@ def build_parser() -> argparse.ArgumentParser:
         ("discover", "scenario discovery: where each pair's claim reverses (PRIM)",
          _cmd_discover),
     ):
-        sub = verbs.add_parser(name, help=helptext)
+        sub = verbs.add_parser(
+            name, help=helptext, description=f"{helptext[0].upper()}{helptext[1:]}."
+        )
         sub.add_argument(
             "spec", nargs="?", type=Path, metavar="SPEC.toml",
             default=specs.DEFAULT_DISCOVERY if name == "discover" else None,
             help="the spec file" + (" (default: experiments/scenarios/discover.toml, all six "
                                     "pairs)" if name == "discover" else ""),
         )
-        sub.add_argument("--seed", type=_non_negative_int, default=None, metavar="S")
+        sub.add_argument("--seed", type=_non_negative_int, default=None, metavar="S",
+                         help="root seed; default: the spec's")
         if name == "discover":
             for size in ("samples", "replications", "steps", "residents"):
                 sub.add_argument(f"--{size}", type=_positive_int, default=None,
@@ -238,9 +274,10 @@ def build_parser() -> argparse.ArgumentParser:
         _executor_options(sub)
         sub.set_defaults(handler=handler)
 
+    validate_help = "the pattern battery: named checks against stylized facts (exit 1 if one fails)"
     validate = verbs.add_parser(
-        "validate",
-        help="the pattern battery: named checks against stylized facts (exit 1 if one fails)",
+        "validate", help=validate_help,
+        description=f"{validate_help[0].upper()}{validate_help[1:]}.",
     )
     validate.add_argument(
         "--reduced", action="store_true",
@@ -251,21 +288,34 @@ def build_parser() -> argparse.ArgumentParser:
         help="run only this check (repeatable; see --list)",
     )
     validate.add_argument("--list", action="store_true", help="list every check and exit")
-    validate.add_argument("--seed", type=_non_negative_int, default=None, metavar="S")
+    validate.add_argument("--seed", type=_non_negative_int, default=None, metavar="S",
+                          help=f"root seed; default: {specs.DEFAULT_SEED}")
     _out_option(validate)
     validate.set_defaults(handler=_cmd_validate)
 
-    bench = verbs.add_parser("bench", help="benchmarks: model speed, Epstein, runner")
+    bench = verbs.add_parser(
+        "bench", help="benchmarks: model speed, Epstein, runner",
+        description="Benchmarks: model speed, the Epstein mode, the runner, compare, the "
+        "classroom, discovery. Arguments after the name go to the benchmark.",
+    )
     bench.add_argument(
         "which", nargs="?", default="model", choices=sorted(BENCHMARKS),
-        help="which benchmark (default: model)",
+        help="which benchmark",
     )
     bench.add_argument("args", nargs=argparse.REMAINDER, help="passed to the benchmark")
     bench.set_defaults(handler=_cmd_bench)
 
-    classroom = verbs.add_parser("classroom", help="the teaching app in the browser")
-    classroom.add_argument("--host", default="127.0.0.1")
-    classroom.add_argument("--port", type=_positive_int, default=8765)
+    classroom = verbs.add_parser(
+        "classroom", help="the teaching app in the browser",
+        description="The teaching app: an error and its remedy side by side, in the browser "
+        "(works offline). Open the address it prints; Ctrl-C stops it.",
+    )
+    classroom.add_argument(
+        "--host", default="127.0.0.1",
+        help="interface to listen on: 127.0.0.1 is this computer only, 0.0.0.0 every "
+        "network interface (pupils' own devices)",
+    )
+    classroom.add_argument("--port", type=_positive_int, default=8765, help="TCP port")
     classroom.set_defaults(handler=_cmd_classroom)
     return parser
 
@@ -283,6 +333,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         seed=args.seed,
         out=args.out,
     )
+    for line in run_summary_lines(folder):
+        print(line)
     print(folder)
     return EXIT_OK
 
@@ -448,6 +500,13 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 
 
 def _cmd_classroom(args: argparse.Namespace) -> int:
+    from experiments.classroom.address import AddressError, check_address  # noqa: PLC0415
+
+    # Before the web framework loads: a port in use is one line, at once.
+    try:
+        check_address(args.host, args.port)
+    except AddressError as exc:
+        raise CommandError(str(exc)) from None
     try:
         app = importlib.import_module("experiments.classroom.app")
     except ModuleNotFoundError as exc:
@@ -460,8 +519,8 @@ def _cmd_classroom(args: argparse.Namespace) -> int:
     serve: Callable[[str, int], Any] | None = getattr(app, "serve", None)
     if serve is None:
         raise CommandError("the classroom app has no serve(); update sixerrors")
-    serve(args.host, args.port)
-    return EXIT_OK
+    code = serve(args.host, args.port)
+    return code if isinstance(code, int) else EXIT_OK
 
 
 # --------------------------------------------------------------------------- main

@@ -36,6 +36,7 @@ from tqdm import tqdm
 from experiments import budget, stopping
 from experiments.provenance import provenance, spec_hash, to_jsonable
 from experiments.runner import ExecutorChoice, choose_executor, make_tasks, run_session, run_tasks
+from experiments.scales import clip_interval, outcome_range
 from experiments.specs import (
     ScenarioSpec,
     default_scenarios,
@@ -48,7 +49,10 @@ from experiments.tasks import simulate_task, summarize_run
 CONFIDENCE = 0.95
 STATISTICS = ("final", "time_average")
 """Per-run statistics summarised: the value at the last step, and the mean
-over steps 1..T (step 0, the shared initial state, is left out)."""
+over steps 1..T (step 0, the shared initial state, is left out; steps where
+the outcome is undefined, NaN, are skipped). One definition for the whole
+project: :func:`experiments.tasks.summarize_run` computes it for compare,
+sensitivity, discovery and ``sixerrors run``, and the lessons use it too."""
 
 _SUFFIX = {"final": "final", "time_average": "mean"}  # experiments.tasks.summarize_run names
 
@@ -108,15 +112,21 @@ def run_statistics(results: pd.DataFrame, outcomes: Sequence[str]) -> pd.DataFra
 
 
 def summarise_scenarios(per_run: pd.DataFrame, scenarios: Sequence[str]) -> pd.DataFrame:
-    """Per scenario, outcome and statistic: n, mean, sd and 95% t-interval."""
+    """Per scenario, outcome and statistic: n, mean, sd and 95% t-interval.
+
+    The interval is cut to the outcome's possible range
+    (:func:`experiments.scales.clip_interval`): a share's stays in [0, 1], a
+    count's at or above zero.
+    """
     rows = []
     for (scenario, outcome, statistic), group in per_run.groupby(
         ["scenario", "outcome", "statistic"], sort=False
     ):
-        rows.append(
-            {"scenario": scenario, "outcome": outcome, "statistic": statistic}
-            | t_interval(group["value"].to_numpy())
+        summary = t_interval(group["value"].to_numpy())
+        summary["ci_low"], summary["ci_high"] = clip_interval(
+            str(outcome), summary["ci_low"], summary["ci_high"]
         )
+        rows.append({"scenario": scenario, "outcome": outcome, "statistic": statistic} | summary)
     table = pd.DataFrame(rows)
     order = {name: i for i, name in enumerate(scenarios)}
     return table.sort_values(
@@ -173,6 +183,9 @@ def summarise_pairs(
                     dtype=float
                 )
                 summary = t_interval(diff)
+                summary["ci_low"], summary["ci_high"] = clip_interval(
+                    outcome, summary["ci_low"], summary["ci_high"], difference=True
+                )
                 expected = pair.expected.get(outcome)
                 mean = summary["mean"]
                 rows.append(
@@ -208,7 +221,10 @@ def summarise_pairs(
 
 
 def timeseries(results: pd.DataFrame, outcomes: Sequence[str]) -> pd.DataFrame:
-    """Per scenario, outcome and step: mean and 95% t-interval across replications."""
+    """Per scenario, outcome and step: mean and 95% t-interval across replications.
+
+    Bands are cut to each outcome's possible range, like the summaries' intervals.
+    """
     long = results.melt(
         id_vars=["scenario", "step"], value_vars=list(outcomes), var_name="outcome",
         value_name="value",
@@ -222,6 +238,9 @@ def timeseries(results: pd.DataFrame, outcomes: Sequence[str]) -> pd.DataFrame:
     t = np.where(n >= 2, stats.t.ppf(0.5 + CONFIDENCE / 2, np.maximum(n - 1, 1)), np.nan)
     half = t * table["std"].to_numpy(dtype=float) / np.sqrt(np.maximum(n, 1))
     mean = table["mean"].to_numpy(dtype=float)
+    bounds = np.array([outcome_range(str(o)) for o in table["outcome"]]).reshape(-1, 2)
+    low = np.clip(mean - half, bounds[:, 0], bounds[:, 1])
+    high = np.clip(mean + half, bounds[:, 0], bounds[:, 1])
     return pd.DataFrame(
         {
             "scenario": table["scenario"],
@@ -229,8 +248,8 @@ def timeseries(results: pd.DataFrame, outcomes: Sequence[str]) -> pd.DataFrame:
             "step": table["step"].astype("int64"),
             "n": table["count"].astype("int64"),
             "mean": mean,
-            "ci_low": mean - half,
-            "ci_high": mean + half,
+            "ci_low": low,
+            "ci_high": high,
         }
     )
 

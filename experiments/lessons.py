@@ -31,6 +31,7 @@ from matplotlib.figure import Figure
 from scipy import stats
 
 from experiments.palette import ERROR_COLOUR, REMEDY_COLOUR
+from experiments.tasks import time_average
 from model import ERRORS, REGIMES, Levers, simulate
 from model.outcomes import OUTCOME_INFO
 from model.regimes import ErrorPair
@@ -292,9 +293,14 @@ class Lesson:
         rows = []
         for outcome in outcomes:
             diff = self.differences(outcome)
+            # The project's time average (experiments.tasks.time_average) of each
+            # side, then their difference, as sixerrors compare computes it.
+            averaged = time_average(
+                self.stack(self.remedy, outcome)[:, window], axis=1
+            ) - time_average(self.stack(self.error, outcome)[:, window], axis=1)
             expected = {1: "higher", -1: "lower"}.get(self.pair.expected.get(outcome, 0), "-")
             for label, values in (
-                ("time average", diff[:, window].mean(axis=1)),
+                ("time average", averaged),
                 ("final week", diff[:, -1]),
             ):
                 rows.append(

@@ -1,4 +1,4 @@
-"""Figures and the self-contained HTML report of a comparison.
+"""The self-contained HTML report of a comparison, and the figure of ``sixerrors run``.
 
 Reports read what :mod:`experiments.compare` wrote and never compute a result
 of their own (ARCHITECTURE.md principle 4): every number and every sentence of
@@ -6,6 +6,14 @@ the plain-language reading is derived from the summary tables, so the reading
 cannot claim more than the intervals show. The HTML page embeds its figures
 as base64 PNG and its style inline, and links to nothing, so an analyst can
 email it and it opens offline, unchanged, years later.
+
+Written for an analyst who has only the page: a glossary defines every
+statistic and every outcome (unit, possible range, which direction is
+better); numbers are rounded for reading (the CSV and Parquet tables keep
+full precision); every table fits a 1280-pixel window; each article pair
+shows its full-model and mechanisms-only results side by side; and the
+reading of a pair covers every outcome the article makes a claim about and
+names the side effects (an outcome the remedy makes clearly worse).
 """
 
 from __future__ import annotations
@@ -18,51 +26,153 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import matplotlib as mpl
 import pandas as pd
 from matplotlib.figure import Figure
 
-from experiments.specs import FULL_MODEL, Pair, ScenarioSpec
+from experiments.report_figures import (
+    VERDICT_COLOURS,
+    forest_outcomes,
+    group_pairs,
+    plot_forest,
+    plot_outcome_overview,
+    plot_pair_timeseries,
+    records_by,
+)
+from experiments.scales import axis_top, outcome_range
+from experiments.specs import MECHANISMS_SUFFIX, Pair, ScenarioSpec
 from model.outcomes import OUTCOME_INFO
 
+__all__ = [
+    "GLOSSARY",
+    "VERDICT_COLOURS",
+    "comparison_figures",
+    "forest_outcomes",
+    "pair_reading",
+    "plot_forest",
+    "plot_run",
+    "write_html",
+]
+
 RUN_PANELS = (
-    ("mean_legitimacy", "Trust in government"),
-    ("mean_grievance", "Grievance"),
-    ("hidden_grievance", "Hidden grievance"),
-    ("share_protesting", "Share protesting"),
+    ("mean_legitimacy", "Trust in government", "mean, 0 to 1"),
+    ("mean_grievance", "Grievance", "mean, 0 to 1"),
+    ("hidden_grievance", "Hidden grievance", "per resident"),
+    ("share_protesting", "Protesting", "share of residents"),
 )
 """The four panels of ``sixerrors run``'s figure: trust, grievance, hidden
 grievance and protest, the quantities the article's argument turns on."""
 
-VERDICT_COLOURS = {
-    "as expected": "#1b7837",
-    "opposite": "#b2182b",
-    "unclear": "#777777",
-    "too few replications": "#777777",
-    "no claim": "#2166ac",
-}
 DPI = 110
 
+PAIR_SERIES = ("hidden_grievance", "share_protesting", "incidents_per_10k", "mass_incidents")
+"""Outcomes drawn over time for a pair after those it makes a claim about (up to four panels)."""
 
-def _meaning(outcome: str) -> str:
+GLOSSARY: Mapping[str, str] = {
+    "final": "The outcome's value in the last week of a run (week T).",
+    "time average": (
+        "The mean of the outcome over weeks 1 to T of a run. Week 0, the starting state "
+        "that every regime shares, is left out; weeks in which the outcome is undefined "
+        "(time to first incident before any incident) are skipped. The same definition is "
+        "used by compare, sensitivity analysis, scenario discovery, sixerrors run and the "
+        "notebooks (experiments.tasks.time_average)."
+    ),
+    "mean": "The mean of a statistic over the replications (runs with different seeds).",
+    "paired difference": (
+        "Remedy minus error, replication by replication: replicate r of both scenarios uses "
+        "the same seed (common random numbers), so they start from the same residents, "
+        "network and shocks and differ by their levers only."
+    ),
+    "95% interval": (
+        "A Student-t confidence interval of the mean over replications, cut back to the "
+        "values the outcome can take (a share's stays within 0 and 1, a count's at or "
+        "above 0). It says how well the mean is known with this many replications, not "
+        "how much single runs vary."
+    ),
+    "as expected / opposite": (
+        "The article expects the remedy to move this outcome in one direction, and the 95% "
+        "interval of the paired difference excludes zero in that direction (as expected) "
+        "or in the other one (opposite)."
+    ),
+    "unclear": "The 95% interval includes zero: these runs cannot tell the sign.",
+    "full model / mechanisms only": (
+        "Every article pair is run twice: in the full model, and with every assumed direct "
+        "payoff switched off (an answered petition adding trust by assumption, say), so "
+        "that only what the mechanisms produce remains. The share of a difference that "
+        "survives is what emerges; the rest was put in as an assumption."
+    ),
+    "side effect": (
+        "An outcome the article makes no claim about that the remedy makes clearly worse "
+        "(95% interval excluding zero in the worse direction) by a notable amount (at least "
+        "a tenth of the error's level, and half a percentage point for a share), e.g. a "
+        "larger largest incident or higher costs."
+    ),
+}
+"""Every statistic and word of the report, defined once (the report's glossary)."""
+
+BETTER = {1: "higher", -1: "lower", 0: "neither"}
+
+
+# --------------------------------------------------------------------------- numbers
+
+
+def decimals_for(values: Sequence[float]) -> int:
+    """Digits after the point that give the largest of ``values`` three significant digits."""
+    finite = [abs(float(v)) for v in values if math.isfinite(float(v)) and float(v) != 0]
+    if not finite:
+        return 2
+    return int(min(4, max(0, 2 - math.floor(math.log10(max(finite))))))
+
+
+def fmt(x: float, decimals: int, *, signed: bool = False) -> str:
+    """``x`` rounded for reading: fixed digits, no exponent, no minus zero."""
+    if not math.isfinite(x):
+        return "n/a"
+    text = f"{x:+.{decimals}f}" if signed else f"{x:.{decimals}f}"
+    stripped = text.lstrip("+-").replace("0", "").replace(".", "")
+    if not stripped:  # rounds to zero
+        return f"{0:.{decimals}f}"
+    return text.replace("-", "−")
+
+
+def _cell(mean: float, low: float, high: float, *, signed: bool = False) -> str:
+    """``mean [low, high]``, all three with the digits that give the largest three figures."""
+    decimals = decimals_for([mean, low, high])
+    interval = (
+        f'<span class="ci">[{fmt(low, decimals, signed=signed)}, '
+        f"{fmt(high, decimals, signed=signed)}]</span>"
+        if math.isfinite(low) and math.isfinite(high) else ""
+    )
+    return f"{fmt(mean, decimals, signed=signed)} {interval}"
+
+
+def meaning(outcome: str) -> str:
+    """The declared meaning of an outcome (its name when it has none)."""
     info = OUTCOME_INFO.get(outcome)
     return info.meaning if info else outcome
 
 
-# --------------------------------------------------------------------------- figures
+# --------------------------------------------------------------------------- run figure
 
 
 def plot_run(table: pd.DataFrame, path: Path, *, title: str = "") -> Path:
-    """Trust, grievance, hidden grievance and protest over time for one run."""
+    """Trust, grievance, hidden grievance and protest over time for one run.
+
+    The axes are fixed and start at zero (:func:`experiments.scales.axis_top`):
+    an autoscaled axis would make a change from 0.604 to 0.626 fill the panel.
+    """
     # Figure objects, not pyplot: files only, and no change to the caller's
     # backend (a notebook keeps drawing inline after a comparison).
     fig = Figure(figsize=(9, 6), layout="constrained")
     axes = fig.subplots(2, 2, sharex=True)
     steps = table["step"] if "step" in table.columns else table.index
-    for ax, (column, label) in zip(axes.flat, RUN_PANELS, strict=True):
+    for ax, (column, label, unit) in zip(axes.flat, RUN_PANELS, strict=True):
+        peak = 0.0
         if column in table.columns:
             ax.plot(steps, table[column], color="#2166ac", linewidth=1.4)
+            peak = float(pd.to_numeric(table[column], errors="coerce").max())
+        ax.set_ylim(0.0, axis_top(column, peak))
         ax.set_title(f"{label} ({column})", fontsize=10)
+        ax.set_ylabel(unit)
         ax.grid(alpha=0.3)
     for ax in axes[-1]:
         ax.set_xlabel("step (week)")
@@ -72,102 +182,42 @@ def plot_run(table: pd.DataFrame, path: Path, *, title: str = "") -> Path:
     return path
 
 
-def plot_timeseries(
-    series: pd.DataFrame, outcome: str, path: Path, scenarios: Sequence[str]
-) -> Path:
-    """Mean over replications with its 95% band, one line per scenario."""
-    fig = Figure(figsize=(8, 4.2), layout="constrained")
-    ax = fig.subplots()
-    cmap = mpl.colormaps["tab10" if len(scenarios) <= 10 else "tab20"]
-    data = series[series["outcome"] == outcome]
-    for i, name in enumerate(scenarios):
-        rows = data[data["scenario"] == name].sort_values("step")
-        colour = cmap(i % cmap.N)
-        ax.plot(rows["step"], rows["mean"], color=colour, linewidth=1.3, label=name)
-        ax.fill_between(
-            rows["step"], rows["ci_low"], rows["ci_high"], color=colour, alpha=0.2, linewidth=0
-        )
-    ax.set_title(f"{outcome}: {_meaning(outcome)}", fontsize=10)
-    ax.set_xlabel("step (week)")
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
-    fig.savefig(path, dpi=DPI)
-    return path
+# --------------------------------------------------------------------------- figures
 
 
-def forest_outcomes(pairs: Sequence[Pair], outcomes: Sequence[str]) -> list[str]:
-    """Outcomes the forest plot shows: those a pair makes a claim about, else the first four."""
-    claimed = [o for o in outcomes if any(o in p.expected for p in pairs)]
-    return claimed or list(outcomes[:4])
+def pair_series_outcomes(group: Sequence[Pair], outcomes: Sequence[str]) -> list[str]:
+    """Outcomes drawn over time for a pair: its claims, then protest and incidents (four)."""
+    claimed = [o for o in outcomes if o in group[0].expected]
+    rest = [o for o in PAIR_SERIES if o in outcomes and o not in claimed]
+    return (claimed + rest)[:4] or list(outcomes[:4])
 
 
-def plot_forest(
-    pair_table: pd.DataFrame,
-    pairs: Sequence[Pair],
-    outcomes: Sequence[str],
-    path: Path,
-    *,
-    statistic: str = "time_average",
-) -> Path:
-    """Paired differences (remedy - error) with 95% intervals, one panel per outcome.
-
-    Colour says the verdict (green: the article's sign, red: the opposite,
-    grey: the interval includes zero, blue: no claim about this outcome).
-    """
-    shown = forest_outcomes(pairs, outcomes)
-    ncols = min(3, len(shown))
-    nrows = math.ceil(len(shown) / ncols)
-    height = max(2.2, 0.45 * len(pairs) + 1.3)
-    fig = Figure(figsize=(4.2 * ncols, height * nrows), layout="constrained")
-    axes = fig.subplots(nrows, ncols, squeeze=False)
-    table = pair_table[pair_table["statistic"] == statistic]
-    labels = [
-        (p.title if len(p.title) <= 40 else p.title[:38] + "…")
-        + ("" if p.variant == FULL_MODEL else f"\n({p.variant})")
-        for p in pairs
-    ]
-    for ax, outcome in zip(axes.flat, shown, strict=False):
-        rows = table[table["outcome"] == outcome].set_index("pair")
-        for y, pair in enumerate(pairs):
-            row: dict[Any, Any] = rows.loc[pair.name].to_dict()
-            colour = VERDICT_COLOURS.get(str(row["verdict"]), "#000000")
-            low, high, mean = float(row["ci_low"]), float(row["ci_high"]), float(row["mean"])
-            if math.isfinite(low) and math.isfinite(high):
-                ax.plot([low, high], [y, y], color=colour, linewidth=2)
-            ax.plot([mean], [y], marker="o", color=colour)
-            expected = pair.expected.get(outcome)
-            if expected:
-                ax.annotate(
-                    "expected +" if expected > 0 else "expected −", (1.0, y),
-                    xycoords=("axes fraction", "data"), ha="right", va="bottom", fontsize=7,
-                    color="#555555",
-                )
-        ax.axvline(0.0, color="black", linewidth=0.8)
-        ax.set_yticks(range(len(pairs)), labels if ax in axes[:, 0] else [""] * len(pairs))
-        ax.set_ylim(len(pairs) - 0.5, -0.5)
-        ax.set_title(outcome, fontsize=10)
-        ax.set_xlabel("remedy − error", fontsize=8)
-        ax.grid(axis="x", alpha=0.3)
-    for ax in list(axes.flat)[len(shown):]:
-        ax.set_visible(False)
-    fig.suptitle(f"Paired differences with 95% intervals ({statistic.replace('_', ' ')})")
-    fig.savefig(path, dpi=DPI)
-    return path
+def overview_scenarios(spec: ScenarioSpec) -> list[str]:
+    """Scenarios of the outcome overviews: the mechanisms-only copies are in the pairs' figures."""
+    names = [s.name for s in spec.scenarios]
+    plain = [n for n in names if not n.endswith(MECHANISMS_SUFFIX)]
+    return plain or names
 
 
 def comparison_figures(
     store: Any, spec: ScenarioSpec, series: pd.DataFrame, pair_table: pd.DataFrame
 ) -> dict[str, Path]:
     """Every figure of a comparison, written to ``store.figure_path(name)``."""
-    names = [s.name for s in spec.scenarios]
     figures: dict[str, Path] = {}
     if spec.pairs:
         figures["forest"] = plot_forest(
             pair_table, spec.pairs, spec.outcomes, store.figure_path("forest")
         )
+        for group in group_pairs(spec.pairs):
+            key = f"pair_{group[0].name}"
+            figures[key] = plot_pair_timeseries(
+                series, group, pair_series_outcomes(group, spec.outcomes),
+                store.figure_path(key),
+            )
+    scenarios = overview_scenarios(spec)
     for outcome in spec.outcomes:
-        figures[f"timeseries_{outcome}"] = plot_timeseries(
-            series, outcome, store.figure_path(f"timeseries_{outcome}"), names
+        figures[f"timeseries_{outcome}"] = plot_outcome_overview(
+            series, outcome, store.figure_path(f"timeseries_{outcome}"), scenarios
         )
     return figures
 
@@ -175,43 +225,113 @@ def comparison_figures(
 # --------------------------------------------------------------------------- reading
 
 
-def _number(x: float) -> str:
-    return f"{x:.3g}" if math.isfinite(x) else "n/a"
+def _difference_text(what: str, row: Mapping[str, Any], decimals: int) -> str:
+    mean, low, high = float(row["mean"]), float(row["ci_low"]), float(row["ci_high"])
+    sd = float(row["sd"]) if "sd" in row else math.nan
+    if mean == 0 and (not math.isfinite(sd) or sd == 0):
+        return f"{what} was the same under both (difference exactly zero)"
+    if not math.isfinite(mean):
+        return f"{what} could not be compared (no finite values)"
+    direction = "higher" if mean > 0 else "lower"
+    interval = (
+        f" (95% interval of the difference {fmt(low, decimals)} to {fmt(high, decimals)})"
+        if math.isfinite(low) and math.isfinite(high) else ""
+    )
+    return f"{what} was {fmt(abs(mean), decimals)} {direction} under the remedy{interval}"
+
+
+NOTABLE_SHARE = 0.10
+"""A side effect is notable when the difference is at least this share of the error's level."""
+
+NOTABLE_FLOOR = 0.005
+"""...and, for an outcome bounded by 0 and 1, at least this much (half a percentage point)."""
+
+
+def scenario_levels(scenario_table: pd.DataFrame, statistic: str) -> dict[tuple[str, str], float]:
+    """Mean of each (scenario, outcome) for ``statistic``: the levels side effects are judged by."""
+    rows = scenario_table[scenario_table["statistic"] == statistic]
+    records = records_by(rows, ("scenario", "outcome"))
+    return {(k[0], k[1]): float(r["mean"]) for k, r in records.items()}
+
+
+def notable(outcome: str, difference: float, level: float | None) -> bool:
+    """Whether a difference is large enough to mention as a side effect.
+
+    Large against the error side's level (:data:`NOTABLE_SHARE`), and for an
+    outcome between 0 and 1 not below :data:`NOTABLE_FLOOR`; without a
+    level (no scenario table), every clear difference is notable.
+    """
+    if outcome_range(outcome)[1] <= 1.0 and abs(difference) < NOTABLE_FLOOR:
+        return False
+    if level is None or not math.isfinite(level):
+        return True
+    return abs(difference) >= NOTABLE_SHARE * abs(level) if level else True
+
+
+def side_effects(
+    pair: Pair, rows: pd.DataFrame, levels: Mapping[tuple[str, str], float] | None = None
+) -> tuple[list[str], list[str]]:
+    """Outcomes without a claim that the remedy makes clearly and notably worse, and better.
+
+    "Clearly": the 95% interval excludes zero; "notably": :func:`notable`
+    against the error scenario's level in ``levels``. "Worse" and "better"
+    follow each outcome's declared direction (``Outcome.better``); outcomes
+    with no better direction (spending, petitioning) are left out.
+    """
+    worse: list[str] = []
+    better: list[str] = []
+    for row in records_by(rows, ("outcome",)).values():
+        outcome = str(row["outcome"])
+        info = OUTCOME_INFO.get(outcome)
+        if outcome in pair.expected or info is None or info.better == 0:
+            continue
+        low, high = float(row["ci_low"]), float(row["ci_high"])
+        if not (math.isfinite(low) and math.isfinite(high)) or low <= 0 <= high:
+            continue
+        level = None if levels is None else levels.get((pair.error, outcome))
+        if not notable(outcome, float(row["mean"]), level):
+            continue
+        sign = 1 if low > 0 else -1
+        (better if sign == info.better else worse).append(outcome)
+    return worse, better
 
 
 def pair_reading(
-    pair: Pair, rows: pd.DataFrame, spec: ScenarioSpec, *, statistic: str = "time_average"
+    pair: Pair,
+    rows: pd.DataFrame,
+    spec: ScenarioSpec,
+    *,
+    statistic: str = "time_average",
+    levels: Mapping[tuple[str, str], float] | None = None,
 ) -> list[str]:
     """Plain-language sentences about one pair, derived from its summary rows only.
 
-    The wording follows the interval: "agree" or "show the opposite" only
-    when the 95% interval excludes zero, otherwise "cannot tell".
+    Covers every outcome the article makes a claim about; the wording follows
+    the interval: "agree" or "show the opposite" only when the 95% interval
+    excludes zero, otherwise "cannot tell". Then names the side effects: the
+    outcomes without a claim that the remedy makes clearly and notably worse
+    (and, in one sentence, those it makes clearly better); ``levels`` (from
+    :func:`scenario_levels`) says what "notably" is measured against.
     """
     rows = rows[(rows["pair"] == pair.name) & (rows["statistic"] == statistic)]
     n = int(rows["n"].max()) if len(rows) else 0
+    what_stat = "averaged over weeks 1 to T" if statistic == "time_average" else "in the final week"
     sentences = [
         f"Remedy '{pair.remedy}' against error '{pair.error}'"
         + (f" (they differ only in {', '.join(pair.levers)})" if pair.levers else "")
-        + f", over {n} paired replications of {spec.steps} steps with {spec.residents} "
-        "residents, values averaged over each run."
+        + f", over {n} paired replications of {spec.steps} weeks with {spec.residents} "
+        f"residents, values {what_stat}."
     ]
+    by_outcome = records_by(rows, ("outcome",))
     claimed = [o for o in spec.outcomes if o in pair.expected]
     described = claimed or list(spec.outcomes[:3])
     tally = {"as expected": 0, "opposite": 0, "unclear": 0, "too few replications": 0}
     for outcome in described:
-        row = rows[rows["outcome"] == outcome].iloc[0]
-        mean, low, high = float(row["mean"]), float(row["ci_low"]), float(row["ci_high"])
-        what = f"{_meaning(outcome)} ({outcome})"
-        if mean == 0 and (not math.isfinite(row["sd"]) or row["sd"] == 0):
-            text = f"{what} was the same under both (difference exactly zero)"
-        elif math.isfinite(mean):
-            direction = "higher" if mean > 0 else "lower"
-            text = (
-                f"{what} was {_number(abs(mean))} {direction} under the remedy "
-                f"(95% interval of the difference {_number(low)} to {_number(high)})"
-            )
-        else:
-            text = f"{what} could not be compared (no finite values)"
+        row = by_outcome.get((outcome,))
+        if row is None:
+            continue
+        decimals = decimals_for([row["mean"], row["ci_low"], row["ci_high"]])
+        text = _difference_text(f"{meaning(outcome)} ({outcome})", row, decimals)
         expected = pair.expected.get(outcome)
         kind = str(row["verdict"])
         if expected:
@@ -236,6 +356,16 @@ def pair_reading(
             f"{tally['unclear'] + tally['too few replications']} remain undecided at this "
             "number of replications."
         )
+    worse, better = side_effects(pair, rows, levels)
+    for outcome in worse:
+        row = by_outcome[(outcome,)]
+        decimals = decimals_for([row["mean"], row["ci_low"], row["ci_high"]])
+        wanted = BETTER[OUTCOME_INFO[outcome].better]
+        text = _difference_text(f"{meaning(outcome)} ({outcome})", row, decimals)
+        sentences.append(f"Side effect: {text[0].lower() + text[1:]}; {wanted} is better, so "
+                         "the remedy is worse here.")
+    if better:
+        sentences.append("Also clearly better under the remedy: " + ", ".join(better) + ".")
     return sentences
 
 
@@ -243,14 +373,29 @@ def pair_reading(
 
 
 _STYLE = """
-body { font-family: system-ui, -apple-system, 'Segoe UI', sans-serif; max-width: 1100px;
-       margin: 2em auto; padding: 0 1em; color: #222; line-height: 1.45; }
-h1 { font-size: 1.6em; } h2 { border-bottom: 1px solid #ccc; padding-bottom: .2em; }
-table { border-collapse: collapse; font-size: .85em; margin: .5em 0 1.5em; }
-th, td { border: 1px solid #ddd; padding: .25em .5em; text-align: right; }
-th { background: #f3f3f3; } td:first-child, th:first-child { text-align: left; }
-img { max-width: 100%; } pre { background: #f6f6f6; padding: 1em; overflow-x: auto;
-      font-size: .8em; } .pair { margin-bottom: 1.5em; } .muted { color: #666; }
+body { font-family: system-ui, -apple-system, 'Segoe UI', sans-serif; max-width: 1220px;
+       margin: 1.5em auto; padding: 0 16px; color: #222; line-height: 1.45; }
+h1 { font-size: 1.6em; } h2 { border-bottom: 1px solid #ccc; padding-bottom: .2em;
+     margin-top: 1.6em; }
+h3 { margin-bottom: .3em; }
+table { border-collapse: collapse; font-size: .86em; margin: .4em 0 1.2em; max-width: 100%; }
+th, td { border-bottom: 1px solid #e2e2e2; padding: .22em .5em; text-align: right;
+         vertical-align: top; }
+th { background: #f3f3f3; font-weight: 600; }
+td.name, th.name { text-align: left; white-space: normal; max-width: 22em; }
+td.text { text-align: left; white-space: normal; }
+td.num { white-space: nowrap; font-variant-numeric: tabular-nums; }
+.ci { color: #666; font-size: .92em; }
+img { max-width: 100%; height: auto; } pre { background: #f6f6f6; padding: 1em;
+      overflow-x: auto; font-size: .8em; max-height: 30em; }
+.pair { margin-bottom: 2em; } .muted { color: #666; }
+.variants { display: flex; gap: 18px; flex-wrap: wrap; }
+.variant { flex: 1 1 480px; min-width: 0; background: #fafafa; border: 1px solid #e5e5e5;
+           border-radius: 6px; padding: 6px 12px; }
+.variant h4 { margin: .3em 0; }
+.verdict { font-weight: 600; white-space: nowrap; }
+.scroll { overflow-x: auto; }
+details { margin: .5em 0 1em; } summary { cursor: pointer; font-weight: 600; }
 """
 
 
@@ -259,19 +404,91 @@ def _image(path: Path, alt: str) -> str:
     return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
 
 
-def _interval_table(
-    table: pd.DataFrame, index: list[str], columns: str, statistic: str
+def glossary_html(outcomes: Sequence[str]) -> str:
+    """The glossary: every statistic and word, then every outcome of the report."""
+    e = html.escape
+    parts = ['<table><tr><th class="name">term</th><th class="name">definition</th></tr>']
+    for term, text in GLOSSARY.items():
+        parts.append(f'<tr><td class="name"><b>{e(term)}</b></td><td class="text">{e(text)}'
+                     "</td></tr>")
+    parts.append("</table>")
+    parts.append('<table><tr><th class="name">outcome</th><th class="name">definition</th>'
+                 '<th class="name">unit</th><th>possible values</th><th>better</th></tr>')
+    for outcome in outcomes:
+        info = OUTCOME_INFO.get(outcome)
+        if info is None:
+            continue
+        low, high = outcome_range(outcome)
+        span = f"{low:g} to {high:g}" if math.isfinite(high) else f"{low:g} or more"
+        parts.append(
+            f'<tr><td class="name"><code>{e(outcome)}</code></td>'
+            f'<td class="text">{e(info.meaning)}</td><td class="name">{e(info.unit)}</td>'
+            f'<td class="num">{e(span)}</td><td>{BETTER[info.better]}</td></tr>'
+        )
+    parts.append("</table>")
+    return "".join(parts)
+
+
+def _verdict(row: Mapping[str, Any]) -> str:
+    verdict = str(row.get("verdict", ""))
+    if verdict in ("no claim", ""):
+        return ""
+    colour = VERDICT_COLOURS.get(verdict, "#000")
+    return f'<span class="verdict" style="color:{colour}">{html.escape(verdict)}</span>'
+
+
+def pair_table_html(
+    group: Sequence[Pair], pair_table: pd.DataFrame, outcomes: Sequence[str], statistic: str
 ) -> str:
-    """A compact ``mean [low, high]`` table, one cell per (index, columns)."""
-    rows = table[table["statistic"] == statistic].copy()
-    rows["cell"] = [
-        f"{_number(m)} [{_number(lo)}, {_number(hi)}]"
-        for m, lo, hi in zip(rows["mean"], rows["ci_low"], rows["ci_high"], strict=True)
-    ]
-    wide = rows.pivot_table(
-        index=index, columns=columns, values="cell", aggfunc="first", sort=False
-    )
-    return wide.to_html(escape=True, border=0)
+    """One pair's differences, its variants side by side: one row per outcome."""
+    e = html.escape
+    rows = records_by(pair_table[pair_table["statistic"] == statistic], ("pair", "outcome"))
+    head = "".join(f"<th>{e(p.variant)}</th><th></th>" for p in group)
+    parts = [f'<table><tr><th class="name">outcome (remedy − error)</th>{head}</tr>']
+    claimed = [o for o in outcomes if o in group[0].expected]
+    for outcome in claimed + [o for o in outcomes if o not in claimed]:
+        cells = []
+        for pair in group:
+            row = rows.get((pair.name, outcome))
+            if row is None:
+                cells.append("<td></td><td></td>")
+                continue
+            cell = _cell(float(row["mean"]), float(row["ci_low"]), float(row["ci_high"]),
+                         signed=True)
+            cells.append(f'<td class="num">{cell}</td><td>{_verdict(row)}</td>')
+        star = " *" if outcome in claimed else ""
+        parts.append(f'<tr><td class="name"><code>{e(outcome)}</code>{star}</td>'
+                     f"{''.join(cells)}</tr>")
+    parts.append("</table>")
+    return "".join(parts)
+
+
+def scenario_tables_html(
+    scenario_table: pd.DataFrame, scenarios: Sequence[str], outcomes: Sequence[str],
+    statistic: str, *, per_table: int = 5,
+) -> str:
+    """Scenario means with intervals, a few outcomes per table so each fits the window."""
+    e = html.escape
+    rows = scenario_table[scenario_table["statistic"] == statistic]
+    indexed = records_by(rows, ("scenario", "outcome"))
+    parts = []
+    for start in range(0, len(outcomes), per_table):
+        chunk = list(outcomes[start : start + per_table])
+        head = "".join(f"<th><code>{e(o)}</code></th>" for o in chunk)
+        parts.append(f'<div class="scroll"><table><tr><th class="name">scenario</th>{head}</tr>')
+        for name in scenarios:
+            cells = []
+            for outcome in chunk:
+                row = indexed.get((name, outcome))
+                if row is not None:
+                    cell = _cell(float(row["mean"]), float(row["ci_low"]),
+                                 float(row["ci_high"]))
+                    cells.append(f'<td class="num">{cell}</td>')
+                else:
+                    cells.append("<td></td>")
+            parts.append(f'<tr><td class="name">{e(name)}</td>{"".join(cells)}</tr>')
+        parts.append("</table></div>")
+    return "".join(parts)
 
 
 def write_html(
@@ -288,64 +505,92 @@ def write_html(
     loaded from elsewhere, so the single file is the whole report.
     """
     e = html.escape
+    names = [s.name for s in spec.scenarios]
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{e(spec.title)}: sixerrors comparison</title>",
         f"<style>{_STYLE}</style></head><body>",
         f"<h1>{e(spec.title)}</h1>",
         f'<p class="muted">sixerrors comparison of {len(spec.scenarios)} scenarios, '
         f"{spec.replications} paired replications each (common random numbers, root seed "
-        f"{spec.seed}), {spec.steps} steps, {spec.residents} residents. Intervals are 95% "
-        "Student-t intervals across replications; differences are remedy minus error, "
-        "paired by replicate.</p>",
-        "<h2>Scenarios</h2><table><tr><th>scenario</th><th>regime</th><th>overrides</th>"
-        "<th>description</th></tr>",
+        f"{spec.seed}), {spec.steps} weeks, {spec.residents} residents. Numbers are rounded "
+        "for reading; the tables in <code>summaries/</code> (CSV and Parquet) keep full "
+        "precision. Every term is defined in the <a href=\"#glossary\">glossary</a>.</p>",
     ]
+    if spec.pairs:
+        parts.append(_pairs_html(spec, pair_table, scenario_table, figures))
+    parts.append("<h2>Scenarios</h2><table><tr><th class=\"name\">scenario</th>"
+                 '<th class="name">regime</th><th class="name">overrides</th>'
+                 '<th class="name">description</th></tr>')
     for s in spec.scenarios:
         overrides = ", ".join(f"{k}={v}" for k, v in s.overrides.items()) or "none"
+        if len(overrides) > 80:
+            overrides = f"{len(s.overrides)} parameters (see the manifest)"
         parts.append(
-            f"<tr><td>{e(s.name)}</td><td>{e(s.regime)}</td><td>{e(overrides)}</td>"
-            f'<td style="text-align:left">{e(s.description)}</td></tr>'
+            f'<tr><td class="name">{e(s.name)}</td><td class="name">{e(s.regime)}</td>'
+            f'<td class="name">{e(overrides)}</td><td class="text">{e(s.description)}</td></tr>'
         )
     parts.append("</table>")
 
-    if spec.pairs:
-        parts.append("<h2>What the comparison says, pair by pair</h2>")
-        for pair in spec.pairs:
-            sentences = pair_reading(pair, pair_table, spec)
-            parts.append(f'<div class="pair"><h3>{e(pair.title)} — {e(pair.variant)}</h3>')
-            parts.append("".join(f"<p>{e(s)}</p>" for s in sentences))
-            parts.append("</div>")
-        if "forest" in figures:
-            parts.append("<h2>Paired differences</h2>")
-            parts.append(_image(figures["forest"], "forest plot of paired differences"))
-        for statistic in ("time_average", "final"):
-            parts.append(f"<h3>Paired differences, {statistic.replace('_', ' ')}: "
-                         "mean [95% interval]</h3>")
-            parts.append(_interval_table(pair_table, ["pair"], "outcome", statistic))
-        verdicts = pair_table[pair_table["expected"].notna()][
-            ["pair", "outcome", "statistic", "expected", "mean", "ci_low", "ci_high", "verdict"]
-        ]
-        if len(verdicts):
-            parts.append("<h3>The article's claims against the model</h3>")
-            parts.append(verdicts.to_html(index=False, escape=True, border=0,
-                                          float_format=_number))
-
     parts.append("<h2>Scenarios by outcome</h2>")
-    for statistic in ("time_average", "final"):
-        parts.append(f"<h3>{statistic.replace('_', ' ').capitalize()}: mean [95% interval]</h3>")
-        parts.append(_interval_table(scenario_table, ["scenario"], "outcome", statistic))
+    parts.append("<p>Mean over replications [95% interval].</p>")
+    for statistic, title in (("time_average", "Time average"), ("final", "Final week")):
+        block = scenario_tables_html(scenario_table, names, spec.outcomes, statistic)
+        if statistic == "time_average":
+            parts.append(f"<h3>{title}</h3>{block}")
+        else:
+            parts.append(f"<details><summary>{title}</summary>{block}</details>")
 
-    parts.append("<h2>Time series</h2>")
+    parts.append("<h2>Outcomes over time</h2>")
+    parts.append("<p>Mean over replications with its 95% band; each small panel highlights "
+                 "one scenario over the others (grey).</p>")
     for outcome in spec.outcomes:
         key = f"timeseries_{outcome}"
         if key in figures:
-            parts.append(f"<h3>{e(outcome)}</h3><p>{e(_meaning(outcome))}.</p>")
-            parts.append(_image(figures[key], f"{outcome} over time"))
+            parts.append(f"<h3><code>{e(outcome)}</code></h3>")
+            parts.append(_image(figures[key], f"{outcome} over time, by scenario"))
 
+    parts.append('<h2 id="glossary">Glossary</h2>')
+    parts.append(glossary_html(spec.outcomes))
     parts.append("<h2>Manifest</h2><p>Everything needed to reproduce these results.</p>")
     parts.append(f"<pre>{e(json.dumps(manifest, indent=2, sort_keys=True))}</pre>")
     parts.append("</body></html>")
     path.write_text("\n".join(parts), encoding="utf-8")
     return path
+
+
+def _pairs_html(spec: ScenarioSpec, pair_table: pd.DataFrame, scenario_table: pd.DataFrame,
+                figures: Mapping[str, Path]) -> str:
+    """The pairs: reading and table of each (variants side by side), the forest plot."""
+    e = html.escape
+    levels = scenario_levels(scenario_table, "time_average")
+    parts = ["<h2>What the comparison says, pair by pair</h2>",
+             "<p>Differences are remedy − error, paired by replicate; * marks an outcome the "
+             "article makes a claim about. The full model and the mechanisms-only variant "
+             "(every assumed direct payoff off) stand side by side.</p>"]
+    for group in group_pairs(spec.pairs):
+        parts.append(f'<div class="pair"><h3>{e(group[0].title)}</h3>')
+        if group[0].claim:
+            parts.append(f'<p class="muted">Claim tested: {e(group[0].claim)}</p>')
+        parts.append('<div class="variants">')
+        for pair in group:
+            sentences = pair_reading(pair, pair_table, spec, levels=levels)
+            parts.append(f'<div class="variant"><h4>{e(pair.variant)}</h4>')
+            parts.append("".join(f"<p>{e(s)}</p>" for s in sentences))
+            parts.append("</div>")
+        parts.append("</div>")
+        parts.append("<h4>Time averages: mean [95% interval]</h4>")
+        parts.append(pair_table_html(group, pair_table, spec.outcomes, "time_average"))
+        parts.append("<details><summary>Final week: mean [95% interval]</summary>")
+        parts.append(pair_table_html(group, pair_table, spec.outcomes, "final"))
+        parts.append("</details>")
+        key = f"pair_{group[0].name}"
+        if key in figures:
+            parts.append(_image(figures[key], f"{group[0].title} over time"))
+        parts.append("</div>")
+    if "forest" in figures:
+        parts.append("<h2>Paired differences at a glance</h2>")
+        parts.append(_image(figures["forest"], "forest plot of paired differences"))
+    return "".join(parts)

@@ -27,6 +27,25 @@ SUMMARY_SUFFIXES: tuple[str, str] = ("final", "mean")
 """A run summary has ``<outcome>_final`` and ``<outcome>_mean`` per outcome."""
 
 
+def time_average(values: np.ndarray, axis: int = 0) -> np.ndarray:
+    """The project's one time average: the mean over weeks, undefined (NaN) weeks skipped.
+
+    Callers pass weeks 1..T (week 0, the initial state shared by every
+    regime, is left out; see :func:`summarize_values`). Where no week is
+    defined the result is NaN rather than a warning.
+
+    Args:
+        values: Weekly values, weeks along ``axis``.
+        axis: The weeks' axis.
+    """
+    array = np.asarray(values, dtype=float)
+    defined = np.isfinite(array)
+    count = defined.sum(axis=axis)
+    total = np.where(defined, array, 0.0).sum(axis=axis)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(count > 0, total / np.maximum(count, 1), np.nan)
+
+
 def summarize_run(series: pd.DataFrame, outcomes: Sequence[str]) -> pd.DataFrame:
     """Reduce one run's per-step table to one row: final and time-averaged values.
 
@@ -45,11 +64,11 @@ def summarize_values(values: np.ndarray, outcomes: Sequence[str]) -> pd.DataFram
     without building the per-step table first.
     """
     body = values[1:] if len(values) > 1 else values
+    averages = time_average(body, axis=0)
     row: dict[str, float] = {}
     for k, name in enumerate(outcomes):
         row[f"{name}_final"] = float(values[-1, k])
-        column = body[:, k]
-        row[f"{name}_mean"] = float(np.nanmean(column)) if np.isfinite(column).any() else math.nan
+        row[f"{name}_mean"] = float(averages[k])
     return pd.DataFrame([row])
 
 

@@ -19,11 +19,14 @@ import solara
 
 from experiments import palette
 from experiments.classroom import app as classroom_app
-from experiments.classroom.controls import MAIN_WORLD, initial_values, model_params
-from experiments.classroom.drawing import SideDrawing, nice_ceiling, resident_colours
+from experiments.classroom.controls import MAIN_WORLD, settings_for, starting_values
+from experiments.classroom.drawing import CHARTS, SideDrawing, resident_colours
+from experiments.classroom.findings import Finding, Findings, load_findings
 from experiments.classroom.info import CITATION, PANELS, free_pair_panel, to_html
+from experiments.classroom.labels import plain_label, value_text
 from experiments.classroom.pair import ClassroomPair, PairChoice, parse_seed
-from experiments.classroom.views import SIDE_COLOURS
+from experiments.classroom.views import SIDE_COLOURS, counters
+from experiments.scales import axis_top, nice_ceiling
 from model import DECLARATIONS, ERRORS, REGIMES
 
 ARTICLE = Path("/work/shared/seed/six-errors-article.txt")
@@ -32,35 +35,69 @@ ARTICLE = Path("/work/shared/seed/six-errors-article.txt")
 # --------------------------------------------------------------------------- inputs
 
 
+def _by_key(choice: PairChoice) -> dict[str, Any]:
+    return {s.key: s for s in settings_for(choice)}
+
+
 @pytest.mark.parametrize("number", sorted(ERRORS))
 def test_sliders_come_from_declarations_and_regimes(number: int) -> None:
     choice = PairChoice.of_error(number)
-    params = model_params(choice)
+    settings = _by_key(choice)
     pair = ERRORS[number]
     for side, regime in (("left", pair.error_regime), ("right", pair.remedy_regime)):
         levers = REGIMES[regime].resolve()
         for lever in pair.levers:
-            spec = params[f"{side}__{lever}"]
-            assert spec["value"] == getattr(levers, lever)
+            spec = settings[f"{side}__{lever}"]
+            assert spec.value == getattr(levers, lever)
             declaration = DECLARATIONS[lever]
             if declaration.kind in ("float", "int"):
-                assert declaration.low <= spec["min"] <= spec["value"] <= spec["max"]
-                assert spec["max"] <= declaration.high
+                assert declaration.low <= spec.low <= spec.value <= spec.high
+                assert spec.high <= declaration.high
                 # the regime's value is one of the slider's positions
-                positions = (spec["value"] - spec["min"]) / spec["step"]
+                positions = (spec.value - spec.low) / spec.step
                 assert positions == pytest.approx(round(positions))
     for name in MAIN_WORLD:
-        assert params[name]["value"] == DECLARATIONS[name].default
+        assert settings[name].value == DECLARATIONS[name].default
     # no lever outside the pair gets a slider
-    sided = {k.split("__", 1)[1] for k in params if "__" in k}
+    sided = {k.split("__", 1)[1] for k in settings if "__" in k}
     assert sided == set(pair.levers)
+
+
+@pytest.mark.parametrize("number", sorted(ERRORS))
+def test_every_setting_has_a_plain_label_a_hint_and_a_unit(number: int) -> None:
+    for setting in settings_for(PairChoice.of_error(number)):
+        assert "_" not in setting.label, setting.label
+        assert setting.label[0].isupper()
+        assert setting.hint == DECLARATIONS[setting.name].meaning
+        shown = setting.text(setting.value)
+        if setting.kind in ("float", "int") and DECLARATIONS[setting.name].unit not in ("-",):
+            assert shown.split()[-1] != shown, f"{setting.name}: {shown!r} has no unit"
+
+
+def test_labels_and_values_read_as_a_class_reads_them() -> None:
+    assert plain_label("initial_legitimacy") == "Initial trust"
+    assert plain_label("org_openness") == "Organization openness"
+    assert plain_label("n_residents") == "Residents"
+    assert value_text("tolerance", 0.9, 0.01) == "90 %"
+    assert value_text("n_residents", 2000) == "2,000 households"
+    assert value_text("shock_rate", 0.02, 0.001) == "0.020 per week"
+    assert value_text("grid_info_sharing", True) == "on"
 
 
 def test_free_pair_gets_sliders_for_levers_that_differ() -> None:
     choice = PairChoice("baseline", "grid_control", None)
     differing = set(choice.levers)
     assert differing == set(REGIMES["grid_control"].levers)
-    assert {k.split("__", 1)[1] for k in model_params(choice) if "__" in k} == differing
+    assert {k.split("__", 1)[1] for k in _by_key(choice) if "__" in k} == differing
+
+
+def test_a_preset_value_beyond_the_classroom_range_gets_a_slider_that_reaches_it() -> None:
+    choice = PairChoice.of_error(1)
+    high = DECLARATIONS["shock_rate"].high
+    preset = {"shock_rate": high, "grievance_decay": 0.2}
+    settings = {s.key: s for s in settings_for(choice, preset)}
+    assert settings["shock_rate"].high == high
+    assert settings["grievance_decay"].low <= 0.2 <= settings["grievance_decay"].high
 
 
 def test_seed_box_accepts_numbers_and_words() -> None:
@@ -75,7 +112,8 @@ def test_seed_box_accepts_numbers_and_words() -> None:
 
 
 def test_pair_starts_from_one_city_and_steps_together() -> None:
-    settings = initial_values(model_params(PairChoice.of_error(1)))
+    choice = PairChoice.of_error(1)
+    settings = starting_values(choice, settings_for(choice))
     pair = ClassroomPair(**(settings | {"n_residents": 300}))
     left, right = pair.sides
     assert np.array_equal(left.residents.position, right.residents.position)
@@ -134,6 +172,34 @@ def test_axis_tops_move_in_round_jumps() -> None:
     assert nice_ceiling(11.0, 1.0) == 20.0
 
 
+def test_charts_are_per_capita_on_fixed_axes_that_hold_their_lines() -> None:
+    assert [c.column for c in CHARTS][-1] == "incidents_per_10k"
+    assert all(c.unit for c in CHARTS)
+    pair = ClassroomPair("fine_siloed_grid", "service_grid", 6, seed=1, n_residents=400)
+    drawing = SideDrawing(pair.sides[0], "#c0392b")
+    for _ in range(40):
+        pair.step()
+    drawing.draw(pair.sides[1])
+    for chart, (low, high) in zip(CHARTS, drawing.axis_limits(), strict=True):
+        values = [v for side in pair.sides for v in side.datacollector.model_vars[chart.column]]
+        assert low == 0.0
+        assert max(values) <= high, f"{chart.column} runs off its axis"
+    # trust and grievance always 0..1; hidden grievance from 0.5; incidents never a 0..1 axis
+    assert drawing.axis_limits()[0] == (0.0, 1.0)
+    assert axis_top("hidden_grievance", 0.01) == 0.5
+    assert axis_top("hidden_grievance", 0.7) == 1.0
+    assert axis_top("incidents_per_10k", 0.0) >= 10.0
+
+
+def test_counters_give_units() -> None:
+    pair = ClassroomPair("fine_siloed_grid", "service_grid", 6, seed=1, n_residents=300)
+    pair.step()
+    shown = dict(counters(pair.sides[0], show_mismatch=True))
+    assert shown["protesting"].endswith("%")
+    assert shown["grid cost"].endswith("% of budget")
+    assert shown["budget misplaced"].endswith("%")
+
+
 # --------------------------------------------------------------------------- info
 
 
@@ -179,12 +245,29 @@ def _images(rc: Any) -> list[Any]:
     return [w.value for w in rc.find(ipywidgets.Image).widgets]
 
 
+def _with_class(rc: Any, name: str) -> list[str]:
+    """The inner HTML of every HTML element of class ``name``."""
+    return [
+        w.unsafe_innerHTML for w in rc.find(solara.widgets.HTML).widgets
+        if name in str(w.attributes.get("class", "")).split()
+    ]
+
+
+def _slider(rc: Any, label: str) -> Any:
+    return rc.find(v.Slider, label=label).widget
+
+
 def test_page_steps_both_sides_and_reset_keeps_the_sliders(built: list[ClassroomPair]) -> None:
     box, rc = solara.render(solara.AppLayout(children=[classroom_app.Page()]), handle_error=False)
     assert len(built) == 1
     rc.find(unsafe_innerHTML="Week 0").assert_single()
     images_before = _images(rc)
     assert len(images_before) == 4  # network and charts, for each side
+    # Mesa's internal controls are not shown; a teacher's speed choice is
+    for internal in ("Play Interval (ms)", "Render Interval (steps)"):
+        assert not rc.find(v.Slider, label=internal).widgets
+    assert not rc.find(v.Checkbox, label="Use Threads").widgets
+    rc.find(v.Btn, children=["fast"]).assert_single()
 
     rc.find(v.Btn, children=["Step"]).widget.click()
     pair = built[-1]
@@ -193,11 +276,15 @@ def test_page_steps_both_sides_and_reset_keeps_the_sliders(built: list[Classroom
     images_after = _images(rc)
     assert all(a != b for a, b in zip(images_before, images_after, strict=True))
 
-    # move two sliders, then reset: a fresh pair built from the sliders' values
-    tolerance = rc.find(v.Slider, label="The error: tolerance").widget
-    tolerance.v_model = 0.55
-    residents = rc.find(v.Slider, label="n_residents").widget
-    residents.v_model = 500
+    # move two sliders: the page says they apply on Reset, and shows the new values
+    assert not _with_class(rc, "sixerrors-pending")
+    _slider(rc, "left: Tolerance").v_model = 0.55
+    _slider(rc, "Residents").v_model = 500
+    (note,) = _with_class(rc, "sixerrors-pending")
+    assert "Press Reset to apply" in note and "55 %" in note and "500 households" in note
+    assert pair.sides[0].levers.tolerance != 0.55  # nothing changed yet
+    assert any("55 %" in text for text in _with_class(rc, "sixerrors-setting-head"))
+
     rc.find(v.Btn, children=["Reset"]).widget.click()
     assert len(built) == 2
     fresh = built[-1]
@@ -206,9 +293,10 @@ def test_page_steps_both_sides_and_reset_keeps_the_sliders(built: list[Classroom
     assert fresh.sides[0].residents.size == fresh.sides[1].residents.size == 500
     assert [side.steps for side in fresh.sides] == [0, 0]
     rc.find(unsafe_innerHTML="Week 0").assert_single()
-    # the sliders still show what the pupil set
-    assert rc.find(v.Slider, label="The error: tolerance").widget.v_model == 0.55
-    assert rc.find(v.Slider, label="n_residents").widget.v_model == 500
+    # the sliders still show what the pupil set, and nothing waits any more
+    assert _slider(rc, "left: Tolerance").v_model == 0.55
+    assert _slider(rc, "Residents").v_model == 500
+    assert not _with_class(rc, "sixerrors-pending")
     box.close()
 
 
@@ -219,7 +307,66 @@ def test_choosing_another_error_shows_its_levers(built: list[ClassroomPair]) -> 
     pair = built[-1]
     regimes = (pair.sides[0].regime_name, pair.sides[1].regime_name)
     assert regimes == ("fine_siloed_grid", "service_grid")
-    rc.find(v.Slider, label="The error: grid_cell_households").assert_single()
-    assert not rc.find(v.Slider, label="The error: tolerance").widgets
+    rc.find(v.Slider, label="left: Households per grid cell").assert_single()
+    assert not rc.find(v.Slider, label="left: Tolerance").widgets
     rc.find(v.CardTitle, children=[PANELS[6].title]).assert_single()
+    box.close()
+
+
+def test_any_two_regimes_can_be_chosen(built: list[ClassroomPair]) -> None:
+    box, rc = solara.render(solara.AppLayout(children=[classroom_app.Page()]), handle_error=False)
+    rc.find(v.Select, label="Compare").widget.v_model = classroom_app.choice_options()["free"]
+    rc.find(v.Select, label="Right regime").widget.v_model = "grid_control"
+    pair = built[-1]
+    assert (pair.sides[0].regime_name, pair.sides[1].regime_name) == (
+        "rigid_suppression", "grid_control")
+    rc.find(v.CardTitle, children=["rigid_suppression and grid_control"]).assert_single()
+    box.close()
+
+
+# --------------------------------------------------------------------------- findings
+
+
+def test_findings_file_has_every_error_and_presets_inside_the_world() -> None:
+    findings = load_findings()
+    for number in ERRORS:
+        finding = findings.of(number)
+        assert finding is not None, f"no entry for error {number}"
+        for name, value in finding.preset.items():
+            declaration = DECLARATIONS[name]
+            assert not declaration.is_lever, f"error {number}: {name} is a lever"
+            if declaration.kind in ("float", "int"):
+                assert declaration.low <= value <= declaration.high
+        for outcome, variants in finding.differences.items():
+            assert outcome in ERRORS[number].expected
+            for interval in variants.values():
+                assert interval.low <= interval.mean <= interval.high
+
+
+def test_try_this_button_is_hidden_without_a_preset_and_applies_one(
+    built: list[ClassroomPair], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    empty = Findings({str(n): Finding(str(n)) for n in ERRORS}, source="test")
+    monkeypatch.setattr(classroom_app, "findings", lambda: empty)
+    box, rc = solara.render(solara.AppLayout(children=[classroom_app.Page()]), handle_error=False)
+    assert not rc.find(v.Btn, children=["Try this: where the claim fails"]).widgets
+    info = [w.unsafe_innerHTML for w in rc.find(solara.widgets.HTML).widgets]
+    assert any("Not measured yet" in text for text in info)
+    box.close()
+
+    preset = {"shock_rate": 0.08, "grievance_decay": 0.2}
+    with_preset = Findings(
+        {str(n): Finding(str(n), fails_where="somewhere", preset=preset if n == 1 else {})
+         for n in ERRORS},
+        source="test",
+    )
+    monkeypatch.setattr(classroom_app, "findings", lambda: with_preset)
+    box, rc = solara.render(solara.AppLayout(children=[classroom_app.Page()]), handle_error=False)
+    rc.find(v.Btn, children=["Try this: where the claim fails"]).widget.click()
+    fresh = built[-1]
+    assert [side.params.shock_rate for side in fresh.sides] == [0.08, 0.08]
+    assert fresh.sides[0].params.grievance_decay == 0.2
+    assert _slider(rc, "Grievance decay").v_model == 0.2  # the class sees what it set
+    rc.find(v.Btn, children=["Back to the article's setting"]).widget.click()
+    assert built[-1].sides[0].params.shock_rate == DECLARATIONS["shock_rate"].default
     box.close()

@@ -1,12 +1,14 @@
-"""The classroom app in a real headless browser, with no network but this computer.
+"""The classroom app in a real headless browser, at projector sizes, offline.
 
 The app is served in a subprocess exactly as ``sixerrors classroom`` serves
 it; Debian's chromium, driven by Playwright, loads it while every request
 that would leave 127.0.0.1 is recorded and refused (a classroom without
-internet). The test fails on any console error, on any attempt to reach the
-internet, if either side's network or charts do not draw, or if Step does not
-change the week and the charts. A screenshot is kept in
-``tests/artifacts/classroom.png``.
+internet). At 1024x768, 1280x720 and 1920x1080 the test fails on any console
+error, on any attempt to reach the internet, if the Step button, either
+side's network or its charts is not inside the window (a teacher would have
+to scroll to find them), if a slider's value is not on screen, or if Step
+does not change the week and the charts. A screenshot of each size is kept
+in ``tests/artifacts/classroom-WxH.png``.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +41,9 @@ CHROMIUM_ARGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
 
+WINDOWS = ((1024, 768), (1280, 720), (1920, 1080))
+"""Classroom projector and laptop sizes the page must fit."""
+
 
 def _free_port() -> int:
     with socket.socket() as sock:
@@ -47,7 +53,7 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server() -> Any:
+def server() -> Iterator[str]:
     """The app served by ``serve()`` in a subprocess on a free port."""
     port = _free_port()
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
@@ -78,6 +84,20 @@ def server() -> Any:
         process.kill()
 
 
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """One headless chromium for every window size."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        # launch() starts chromium with a fresh temporary profile of its own.
+        launched = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        yield launched
+        launched.close()
+
+
 def _image_sources(page: Any) -> list[str]:
     """The src (blob URL) of every picture, in page order."""
     result: list[str] = page.eval_on_selector_all(
@@ -86,65 +106,82 @@ def _image_sources(page: Any) -> list[str]:
     return result
 
 
-def test_app_draws_offline_and_steps(server: str) -> None:
-    from playwright.sync_api import sync_playwright
+def _inside(page: Any, selector: str) -> list[bool]:
+    """For every element matching ``selector``: wholly inside the window, at a visible size."""
+    result: list[bool] = page.eval_on_selector_all(
+        selector,
+        "els => els.map(e => { const r = e.getBoundingClientRect();"
+        " return r.width > 50 && r.height > 20 && r.left >= 0 && r.top >= 0"
+        " && r.right <= window.innerWidth + 0.5 && r.bottom <= window.innerHeight + 0.5; })",
+    )
+    return result
 
+
+@pytest.mark.parametrize(("width", "height"), WINDOWS, ids=[f"{w}x{h}" for w, h in WINDOWS])
+def test_app_fits_the_window_draws_offline_and_steps(
+    server: str, browser: Any, width: int, height: int
+) -> None:
     errors: list[str] = []
     outside: list[str] = []
-    with sync_playwright() as playwright:
-        # launch() starts chromium with a fresh temporary profile of its own.
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        page = browser.new_page(viewport={"width": 1600, "height": 1300})
+    page = browser.new_page(viewport={"width": width, "height": height})
 
-        def refuse_outside(route: Any) -> None:
-            url = route.request.url
-            if url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:")):
-                route.continue_()
-            else:
-                outside.append(url)
-                route.abort()
+    def refuse_outside(route: Any) -> None:
+        url = route.request.url
+        if url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:")):
+            route.continue_()
+        else:
+            outside.append(url)
+            route.abort()
 
-        page.route("**/*", refuse_outside)
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.on(
-            "requestfailed",
-            lambda r: errors.append(f"failed: {r.url}") if "127.0.0.1" in r.url else None,
-        )
+    page.route("**/*", refuse_outside)
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on(
+        "requestfailed",
+        lambda r: errors.append(f"failed: {r.url}") if "127.0.0.1" in r.url else None,
+    )
 
-        page.goto(server)
-        page.wait_for_selector("text=Week 0", timeout=60_000)
-        page.wait_for_function(
-            "() => [...document.querySelectorAll('.sixerrors-picture')]"
-            ".filter(i => i.complete && i.naturalWidth > 100).length === 4",
-            timeout=30_000,
-        )
-        # Both sides drawn: each has its network and its charts, at a visible size.
-        for side in (0, 1):
-            sizes = page.eval_on_selector_all(
-                f".sixerrors-side-{side} .sixerrors-picture",
-                "els => els.map(e => [e.naturalWidth, e.getBoundingClientRect().width])",
-            )
-            assert len(sizes) == 2, f"side {side} shows {len(sizes)} pictures"
-            assert all(natural > 100 and shown > 200 for natural, shown in sizes), sizes
-        before = _image_sources(page)
+    page.goto(server)
+    page.wait_for_selector("text=Week 0", timeout=60_000)
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.sixerrors-picture')]"
+        ".filter(i => i.complete && i.naturalWidth > 100).length === 4",
+        timeout=30_000,
+    )
+    # Everything a teacher drives and watches is on screen without scrolling.
+    step = page.get_by_role("button", name="Step")
+    box = step.bounding_box()
+    assert box is not None and box["y"] + box["height"] <= height, "Step is below the window"
+    for side in (0, 1):
+        for kind in ("network", "charts"):
+            shown = _inside(page, f".sixerrors-side-{side} .sixerrors-{kind}")
+            assert shown == [True], f"side {side}'s {kind} is not wholly in the window"
+    # Mesa's internal controls are not shown to the teacher.
+    for internal in ("Play Interval", "Render Interval", "Use Threads"):
+        assert page.get_by_text(internal).count() == 0, internal
+    # Slider values are printed beside their labels, not only while dragging.
+    values = page.eval_on_selector_all(
+        ".sixerrors-setting-value",
+        "els => els.filter(e => { const r = e.getBoundingClientRect();"
+        " return r.width > 0 && r.bottom <= window.innerHeight; }).map(e => e.textContent)",
+    )
+    assert "10 %" in values and "80 %" in values, values  # the error side's levers
 
-        page.get_by_role("button", name="Step").click()
-        page.wait_for_selector("text=Week 1", timeout=30_000)
-        page.wait_for_function(
-            "before => { const now = [...document.querySelectorAll('.sixerrors-picture')]"
-            ".map(e => e.src); return now.length === 4 && now.every((s, i) => s !== before[i]); }",
-            arg=before,
-            timeout=30_000,
-        )
-        charts_before = [before[1], before[3]]
-        charts_after = [_image_sources(page)[1], _image_sources(page)[3]]
-        assert charts_after != charts_before
-        ARTIFACTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / "classroom.png"), full_page=False)
-        browser.close()
+    before = _image_sources(page)
+    step.click()
+    page.wait_for_selector("text=Week 1", timeout=30_000)
+    page.wait_for_function(
+        "before => { const now = [...document.querySelectorAll('.sixerrors-picture')]"
+        ".map(e => e.src); return now.length === 4 && now.every((s, i) => s !== before[i]); }",
+        arg=before,
+        timeout=30_000,
+    )
+    after = _image_sources(page)
+    assert [after[1], after[3]] != [before[1], before[3]]  # both sides' charts redrawn
+    page.wait_for_timeout(300)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"classroom-{width}x{height}.png"), full_page=False)
+    page.close()
 
     assert not outside, f"the page tried to reach the internet: {outside}"
     assert not errors, f"console errors: {errors}"

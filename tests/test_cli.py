@@ -34,8 +34,15 @@ def test_run_writes_manifest_tables_and_figure(tmp_path: Path, capsys) -> None:
                      "--set", "network=erdos_renyi", "--residents", "120", "--steps", "8",
                      "--seed", "3", "--out", str(tmp_path)])
     assert code == 0
-    folder = Path(capsys.readouterr().out.strip())
+    out = capsys.readouterr().out.strip().splitlines()
+    folder = Path(out[-1])
     assert folder.parent == tmp_path and folder.name.startswith("safety_valve-")
+    # the run ends with a short summary: key outcomes, final and time average, with units
+    summary = "\n".join(out[:-1])
+    assert "safety_valve, seed 3, 120 residents, 8 weeks" in summary
+    for words in ("trust in government", "hidden grievance", "mass incidents",
+                  "per 10,000 residents", "week 8", "time avg", "mean over weeks 1..8"):
+        assert words in summary, words
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["regime"] == "safety_valve" and manifest["seed"] == 3
     assert set(DECLARATIONS) <= set(manifest["parameters"])
@@ -102,6 +109,7 @@ def bad_files(tmp_path: Path) -> dict[str, Path]:
         (["run", "--regime", "baseline", "--set", "tolerance=3"], "between 0 and 1"),
         (["run", "--regime", "baseline", "--set", "tolerance"], "name=value"),
         (["run", "--regime", "baseline", "--steps", "x"], "--steps"),
+        (["run", "--regime", "baseline", "--steps", "0"], "--steps: 0 must be at least 1"),
         (["run", "--regime"], "--regime"),
         (["compare", "{tmp}/missing.toml"], "no such file"),
         (["compare", "{malformed}"], "malformed TOML"),
@@ -235,3 +243,37 @@ def test_classroom_missing_then_present(monkeypatch, capsys) -> None:
     monkeypatch.setitem(sys.modules, "experiments.classroom.app", fake)
     assert cli.main(["classroom", "--port", "9999"]) == 0
     assert seen == {"host": "127.0.0.1", "port": 9999}
+
+
+VERBS = ("run", "compare", "sweep", "sensitivity", "discover", "validate", "bench", "classroom")
+
+
+@pytest.mark.parametrize("verb", VERBS)
+def test_every_help_has_a_description_and_defaults(verb: str, capsys) -> None:
+    assert cli.main([verb, "--help"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    description = text.split("options:")[0]
+    assert len(description.split()) > 8, f"{verb} --help has no description: {description!r}"
+    assert "(default: " in text, f"{verb} --help shows no default"
+    if verb == "run":
+        assert "(default: baseline)" in text and "(default: 260)" in text
+    if verb == "classroom":
+        assert "(default: 127.0.0.1)" in text and "(default: 8765)" in text
+
+
+def test_classroom_refuses_an_address_it_cannot_serve(capsys) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        line = _one_error_line(capsys, cli.main(["classroom", "--port", str(port)]))
+        assert f"port {port}" in line and "in use" in line and "--port" in line
+    line = _one_error_line(capsys, cli.main(["classroom", "--port", "99999"]))
+    assert "99999" in line and "65535" in line
+    # an address of no interface here (TEST-NET-1): nothing is sent, the bind fails
+    line = _one_error_line(capsys, cli.main(["classroom", "--host", "192.0.2.1"]))
+    assert "192.0.2.1" in line and "--host 127.0.0.1" in line
+    line = _one_error_line(capsys, cli.main(["classroom", "--host", "no such host!"]))
+    assert "--host" in line

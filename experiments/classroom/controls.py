@@ -1,9 +1,10 @@
-"""The classroom's inputs, generated from the parameter declarations.
+"""The classroom's settings, generated from the parameter declarations.
 
-Every slider's default, bounds and kind come from ``model.params.DECLARATIONS``
+Every setting's default, bounds and kind come from ``model.params.DECLARATIONS``
 and every side's lever values from its regime (``model.REGIMES``), never typed
 here (ARCHITECTURE.md principle 1: Mesa's own Epstein example drifted because
-its app repeated the model's defaults). What this module adds is only what a
+its app repeated the model's defaults); its label, unit and hint come from
+:mod:`experiments.classroom.labels`. What this module adds is only what a
 classroom needs on top: which world parameters to show, and narrower slider
 ranges where the declared bound is meant for research sweeps (ten million
 residents is a valid model, not a smooth lesson).
@@ -12,9 +13,12 @@ residents is a valid model, not a smooth lesson).
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 from experiments.classroom.info import EXTRA_WORLD
+from experiments.classroom.labels import hint, plain_label, value_text
 from experiments.classroom.pair import (
     DEFAULT_SEED,
     SEPARATOR,
@@ -46,6 +50,44 @@ CLASSROOM_RANGE: dict[str, tuple[float, float]] = {
 """Slider ranges narrower than the declared bounds, for a responsive lesson."""
 
 
+@dataclass(frozen=True)
+class Setting:
+    """One input of the classroom: a slider, a switch or a list.
+
+    Attributes:
+        key: The keyword :class:`~experiments.classroom.pair.ClassroomPair`
+            takes (``left__tolerance`` for one side's lever, ``shock_rate``
+            for the shared world).
+        name: The declared parameter.
+        side: ``"left"`` or ``"right"`` for a lever of one side, ``None``
+            for the world.
+        label: What the class reads ("Tolerance").
+        hint: One line on what it does (the declaration's meaning).
+        kind: ``float``, ``int``, ``bool`` or ``choice``.
+        value: The starting value (a regime's lever value or the default).
+        low: Slider minimum (numeric kinds).
+        high: Slider maximum (numeric kinds).
+        step: Slider step (numeric kinds).
+        choices: The values of a ``choice``.
+    """
+
+    key: str
+    name: str
+    side: str | None
+    label: str
+    hint: str
+    kind: str
+    value: Any
+    low: float | None = None
+    high: float | None = None
+    step: float | None = None
+    choices: tuple[str, ...] = ()
+
+    def text(self, value: Any) -> str:
+        """``value`` as the classroom shows it, with its unit ("90 %", "0.05 per week")."""
+        return value_text(self.name, value, self.step)
+
+
 def _nice_step(span: float, integer: bool, value: float) -> float:
     """A round slider step: about a hundred positions over ``span``, landing on ``value``.
 
@@ -66,65 +108,89 @@ def _nice_step(span: float, integer: bool, value: float) -> float:
     return float(max(1, round(step))) if integer else float(f"{step:.10g}")
 
 
-def input_for(declaration: Declaration, value: Any, label: str) -> dict[str, Any]:
-    """Mesa's user-parameter description of one input for ``declaration``.
+def setting_for(
+    declaration: Declaration, value: Any, *, key: str, side: str | None = None,
+    reach: Iterable[float] = (),
+) -> Setting:
+    """The :class:`Setting` of ``declaration`` starting at ``value``.
 
     Args:
-        declaration: The parameter's single declaration (kind, bounds).
-        value: The input's starting value (a regime's lever value or the default).
-        label: What the pupil reads next to the input.
+        declaration: The parameter's single declaration (kind, bounds, meaning).
+        value: The starting value (a regime's lever value or the default).
+        key: The pair's keyword for it.
+        side: The side it belongs to, or ``None`` for the world.
+        reach: Other values the slider must be able to show (a preset's),
+            widening the classroom range within the declared bounds.
     """
+    common = Setting(
+        key=key, name=declaration.name, side=side, label=plain_label(declaration.name),
+        hint=hint(declaration), kind=declaration.kind, value=value,
+    )
     if declaration.kind == "bool":
-        return {"type": "Checkbox", "value": bool(value), "label": label}
+        return replace(common, value=bool(value))
     if declaration.kind == "choice":
-        return {
-            "type": "Select", "value": value, "values": list(declaration.choices), "label": label,
-        }
+        return replace(common, choices=tuple(declaration.choices))
     assert declaration.low is not None and declaration.high is not None
     low, high = CLASSROOM_RANGE.get(declaration.name, (declaration.low, declaration.high))
     low, high = max(low, declaration.low), min(high, declaration.high)
+    wanted = [float(value), *(float(x) for x in reach)]
+    low, high = min(low, *wanted), max(high, *wanted)
     integer = declaration.kind == "int"
     step = _nice_step(high - low, integer, float(value))
     if integer:
-        return {
-            "type": "SliderInt", "value": int(value), "min": int(low), "max": int(high),
-            "step": int(step), "label": label,
-        }
-    return {
-        "type": "SliderFloat", "value": float(value), "min": float(low), "max": float(high),
-        "step": step, "label": label,
-    }
+        return replace(common, value=int(value), low=int(low), high=int(high), step=int(step))
+    return replace(common, value=float(value), low=float(low), high=float(high), step=step)
 
 
-def model_params(choice: PairChoice, seed: int = DEFAULT_SEED) -> dict[str, Any]:
-    """Mesa ``model_params`` for :class:`~experiments.classroom.pair.ClassroomPair`.
-
-    The pair itself (regimes, error number) is fixed for a given choice;
-    the user inputs are the seed box, a slider per side for each lever of
-    the pair (starting at that side's regime value) and the main world
-    parameters, plus those the error's Info tab suggests trying (starting at
-    their declared defaults).
-    """
-    params: dict[str, Any] = {
-        "left": choice.left,
-        "right": choice.right,
-        "error": choice.error,
-        "seed": {"type": "InputText", "value": str(seed), "label": "Seed"},
-    }
-    labels = dict(zip(SIDES, choice.side_labels(), strict=True))
+def lever_settings(choice: PairChoice) -> list[Setting]:
+    """A setting per side for each lever of the pair, starting at that side's regime value."""
+    settings = []
     for side in SIDES:
         levers = REGIMES[choice.regime_of(side)].resolve()
         for lever in choice.levers:
-            params[f"{side}{SEPARATOR}{lever}"] = input_for(
-                DECLARATIONS[lever], getattr(levers, lever), f"{labels[side]}: {lever}"
+            settings.append(
+                setting_for(
+                    DECLARATIONS[lever], getattr(levers, lever),
+                    key=f"{side}{SEPARATOR}{lever}", side=side,
+                )
             )
+    return settings
+
+
+def world_settings(choice: PairChoice, preset: Mapping[str, Any] | None = None) -> list[Setting]:
+    """The shared world's settings: the main ones, the error's extras and the preset's.
+
+    Args:
+        choice: The pair shown.
+        preset: World-parameter values a "Try this" button sets: each gets a
+            slider that can reach its value, so the class sees what it sets.
+    """
+    preset = dict(preset or {})
     extra = EXTRA_WORLD.get(choice.error, ()) if choice.error is not None else ()
-    for name in (*MAIN_WORLD, *extra):
-        declaration = DECLARATIONS[name]
-        params[name] = input_for(declaration, declaration.default, name)
-    return params
+    names = list(dict.fromkeys((*MAIN_WORLD, *extra, *preset)))
+    return [
+        setting_for(
+            DECLARATIONS[n], DECLARATIONS[n].default, key=n,
+            reach=[preset[n]] if n in preset and not isinstance(preset[n], bool | str) else [],
+        )
+        for n in names
+    ]
 
 
-def initial_values(params: dict[str, Any]) -> dict[str, Any]:
-    """The keyword arguments a fresh pair is built with: fixed values and input values."""
-    return {k: (v["value"] if isinstance(v, dict) else v) for k, v in params.items()}
+def settings_for(choice: PairChoice, preset: Mapping[str, Any] | None = None) -> list[Setting]:
+    """Every setting of a pair: both sides' levers, then the world (see :func:`world_settings`)."""
+    return [*lever_settings(choice), *world_settings(choice, preset)]
+
+
+def starting_values(choice: PairChoice, settings: Sequence[Setting],
+                    seed: int = DEFAULT_SEED) -> dict[str, Any]:
+    """The keyword arguments a fresh pair is built with: the pair, the seed and every setting."""
+    fixed: dict[str, Any] = {
+        "left": choice.left, "right": choice.right, "error": choice.error, "seed": str(seed),
+    }
+    return fixed | {s.key: s.value for s in settings}
+
+
+def pending(values: Mapping[str, Any], running: Mapping[str, Any]) -> list[str]:
+    """Keys whose value differs from the running pair's: they apply on Reset."""
+    return [k for k, v in values.items() if running.get(k) != v]

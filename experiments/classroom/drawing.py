@@ -30,6 +30,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from PIL import Image
 
+from experiments.scales import axis_top
 from model import SocialManagementModel
 from model.population import Stance
 
@@ -49,11 +50,14 @@ STANCE_COLOURS: dict[int, str] = {
     int(Stance.DETAINED): "#000000",
 }
 STANCE_SIZES: dict[int, float] = {
-    int(Stance.QUIET): 16.0,
-    int(Stance.PETITIONING): 34.0,
-    int(Stance.PROTESTING): 44.0,
-    int(Stance.DETAINED): 30.0,
+    int(Stance.QUIET): 30.0,
+    int(Stance.PETITIONING): 64.0,
+    int(Stance.PROTESTING): 90.0,
+    int(Stance.DETAINED): 56.0,
 }
+"""Marker areas (points squared) at 2,000 residents; larger for fewer (:func:`marker_scale`).
+Large enough to be seen from the back of a room on a projector."""
+
 LIGHTEST = 0.3
 """Share of the stance hue a resident with no grievance shows (the rest is white)."""
 
@@ -61,19 +65,44 @@ MAX_EDGES = 2500
 """Edges drawn at most: the network is a spatial small world, so a random
 subsample keeps its look while sparing the renderer."""
 
-CHARTS: tuple[tuple[str, str], ...] = (
-    ("mean_legitimacy", "Trust in government"),
-    ("mean_grievance", "Grievance"),
-    ("hidden_grievance", "Hidden grievance"),
-    ("mass_incidents", "Mass incidents"),
+
+@dataclass(frozen=True)
+class Chart:
+    """One chart of a side: an outcome column, its title and its y-axis label (the unit)."""
+
+    column: str
+    title: str
+    unit: str
+
+
+CHARTS: tuple[Chart, ...] = (
+    Chart("mean_legitimacy", "Trust in government", "mean, 0 to 1"),
+    Chart("mean_grievance", "Grievance", "mean, 0 to 1"),
+    Chart("hidden_grievance", "Hidden grievance", "per resident"),
+    Chart("incidents_per_10k", "Mass incidents", "per 10,000 residents"),
 )
-"""Outcome columns charted for each side, with their chart titles."""
+"""Outcome columns charted for each side. Per-capita measures only, so a city
+of 500 and one of 5,000 are drawn on the same scale; the axes come from
+:func:`experiments.scales.axis_top` (fixed, from zero, in round jumps)."""
 
 NETWORK_FORMAT = "jpeg"
 """Image format of the network picture (see ``_encode``); the charts are PNG."""
 
-FONT_SIZE = 15
+FONT_SIZE = 22
+"""Chart titles, in pixels of the image; ticks are a little smaller. The page
+scales the images to fit the window (about 57 % at 1024x768, 100 % at
+1920x1080), so titles stay 12-22 px on screen."""
+
 DPI = 72
+NETWORK_PX = 640
+"""Width and height of the network image (the browser scales it to fit)."""
+CHARTS_PX = (600, 500)
+"""Width and height of the charts image."""
+
+
+def marker_scale(n_residents: int) -> float:
+    """How much larger than at 2,000 residents each dot is drawn: fewer residents, bigger dots."""
+    return float(np.clip(np.sqrt(2000 / max(n_residents, 1)), 0.45, 3.0))
 
 
 @dataclass(frozen=True)
@@ -164,21 +193,6 @@ class _BlitFigure:
         return _encode(np.asarray(self.canvas.buffer_rgba()), self.image_format)
 
 
-def nice_ceiling(value: float, floor: float) -> float:
-    """The smallest of 1, 2, 5 x 10^k at or above ``value`` (and at least ``floor``).
-
-    Axis tops move in these few jumps only, so the charts' background (ticks
-    and labels) rarely needs redrawing while the lines grow.
-    """
-    value = max(value, floor)
-    exponent = np.floor(np.log10(value))
-    for mantissa in (1.0, 2.0, 5.0, 10.0):
-        top = float(mantissa * 10.0**exponent)
-        if top >= value * (1 - 1e-12):
-            return top
-    return float(10.0 ** (exponent + 1))  # pragma: no cover - unreachable
-
-
 HORIZON_CHUNK = 52
 """The charts' x-axis grows a year at a time."""
 
@@ -190,61 +204,65 @@ class SideDrawing:
         model: The side's model (the drawing is tied to it; a reset makes a
             new model and so a new drawing).
         colour: The side's line colour in the charts.
-        width_px: Width of each image in pixels (the browser scales them).
+        own_label: Legend text of this side's line (solid).
+        other_label: Legend text of the other side's line (dashed).
+        other_colour: Colour of the other side's line (its own colour in its column).
     """
 
-    def __init__(self, model: SocialManagementModel, colour: str, width_px: int = 520) -> None:
+    def __init__(
+        self,
+        model: SocialManagementModel,
+        colour: str,
+        own_label: str = "this side",
+        other_label: str = "the other side",
+        other_colour: str = "#8a8a8a",
+    ) -> None:
         self.model = model
         self.colour = colour
         self._lock = threading.Lock()
-        inches = width_px / DPI
+        self._marker_scale = marker_scale(model.residents.size)
 
-        network_figure = Figure(figsize=(inches, inches * 1.1), dpi=DPI)
-        ax = network_figure.add_axes((0.01, 0.12, 0.98, 0.87))
+        side = NETWORK_PX / DPI
+        network_figure = Figure(figsize=(side, side), dpi=DPI)
+        ax = network_figure.add_axes((0.005, 0.005, 0.99, 0.99))
         ax.set_xlim(-0.01, 1.01)
         ax.set_ylim(-0.01, 1.01)
         ax.set_aspect("equal")
-        ax.set_xticks([])
-        ax.set_yticks([])
-        for spine in ax.spines.values():
-            spine.set_visible(False)
+        ax.set_axis_off()
         ax.add_collection(
-            LineCollection(list(edge_segments(model)), colors="#d2d2d2", linewidths=0.5, zorder=1)
+            LineCollection(list(edge_segments(model)), colors="#cfcfcf", linewidths=0.6, zorder=1)
         )
         position = model.residents.position
         self._points = ax.scatter(position[:, 0], position[:, 1], s=9.0, linewidths=0, zorder=2)
-        handles = [
-            Line2D(
-                [], [], linestyle="", marker="o", markersize=13,
-                color=STANCE_COLOURS[s], label=STANCE_LABELS[s],
-            )
-            for s in sorted(STANCE_LABELS)
-        ]
-        network_figure.legend(
-            handles=handles, loc="lower center", ncol=4, fontsize=FONT_SIZE, frameon=False,
-            handletextpad=0.1, columnspacing=0.9, borderaxespad=0.2,
-            title="stance (darker = more grievance)", title_fontsize=FONT_SIZE - 1,
-        )
         self._network = _BlitFigure(network_figure, [self._points], image_format=NETWORK_FORMAT)
 
-        charts_figure = Figure(figsize=(inches, inches * 0.8), dpi=DPI)
+        width, height = CHARTS_PX
+        charts_figure = Figure(figsize=(width / DPI, height / DPI), dpi=DPI)
         axes = charts_figure.subplots(2, 2)
         charts_figure.subplots_adjust(
-            left=0.12, right=0.97, bottom=0.12, top=0.92, wspace=0.35, hspace=0.55
+            left=0.15, right=0.95, bottom=0.11, top=0.84, wspace=0.45, hspace=0.55
         )
         self._chart_axes = list(axes.ravel())
         self._own: list[Line2D] = []
         self._other: list[Line2D] = []
-        for chart_ax, (_, title) in zip(self._chart_axes, CHARTS, strict=True):
-            chart_ax.set_title(title, fontsize=FONT_SIZE)
-            chart_ax.tick_params(labelsize=FONT_SIZE - 3)
+        for chart_ax, chart in zip(self._chart_axes, CHARTS, strict=True):
+            chart_ax.set_title(chart.title, fontsize=FONT_SIZE, pad=4)
+            chart_ax.set_ylabel(chart.unit, fontsize=FONT_SIZE - 4, labelpad=2)
+            chart_ax.tick_params(labelsize=FONT_SIZE - 3, pad=2)
             chart_ax.grid(alpha=0.3)
-            (other,) = chart_ax.plot([], [], color="#8a8a8a", linewidth=1.5, linestyle="--")
-            (own,) = chart_ax.plot([], [], color=colour, linewidth=2.5)
+            (other,) = chart_ax.plot(
+                [], [], color=other_colour, linewidth=2.2, linestyle=(0, (4, 2)), label=other_label
+            )
+            (own,) = chart_ax.plot([], [], color=colour, linewidth=3.2, label=own_label)
             self._own.append(own)
             self._other.append(other)
         for chart_ax in self._chart_axes[2:]:
-            chart_ax.set_xlabel("week", fontsize=FONT_SIZE - 2)
+            chart_ax.set_xlabel("week", fontsize=FONT_SIZE - 3, labelpad=1)
+        charts_figure.legend(
+            handles=[self._own[0], self._other[0]], loc="upper center", ncol=2,
+            fontsize=FONT_SIZE - 2, frameon=False, borderaxespad=0.2, handlelength=2.6,
+            columnspacing=1.2,
+        )
         self._charts = _BlitFigure(charts_figure, [*self._other, *self._own])
 
     @property
@@ -252,13 +270,17 @@ class SideDrawing:
         """The network and charts figures (for tests and the benchmark)."""
         return self._network.figure, self._charts.figure
 
+    def axis_limits(self) -> list[tuple[float, float]]:
+        """The y-limits of the charts as last drawn (for tests)."""
+        return [tuple(ax.get_ylim()) for ax in self._chart_axes]  # type: ignore[misc]
+
     def draw(self, other: SocialManagementModel | None = None) -> Pictures:
-        """Update the artists to the model's present state and render both PNGs.
+        """Update the artists to the model's present state and render both images.
 
         Args:
-            other: The model on the other side; its lines are drawn in grey
-                (dashed) behind this side's, and both sides share y-axes, so
-                the two columns of the app compare at a glance.
+            other: The model on the other side; its lines are drawn dashed
+                behind this side's, and both sides share y-axes, so the two
+                columns of the app compare at a glance.
         """
         with self._lock:
             return Pictures(self._draw_network(), self._draw_charts(other))
@@ -267,33 +289,32 @@ class SideDrawing:
         residents = self.model.residents
         stance = residents.stance.astype(np.intp)
         self._points.set_facecolor(list(resident_colours(stance, residents.grievance)))
-        sizes = np.array([STANCE_SIZES[s] for s in sorted(STANCE_SIZES)])
+        sizes = self._marker_scale * np.array([STANCE_SIZES[s] for s in sorted(STANCE_SIZES)])
         self._points.set_sizes(sizes[stance])
         return self._network.render(key=None)
 
     def _draw_charts(self, other: SocialManagementModel | None) -> bytes:
         own_series = _series(self.model)
         other_series = _series(other) if other is not None else None
-        steps = len(own_series[CHARTS[0][0]])
+        steps = len(own_series[CHARTS[0].column])
         if other_series is not None:
-            steps = max(steps, len(other_series[CHARTS[0][0]]))
+            steps = max(steps, len(other_series[CHARTS[0].column]))
         right = HORIZON_CHUNK * max(1, int(np.ceil((steps - 1) / HORIZON_CHUNK)))
         key: list[float] = [right]
-        for i, (column, _) in enumerate(CHARTS):
-            ys = own_series[column]
+        for i, chart in enumerate(CHARTS):
+            ys = own_series[chart.column]
             self._own[i].set_data(np.arange(len(ys)), ys)
-            top = _finite_max(ys)
+            peak = _finite_max(ys)
             if other_series is not None:
-                other_ys = other_series[column]
+                other_ys = other_series[chart.column]
                 self._other[i].set_data(np.arange(len(other_ys)), other_ys)
-                top = max(top, _finite_max(other_ys))
-            if column in ("mean_legitimacy", "mean_grievance"):
-                top = 1.0
-            else:
-                top = nice_ceiling(top, 1.0 if column == "mass_incidents" else 0.05)
+                peak = max(peak, _finite_max(other_ys))
+            top = axis_top(chart.column, peak)
             ax = self._chart_axes[i]
             ax.set_xlim(0, right)
+            ax.set_xticks(np.linspace(0, right, 3))
             ax.set_ylim(0, top)
+            ax.set_yticks([0.0, top / 2, top], [_tick(0.0), _tick(top / 2), _tick(top)])
             key.append(top)
         return self._charts.render(key=tuple(key))
 
@@ -301,7 +322,12 @@ class SideDrawing:
 def _series(model: SocialManagementModel) -> dict[str, Sequence[float]]:
     """The charted outcome columns collected so far (one value per step)."""
     collected = model.datacollector.model_vars
-    return {column: collected[column] for column, _ in CHARTS}
+    return {chart.column: collected[chart.column] for chart in CHARTS}
+
+
+def _tick(value: float) -> str:
+    """A tick label without trailing zeros ("0", "0.5", "10")."""
+    return f"{value:g}"
 
 
 def _finite_max(values: Sequence[float]) -> float:

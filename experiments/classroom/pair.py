@@ -138,6 +138,12 @@ class ClassroomPair(mesa.Model):  # type: ignore[misc]
         # Mesa's Reset passes a default ``scenario`` (its defaults, rng None) to
         # any model that takes keywords; the seed box alone sets randomness here.
         del scenario
+        # Every keyword the pair was built from: the page compares its sliders
+        # with these to say which changes still wait for Reset.
+        self.inputs: dict[str, Any] = {
+            "left": left, "right": right, "error": error, "seed": seed,
+            "n_residents": n_residents, **settings,
+        }
         self.seed_value = parse_seed(seed)
         super().__init__(rng=self.seed_value)
         self.choice = PairChoice(left, right, error)
