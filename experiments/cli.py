@@ -79,8 +79,9 @@ EXIT_CHECK_FAILED = 1
 EXIT_BAD_INPUT = 2
 EXIT_TASKS_FAILED = 3
 EXIT_INTERRUPTED = 130
-"""Exit statuses: 0 every task succeeded, 2 bad input (nothing computed is
-lost), 3 some or all tasks failed, 130 Ctrl-C (143 for SIGTERM)."""
+"""Exit statuses: 0 every task succeeded, 1 a validation check failed (the
+command worked; the model missed a pattern), 2 bad input (nothing computed
+is lost), 3 some or all tasks failed, 130 Ctrl-C (143 for SIGTERM)."""
 
 
 class CommandError(Exception):
