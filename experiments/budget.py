@@ -79,10 +79,12 @@ class Budget:
     def describe(self) -> str:
         """One line: tasks, rough time on the workers, rough peak memory."""
         seconds = self.tasks * self.task_seconds / max(1, self.workers)
-        return (f"{self.tasks:,} tasks ({self.points:,} points x {self.replications:,} "
-                f"replications), roughly {_duration(seconds)} on {self.workers} "
-                f"worker{'s' if self.workers != 1 else ''}, peak memory roughly "
-                f"{_gib(self.peak_bytes)} here (rough model; the progress line measures)")
+        return (
+            f"{self.tasks:,} tasks ({self.points:,} points x {self.replications:,} "
+            f"replications), roughly {_duration(seconds)} on {self.workers} "
+            f"worker{'s' if self.workers != 1 else ''}, peak memory roughly "
+            f"{_gib(self.peak_bytes)} here (rough model; the progress line measures)"
+        )
 
     def with_workers(self, workers: int) -> Budget:
         """The same budget over ``workers`` workers (known once the executor is up)."""
@@ -113,8 +115,14 @@ class Budget:
 
 
 def estimate(
-    points: int, replications: int, *, residents: int, steps: int, values_per_task: int,
-    local_workers: int, design_values: int = 0,
+    points: int,
+    replications: int,
+    *,
+    residents: int,
+    steps: int,
+    values_per_task: int,
+    local_workers: int,
+    design_values: int = 0,
 ) -> Budget:
     """Rough cost of ``points * replications`` model runs (see the module docs).
 
@@ -130,8 +138,12 @@ def estimate(
     """
     tasks = points * replications
     per_run = PROCESS_BYTES // 4 + residents * BYTES_PER_RESIDENT
-    driver = (PROCESS_BYTES + tasks * (BYTES_PER_TASK + values_per_task * BYTES_PER_VALUE)
-              + points * BYTES_PER_POINT + design_values * BYTES_PER_VALUE)
+    driver = (
+        PROCESS_BYTES
+        + tasks * (BYTES_PER_TASK + values_per_task * BYTES_PER_VALUE)
+        + points * BYTES_PER_POINT
+        + design_values * BYTES_PER_VALUE
+    )
     workers = local_workers * (PROCESS_BYTES + per_run) if local_workers > 0 else per_run
     return Budget(
         points=points,

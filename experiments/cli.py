@@ -29,7 +29,8 @@ if threading.current_thread() is threading.main_thread():
     for _sig in (signal.SIGINT, signal.SIGTERM):
         if signal.getsignal(_sig) is not signal.SIG_IGN:
             _BEFORE_START[_sig] = signal.signal(
-                _sig, lambda signum, frame: _STOPPED_WHILE_STARTING.append(signum))
+                _sig, lambda signum, frame: _STOPPED_WHILE_STARTING.append(signum)
+            )
 
 try:  # Ctrl-C while the libraries load must give one line, not a traceback
     import argparse
@@ -172,28 +173,38 @@ def parse_assignment(text: str) -> tuple[str, Any]:
 def _executor_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("where to run")
     group.add_argument(
-        "--workers", type=_non_negative_int, default=None, metavar="W",
+        "--workers",
+        type=_non_negative_int,
+        default=None,
+        metavar="W",
         help="local worker processes (default: one per core; 0: in this process)",
     )
     group.add_argument("--dask", metavar="ADDRESS", help="run on the Dask scheduler at ADDRESS")
     group.add_argument(
-        "--mpi", action="store_true",
+        "--mpi",
+        action="store_true",
         help="run on MPI ranks (start with mpiexec -n N python -m mpi4py.futures -m "
         "experiments.cli ...)",
     )
     group.add_argument(
-        "--resume", metavar="DIR", type=Path,
+        "--resume",
+        metavar="DIR",
+        type=Path,
         help="finish the interrupted experiment in results folder DIR (its spec is reused)",
     )
     group.add_argument(
-        "--allow-large", action="store_true",
+        "--allow-large",
+        action="store_true",
         help="run even beyond 1,000,000 tasks or the machine's available memory",
     )
 
 
 def _out_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--out", type=Path, default=DEFAULT_OUT, metavar="DIR",
+        "--out",
+        type=Path,
+        default=DEFAULT_OUT,
+        metavar="DIR",
         help="parent folder of the new results folder",
     )
 
@@ -209,32 +220,52 @@ def build_parser() -> argparse.ArgumentParser:
 
     run_help = "one model run: outcomes table, figure and manifest"
     run = verbs.add_parser(
-        "run", help=run_help,
+        "run",
+        help=run_help,
         description=f"{run_help[0].upper()}{run_help[1:]}, in a new results folder; ends with "
         "a short summary of the outcomes (final week and time average over weeks 1..T).",
     )
     run.add_argument("--regime", default="baseline", metavar="NAME", help="a named regime")
     run.add_argument(
-        "--set", dest="assignments", action="append", default=[], metavar="NAME=VALUE",
+        "--set",
+        dest="assignments",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
         help="override a parameter or lever (repeatable), e.g. --set tolerance=0.8",
     )
-    run.add_argument("--residents", type=_positive_int, default=None, metavar="N",
-                     help="residents (households); default: the model's declared default")
-    run.add_argument("--steps", type=_positive_int, default=RUN_STEPS, metavar="T",
-                     help="weekly steps to run (at least 1)")
-    run.add_argument("--seed", type=_non_negative_int, default=RUN_SEED, metavar="S",
-                     help="the run's seed")
+    run.add_argument(
+        "--residents",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help="residents (households); default: the model's declared default",
+    )
+    run.add_argument(
+        "--steps",
+        type=_positive_int,
+        default=RUN_STEPS,
+        metavar="T",
+        help="weekly steps to run (at least 1)",
+    )
+    run.add_argument(
+        "--seed", type=_non_negative_int, default=RUN_SEED, metavar="S", help="the run's seed"
+    )
     _out_option(run)
     run.set_defaults(handler=_cmd_run)
 
     compare_help = "compare scenarios with paired replications; tables, figures, HTML report"
     compare = verbs.add_parser(
-        "compare", help=compare_help,
+        "compare",
+        help=compare_help,
         description="Compare scenarios with paired replications (common random numbers); "
         "writes tables, figures and a self-contained report.html.",
     )
     compare.add_argument(
-        "scenarios", nargs="?", type=Path, metavar="SCENARIOS.toml",
+        "scenarios",
+        nargs="?",
+        type=Path,
+        metavar="SCENARIOS.toml",
         help="scenario file (default: every named regime and the six error pairs)",
     )
     for size, metavar, what in (
@@ -242,10 +273,20 @@ def build_parser() -> argparse.ArgumentParser:
         ("steps", "T", "weekly steps per run"),
         ("residents", "N", "residents per run"),
     ):
-        compare.add_argument(f"--{size}", type=_positive_int, default=None, metavar=metavar,
-                             help=f"{what}; default: the scenario file's")
-    compare.add_argument("--seed", type=_non_negative_int, default=None, metavar="S",
-                         help="root seed; default: the scenario file's")
+        compare.add_argument(
+            f"--{size}",
+            type=_positive_int,
+            default=None,
+            metavar=metavar,
+            help=f"{what}; default: the scenario file's",
+        )
+    compare.add_argument(
+        "--seed",
+        type=_non_negative_int,
+        default=None,
+        metavar="S",
+        help="root seed; default: the scenario file's",
+    )
     _out_option(compare)
     _executor_options(compare)
     compare.set_defaults(handler=_cmd_compare)
@@ -253,66 +294,99 @@ def build_parser() -> argparse.ArgumentParser:
     for name, helptext, handler in (
         ("sweep", "a factorial or Latin hypercube sweep from a spec file", _cmd_sweep),
         ("sensitivity", "Sobol or Morris sensitivity analysis from a spec file", _cmd_sensitivity),
-        ("discover", "scenario discovery: where each pair's claim reverses (PRIM)",
-         _cmd_discover),
+        ("discover", "scenario discovery: where each pair's claim reverses (PRIM)", _cmd_discover),
     ):
         sub = verbs.add_parser(
             name, help=helptext, description=f"{helptext[0].upper()}{helptext[1:]}."
         )
         sub.add_argument(
-            "spec", nargs="?", type=Path, metavar="SPEC.toml",
+            "spec",
+            nargs="?",
+            type=Path,
+            metavar="SPEC.toml",
             default=specs.DEFAULT_DISCOVERY if name == "discover" else None,
-            help="the spec file" + (" (default: experiments/scenarios/discover.toml, all six "
-                                    "pairs)" if name == "discover" else ""),
+            help="the spec file"
+            + (
+                " (default: experiments/scenarios/discover.toml, all six pairs)"
+                if name == "discover"
+                else ""
+            ),
         )
-        sub.add_argument("--seed", type=_non_negative_int, default=None, metavar="S",
-                         help="root seed; default: the spec's")
+        sub.add_argument(
+            "--seed",
+            type=_non_negative_int,
+            default=None,
+            metavar="S",
+            help="root seed; default: the spec's",
+        )
         if name == "discover":
             for size in ("samples", "replications", "steps", "residents"):
-                sub.add_argument(f"--{size}", type=_positive_int, default=None,
-                                 metavar="N", help=f"replace the spec's {size}")
+                sub.add_argument(
+                    f"--{size}",
+                    type=_positive_int,
+                    default=None,
+                    metavar="N",
+                    help=f"replace the spec's {size}",
+                )
         _out_option(sub)
         _executor_options(sub)
         sub.set_defaults(handler=handler)
 
     validate_help = "the pattern battery: named checks against stylized facts (exit 1 if one fails)"
     validate = verbs.add_parser(
-        "validate", help=validate_help,
+        "validate",
+        help=validate_help,
         description=f"{validate_help[0].upper()}{validate_help[1:]}.",
     )
     validate.add_argument(
-        "--reduced", action="store_true",
+        "--reduced",
+        action="store_true",
         help="the test suite's reduced sizes (seconds) instead of the full battery",
     )
     validate.add_argument(
-        "--check", dest="checks", action="append", default=[], metavar="NAME",
+        "--check",
+        dest="checks",
+        action="append",
+        default=[],
+        metavar="NAME",
         help="run only this check (repeatable; see --list)",
     )
     validate.add_argument("--list", action="store_true", help="list every check and exit")
-    validate.add_argument("--seed", type=_non_negative_int, default=None, metavar="S",
-                          help=f"root seed; default: {specs.DEFAULT_SEED}")
+    validate.add_argument(
+        "--seed",
+        type=_non_negative_int,
+        default=None,
+        metavar="S",
+        help=f"root seed; default: {specs.DEFAULT_SEED}",
+    )
     _out_option(validate)
     validate.set_defaults(handler=_cmd_validate)
 
     bench = verbs.add_parser(
-        "bench", help="benchmarks: model speed, Epstein, runner",
+        "bench",
+        help="benchmarks: model speed, Epstein, runner",
         description="Benchmarks: model speed, the Epstein mode, the runner, compare, the "
         "classroom, discovery. Arguments after the name go to the benchmark.",
     )
     bench.add_argument(
-        "which", nargs="?", default="model", choices=sorted(BENCHMARKS),
+        "which",
+        nargs="?",
+        default="model",
+        choices=sorted(BENCHMARKS),
         help="which benchmark",
     )
     bench.add_argument("args", nargs=argparse.REMAINDER, help="passed to the benchmark")
     bench.set_defaults(handler=_cmd_bench)
 
     classroom = verbs.add_parser(
-        "classroom", help="the teaching app in the browser",
+        "classroom",
+        help="the teaching app in the browser",
         description="The teaching app: an error and its remedy side by side, in the browser "
         "(works offline). Open the address it prints; Ctrl-C stops it.",
     )
     classroom.add_argument(
-        "--host", default="127.0.0.1",
+        "--host",
+        default="127.0.0.1",
         help="interface to listen on: 127.0.0.1 is this computer only, 0.0.0.0 every "
         "network interface (pupils' own devices)",
     )
@@ -346,20 +420,32 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         check = None
         if args.scenarios is not None:
             check = compare.load_spec(args.scenarios).with_settings(
-                replications=args.replications, steps=args.steps,
-                residents=args.residents, seed=args.seed,
+                replications=args.replications,
+                steps=args.steps,
+                residents=args.residents,
+                seed=args.seed,
             )
         folder = compare.resume_comparison(
-            args.resume, workers=args.workers, dask=args.dask, mpi=args.mpi, expect=check,
+            args.resume,
+            workers=args.workers,
+            dask=args.dask,
+            mpi=args.mpi,
+            expect=check,
             allow_large=args.allow_large,
         )
     else:
         spec = compare.load_spec(args.scenarios).with_settings(
-            replications=args.replications, steps=args.steps,
-            residents=args.residents, seed=args.seed,
+            replications=args.replications,
+            steps=args.steps,
+            residents=args.residents,
+            seed=args.seed,
         )
         folder = compare.run_comparison(
-            spec, out=args.out, workers=args.workers, dask=args.dask, mpi=args.mpi,
+            spec,
+            out=args.out,
+            workers=args.workers,
+            dask=args.dask,
+            mpi=args.mpi,
             allow_large=args.allow_large,
         )
     print(folder)
@@ -367,8 +453,12 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 
 
 def _engine_verb(
-    module: str, function: str, loader: str, args: argparse.Namespace,
-    *, summary: Callable[[Path], Sequence[str]] | None = None,
+    module: str,
+    function: str,
+    loader: str,
+    args: argparse.Namespace,
+    *,
+    summary: Callable[[Path], Sequence[str]] | None = None,
 ) -> int:
     """Validate a spec here, then hand it to the engine's sweep, sensitivity or discovery.
 
@@ -383,8 +473,9 @@ def _engine_verb(
             f"see '{PROG} {verb} --help'"
         )
     spec: Any = getattr(specs, loader)(args.spec)
-    sizes = {k: getattr(args, k, None) for k in
-             ("samples", "replications", "steps", "residents", "seed")}
+    sizes = {
+        k: getattr(args, k, None) for k in ("samples", "replications", "steps", "residents", "seed")
+    }
     if hasattr(spec, "with_sizes"):
         spec = spec.with_sizes(**sizes)
     elif args.seed is not None:
@@ -395,8 +486,13 @@ def _engine_verb(
         raise KeyboardInterrupt
     run: Callable[..., Any] = getattr(engine, function)
     result = run(
-        spec, out=args.out, workers=args.workers, dask=args.dask, mpi=args.mpi,
-        resume=args.resume, allow_large=args.allow_large,
+        spec,
+        out=args.out,
+        workers=args.workers,
+        dask=args.dask,
+        mpi=args.mpi,
+        resume=args.resume,
+        allow_large=args.allow_large,
     )
     for line in summary(Path(result)) if summary is not None else ():
         print(line)
@@ -434,9 +530,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
 
 
 def _cmd_sensitivity(args: argparse.Namespace) -> int:
-    return _engine_verb(
-        "experiments.sensitivity", "run_sensitivity", "load_sensitivity", args
-    )
+    return _engine_verb("experiments.sensitivity", "run_sensitivity", "load_sensitivity", args)
 
 
 def _discovery_headline(folder: Path) -> list[str]:
@@ -446,8 +540,9 @@ def _discovery_headline(folder: Path) -> list[str]:
 
 
 def _cmd_discover(args: argparse.Namespace) -> int:
-    return _engine_verb("experiments.discover", "run_discovery", "load_discovery", args,
-                        summary=_discovery_headline)
+    return _engine_verb(
+        "experiments.discover", "run_discovery", "load_discovery", args, summary=_discovery_headline
+    )
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
@@ -458,17 +553,22 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             print(f"{chosen.name} ({chosen.pattern}): {chosen.title} [{chosen.source}]")
         return EXIT_OK
     folder, table = battery.run_battery(
-        args.checks, reduced=args.reduced,
+        args.checks,
+        reduced=args.reduced,
         seed=specs.DEFAULT_SEED if args.seed is None else args.seed,
-        out=args.out, report=lambda lines: print(lines, flush=True),
+        out=args.out,
+        report=lambda lines: print(lines, flush=True),
     )
     failed = table.loc[table["status"] != "pass", "check"].tolist()
     size = "reduced" if args.reduced else "full"
     print(f"validate ({size}): {len(table) - len(failed)} of {len(table)} checks passed")
     print(folder)
     if failed:
-        print(f"{PROG}: {len(failed)} check(s) failed: {', '.join(failed)}; "
-              f"see {folder / 'summaries' / 'checks.csv'}", file=sys.stderr)
+        print(
+            f"{PROG}: {len(failed)} check(s) failed: {', '.join(failed)}; "
+            f"see {folder / 'summaries' / 'checks.csv'}",
+            file=sys.stderr,
+        )
         return EXIT_CHECK_FAILED
     return EXIT_OK
 
@@ -583,23 +683,35 @@ def _run_verb(handler: Callable[[argparse.Namespace], int], args: argparse.Names
 
 
 def _ending(
-    exc: BaseException, args: argparse.Namespace, seconds: float,
+    exc: BaseException,
+    args: argparse.Namespace,
+    seconds: float,
 ) -> tuple[str, int] | None:
     """The last line and exit status for a verb that raised ``exc`` (None: a bug)."""
     if isinstance(exc, RunInterrupted):
-        return (f"interrupted; {exc.kept} of {exc.total} tasks are kept in {exc.folder}; "
-                f"finish with: {resume_command(args, exc.folder)}",
-                stopping.exit_status(exc.signum))
+        return (
+            f"interrupted; {exc.kept} of {exc.total} tasks are kept in {exc.folder}; "
+            f"finish with: {resume_command(args, exc.folder)}",
+            stopping.exit_status(exc.signum),
+        )
     if isinstance(exc, KeyboardInterrupt | Interrupted):  # Interrupted: `run` says what it kept
-        line = str(exc) if isinstance(exc, Interrupted) else \
-            f"interrupted after {seconds:.0f} s; nothing was kept"
+        line = (
+            str(exc)
+            if isinstance(exc, Interrupted)
+            else f"interrupted after {seconds:.0f} s; nothing was kept"
+        )
         return line, stopping.exit_status(stopping.STATE.signum)
     if isinstance(exc, TasksFailed):
-        return (f"{exc}; fix the cause, then finish with: {resume_command(args, exc.folder)}",
-                EXIT_TASKS_FAILED)
+        return (
+            f"{exc}; fix the cause, then finish with: {resume_command(args, exc.folder)}",
+            EXIT_TASKS_FAILED,
+        )
     if isinstance(exc, WriteFailed):
-        return (f"error: {exc}; free space or fix the folder, then finish with: "
-                f"{resume_command(args, exc.folder)}", EXIT_BAD_INPUT)
+        return (
+            f"error: {exc}; free space or fix the folder, then finish with: "
+            f"{resume_command(args, exc.folder)}",
+            EXIT_BAD_INPUT,
+        )
     if isinstance(exc, BAD_INPUT + _engine_errors()):
         return f"error: {_one_line(exc)}", EXIT_BAD_INPUT
     return None

@@ -68,9 +68,9 @@ class ComparisonError(RuntimeError):
 # --------------------------------------------------------------------------- statistics
 
 
-def t_interval(values: Sequence[float] | np.ndarray, confidence: float = CONFIDENCE) -> dict[
-    str, float
-]:
+def t_interval(
+    values: Sequence[float] | np.ndarray, confidence: float = CONFIDENCE
+) -> dict[str, float]:
     """Mean, standard deviation and Student-t interval of ``values`` (NaN skipped).
 
     With fewer than two values the spread is unknown and the interval NaN:
@@ -171,8 +171,11 @@ def summarise_pairs(
     dropped from that outcome only.
     """
     wide = per_run.pivot_table(
-        index=["outcome", "statistic", "replicate"], columns="scenario", values="value",
-        aggfunc="first", dropna=False,
+        index=["outcome", "statistic", "replicate"],
+        columns="scenario",
+        values="value",
+        aggfunc="first",
+        dropna=False,
     )
     rows = []
     for pair in pairs:
@@ -203,15 +206,30 @@ def summarise_pairs(
                     | {
                         "expected": expected,
                         "matches_expected": (
-                            None if not expected or not math.isfinite(mean)
+                            None
+                            if not expected or not math.isfinite(mean)
                             else bool(np.sign(mean) == expected)
                         ),
                         "verdict": verdict(expected, summary["ci_low"], summary["ci_high"]),
                     }
                 )
     columns = [
-        "pair", "number", "variant", "title", "error", "remedy", "outcome", "statistic", "n",
-        "mean", "sd", "ci_low", "ci_high", "expected", "matches_expected", "verdict",
+        "pair",
+        "number",
+        "variant",
+        "title",
+        "error",
+        "remedy",
+        "outcome",
+        "statistic",
+        "n",
+        "mean",
+        "sd",
+        "ci_low",
+        "ci_high",
+        "expected",
+        "matches_expected",
+        "verdict",
     ]
     table = pd.DataFrame(rows, columns=columns)
     table["number"] = table["number"].astype("Int64")
@@ -226,7 +244,9 @@ def timeseries(results: pd.DataFrame, outcomes: Sequence[str]) -> pd.DataFrame:
     Bands are cut to each outcome's possible range, like the summaries' intervals.
     """
     long = results.melt(
-        id_vars=["scenario", "step"], value_vars=list(outcomes), var_name="outcome",
+        id_vars=["scenario", "step"],
+        value_vars=list(outcomes),
+        var_name="outcome",
         value_name="value",
     )
     table = (
@@ -281,7 +301,10 @@ def scenario_points(spec: ScenarioSpec) -> list[dict[str, Any]]:
 def comparison_budget(spec: ScenarioSpec, local_workers: int) -> budget.Budget:
     """The comparison's size and rough cost."""
     return budget.estimate(
-        len(spec.scenarios), spec.replications, residents=spec.residents, steps=spec.steps,
+        len(spec.scenarios),
+        spec.replications,
+        residents=spec.residents,
+        steps=spec.steps,
         values_per_task=(spec.steps + 1) * (len(spec.outcomes) + 4),
         local_workers=local_workers,
     )
@@ -403,8 +426,14 @@ def _execute(
     with run_session(store, tasks, executor=choice.description):
         budget.show(plan.with_workers(choice.workers), store.folder, progress)
         results = run_tasks(
-            tasks, simulate_task, store, executor=choice.executor, workers=choice.workers,
-            root_seed=spec.seed, common_random_numbers=True, progress=progress,
+            tasks,
+            simulate_task,
+            store,
+            executor=choice.executor,
+            workers=choice.workers,
+            root_seed=spec.seed,
+            common_random_numbers=True,
+            progress=progress,
             label=f"compare {spec.name}",
         )
         if store.run_table()["status"].eq("failed").any():
@@ -484,9 +513,12 @@ def run_single(
     try:
         # disable=None: a bar on a terminal only, so logs and pipes stay clean.
         disable = True if progress is False else (None if progress is None else False)
-        with tqdm(
-            total=steps, desc=f"run {regime}", unit="step", disable=disable, leave=False
-        ) as bar, stopping.raising_stops(False):
+        with (
+            tqdm(
+                total=steps, desc=f"run {regime}", unit="step", disable=disable, leave=False
+            ) as bar,
+            stopping.raising_stops(False),
+        ):
             for _ in range(steps):
                 if stopping.stop_requested():  # between steps, never inside compiled code
                     raise KeyboardInterrupt

@@ -118,8 +118,11 @@ class Problem:
 
     def salib(self) -> dict[str, Any]:
         """The SALib problem dictionary."""
-        return {"num_vars": len(self.names), "names": list(self.names),
-                "bounds": self.sampler_bounds}
+        return {
+            "num_vars": len(self.names),
+            "names": list(self.names),
+            "bounds": self.sampler_bounds,
+        }
 
     @property
     def model_factors(self) -> tuple[str, ...]:
@@ -240,7 +243,11 @@ def sobol_rows_per_base(problem: Problem, second_order: bool) -> int:
 
 
 def sobol(
-    problem: Problem, base_samples: int, *, second_order: bool = False, seed: int = 0,
+    problem: Problem,
+    base_samples: int,
+    *,
+    second_order: bool = False,
+    seed: int = 0,
 ) -> NDArray[np.float64]:
     """Saltelli's extension of the Sobol sequence (SALib's ``sobol`` sampler).
 
@@ -261,13 +268,21 @@ def sobol(
             f"base_samples = {base_samples} is not a power of two; use {lower} or {lower * 2}"
         )
     matrix = salib_sobol.sample(
-        problem.salib(), base_samples, calc_second_order=second_order, scramble=True, seed=seed,
+        problem.salib(),
+        base_samples,
+        calc_second_order=second_order,
+        scramble=True,
+        seed=seed,
     )
     return np.asarray(matrix, dtype=float)
 
 
 def morris(
-    problem: Problem, trajectories: int, *, levels: int = 4, seed: int = 0,
+    problem: Problem,
+    trajectories: int,
+    *,
+    levels: int = 4,
+    seed: int = 0,
 ) -> NDArray[np.float64]:
     """Morris elementary-effects trajectories (SALib's ``morris`` sampler).
 

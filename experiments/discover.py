@@ -73,11 +73,18 @@ def claim_designs(spec: DiscoverySpec) -> list[pd.DataFrame]:
 
 def claim_settings(spec: DiscoverySpec, claim: Claim, design: pd.DataFrame) -> list[dict[str, Any]]:
     """What each of a claim's design points tells :func:`experiments.tasks.paired_task`."""
-    base = {"error": claim.pair.error, "remedy": claim.pair.remedy, "steps": spec.steps,
-            "residents": spec.residents, "outcomes": claim.outcomes}
+    base = {
+        "error": claim.pair.error,
+        "remedy": claim.pair.remedy,
+        "steps": spec.steps,
+        "residents": spec.residents,
+        "outcomes": claim.outcomes,
+    }
     factors = [f.name for f in claim.factors]
-    return [{**base, "overrides": {**dict(claim.overrides), **point_overrides(row)}}
-            for row in design[factors].to_dict("records")]
+    return [
+        {**base, "overrides": {**dict(claim.overrides), **point_overrides(row)}}
+        for row in design[factors].to_dict("records")
+    ]
 
 
 # --------------------------------------------------------------------------- classes
@@ -110,10 +117,15 @@ def headline_row(claim: Claim, outcome: str, points: pd.DataFrame) -> dict[str, 
         return float(mask.sum() / n) if n else float("nan")
 
     row: dict[str, Any] = {
-        "pair": claim.label, "title": claim.title, "error": claim.pair.error,
-        "remedy": claim.pair.remedy, "outcome": outcome,
-        "expected": int(claim.pair.expected[outcome]), "points": len(points),
-        "defined_points": n, "reversal_share": share(defined["reversal"]),
+        "pair": claim.label,
+        "title": claim.title,
+        "error": claim.pair.error,
+        "remedy": claim.pair.remedy,
+        "outcome": outcome,
+        "expected": int(claim.pair.expected[outcome]),
+        "points": len(points),
+        "defined_points": n,
+        "reversal_share": share(defined["reversal"]),
     }
     for name in CLASSES[:-1]:
         row[f"{name.replace(' ', '_')}_share"] = share(defined["class"] == name)
@@ -123,14 +135,22 @@ def headline_row(claim: Claim, outcome: str, points: pd.DataFrame) -> dict[str, 
 
 # --------------------------------------------------------------------------- analysis
 def analyze_claim(
-    spec: DiscoverySpec, claim: Claim, design: pd.DataFrame, runs: pd.DataFrame,
+    spec: DiscoverySpec,
+    claim: Claim,
+    design: pd.DataFrame,
+    runs: pd.DataFrame,
     figures: Path,
 ) -> dict[str, list[pd.DataFrame] | list[dict[str, Any]]]:
     """Classes, headline, PRIM boxes and figures of one claim, for each of its outcomes."""
     factors = [f.name for f in claim.factors]
     mine = runs[runs["point"].isin(design["point"])]
-    collected: dict[str, list[Any]] = {"points": [], "headline": [], "boxes": [],
-                                       "box_limits": [], "peeling": []}
+    collected: dict[str, list[Any]] = {
+        "points": [],
+        "headline": [],
+        "boxes": [],
+        "box_limits": [],
+        "peeling": [],
+    }
     for outcome in claim.outcomes:
         column = f"diff_{outcome}_{spec.statistic}"
         points = point_summaries(mine, design.drop(columns="pair"), [column])
@@ -143,20 +163,33 @@ def analyze_claim(
         collected["points"].append(points)
         collected["headline"].append(headline_row(claim, outcome, points))
         defined = points[points["class"] != "undefined"]
-        target = (defined["reversal"] if spec.prim.target == "reversal"
-                  else defined["class"] != "holds")
-        boxes = prim_analysis.find_boxes(defined[factors], target.to_numpy(dtype=bool),
-                                         spec.prim)
+        target = (
+            defined["reversal"] if spec.prim.target == "reversal" else defined["class"] != "holds"
+        )
+        boxes = prim_analysis.find_boxes(defined[factors], target.to_numpy(dtype=bool), spec.prim)
         collected["headline"][-1]["boxes"] = len(boxes)
         if not boxes:
             continue
         tag = {"pair": claim.label, "outcome": outcome}
         for b in boxes:
-            collected["boxes"].append(pd.DataFrame([{
-                **tag, "box": b.number, "coverage": b.coverage, "density": b.density,
-                "mass": b.mass, "restricted": b.restricted, "points": b.points,
-                "cases": b.cases, "step": b.step, "meets_min_density": b.meets_density,
-            }]))
+            collected["boxes"].append(
+                pd.DataFrame(
+                    [
+                        {
+                            **tag,
+                            "box": b.number,
+                            "coverage": b.coverage,
+                            "density": b.density,
+                            "mass": b.mass,
+                            "restricted": b.restricted,
+                            "points": b.points,
+                            "cases": b.cases,
+                            "step": b.step,
+                            "meets_min_density": b.meets_density,
+                        }
+                    ]
+                )
+            )
             limits = b.limits.copy()
             plausible = {f.name: (f.low, f.high) for f in claim.factors}
             limits["range_low"] = [plausible[p][0] for p in limits["parameter"]]
@@ -181,10 +214,16 @@ def plot_reversal_shares(headline: pd.DataFrame, path: Path) -> Path:
     fig = Figure(figsize=(max(6.0, 0.8 * len(labels)), 4.2), layout="constrained")
     ax = fig.add_subplot()
     x = np.arange(len(labels))
-    ax.bar(x, headline["reversal_share"], color="C3", alpha=0.45,
-           label="reversal share (mean difference of the opposite sign)")
-    ax.bar(x, headline["reversed_share"], color="C3",
-           label="of which the 95 % interval excludes zero")
+    ax.bar(
+        x,
+        headline["reversal_share"],
+        color="C3",
+        alpha=0.45,
+        label="reversal share (mean difference of the opposite sign)",
+    )
+    ax.bar(
+        x, headline["reversed_share"], color="C3", label="of which the 95 % interval excludes zero"
+    )
     ax.set_xticks(x, labels, fontsize="small")
     ax.set_ylim(0, 1)
     ax.set_ylabel("share of the plausible space")
@@ -194,11 +233,17 @@ def plot_reversal_shares(headline: pd.DataFrame, path: Path) -> Path:
     return path
 
 
-def analyze(spec: DiscoverySpec, design: list[pd.DataFrame], runs: pd.DataFrame,
-            figures: Path) -> dict[str, pd.DataFrame]:
+def analyze(
+    spec: DiscoverySpec, design: list[pd.DataFrame], runs: pd.DataFrame, figures: Path
+) -> dict[str, pd.DataFrame]:
     """Every claim's tables (concatenated) and figures; see the module docs."""
-    parts: dict[str, list[Any]] = {"points": [], "headline": [], "boxes": [],
-                                   "box_limits": [], "peeling": []}
+    parts: dict[str, list[Any]] = {
+        "points": [],
+        "headline": [],
+        "boxes": [],
+        "box_limits": [],
+        "peeling": [],
+    }
     for claim, frame in zip(spec.claims, design, strict=True):
         for key, values in analyze_claim(spec, claim, frame, runs, figures).items():
             parts[key].extend(values)
@@ -206,9 +251,11 @@ def analyze(spec: DiscoverySpec, design: list[pd.DataFrame], runs: pd.DataFrame,
         "headline": pd.DataFrame(parts["headline"]),
         "points": pd.concat(parts["points"], ignore_index=True),
     }
-    for key, first in (("boxes", ["pair", "outcome", "box"]),
-                       ("box_limits", ["pair", "outcome", "box", "parameter"]),
-                       ("peeling", ["pair", "outcome", "box", "step"])):
+    for key, first in (
+        ("boxes", ["pair", "outcome", "box"]),
+        ("box_limits", ["pair", "outcome", "box", "parameter"]),
+        ("peeling", ["pair", "outcome", "box", "step"]),
+    ):
         if parts[key]:
             tables[key] = _first_columns(pd.concat(parts[key], ignore_index=True), first)
     plot_reversal_shares(tables["headline"], figures / "reversal_shares.png")
@@ -249,23 +296,45 @@ def run_discovery(
     if isinstance(spec, str | Path):
         spec = load_discovery(spec)
     plan = budget.estimate(  # two runs (error and remedy) per task
-        spec.samples * len(spec.claims), spec.replications, residents=spec.residents,
-        steps=2 * spec.steps, values_per_task=40,  # one summary row of a few dozen values
-        local_workers=budget.local_workers(workers, cluster=bool(dask or mpi)))
+        spec.samples * len(spec.claims),
+        spec.replications,
+        residents=spec.residents,
+        steps=2 * spec.steps,
+        values_per_task=40,  # one summary row of a few dozen values
+        local_workers=budget.local_workers(workers, cluster=bool(dask or mpi)),
+    )
     plan.check(spec.source, allow_large=allow_large)
     design = claim_designs(spec)
-    settings = [s for claim, frame in zip(spec.claims, design, strict=True)
-                for s in claim_settings(spec, claim, frame)]
+    settings = [
+        s
+        for claim, frame in zip(spec.claims, design, strict=True)
+        for s in claim_settings(spec, claim, frame)
+    ]
     tasks = make_tasks(settings, spec.replications)
     with choose_executor(workers, dask, mpi) as choice:
-        store = open_or_create(spec, "discover", out, resume, executor=choice.description,
-                               options={}, design_points=len(settings), tasks=len(tasks))
+        store = open_or_create(
+            spec,
+            "discover",
+            out,
+            resume,
+            executor=choice.description,
+            options={},
+            design_points=len(settings),
+            tasks=len(tasks),
+        )
         with run_session(store, tasks, executor=choice.description):
             budget.show(plan.with_workers(choice.workers), store.folder, progress)
             store.write_summary("design", pd.concat(design, ignore_index=True))
-            runs = run_tasks(tasks, paired_task, store, executor=choice.executor,
-                             workers=choice.workers, progress=progress, root_seed=spec.seed,
-                             label=f"discover {store.folder.name}")
+            runs = run_tasks(
+                tasks,
+                paired_task,
+                store,
+                executor=choice.executor,
+                workers=choice.workers,
+                progress=progress,
+                root_seed=spec.seed,
+                label=f"discover {store.folder.name}",
+            )
             missing = len(settings) - (runs["point"].nunique() if len(runs) else 0)
             if missing:
                 raise AnalysisError(
@@ -278,6 +347,9 @@ def run_discovery(
                 store.write_summary(name, table)
             headline = tables["headline"]
             keys = headline["pair"] + ":" + headline["outcome"]
-            store.update_manifest(reversal_shares=dict(
-                zip(keys, headline["reversal_share"].astype(float), strict=True)))
+            store.update_manifest(
+                reversal_shares=dict(
+                    zip(keys, headline["reversal_share"].astype(float), strict=True)
+                )
+            )
     return store.folder

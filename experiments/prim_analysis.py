@@ -109,23 +109,47 @@ def _limits(box: Any, step: int, initial: pd.DataFrame) -> pd.DataFrame:
         low, high = float(lims[name].iloc[0]), float(lims[name].iloc[1])
         restricted = bool(low > float(initial[name].iloc[0]) or high < float(initial[name].iloc[1]))
         p = [v for v in quasi.get(name, []) if v >= 0]
-        rows.append({"parameter": str(name), "low": low, "high": high, "restricted": restricted,
-                     "quasi_p": max(p) if p else float("nan")})
+        rows.append(
+            {
+                "parameter": str(name),
+                "low": low,
+                "high": high,
+                "restricted": restricted,
+                "quasi_p": max(p) if p else float("nan"),
+            }
+        )
     return pd.DataFrame(rows)
 
 
 def _whole_space(x: pd.DataFrame, cases: int) -> Box:
     """The box of a space where every point is of interest: nothing to peel."""
-    limits = pd.DataFrame({"parameter": list(x.columns), "low": x.min().to_numpy(dtype=float),
-                           "high": x.max().to_numpy(dtype=float), "restricted": False,
-                           "quasi_p": float("nan")})
-    trajectory = pd.DataFrame({"step": [0], "coverage": [1.0], "density": [1.0], "mass": [1.0],
-                               "restricted": [0], "chosen": [True]})
+    limits = pd.DataFrame(
+        {
+            "parameter": list(x.columns),
+            "low": x.min().to_numpy(dtype=float),
+            "high": x.max().to_numpy(dtype=float),
+            "restricted": False,
+            "quasi_p": float("nan"),
+        }
+    )
+    trajectory = pd.DataFrame(
+        {
+            "step": [0],
+            "coverage": [1.0],
+            "density": [1.0],
+            "mass": [1.0],
+            "restricted": [0],
+            "chosen": [True],
+        }
+    )
     return Box(1, 0, 1.0, 1.0, 1.0, 0, len(x), cases, True, limits, trajectory)
 
 
-def find_boxes(x: pd.DataFrame, of_interest: NDArray[np.bool_], settings: PrimSettings,
-               ) -> list[Box]:
+def find_boxes(
+    x: pd.DataFrame,
+    of_interest: NDArray[np.bool_],
+    settings: PrimSettings,
+) -> list[Box]:
     """PRIM boxes where ``of_interest`` points gather, chosen by :func:`choose_step`.
 
     Args:
@@ -144,8 +168,10 @@ def find_boxes(x: pd.DataFrame, of_interest: NDArray[np.bool_], settings: PrimSe
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # pandas' deprecation warnings inside EMA Workbench
         prim = _prim_class()(
-            x.astype(float).reset_index(drop=True), y.astype(int),
-            peel_alpha=settings.peel_alpha, paste_alpha=settings.paste_alpha,
+            x.astype(float).reset_index(drop=True),
+            y.astype(int),
+            peel_alpha=settings.peel_alpha,
+            paste_alpha=settings.paste_alpha,
             mass_min=settings.mass_min,
         )
     boxes: list[Box] = []
@@ -162,20 +188,31 @@ def find_boxes(x: pd.DataFrame, of_interest: NDArray[np.bool_], settings: PrimSe
         if number > 1 and not meets:
             break  # a further box that is not dense is not a region of failure
         box.select(step)
-        table = pd.DataFrame({
-            "step": np.arange(len(trajectory)),
-            "coverage": trajectory["coverage"].to_numpy(dtype=float),
-            "density": trajectory["density"].to_numpy(dtype=float),
-            "mass": trajectory["mass"].to_numpy(dtype=float),
-            "restricted": trajectory["res_dim"].to_numpy(dtype=np.int64),
-        })
+        table = pd.DataFrame(
+            {
+                "step": np.arange(len(trajectory)),
+                "coverage": trajectory["coverage"].to_numpy(dtype=float),
+                "density": trajectory["density"].to_numpy(dtype=float),
+                "mass": trajectory["mass"].to_numpy(dtype=float),
+                "restricted": trajectory["res_dim"].to_numpy(dtype=np.int64),
+            }
+        )
         table["chosen"] = table["step"] == step
-        boxes.append(Box(
-            number=number, step=step, coverage=float(row["coverage"]),
-            density=float(row["density"]), mass=float(row["mass"]),
-            restricted=int(row["res_dim"]), points=int(row["n"]), cases=int(row["k"]),
-            meets_density=meets, limits=_limits(box, step, prim.box_init), trajectory=table,
-        ))
+        boxes.append(
+            Box(
+                number=number,
+                step=step,
+                coverage=float(row["coverage"]),
+                density=float(row["density"]),
+                mass=float(row["mass"]),
+                restricted=int(row["res_dim"]),
+                points=int(row["n"]),
+                cases=int(row["k"]),
+                meets_density=meets,
+                limits=_limits(box, step, prim.box_init),
+                trajectory=table,
+            )
+        )
     return boxes
 
 
@@ -187,13 +224,28 @@ def plot_peeling(boxes: list[Box], path: Path, *, title: str) -> Path:
     most = max(int(b.trajectory["restricted"].max()) for b in boxes)
     for b in boxes:
         t = b.trajectory
-        marks = ax.scatter(t["coverage"], t["density"], c=t["restricted"], cmap="viridis",
-                           vmin=0, vmax=max(most, 1), s=18,
-                           marker="o" if b.number == 1 else "^", label=f"box {b.number} trajectory")
-        ax.scatter([b.coverage], [b.density], s=140, facecolors="none", edgecolors="C3",
-                   linewidths=1.6)
-        ax.annotate(f"box {b.number}", (b.coverage, b.density), xytext=(6, -12),
-                    textcoords="offset points", color="C3", fontsize="small")
+        marks = ax.scatter(
+            t["coverage"],
+            t["density"],
+            c=t["restricted"],
+            cmap="viridis",
+            vmin=0,
+            vmax=max(most, 1),
+            s=18,
+            marker="o" if b.number == 1 else "^",
+            label=f"box {b.number} trajectory",
+        )
+        ax.scatter(
+            [b.coverage], [b.density], s=140, facecolors="none", edgecolors="C3", linewidths=1.6
+        )
+        ax.annotate(
+            f"box {b.number}",
+            (b.coverage, b.density),
+            xytext=(6, -12),
+            textcoords="offset points",
+            color="C3",
+            fontsize="small",
+        )
     fig.colorbar(marks, ax=ax, label="parameters restricted")
     ax.set_xlabel("coverage (share of all points of interest in the box)")
     ax.set_ylabel("density (share of the box's points of interest)")
@@ -206,7 +258,11 @@ def plot_peeling(boxes: list[Box], path: Path, *, title: str) -> Path:
 
 
 def plot_box_limits(
-    boxes: list[Box], ranges: Mapping[str, tuple[float, float]], path: Path, *, title: str,
+    boxes: list[Box],
+    ranges: Mapping[str, tuple[float, float]],
+    path: Path,
+    *,
+    title: str,
 ) -> Path:
     """Each box's limits on every parameter, as a share of its sampled range.
 

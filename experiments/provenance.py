@@ -68,13 +68,21 @@ def git_state(path: str | Path | None = None) -> dict[str, Any]:
     try:
         out = subprocess.run(
             ["git", "rev-parse", "HEAD"],
-            cwd=where, capture_output=True, text=True, timeout=10, check=False,
+            cwd=where,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
         )
         if out.returncode == 0 and out.stdout.strip():
             commit = out.stdout.strip()
             status = subprocess.run(
                 ["git", "status", "--porcelain", "--untracked-files=no"],
-                cwd=where, capture_output=True, text=True, timeout=20, check=False,
+                cwd=where,
+                capture_output=True,
+                text=True,
+                timeout=20,
+                check=False,
             )
             if status.returncode == 0:
                 dirty = bool(status.stdout.strip())

@@ -140,7 +140,8 @@ def _cell(mean: float, low: float, high: float, *, signed: bool = False) -> str:
     interval = (
         f'<span class="ci">[{fmt(low, decimals, signed=signed)}, '
         f"{fmt(high, decimals, signed=signed)}]</span>"
-        if math.isfinite(low) and math.isfinite(high) else ""
+        if math.isfinite(low) and math.isfinite(high)
+        else ""
     )
     return f"{fmt(mean, decimals, signed=signed)} {interval}"
 
@@ -211,7 +212,9 @@ def comparison_figures(
         for group in group_pairs(spec.pairs):
             key = f"pair_{group[0].name}"
             figures[key] = plot_pair_timeseries(
-                series, group, pair_series_outcomes(group, spec.outcomes),
+                series,
+                group,
+                pair_series_outcomes(group, spec.outcomes),
                 store.figure_path(key),
             )
     scenarios = overview_scenarios(spec)
@@ -235,7 +238,8 @@ def _difference_text(what: str, row: Mapping[str, Any], decimals: int) -> str:
     direction = "higher" if mean > 0 else "lower"
     interval = (
         f" (95% interval of the difference {fmt(low, decimals)} to {fmt(high, decimals)})"
-        if math.isfinite(low) and math.isfinite(high) else ""
+        if math.isfinite(low) and math.isfinite(high)
+        else ""
     )
     return f"{what} was {fmt(abs(mean), decimals)} {direction} under the remedy{interval}"
 
@@ -339,8 +343,7 @@ def pair_reading(
             tally[kind] = tally.get(kind, 0) + 1
             text += {
                 "as expected": f"; the article expects it {wanted}, and these runs agree.",
-                "opposite": f"; the article expects it {wanted}, but these runs show the "
-                "opposite.",
+                "opposite": f"; the article expects it {wanted}, but these runs show the opposite.",
                 "unclear": f"; the interval includes zero, so these runs cannot tell whether "
                 f"it is {wanted}, as the article expects.",
                 "too few replications": f"; the article expects it {wanted}, but one "
@@ -362,8 +365,10 @@ def pair_reading(
         decimals = decimals_for([row["mean"], row["ci_low"], row["ci_high"]])
         wanted = BETTER[OUTCOME_INFO[outcome].better]
         text = _difference_text(f"{meaning(outcome)} ({outcome})", row, decimals)
-        sentences.append(f"Side effect: {text[0].lower() + text[1:]}; {wanted} is better, so "
-                         "the remedy is worse here.")
+        sentences.append(
+            f"Side effect: {text[0].lower() + text[1:]}; {wanted} is better, so "
+            "the remedy is worse here."
+        )
     if better:
         sentences.append("Also clearly better under the remedy: " + ", ".join(better) + ".")
     return sentences
@@ -409,11 +414,14 @@ def glossary_html(outcomes: Sequence[str]) -> str:
     e = html.escape
     parts = ['<table><tr><th class="name">term</th><th class="name">definition</th></tr>']
     for term, text in GLOSSARY.items():
-        parts.append(f'<tr><td class="name"><b>{e(term)}</b></td><td class="text">{e(text)}'
-                     "</td></tr>")
+        parts.append(
+            f'<tr><td class="name"><b>{e(term)}</b></td><td class="text">{e(text)}</td></tr>'
+        )
     parts.append("</table>")
-    parts.append('<table><tr><th class="name">outcome</th><th class="name">definition</th>'
-                 '<th class="name">unit</th><th>possible values</th><th>better</th></tr>')
+    parts.append(
+        '<table><tr><th class="name">outcome</th><th class="name">definition</th>'
+        '<th class="name">unit</th><th>possible values</th><th>better</th></tr>'
+    )
     for outcome in outcomes:
         info = OUTCOME_INFO.get(outcome)
         if info is None:
@@ -453,19 +461,25 @@ def pair_table_html(
             if row is None:
                 cells.append("<td></td><td></td>")
                 continue
-            cell = _cell(float(row["mean"]), float(row["ci_low"]), float(row["ci_high"]),
-                         signed=True)
+            cell = _cell(
+                float(row["mean"]), float(row["ci_low"]), float(row["ci_high"]), signed=True
+            )
             cells.append(f'<td class="num">{cell}</td><td>{_verdict(row)}</td>')
         star = " *" if outcome in claimed else ""
-        parts.append(f'<tr><td class="name"><code>{e(outcome)}</code>{star}</td>'
-                     f"{''.join(cells)}</tr>")
+        parts.append(
+            f'<tr><td class="name"><code>{e(outcome)}</code>{star}</td>{"".join(cells)}</tr>'
+        )
     parts.append("</table>")
     return "".join(parts)
 
 
 def scenario_tables_html(
-    scenario_table: pd.DataFrame, scenarios: Sequence[str], outcomes: Sequence[str],
-    statistic: str, *, per_table: int = 5,
+    scenario_table: pd.DataFrame,
+    scenarios: Sequence[str],
+    outcomes: Sequence[str],
+    statistic: str,
+    *,
+    per_table: int = 5,
 ) -> str:
     """Scenario means with intervals, a few outcomes per table so each fits the window."""
     e = html.escape
@@ -481,8 +495,7 @@ def scenario_tables_html(
             for outcome in chunk:
                 row = indexed.get((name, outcome))
                 if row is not None:
-                    cell = _cell(float(row["mean"]), float(row["ci_low"]),
-                                 float(row["ci_high"]))
+                    cell = _cell(float(row["mean"]), float(row["ci_low"]), float(row["ci_high"]))
                     cells.append(f'<td class="num">{cell}</td>')
                 else:
                     cells.append("<td></td>")
@@ -517,13 +530,15 @@ def write_html(
         f"{spec.replications} paired replications each (common random numbers, root seed "
         f"{spec.seed}), {spec.steps} weeks, {spec.residents} residents. Numbers are rounded "
         "for reading; the tables in <code>summaries/</code> (CSV and Parquet) keep full "
-        "precision. Every term is defined in the <a href=\"#glossary\">glossary</a>.</p>",
+        'precision. Every term is defined in the <a href="#glossary">glossary</a>.</p>',
     ]
     if spec.pairs:
         parts.append(_pairs_html(spec, pair_table, scenario_table, figures))
-    parts.append("<h2>Scenarios</h2><table><tr><th class=\"name\">scenario</th>"
-                 '<th class="name">regime</th><th class="name">overrides</th>'
-                 '<th class="name">description</th></tr>')
+    parts.append(
+        '<h2>Scenarios</h2><table><tr><th class="name">scenario</th>'
+        '<th class="name">regime</th><th class="name">overrides</th>'
+        '<th class="name">description</th></tr>'
+    )
     for s in spec.scenarios:
         overrides = ", ".join(f"{k}={v}" for k, v in s.overrides.items()) or "none"
         if len(overrides) > 80:
@@ -544,8 +559,10 @@ def write_html(
             parts.append(f"<details><summary>{title}</summary>{block}</details>")
 
     parts.append("<h2>Outcomes over time</h2>")
-    parts.append("<p>Mean over replications with its 95% band; each small panel highlights "
-                 "one scenario over the others (grey).</p>")
+    parts.append(
+        "<p>Mean over replications with its 95% band; each small panel highlights "
+        "one scenario over the others (grey).</p>"
+    )
     for outcome in spec.outcomes:
         key = f"timeseries_{outcome}"
         if key in figures:
@@ -561,15 +578,21 @@ def write_html(
     return path
 
 
-def _pairs_html(spec: ScenarioSpec, pair_table: pd.DataFrame, scenario_table: pd.DataFrame,
-                figures: Mapping[str, Path]) -> str:
+def _pairs_html(
+    spec: ScenarioSpec,
+    pair_table: pd.DataFrame,
+    scenario_table: pd.DataFrame,
+    figures: Mapping[str, Path],
+) -> str:
     """The pairs: reading and table of each (variants side by side), the forest plot."""
     e = html.escape
     levels = scenario_levels(scenario_table, "time_average")
-    parts = ["<h2>What the comparison says, pair by pair</h2>",
-             "<p>Differences are remedy − error, paired by replicate; * marks an outcome the "
-             "article makes a claim about. The full model and the mechanisms-only variant "
-             "(every assumed direct payoff off) stand side by side.</p>"]
+    parts = [
+        "<h2>What the comparison says, pair by pair</h2>",
+        "<p>Differences are remedy − error, paired by replicate; * marks an outcome the "
+        "article makes a claim about. The full model and the mechanisms-only variant "
+        "(every assumed direct payoff off) stand side by side.</p>",
+    ]
     for group in group_pairs(spec.pairs):
         parts.append(f'<div class="pair"><h3>{e(group[0].title)}</h3>')
         if group[0].claim:

@@ -135,8 +135,15 @@ def plot_forest(
                 finite += [low, high]
             marker = VARIANT_MARKERS.get(pair.variant, "o")
             face = colour if pair.variant == FULL_MODEL else "white"
-            ax.plot([mean], [ypos], marker=marker, markersize=6.5, color=colour,
-                    markerfacecolor=face, markeredgewidth=1.6)
+            ax.plot(
+                [mean],
+                [ypos],
+                marker=marker,
+                markersize=6.5,
+                color=colour,
+                markerfacecolor=face,
+                markeredgewidth=1.6,
+            )
         ax.axvline(0.0, color="black", linewidth=0.8)
         if finite:
             span = max(abs(min(finite)), abs(max(finite)), 1e-9) * 1.15
@@ -149,26 +156,35 @@ def plot_forest(
         ax.tick_params(labelsize=8.5)
         ax.grid(axis="x", alpha=0.3)
     labels = [
-        "\n".join(textwrap.wrap(p.title, 30)) if p.variant == FULL_MODEL or len(groups[gi]) == 1
+        "\n".join(textwrap.wrap(p.title, 30))
+        if p.variant == FULL_MODEL or len(groups[gi]) == 1
         else p.variant
         for gi, p in rows
     ]
     axes[0, 0].set_yticks(positions, labels, fontsize=8.5)
     axes[0, 0].set_ylim(positions[-1] + 0.8 if positions else 1, -0.8)
-    for ax in list(axes.flat)[len(shown):]:
+    for ax in list(axes.flat)[len(shown) :]:
         ax.set_visible(False)
     handles = [
         Line2D([], [], color="#333333", marker="o", linestyle="", label=FULL_MODEL),
-        Line2D([], [], color="#333333", marker="s", markerfacecolor="white", linestyle="",
-               label=MECHANISMS_ONLY),
-        *(Line2D([], [], color=c, linewidth=2.2, label=v)
-          for v, c in VERDICT_COLOURS.items() if v != "too few replications"),
+        Line2D(
+            [],
+            [],
+            color="#333333",
+            marker="s",
+            markerfacecolor="white",
+            linestyle="",
+            label=MECHANISMS_ONLY,
+        ),
+        *(
+            Line2D([], [], color=c, linewidth=2.2, label=v)
+            for v, c in VERDICT_COLOURS.items()
+            if v != "too few replications"
+        ),
     ]
-    fig.legend(handles=handles, loc="outside lower center", ncol=4, fontsize=8.5,
-               frameon=False)
+    fig.legend(handles=handles, loc="outside lower center", ncol=4, fontsize=8.5, frameon=False)
     what = "time averages" if statistic == "time_average" else "final values"
-    fig.suptitle(f"Paired differences, remedy − error, with 95% intervals ({what})",
-                 fontsize=12)
+    fig.suptitle(f"Paired differences, remedy − error, with 95% intervals ({what})", fontsize=12)
     fig.savefig(path, dpi=DPI)
     return path
 
@@ -176,10 +192,10 @@ def plot_forest(
 def _band(ax: Axes, rows: pd.DataFrame, colour: str, label: str, style: str = "-") -> float:
     """One mean line with its band; returns its largest finite value."""
     rows = rows.sort_values("step")
-    ax.plot(rows["step"], rows["mean"], color=colour, linewidth=1.8, linestyle=style,
-            label=label)
-    ax.fill_between(rows["step"], rows["ci_low"], rows["ci_high"], color=colour, alpha=0.18,
-                    linewidth=0)
+    ax.plot(rows["step"], rows["mean"], color=colour, linewidth=1.8, linestyle=style, label=label)
+    ax.fill_between(
+        rows["step"], rows["ci_low"], rows["ci_high"], color=colour, alpha=0.18, linewidth=0
+    )
     values = rows["ci_high"].to_numpy(dtype=float)
     values = values[np.isfinite(values)]
     return float(values.max()) if values.size else 0.0
@@ -205,8 +221,10 @@ def plot_pair_timeseries(
         peak = 0.0
         for row, pair in enumerate(group):
             ax = axes[row, column]
-            for name, colour, role in ((pair.error, ERROR_COLOUR, "error"),
-                                       (pair.remedy, REMEDY_COLOUR, "remedy")):
+            for name, colour, role in (
+                (pair.error, ERROR_COLOUR, "error"),
+                (pair.remedy, REMEDY_COLOUR, "remedy"),
+            ):
                 peak = max(peak, _band(ax, data[data["scenario"] == name], colour, role))
             if row == 0:
                 ax.set_title(short_name(outcome), fontsize=10)
@@ -231,8 +249,12 @@ def plot_pair_timeseries(
 
 
 def plot_outcome_overview(
-    series: pd.DataFrame, outcome: str, path: Path, scenarios: Sequence[str],
-    *, ncols: int = 4,
+    series: pd.DataFrame,
+    outcome: str,
+    path: Path,
+    scenarios: Sequence[str],
+    *,
+    ncols: int = 4,
 ) -> Path:
     """One outcome, small multiples: each scenario's mean highlighted over the rest in grey."""
     data = series[series["outcome"] == outcome]
@@ -257,7 +279,7 @@ def plot_outcome_overview(
         ax.tick_params(labelsize=7.5)
         ax.grid(alpha=0.3)
     axes[0, 0].set_ylim(0.0, axis_top(outcome, peak))
-    for ax in list(axes.flat)[len(scenarios):]:
+    for ax in list(axes.flat)[len(scenarios) :]:
         ax.set_visible(False)
     for ax in axes[:, 0]:
         ax.set_ylabel(unit_label(outcome), fontsize=8.5)

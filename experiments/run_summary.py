@@ -59,8 +59,9 @@ def summary_lines(table: pd.DataFrame, *, title: str = "") -> list[str]:
             f"  {name:<{width}}  {_value(outcome, row[f'{outcome}_final']):>9}  "
             f"{_value(outcome, row[f'{outcome}_mean']):>9}  {unit}"
         )
-    lines.append(f"  time avg = mean over weeks 1..{steps}; every week and outcome: "
-                 "summaries/outcomes.csv")
+    lines.append(
+        f"  time avg = mean over weeks 1..{steps}; every week and outcome: summaries/outcomes.csv"
+    )
     return lines
 
 
@@ -69,6 +70,8 @@ def run_summary_lines(folder: str | Path) -> list[str]:
     folder = Path(folder)
     table = pd.read_parquet(folder / "summaries" / "outcomes.parquet")
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    title = (f"{manifest.get('regime')}, seed {manifest.get('seed')}, "
-             f"{manifest.get('residents')} residents, {len(table) - 1} weeks:")
+    title = (
+        f"{manifest.get('regime')}, seed {manifest.get('seed')}, "
+        f"{manifest.get('residents')} residents, {len(table) - 1} weeks:"
+    )
     return summary_lines(table, title=title)

@@ -97,7 +97,11 @@ class TaskFunction(Protocol):
 
 
 def task_seed(
-    root_seed: int, point: int, replicate: int, *, common_random_numbers: bool = False,
+    root_seed: int,
+    point: int,
+    replicate: int,
+    *,
+    common_random_numbers: bool = False,
 ) -> int:
     """Return the seed of task (point, replicate) under ``root_seed``.
 
@@ -119,7 +123,8 @@ def task_seed(
 
 
 def make_tasks(
-    points: Sequence[Mapping[str, Any]], replicates: int,
+    points: Sequence[Mapping[str, Any]],
+    replicates: int,
 ) -> list[Task]:
     """Return one task per (point, replicate), ``task_id = point * replicates + r``.
 
@@ -163,11 +168,13 @@ def _tag(frames: list[pd.DataFrame], tasks: list[Task]) -> pd.DataFrame:
     rows = pd.concat(frames, ignore_index=True)
     rows = rows.drop(columns=[c for c in TAG_COLUMNS if c in rows.columns])
     lengths = [len(f) for f in frames]
-    tags = pd.DataFrame({
-        "task_id": np.repeat(np.array([t.task_id for t in tasks], dtype=np.int64), lengths),
-        "point": np.repeat(np.array([t.point for t in tasks], dtype=np.int64), lengths),
-        "replicate": np.repeat(np.array([t.replicate for t in tasks], dtype=np.int64), lengths),
-    })
+    tags = pd.DataFrame(
+        {
+            "task_id": np.repeat(np.array([t.task_id for t in tasks], dtype=np.int64), lengths),
+            "point": np.repeat(np.array([t.point for t in tasks], dtype=np.int64), lengths),
+            "replicate": np.repeat(np.array([t.replicate for t in tasks], dtype=np.int64), lengths),
+        }
+    )
     return pd.concat([tags, rows], axis=1)
 
 
@@ -187,7 +194,10 @@ def _one_error_text(exc: BaseException) -> str:
 
 
 def run_batch(
-    fn: TaskFunction, tasks: Sequence[Task], root_seed: int, common_random_numbers: bool = False,
+    fn: TaskFunction,
+    tasks: Sequence[Task],
+    root_seed: int,
+    common_random_numbers: bool = False,
 ) -> BatchResult:
     """Run ``tasks`` one after the other in this process (the worker's job).
 
@@ -211,8 +221,9 @@ def run_batch(
         if stopping.stop_requested():
             interrupted = True
             break
-        seed = task_seed(root_seed, task.point, task.replicate,
-                         common_random_numbers=common_random_numbers)
+        seed = task_seed(
+            root_seed, task.point, task.replicate, common_random_numbers=common_random_numbers
+        )
         start = time.perf_counter()
         try:
             result = fn(task, seed)  # never interrupted: see experiments.stopping
@@ -229,11 +240,18 @@ def run_batch(
             spent = isinstance(exc, MemoryError) and _THIS_WORKER.replaceable
             _THIS_WORKER.spent = spent
             log.debug("task %s failed:\n%s", task.task_id, traceback.format_exc())
-        records.append(RunRecord(
-            task_id=task.task_id, point=task.point, replicate=task.replicate,
-            status=status, error=error, worker=worker,
-            seconds=time.perf_counter() - start, finished=now_iso(),
-        ))
+        records.append(
+            RunRecord(
+                task_id=task.task_id,
+                point=task.point,
+                replicate=task.replicate,
+                status=status,
+                error=error,
+                worker=worker,
+                seconds=time.perf_counter() - start,
+                finished=now_iso(),
+            )
+        )
         if spent:
             break
     rows = _tag(frames, succeeded) if frames else None
@@ -378,8 +396,14 @@ def _mpi_executor() -> Any:
     return mpi_futures.MPIPoolExecutor(initializer=_start_mpi_worker)
 
 
-_PRELOAD: tuple[str, ...] = ("numpy", "pandas", "pyarrow", "model", "experiments.runner",
-                             "experiments.tasks")
+_PRELOAD: tuple[str, ...] = (
+    "numpy",
+    "pandas",
+    "pyarrow",
+    "model",
+    "experiments.runner",
+    "experiments.tasks",
+)
 
 
 @dataclass
@@ -408,7 +432,9 @@ def default_workers() -> int:
 
 @contextlib.contextmanager
 def choose_executor(
-    workers: int | None = None, dask: str | None = None, mpi: bool = False,
+    workers: int | None = None,
+    dask: str | None = None,
+    mpi: bool = False,
 ) -> Iterator[ExecutorChoice]:
     """Choose and own an executor from CLI-style options; close it on exit.
 
@@ -474,8 +500,9 @@ def choose_executor(
 class _Progress:
     """Runs done, runs per second and time left; tqdm on a terminal, log lines elsewhere."""
 
-    def __init__(self, total: int, already: int, label: str, mode: bool | None,
-                 stream: TextIO | None = None) -> None:
+    def __init__(
+        self, total: int, already: int, label: str, mode: bool | None, stream: TextIO | None = None
+    ) -> None:
         self.stream = stream or sys.stderr
         self.total = total
         self.done = already
@@ -486,8 +513,15 @@ class _Progress:
         self.enabled = mode is not False
         self.bar: Any = None
         if self.enabled and self.stream.isatty():
-            self.bar = tqdm(total=total, initial=already, desc=label, unit="run",
-                            file=self.stream, dynamic_ncols=True, smoothing=0.1)
+            self.bar = tqdm(
+                total=total,
+                initial=already,
+                desc=label,
+                unit="run",
+                file=self.stream,
+                dynamic_ncols=True,
+                smoothing=0.1,
+            )
 
     def update(self, n: int, failed: int) -> None:
         self.done += n
@@ -508,8 +542,11 @@ class _Progress:
         left = (self.total - self.done) / rate if rate > 0 else math.inf
         eta = "?" if not math.isfinite(left) else time.strftime("%H:%M:%S", time.gmtime(left))
         extra = f", {failed} failed" if failed else ""
-        print(f"{self.label}: {self.done}/{self.total} runs, {rate:.1f} runs/s, "
-              f"{eta} left{extra}", file=self.stream, flush=True)
+        print(
+            f"{self.label}: {self.done}/{self.total} runs, {rate:.1f} runs/s, {eta} left{extra}",
+            file=self.stream,
+            flush=True,
+        )
 
     def close(self) -> None:
         if self.bar is not None:
@@ -547,10 +584,15 @@ class TasksFailed(RuntimeError):
 
     def __init__(self, folder: Path, failed: int, total: int, first_error: str) -> None:
         """Record how many tasks failed and the first error."""
-        super().__init__(f"{failed} of {total} tasks failed (first: {first_error}); "
-                         f"see {folder}/runs")
+        super().__init__(
+            f"{failed} of {total} tasks failed (first: {first_error}); see {folder}/runs"
+        )
         self.folder, self.failed, self.total, self.first_error = (
-            folder, failed, total, first_error)
+            folder,
+            failed,
+            total,
+            first_error,
+        )
 
 
 class WriteFailed(StoreError):
@@ -567,8 +609,7 @@ class WriteFailed(StoreError):
 
     def __init__(self, folder: Path, kept: int, total: int, reason: str) -> None:
         """Record what could not be written and how much is kept."""
-        super().__init__(f"cannot write to {folder} ({reason}); "
-                         f"{kept} of {total} tasks are kept")
+        super().__init__(f"cannot write to {folder} ({reason}); {kept} of {total} tasks are kept")
         self.folder, self.kept, self.total, self.reason = folder, kept, total, reason
 
 
@@ -620,13 +661,15 @@ def run_session(store: ResultsStore, tasks: Sequence[Task], *, executor: str) ->
             raise RunInterrupted(store.folder, counts.done, len(ids), signum) from None
         except OSError as exc:
             counts = _end_session(store, ids, "failed", before, error=_one_error_text(exc))
-            raise WriteFailed(store.folder, counts.done, len(ids),
-                              exc.strerror or str(exc)) from exc
+            raise WriteFailed(
+                store.folder, counts.done, len(ids), exc.strerror or str(exc)
+            ) from exc
         except Exception as exc:
             counts = _end_session(store, ids, "failed", before, error=_one_error_text(exc))
             if counts.failed and not isinstance(exc, StoreError | RunnerError):
-                raise TasksFailed(store.folder, counts.failed, len(ids),
-                                  counts.first_error) from exc
+                raise TasksFailed(
+                    store.folder, counts.failed, len(ids), counts.first_error
+                ) from exc
             raise
         complete = TaskCounts.of(store, ids)
         status = "complete" if not complete.failed and complete.done == len(ids) else "failed"
@@ -636,15 +679,24 @@ def run_session(store: ResultsStore, tasks: Sequence[Task], *, executor: str) ->
 
 
 def _end_session(
-    store: ResultsStore, ids: set[int], status: str, before: int, *, error: str = "",
+    store: ResultsStore,
+    ids: set[int],
+    status: str,
+    before: int,
+    *,
+    error: str = "",
 ) -> TaskCounts:
     """Record the session's end (best effort: the disk may be full) and return the counts."""
     counts = TaskCounts.of(store, ids)
     extra = {"session_error": error} if error else {}
     with contextlib.suppress(OSError, StoreError):
         store.mark_finished(
-            status, tasks=len(ids), tasks_done=counts.done, tasks_failed=counts.failed,
-            session_tasks_done=counts.done - before, **extra,
+            status,
+            tasks=len(ids),
+            tasks_done=counts.done,
+            tasks_failed=counts.failed,
+            session_tasks_done=counts.done - before,
+            **extra,
         )
     return counts
 
@@ -737,9 +789,18 @@ def _worker_died(exc: BaseException) -> bool:
 class _Run:
     """One call of :func:`run_tasks`: the queue, the batches in flight, the counts."""
 
-    def __init__(self, store: ResultsStore, fn: TaskFunction, workers: _Workers, *,
-                 root_seed: int, common_random_numbers: bool, batch_size: int | None,
-                 target_batch_seconds: float, bar: _Progress) -> None:
+    def __init__(
+        self,
+        store: ResultsStore,
+        fn: TaskFunction,
+        workers: _Workers,
+        *,
+        root_seed: int,
+        common_random_numbers: bool,
+        batch_size: int | None,
+        target_batch_seconds: float,
+        bar: _Progress,
+    ) -> None:
         self.store, self.fn, self.workers, self.bar = store, fn, workers, bar
         self.root_seed, self.crn = root_seed, common_random_numbers
         self.batch_size, self.target = batch_size, target_batch_seconds
@@ -758,8 +819,9 @@ class _Run:
         self.queue.extend(todo)
         try:
             with stopping.raising_stops(False):
-                while (self.queue or self.suspects or self.pending) \
-                        and not stopping.stop_requested():
+                while (
+                    self.queue or self.suspects or self.pending
+                ) and not stopping.stop_requested():
                     self._fill()
                     self._collect()
                 if stopping.stop_requested():
@@ -800,8 +862,9 @@ class _Run:
         self.generation_of[future] = self.workers.generation
 
     def _collect(self) -> None:
-        finished, _ = cf.wait(list(self.pending), timeout=_POLL_SECONDS,
-                              return_when=cf.FIRST_COMPLETED)
+        finished, _ = cf.wait(
+            list(self.pending), timeout=_POLL_SECONDS, return_when=cf.FIRST_COMPLETED
+        )
         dead: list[list[Task]] = []
         for future in finished:
             batch = self.pending.pop(future)
@@ -828,13 +891,23 @@ class _Run:
             if stopping.caused_by_interrupt(exc):
                 return BatchResult(None, [], interrupted=True)
             error = _one_error_text(exc)
-            return BatchResult(None, [
-                RunRecord(t.task_id, t.point, t.replicate, "failed", error, "unknown", 0.0,
-                          now_iso()) for t in batch
-            ])
+            return BatchResult(
+                None,
+                [
+                    RunRecord(
+                        t.task_id, t.point, t.replicate, "failed", error, "unknown", 0.0, now_iso()
+                    )
+                    for t in batch
+                ],
+            )
 
-    def _commit(self, batch: list[Task], result: BatchResult, *, stopping_now: bool = False,
-                ) -> None:
+    def _commit(
+        self,
+        batch: list[Task],
+        result: BatchResult,
+        *,
+        stopping_now: bool = False,
+    ) -> None:
         """Write a finished batch and put back what it did not run."""
         if result.records:
             self.store.write_part(result.rows, result.records)
@@ -860,8 +933,11 @@ class _Run:
             # A broken pool fails every batch it held; gather them all first.
             while self.pending:
                 future, batch = self.pending.popitem()
-                result = self._result(future, batch) if future.done() or \
-                    cf.wait([future], timeout=10).done else None
+                result = (
+                    self._result(future, batch)
+                    if future.done() or cf.wait([future], timeout=10).done
+                    else None
+                )
                 if result is None:
                     dead.append(batch)
                 else:
@@ -888,10 +964,13 @@ class _Run:
             self.suspects.append(task)
 
     def _record_death(self, task: Task) -> None:
-        error = (f"WorkerDied: the worker process died {self.deaths[task.task_id]} times while "
-                 "running this task alone (out of memory? see the system log)")
-        record = RunRecord(task.task_id, task.point, task.replicate, "failed", error, "unknown",
-                           0.0, now_iso())
+        error = (
+            f"WorkerDied: the worker process died {self.deaths[task.task_id]} times while "
+            "running this task alone (out of memory? see the system log)"
+        )
+        record = RunRecord(
+            task.task_id, task.point, task.replicate, "failed", error, "unknown", 0.0, now_iso()
+        )
         self._commit([task], BatchResult(None, [record]))
 
     def _stop(self) -> None:
@@ -899,8 +978,7 @@ class _Run:
         self.workers.signal_workers(signal.SIGINT)
         deadline = time.monotonic() + STOP_GRACE_SECONDS
         while self.pending and (left := deadline - time.monotonic()) > 0:
-            finished, _ = cf.wait(list(self.pending), timeout=left,
-                                  return_when=cf.FIRST_COMPLETED)
+            finished, _ = cf.wait(list(self.pending), timeout=left, return_when=cf.FIRST_COMPLETED)
             for future in finished:
                 batch = self.pending.pop(future)
                 result = self._result(future, batch)
@@ -991,17 +1069,25 @@ def run_tasks(
         todo = [t for t in all_tasks if t.task_id not in done_ids]
         pool = _workers_for(executor, workers)
         bar = _Progress(len(all_tasks), len(all_tasks) - len(todo), label, progress)
-        run = _Run(store, fn, pool, root_seed=root_seed,
-                   common_random_numbers=common_random_numbers, batch_size=batch_size,
-                   target_batch_seconds=target_batch_seconds, bar=bar)
+        run = _Run(
+            store,
+            fn,
+            pool,
+            root_seed=root_seed,
+            common_random_numbers=common_random_numbers,
+            batch_size=batch_size,
+            target_batch_seconds=target_batch_seconds,
+            bar=bar,
+        )
         try:
             run.drive(todo)
         finally:
             bar.close()
         if stopping.stop_requested():
             kept = len(set(ids) & store.done_task_ids())
-            raise RunInterrupted(store.folder, kept, len(ids),
-                                 stopping.STATE.signum or signal.SIGINT)
+            raise RunInterrupted(
+                store.folder, kept, len(ids), stopping.STATE.signum or signal.SIGINT
+            )
     if run.failed_total:
         log.warning("%d task(s) failed; see the run table in %s", run.failed_total, store.folder)
     return store.read_results() if collect else pd.DataFrame()
@@ -1009,8 +1095,11 @@ def run_tasks(
 
 def _workers_for(executor: cf.Executor | Any | None, workers: int | None) -> _Workers:
     """The executor to use: the one given, a Dask client's, in-process, or a local pool."""
-    if executor is not None and not isinstance(executor, cf.Executor) \
-            and hasattr(executor, "get_executor"):  # a dask distributed.Client
+    if (
+        executor is not None
+        and not isinstance(executor, cf.Executor)
+        and hasattr(executor, "get_executor")
+    ):  # a dask distributed.Client
         if workers is None:
             with contextlib.suppress(Exception):
                 workers = int(sum(executor.nthreads().values()))

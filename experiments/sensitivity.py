@@ -61,7 +61,9 @@ class AnalysisError(RuntimeError):
 
 # --------------------------------------------------------------------------- replicates
 def average_replicates(
-    runs: pd.DataFrame, outputs: Sequence[str], n_points: int,
+    runs: pd.DataFrame,
+    outputs: Sequence[str],
+    n_points: int,
 ) -> pd.DataFrame:
     """Return the mean of each output over replicates, one row per design point.
 
@@ -102,8 +104,13 @@ def randomness_share(runs: pd.DataFrame, output: str) -> dict[str, float]:
 
 # --------------------------------------------------------------------------- Sobol
 def sobol_indices(
-    problem: Problem, y: NDArray[np.float64], *, second_order: bool = False,
-    num_resamples: int = 200, conf_level: float = 0.95, seed: int = 0,
+    problem: Problem,
+    y: NDArray[np.float64],
+    *,
+    second_order: bool = False,
+    num_resamples: int = 200,
+    conf_level: float = 0.95,
+    seed: int = 0,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Sobol first-order and total indices (and optionally second-order).
 
@@ -127,28 +134,46 @@ def sobol_indices(
         warnings.simplefilter("ignore", RuntimeWarning)
         warnings.simplefilter("ignore", UserWarning)
         result = sobol_analyze.analyze(
-            problem.salib(), y, calc_second_order=second_order,
-            num_resamples=num_resamples, conf_level=conf_level, seed=seed,
+            problem.salib(),
+            y,
+            calc_second_order=second_order,
+            num_resamples=num_resamples,
+            conf_level=conf_level,
+            seed=seed,
         )
-    table = pd.DataFrame({
-        "factor": list(problem.names),
-        "S1": result["S1"], "S1_conf": result["S1_conf"],
-        "ST": result["ST"], "ST_conf": result["ST_conf"],
-    })
+    table = pd.DataFrame(
+        {
+            "factor": list(problem.names),
+            "S1": result["S1"],
+            "S1_conf": result["S1_conf"],
+            "ST": result["ST"],
+            "ST_conf": result["ST_conf"],
+        }
+    )
     pairs: list[dict[str, Any]] = []
     if second_order:
         names = problem.names
         for i in range(len(names)):
             for j in range(i + 1, len(names)):
-                pairs.append({"factor": names[i], "other": names[j],
-                              "S2": float(result["S2"][i, j]),
-                              "S2_conf": float(result["S2_conf"][i, j])})
+                pairs.append(
+                    {
+                        "factor": names[i],
+                        "other": names[j],
+                        "S2": float(result["S2"][i, j]),
+                        "S2_conf": float(result["S2_conf"][i, j]),
+                    }
+                )
     return table, pd.DataFrame(pairs, columns=["factor", "other", "S2", "S2_conf"])
 
 
 def sobol_convergence(
-    problem: Problem, y: NDArray[np.float64], base_samples: int, *,
-    second_order: bool = False, seed: int = 0, tolerance: float = CONVERGENCE_TOLERANCE,
+    problem: Problem,
+    y: NDArray[np.float64],
+    base_samples: int,
+    *,
+    second_order: bool = False,
+    seed: int = 0,
+    tolerance: float = CONVERGENCE_TOLERANCE,
 ) -> pd.DataFrame:
     """Compare Sobol indices from the first N/2 base samples with all N.
 
@@ -164,43 +189,65 @@ def sobol_convergence(
     rows = designs.sobol_rows_per_base(problem, second_order)
     half = base_samples // 2
     full, _ = sobol_indices(problem, y, second_order=second_order, num_resamples=2, seed=seed)
-    part, _ = sobol_indices(problem, np.asarray(y)[: half * rows], second_order=second_order,
-                            num_resamples=2, seed=seed)
-    table = pd.DataFrame({
-        "factor": full["factor"],
-        "S1_half": part["S1"], "S1": full["S1"],
-        "ST_half": part["ST"], "ST": full["ST"],
-    })
-    table["change"] = np.maximum((table["S1"] - table["S1_half"]).abs(),
-                                 (table["ST"] - table["ST_half"]).abs())
+    part, _ = sobol_indices(
+        problem, np.asarray(y)[: half * rows], second_order=second_order, num_resamples=2, seed=seed
+    )
+    table = pd.DataFrame(
+        {
+            "factor": full["factor"],
+            "S1_half": part["S1"],
+            "S1": full["S1"],
+            "ST_half": part["ST"],
+            "ST": full["ST"],
+        }
+    )
+    table["change"] = np.maximum(
+        (table["S1"] - table["S1_half"]).abs(), (table["ST"] - table["ST_half"]).abs()
+    )
     table["converged"] = table["change"] <= tolerance
     return table
 
 
 # --------------------------------------------------------------------------- Morris
 def morris_indices(
-    problem: Problem, x: NDArray[np.float64], y: NDArray[np.float64], *, levels: int = 4,
-    num_resamples: int = 200, conf_level: float = 0.95, seed: int = 0,
+    problem: Problem,
+    x: NDArray[np.float64],
+    y: NDArray[np.float64],
+    *,
+    levels: int = 4,
+    num_resamples: int = 200,
+    conf_level: float = 0.95,
+    seed: int = 0,
 ) -> pd.DataFrame:
     """Morris elementary effects: ``mu, mu_star, mu_star_conf, sigma`` per factor."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         result = morris_analyze.analyze(
-            problem.salib(), np.asarray(x, dtype=float), np.asarray(y, dtype=float),
-            num_resamples=num_resamples, conf_level=conf_level, num_levels=levels, seed=seed,
+            problem.salib(),
+            np.asarray(x, dtype=float),
+            np.asarray(y, dtype=float),
+            num_resamples=num_resamples,
+            conf_level=conf_level,
+            num_levels=levels,
+            seed=seed,
         )
-    return pd.DataFrame({
-        "factor": list(problem.names),
-        "mu": np.asarray(result["mu"], dtype=float),
-        "mu_star": np.asarray(result["mu_star"], dtype=float),
-        "mu_star_conf": np.asarray(result["mu_star_conf"], dtype=float),
-        "sigma": np.asarray(result["sigma"], dtype=float),
-    })
+    return pd.DataFrame(
+        {
+            "factor": list(problem.names),
+            "mu": np.asarray(result["mu"], dtype=float),
+            "mu_star": np.asarray(result["mu_star"], dtype=float),
+            "mu_star_conf": np.asarray(result["mu_star_conf"], dtype=float),
+            "sigma": np.asarray(result["sigma"], dtype=float),
+        }
+    )
 
 
 # --------------------------------------------------------------------------- plots
 def plot_indices(
-    table: pd.DataFrame, path: Path, *, title: str,
+    table: pd.DataFrame,
+    path: Path,
+    *,
+    title: str,
     columns: Sequence[tuple[str, str]] = (("S1", "S1_conf"), ("ST", "ST_conf")),
 ) -> Path:
     """Horizontal bars of indices with their confidence intervals, saved as PNG.
@@ -220,8 +267,15 @@ def plot_indices(
         values = table[value].to_numpy(dtype=float)
         errors = table[conf].to_numpy(dtype=float)
         colors = ["0.6" if f == DUMMY else f"C{k}" for f in factors]
-        ax.barh(positions + k * height, values, height, xerr=errors, color=colors,
-                label=value, capsize=3)
+        ax.barh(
+            positions + k * height,
+            values,
+            height,
+            xerr=errors,
+            color=colors,
+            label=value,
+            capsize=3,
+        )
         if DUMMY in factors:
             i = factors.index(DUMMY)
             ax.axvline(values[i] + errors[i], color=f"C{k}", linestyle="--", linewidth=0.8)
@@ -238,9 +292,18 @@ def plot_indices(
 
 # --------------------------------------------------------------------------- one output
 def analyze_output(
-    problem: Problem, runs: pd.DataFrame, output: str, *, method: str, n_points: int,
-    x: NDArray[np.float64], base_samples: int = 0, second_order: bool = False,
-    levels: int = 4, num_resamples: int = 200, seed: int = 0,
+    problem: Problem,
+    runs: pd.DataFrame,
+    output: str,
+    *,
+    method: str,
+    n_points: int,
+    x: NDArray[np.float64],
+    base_samples: int = 0,
+    second_order: bool = False,
+    levels: int = 4,
+    num_resamples: int = 200,
+    seed: int = 0,
 ) -> dict[str, pd.DataFrame]:
     """Run the whole analysis for one output column of per-run results.
 
@@ -263,15 +326,18 @@ def analyze_output(
         "randomness": pd.DataFrame([{"output": output, **noise}]),
     }
     if method == "sobol":
-        indices, pairs = sobol_indices(problem, means, second_order=second_order,
-                                       num_resamples=num_resamples, seed=seed)
+        indices, pairs = sobol_indices(
+            problem, means, second_order=second_order, num_resamples=num_resamples, seed=seed
+        )
         tables["indices"] = indices
         tables["second_order"] = pairs
-        tables["convergence"] = sobol_convergence(problem, means, base_samples,
-                                                  second_order=second_order, seed=seed)
+        tables["convergence"] = sobol_convergence(
+            problem, means, base_samples, second_order=second_order, seed=seed
+        )
     elif method == "morris":
-        tables["indices"] = morris_indices(problem, x, means, levels=levels,
-                                           num_resamples=num_resamples, seed=seed)
+        tables["indices"] = morris_indices(
+            problem, x, means, levels=levels, num_resamples=num_resamples, seed=seed
+        )
     else:
         raise AnalysisError(f"unknown method '{method}'; use sobol or morris")
     for name, table in tables.items():
@@ -282,7 +348,10 @@ def analyze_output(
 
 
 def analyze_outputs(
-    problem: Problem, runs: pd.DataFrame, outputs: Sequence[str], **options: Any,
+    problem: Problem,
+    runs: pd.DataFrame,
+    outputs: Sequence[str],
+    **options: Any,
 ) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
     """Analyse several outputs; collect their tables and the reasons any was skipped.
 
@@ -351,35 +420,59 @@ def run_design_analysis(
     design.insert(0, "point", np.arange(len(design), dtype=np.int64))
     store.write_summary("design", design)
     tasks = make_tasks(settings, replications)
-    runs = run_tasks(tasks, fn, store, executor=executor, workers=workers, progress=progress,
-                     root_seed=root_seed, label=f"{method} {store.folder.name}",
-                     batch_size=batch_size)
+    runs = run_tasks(
+        tasks,
+        fn,
+        store,
+        executor=executor,
+        workers=workers,
+        progress=progress,
+        root_seed=root_seed,
+        label=f"{method} {store.folder.name}",
+        batch_size=batch_size,
+    )
     if len(runs):
         store.write_summary("runs", runs)
     if runs.empty:
         raise AnalysisError("no run finished; see the run table (runs/) for the errors")
     tables, skipped = analyze_outputs(
-        problem, runs, outputs, method=method, n_points=len(design), x=x,
-        base_samples=base_samples, second_order=second_order, levels=levels,
-        num_resamples=num_resamples, seed=root_seed,
+        problem,
+        runs,
+        outputs,
+        method=method,
+        n_points=len(design),
+        x=x,
+        base_samples=base_samples,
+        second_order=second_order,
+        levels=levels,
+        num_resamples=num_resamples,
+        seed=root_seed,
     )
     for name, table in tables.items():
         if name != "second_order" or len(table):
             store.write_summary(name, table)
     if "indices" in tables:
-        columns = ((("S1", "S1_conf"), ("ST", "ST_conf")) if method == "sobol"
-                   else (("mu_star", "mu_star_conf"),))
+        columns = (
+            (("S1", "S1_conf"), ("ST", "ST_conf"))
+            if method == "sobol"
+            else (("mu_star", "mu_star_conf"),)
+        )
         for output, table in indices_by_output(tables["indices"]).items():
-            plot_indices(table, store.figure_path(f"{method}_{output}"),
-                         title=f"{method.capitalize()} indices: {output}", columns=columns)
+            plot_indices(
+                table,
+                store.figure_path(f"{method}_{output}"),
+                title=f"{method.capitalize()} indices: {output}",
+                columns=columns,
+            )
     store.update_manifest(skipped_outputs=skipped)
     return tables
 
 
 def _sobol_or_morris(spec: Any, problem: Problem) -> NDArray[np.float64]:
     if spec.method == "sobol":
-        return designs.sobol(problem, spec.base_samples, second_order=spec.second_order,
-                             seed=spec.seed)
+        return designs.sobol(
+            problem, spec.base_samples, second_order=spec.second_order, seed=spec.seed
+        )
     return designs.morris(problem, spec.trajectories, levels=spec.levels, seed=spec.seed)
 
 
@@ -390,8 +483,12 @@ def sensitivity_budget(spec: Any, problem: Problem, local_workers: int) -> budge
     else:
         points = spec.trajectories * (len(problem.names) + 1)
     return budget.estimate(
-        points, spec.replications, residents=spec.residents, steps=spec.steps,
-        values_per_task=2 * len(spec.outcomes) + 3, local_workers=local_workers,
+        points,
+        spec.replications,
+        residents=spec.residents,
+        steps=spec.steps,
+        values_per_task=2 * len(spec.outcomes) + 3,
+        local_workers=local_workers,
         design_values=points * len(problem.names),
     )
 
@@ -439,8 +536,9 @@ def run_sensitivity(
     if isinstance(spec, str | Path):
         spec = load_sensitivity(spec)
     problem = designs.make_problem(spec.factors, dummy=dummy)
-    plan = sensitivity_budget(spec, problem,
-                              budget.local_workers(workers, cluster=bool(dask or mpi)))
+    plan = sensitivity_budget(
+        spec, problem, budget.local_workers(workers, cluster=bool(dask or mpi))
+    )
     plan.check(spec.source, allow_large=allow_large)
     x = _sobol_or_morris(spec, problem)
     design = problem.to_points(x)
@@ -454,17 +552,36 @@ def run_sensitivity(
         outputs = paired_outputs(outputs)  # the claim: remedy minus error
     options = {"dummy": dummy, "num_resamples": num_resamples}
     with choose_executor(workers, dask, mpi) as choice:
-        store = open_or_create(spec, "sensitivity", out, resume, executor=choice.description,
-                               options=options,
-                               design_points=len(design), tasks=len(design) * spec.replications)
-        with run_session(store, make_tasks(settings, spec.replications),
-                         executor=choice.description):
+        store = open_or_create(
+            spec,
+            "sensitivity",
+            out,
+            resume,
+            executor=choice.description,
+            options=options,
+            design_points=len(design),
+            tasks=len(design) * spec.replications,
+        )
+        with run_session(
+            store, make_tasks(settings, spec.replications), executor=choice.description
+        ):
             budget.show(plan.with_workers(choice.workers), store.folder, progress)
             run_design_analysis(
-                store, problem, x, settings=settings, fn=fn, outputs=outputs,
-                method=spec.method, replications=spec.replications, root_seed=spec.seed,
-                base_samples=spec.base_samples, second_order=spec.second_order,
-                levels=spec.levels, num_resamples=num_resamples,
-                executor=choice.executor, workers=choice.workers, progress=progress,
+                store,
+                problem,
+                x,
+                settings=settings,
+                fn=fn,
+                outputs=outputs,
+                method=spec.method,
+                replications=spec.replications,
+                root_seed=spec.seed,
+                base_samples=spec.base_samples,
+                second_order=spec.second_order,
+                levels=spec.levels,
+                num_resamples=num_resamples,
+                executor=choice.executor,
+                workers=choice.workers,
+                progress=progress,
             )
     return store.folder

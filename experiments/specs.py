@@ -142,9 +142,7 @@ class _Reader:
     def table(self, doc: Mapping[str, Any], key: str, *where: str | int) -> dict[str, Any]:
         value = doc.get(key, {})
         if not isinstance(value, dict):
-            raise self.fail(
-                _place(*where, key), f"must be a table like {key} = {{ name = value }}"
-            )
+            raise self.fail(_place(*where, key), f"must be a table like {key} = {{ name = value }}")
         return value
 
     def integer(
@@ -180,8 +178,13 @@ class _Reader:
         return value
 
     def choice(
-        self, doc: Mapping[str, Any], key: str, default: str | None, choices: Iterable[str],
-        *where: str | int, what: str = "",
+        self,
+        doc: Mapping[str, Any],
+        key: str,
+        default: str | None,
+        choices: Iterable[str],
+        *where: str | int,
+        what: str = "",
     ) -> str:
         """A string that must be one of ``choices`` (the closest is suggested).
 
@@ -241,9 +244,7 @@ class _Reader:
 
     def overrides(self, doc: Mapping[str, Any], *where: str | int) -> dict[str, Any]:
         table = self.table(doc, "overrides", *where)
-        return {
-            k: self.parameter(k, v, _place(*where, "overrides", k)) for k, v in table.items()
-        }
+        return {k: self.parameter(k, v, _place(*where, "overrides", k)) for k, v in table.items()}
 
 
 def _load(path: str | Path) -> tuple[Path, dict[str, Any]]:
@@ -675,7 +676,7 @@ def _regime_pair(reader: _Reader, value: Any, *where: str) -> RegimePair:
     if not isinstance(value, dict):
         raise reader.fail(
             place,
-            'must be an error number like pair = 3, or a [pair] table with '
+            "must be an error number like pair = 3, or a [pair] table with "
             'error = "..." and remedy = "..."',
         )
     error = reader.regime(value, "error", *where)
@@ -706,9 +707,7 @@ def _check_pair_levers(
             )
 
 
-def _regime_or_pair(
-    reader: _Reader, doc: Mapping[str, Any]
-) -> tuple[str, RegimePair | None]:
+def _regime_or_pair(reader: _Reader, doc: Mapping[str, Any]) -> tuple[str, RegimePair | None]:
     """The spec's one regime, or its pair (then the regime field is unused)."""
     pair = None
     if "pair" in doc:
@@ -718,7 +717,7 @@ def _regime_or_pair(
     if pair is not None and "regime" in doc:
         raise reader.fail(
             "regime",
-            "give either regime = \"...\" (one regime) or pair (two, paired), not both",
+            'give either regime = "..." (one regime) or pair (two, paired), not both',
         )
     regime = reader.regime(doc, "regime") if "regime" in doc else "baseline"
     return regime, pair
@@ -784,13 +783,24 @@ SWEEP_DESIGNS = ("factorial", "lhs")
 PLAUSIBLE = "plausible"
 """A factor written ``name = "plausible"`` spans its declared plausible range."""
 _COMMON_KEYS = (
-    "name", "regime", "pair", "steps", "residents", "replications", "seed", "outcomes",
+    "name",
+    "regime",
+    "pair",
+    "steps",
+    "residents",
+    "replications",
+    "seed",
+    "outcomes",
 )
 _SWEEP_KEYS = (*_COMMON_KEYS, "design", "samples", "factors", "overrides")
 
 
 def _factor(
-    reader: _Reader, name: str, entry: Any, *, levels_ok: bool,
+    reader: _Reader,
+    name: str,
+    entry: Any,
+    *,
+    levels_ok: bool,
     where: tuple[str, ...] = ("factors",),
 ) -> Factor:
     if name not in DECLARATIONS:
@@ -829,9 +839,7 @@ def _factor(
                 f"{name} is a {declaration.kind}; list its values instead of a range",
             )
         assert declaration.low is not None and declaration.high is not None
-        low = reader.parameter(
-            name, entry.get("low", declaration.low), _place(*where, name, "low")
-        )
+        low = reader.parameter(name, entry.get("low", declaration.low), _place(*where, name, "low"))
         high = reader.parameter(
             name, entry.get("high", declaration.high), _place(*where, name, "high")
         )
@@ -1136,8 +1144,10 @@ _SIZE_LIMITS: dict[str, tuple[int, int]] = {
     "samples": (2, 1_000_000),
     "replications": (1, MAX_REPLICATIONS),
     "steps": (1, MAX_STEPS),
-    "residents": (int(DECLARATIONS["n_residents"].low or 1),
-                  int(DECLARATIONS["n_residents"].high or 1)),
+    "residents": (
+        int(DECLARATIONS["n_residents"].low or 1),
+        int(DECLARATIONS["n_residents"].high or 1),
+    ),
     "seed": (0, 2**63 - 1),
 }
 """Bounds of the run sizes a discovery spec or the command line may set."""
@@ -1164,7 +1174,10 @@ def _prim_settings(reader: _Reader, doc: Mapping[str, Any]) -> PrimSettings:
 
 
 def _claim(
-    reader: _Reader, key: str, entry: Any, common: Mapping[str, Any],
+    reader: _Reader,
+    key: str,
+    entry: Any,
+    common: Mapping[str, Any],
 ) -> Claim:
     where = ("pairs", key)
     if not isinstance(entry, dict):
@@ -1181,8 +1194,9 @@ def _claim(
         pair = _regime_pair(reader, int(key), *where)
         label, title = f"error_{key}", f"Error {key}: {ERRORS[int(key)].title}"
     else:
-        pair = _regime_pair(reader, {k: entry[k] for k in ("error", "remedy", "expected")
-                                     if k in entry}, *where)
+        pair = _regime_pair(
+            reader, {k: entry[k] for k in ("error", "remedy", "expected") if k in entry}, *where
+        )
         if not pair.expected:
             raise reader.fail(
                 _place(*where),
@@ -1198,8 +1212,10 @@ def _claim(
             _place(*where, "factors"),
             'list the world parameters to sample, e.g. factors = ["release", "resolution"]',
         )
-    factors = tuple(_factor(reader, name, value, levels_ok=False, where=(*where, "factors"))
-                    for name, value in raw.items())
+    factors = tuple(
+        _factor(reader, name, value, levels_ok=False, where=(*where, "factors"))
+        for name, value in raw.items()
+    )
     for f in factors:
         if DECLARATIONS[f.name].is_lever:
             raise reader.fail(
@@ -1262,8 +1278,7 @@ def parse_discovery(doc: Mapping[str, Any], source: str | Path) -> DiscoverySpec
         samples=reader.integer(doc, "samples", 64, *_SIZE_LIMITS["samples"]),
         replications=reader.integer(doc, "replications", 4, *_SIZE_LIMITS["replications"]),
         steps=reader.integer(doc, "steps", DEFAULT_STEPS, *_SIZE_LIMITS["steps"]),
-        residents=reader.integer(doc, "residents", DEFAULT_RESIDENTS,
-                                 *_SIZE_LIMITS["residents"]),
+        residents=reader.integer(doc, "residents", DEFAULT_RESIDENTS, *_SIZE_LIMITS["residents"]),
         seed=reader.integer(doc, "seed", DEFAULT_SEED, *_SIZE_LIMITS["seed"]),
         statistic=statistic,
         prim=_prim_settings(reader, doc),

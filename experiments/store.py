@@ -60,7 +60,15 @@ the last session early (``--resume`` finishes); every task ran but some
 failed."""
 
 RUN_COLUMNS: tuple[str, ...] = (
-    "task_id", "point", "replicate", "status", "error", "worker", "seconds", "finished", "batch",
+    "task_id",
+    "point",
+    "replicate",
+    "status",
+    "error",
+    "worker",
+    "seconds",
+    "finished",
+    "batch",
 )
 """Columns of the run table, in order."""
 
@@ -169,8 +177,12 @@ class ResultsStore:
     # ------------------------------------------------------------ creation
     @classmethod
     def create(
-        cls, root: str | Path, name: str, manifest: Mapping[str, Any],
-        *, timestamp: _dt.datetime | None = None,
+        cls,
+        root: str | Path,
+        name: str,
+        manifest: Mapping[str, Any],
+        *,
+        timestamp: _dt.datetime | None = None,
     ) -> ResultsStore:
         """Make ``root/<name>-<YYYYmmdd-HHMMSS>`` and write its manifest.
 
@@ -357,10 +369,17 @@ class ResultsStore:
         for old in sessions:
             if old.get("status") == "running":
                 old["status"] = "killed"
-        sessions.append(to_jsonable({
-            "started": now_iso(), "host": socket.gethostname(), "pid": os.getpid(),
-            "status": "running", **fields,
-        }))
+        sessions.append(
+            to_jsonable(
+                {
+                    "started": now_iso(),
+                    "host": socket.gethostname(),
+                    "pid": os.getpid(),
+                    "status": "running",
+                    **fields,
+                }
+            )
+        )
         data["sessions"] = sessions
         data["status"] = "running"
         data["finished"] = None
@@ -384,8 +403,7 @@ class ResultsStore:
         end = now_iso()
         data["finished"] = end if status == "complete" else None  # not "finished" otherwise
         data["status"] = status
-        own = {k.removeprefix("session_"): v for k, v in fields.items()
-               if k.startswith("session_")}
+        own = {k.removeprefix("session_"): v for k, v in fields.items() if k.startswith("session_")}
         if data.get("sessions"):
             data["sessions"][-1].update(to_jsonable({"finished": end, "status": status, **own}))
         data.update(to_jsonable({k: v for k, v in fields.items() if not k.startswith("session_")}))
@@ -397,7 +415,11 @@ class ResultsStore:
         return f"{_dt.datetime.now():%Y%m%d%H%M%S}-{uuid.uuid4().hex[:12]}"
 
     def write_part(
-        self, rows: pd.DataFrame | None, records: Sequence[RunRecord], *, batch: str | None = None,
+        self,
+        rows: pd.DataFrame | None,
+        records: Sequence[RunRecord],
+        *,
+        batch: str | None = None,
     ) -> str:
         """Commit one finished batch: its result rows, then its run records.
 
@@ -415,8 +437,9 @@ class ResultsStore:
             _atomic_write_parquet(rows, self.folder / PARTS / f"{batch}.parquet")
         table = pd.DataFrame([asdict(r) for r in records], columns=list(RUN_COLUMNS[:-1]))
         table["batch"] = batch
-        table = table.astype({"task_id": "int64", "point": "int64", "replicate": "int64",
-                              "seconds": "float64"})
+        table = table.astype(
+            {"task_id": "int64", "point": "int64", "replicate": "int64", "seconds": "float64"}
+        )
         _atomic_write_parquet(table, self.folder / RUNS / f"{batch}.parquet")
         return batch
 
@@ -523,7 +546,13 @@ def _claim_folder(root: Path, base: str) -> Path:
 
 
 _RUN_DTYPES: dict[str, str] = {
-    "task_id": "int64", "point": "int64", "replicate": "int64", "status": "object",
-    "error": "object", "worker": "object", "seconds": "float64", "finished": "object",
+    "task_id": "int64",
+    "point": "int64",
+    "replicate": "int64",
+    "status": "object",
+    "error": "object",
+    "worker": "object",
+    "seconds": "float64",
+    "finished": "object",
     "batch": "object",
 }

@@ -51,8 +51,14 @@ def _hashable_spec(kind: str, spec: Any, options: Mapping[str, Any]) -> dict[str
 
 
 def open_or_create(
-    spec: Any, kind: str, out: str | Path, resume: str | Path | None, *, executor: str,
-    options: Mapping[str, Any], **design: Any,
+    spec: Any,
+    kind: str,
+    out: str | Path,
+    resume: str | Path | None,
+    *,
+    executor: str,
+    options: Mapping[str, Any],
+    **design: Any,
 ) -> ResultsStore:
     """Create a new results folder for ``spec``, or reopen ``resume`` after checking it.
 
@@ -106,8 +112,11 @@ def task_plan(spec: Any, record: str) -> tuple[dict[str, Any], TaskFunction]:
     (one row of levels and differences per run), so a claim's difference
     means the same thing in a sweep as in a sensitivity analysis.
     """
-    base: dict[str, Any] = {"steps": spec.steps, "residents": spec.residents,
-                            "outcomes": tuple(spec.outcomes)}
+    base: dict[str, Any] = {
+        "steps": spec.steps,
+        "residents": spec.residents,
+        "outcomes": tuple(spec.outcomes),
+    }
     if spec.pair is None:
         return {**base, "regime": spec.regime, "record": record}, simulate_task
     return {**base, "error": spec.pair.error, "remedy": spec.pair.remedy}, paired_task
@@ -132,7 +141,9 @@ def run_summaries(series: pd.DataFrame, outcomes: Sequence[str]) -> pd.DataFrame
 
 
 def point_summaries(
-    runs: pd.DataFrame, design: pd.DataFrame, outputs: Sequence[str],
+    runs: pd.DataFrame,
+    design: pd.DataFrame,
+    outputs: Sequence[str],
     confidence: float = CONFIDENCE,
 ) -> pd.DataFrame:
     """Per design point and output: runs, mean, sd and a t-interval of the mean.
@@ -151,8 +162,11 @@ def point_summaries(
     table = design.merge(table, on="point", how="right")
     order = {name: i for i, name in enumerate(outputs)}
     table["_order"] = table["output"].map(order)
-    return (table.sort_values(["point", "_order"], kind="mergesort")
-            .drop(columns="_order").reset_index(drop=True))
+    return (
+        table.sort_values(["point", "_order"], kind="mergesort")
+        .drop(columns="_order")
+        .reset_index(drop=True)
+    )
 
 
 def build_design(spec: Any) -> pd.DataFrame:
@@ -170,8 +184,12 @@ def sweep_budget(spec: Any, local_workers: int) -> budget.Budget:
         points = spec.samples
     columns = len(spec.outcomes or OUTCOMES) + 4  # and task_id, point, replicate, step
     return budget.estimate(
-        points, spec.replications, residents=spec.residents, steps=spec.steps,
-        values_per_task=(spec.steps + 1) * columns, local_workers=local_workers,
+        points,
+        spec.replications,
+        residents=spec.residents,
+        steps=spec.steps,
+        values_per_task=(spec.steps + 1) * columns,
+        local_workers=local_workers,
         design_values=points * len(spec.factors),
     )
 
@@ -224,14 +242,29 @@ def run_sweep(
     ]
     tasks = make_tasks(settings, spec.replications)
     with choose_executor(workers, dask, mpi) as choice:
-        store = open_or_create(spec, "sweep", out, resume, executor=choice.description, options={},
-                               design_points=len(design), tasks=len(tasks))
+        store = open_or_create(
+            spec,
+            "sweep",
+            out,
+            resume,
+            executor=choice.description,
+            options={},
+            design_points=len(design),
+            tasks=len(tasks),
+        )
         with run_session(store, tasks, executor=choice.description):
             budget.show(plan.with_workers(choice.workers), store.folder, progress)
             store.write_summary("design", design)
-            series = run_tasks(tasks, fn, store, executor=choice.executor,
-                               workers=choice.workers, progress=progress,
-                               root_seed=spec.seed, label=f"sweep {store.folder.name}")
+            series = run_tasks(
+                tasks,
+                fn,
+                store,
+                executor=choice.executor,
+                workers=choice.workers,
+                progress=progress,
+                root_seed=spec.seed,
+                label=f"sweep {store.folder.name}",
+            )
             if len(series):
                 # A paired sweep's rows are already run summaries.
                 runs = series if spec.pair else run_summaries(series, spec.outcomes)

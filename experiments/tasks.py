@@ -115,7 +115,9 @@ def paired_outputs(outputs: Sequence[str]) -> list[str]:
 
 
 def paired_rows(
-    fn: Callable[[Task, int], pd.DataFrame], task: Task, seed: int,
+    fn: Callable[[Task, int], pd.DataFrame],
+    task: Task,
+    seed: int,
 ) -> pd.DataFrame:
     """Run ``fn`` under the task's two regimes with one seed; return both and the difference.
 
@@ -159,8 +161,9 @@ def paired_task(task: Task, seed: int) -> pd.DataFrame:
     point (see :func:`paired_rows`); the analysed outputs are
     ``diff_<outcome>_final`` and ``diff_<outcome>_mean``.
     """
-    return paired_rows(simulate_task, replace(task, settings={**task.settings,
-                                                               "record": "summary"}), seed)
+    return paired_rows(
+        simulate_task, replace(task, settings={**task.settings, "record": "summary"}), seed
+    )
 
 
 ISHIGAMI_A = 7.0
@@ -168,7 +171,11 @@ ISHIGAMI_B = 0.1
 
 
 def ishigami(
-    x1: float, x2: float, x3: float, a: float = ISHIGAMI_A, b: float = ISHIGAMI_B,
+    x1: float,
+    x2: float,
+    x3: float,
+    a: float = ISHIGAMI_A,
+    b: float = ISHIGAMI_B,
 ) -> float:
     """Ishigami and Homma's (1990) test function on [-pi, pi]^3.
 

@@ -74,8 +74,14 @@ def test_cascade_window_is_reproducible_and_contagion_scale_free():
     assert first.iloc[1].equals(again.iloc[0])  # a trial depends on its own identity only
     other = cascade_window(400, [2, 3], 0.18, 5, seed=4)
     assert not first["mean_size"].equals(other["mean_size"])
-    adjacency = build_network("erdos_renyi", 500, mean_degree=4, long_range_share=0.0,
-                              position=np.zeros((500, 2)), rng=np.random.default_rng(8))
+    adjacency = build_network(
+        "erdos_renyi",
+        500,
+        mean_degree=4,
+        long_range_share=0.0,
+        position=np.zeros((500, 2)),
+        rng=np.random.default_rng(8),
+    )
     one, tenth = (ThresholdCascade(adjacency, 0.18, contagion=c) for c in (1.0, 0.1))
     sizes = []
     for seed in range(20):

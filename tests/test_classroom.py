@@ -127,8 +127,13 @@ def test_pair_starts_from_one_city_and_steps_together() -> None:
 
 def test_side_settings_reach_only_their_side() -> None:
     pair = ClassroomPair(
-        "rigid_suppression", "safety_valve", 1, seed=3, n_residents=200,
-        left__tolerance=0.42, initial_legitimacy=0.7,
+        "rigid_suppression",
+        "safety_valve",
+        1,
+        seed=3,
+        n_residents=200,
+        left__tolerance=0.42,
+        initial_legitimacy=0.7,
     )
     assert pair.sides[0].levers.tolerance == 0.42
     assert pair.sides[1].levers.tolerance == REGIMES["safety_valve"].levers["tolerance"]
@@ -248,7 +253,8 @@ def _images(rc: Any) -> list[Any]:
 def _with_class(rc: Any, name: str) -> list[str]:
     """The inner HTML of every HTML element of class ``name``."""
     return [
-        w.unsafe_innerHTML for w in rc.find(solara.widgets.HTML).widgets
+        w.unsafe_innerHTML
+        for w in rc.find(solara.widgets.HTML).widgets
         if name in str(w.attributes.get("class", "")).split()
     ]
 
@@ -319,7 +325,9 @@ def test_any_two_regimes_can_be_chosen(built: list[ClassroomPair]) -> None:
     rc.find(v.Select, label="Right regime").widget.v_model = "grid_control"
     pair = built[-1]
     assert (pair.sides[0].regime_name, pair.sides[1].regime_name) == (
-        "rigid_suppression", "grid_control")
+        "rigid_suppression",
+        "grid_control",
+    )
     rc.find(v.CardTitle, children=["rigid_suppression and grid_control"]).assert_single()
     box.close()
 
@@ -356,8 +364,10 @@ def test_try_this_button_is_hidden_without_a_preset_and_applies_one(
 
     preset = {"shock_rate": 0.08, "grievance_decay": 0.2}
     with_preset = Findings(
-        {str(n): Finding(str(n), fails_where="somewhere", preset=preset if n == 1 else {})
-         for n in ERRORS},
+        {
+            str(n): Finding(str(n), fails_where="somewhere", preset=preset if n == 1 else {})
+            for n in ERRORS
+        },
         source="test",
     )
     monkeypatch.setattr(classroom_app, "findings", lambda: with_preset)

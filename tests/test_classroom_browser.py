@@ -37,8 +37,13 @@ pytestmark = [
 ]
 
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 
 WINDOWS = ((1024, 768), (1280, 720), (1920, 1080))
@@ -58,12 +63,15 @@ def server() -> Iterator[str]:
     port = _free_port()
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     code = (
-        "from experiments.classroom.app import serve; "
-        f"raise SystemExit(serve('127.0.0.1', {port}))"
+        f"from experiments.classroom.app import serve; raise SystemExit(serve('127.0.0.1', {port}))"
     )
     process = subprocess.Popen(
         [sys.executable, "-c", code],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

@@ -30,9 +30,25 @@ def _one_error_line(capsys: pytest.CaptureFixture[str], code: int) -> str:
 
 
 def test_run_writes_manifest_tables_and_figure(tmp_path: Path, capsys) -> None:
-    code = cli.main(["run", "--regime", "safety_valve", "--set", "tolerance=0.7",
-                     "--set", "network=erdos_renyi", "--residents", "120", "--steps", "8",
-                     "--seed", "3", "--out", str(tmp_path)])
+    code = cli.main(
+        [
+            "run",
+            "--regime",
+            "safety_valve",
+            "--set",
+            "tolerance=0.7",
+            "--set",
+            "network=erdos_renyi",
+            "--residents",
+            "120",
+            "--steps",
+            "8",
+            "--seed",
+            "3",
+            "--out",
+            str(tmp_path),
+        ]
+    )
     assert code == 0
     out = capsys.readouterr().out.strip().splitlines()
     folder = Path(out[-1])
@@ -40,8 +56,15 @@ def test_run_writes_manifest_tables_and_figure(tmp_path: Path, capsys) -> None:
     # the run ends with a short summary: key outcomes, final and time average, with units
     summary = "\n".join(out[:-1])
     assert "safety_valve, seed 3, 120 residents, 8 weeks" in summary
-    for words in ("trust in government", "hidden grievance", "mass incidents",
-                  "per 10,000 residents", "week 8", "time avg", "mean over weeks 1..8"):
+    for words in (
+        "trust in government",
+        "hidden grievance",
+        "mass incidents",
+        "per 10,000 residents",
+        "week 8",
+        "time avg",
+        "mean over weeks 1..8",
+    ):
         assert words in summary, words
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["regime"] == "safety_valve" and manifest["seed"] == 3
@@ -58,8 +81,22 @@ def test_run_writes_manifest_tables_and_figure(tmp_path: Path, capsys) -> None:
     pd.testing.assert_frame_equal(table, csv, check_dtype=False)
     assert (folder / "figures" / "outcomes.png").read_bytes().startswith(PNG)
     # Never overwrites: a second run makes a second folder.
-    assert cli.main(["run", "--regime", "safety_valve", "--residents", "50", "--steps", "1",
-                     "--out", str(tmp_path)]) == 0
+    assert (
+        cli.main(
+            [
+                "run",
+                "--regime",
+                "safety_valve",
+                "--residents",
+                "50",
+                "--steps",
+                "1",
+                "--out",
+                str(tmp_path),
+            ]
+        )
+        == 0
+    )
     assert len(list(tmp_path.iterdir())) == 2
 
 
@@ -76,8 +113,19 @@ def test_run_interrupted_keeps_steps(tmp_path: Path, capsys, monkeypatch) -> Non
         return original(self, steps)
 
     monkeypatch.setattr(SocialManagementModel, "run_for", flaky)
-    code = cli.main(["run", "--regime", "baseline", "--residents", "50", "--steps", "10",
-                     "--out", str(tmp_path)])
+    code = cli.main(
+        [
+            "run",
+            "--regime",
+            "baseline",
+            "--residents",
+            "50",
+            "--steps",
+            "10",
+            "--out",
+            str(tmp_path),
+        ]
+    )
     assert code == 130
     err = capsys.readouterr().err
     assert "interrupted at step 3 of 10" in err and "kept" in err
@@ -92,7 +140,7 @@ def bad_files(tmp_path: Path) -> dict[str, Path]:
         "outcome": 'outcomes = ["mean_legitimacy", "share_protestng"]\n',
         "typo": '[scenarios.tolerant]\nregime = "baseline"\noverrides = { tolerence = 0.8 }\n',
         "sobol": 'method = "sobol"\nbase_samples = 100\n[factors]\ntolerance = {}\n'
-                 "repression = {}\n",
+        "repression = {}\n",
     }
     paths = {}
     for name, text in files.items():
@@ -134,8 +182,21 @@ def test_bad_input_is_one_line_exit_2(argv, needle, bad_files, tmp_path, capsys)
 
 def test_console_script_exits_2_without_traceback(tmp_path: Path) -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "experiments.cli", "run", "--regime", "nope", "--out",
-         str(tmp_path)], capture_output=True, text=True, cwd=ROOT, timeout=120, check=False,
+        [
+            sys.executable,
+            "-m",
+            "experiments.cli",
+            "run",
+            "--regime",
+            "nope",
+            "--out",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+        check=False,
     )
     assert done.returncode == 2
     assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
@@ -178,8 +239,21 @@ def test_compare_file_end_to_end_then_resume(tmp_path: Path, capsys) -> None:
 
 
 def test_compare_default_with_tiny_sizes(tmp_path: Path, capsys) -> None:
-    code = cli.main(["compare", "--replications", "2", "--steps", "3", "--residents", "60",
-                     "--workers", "0", "--out", str(tmp_path)])
+    code = cli.main(
+        [
+            "compare",
+            "--replications",
+            "2",
+            "--steps",
+            "3",
+            "--residents",
+            "60",
+            "--workers",
+            "0",
+            "--out",
+            str(tmp_path),
+        ]
+    )
     assert code == 0
     folder = Path(capsys.readouterr().out.strip().splitlines()[-1])
     manifest = json.loads((folder / "manifest.json").read_text())
@@ -194,8 +268,21 @@ def test_compare_interrupted_says_how_to_resume(tmp_path: Path, capsys, monkeypa
         raise KeyboardInterrupt
 
     monkeypatch.setattr(compare, "run_tasks", interrupted)
-    code = cli.main(["compare", "--replications", "2", "--steps", "3", "--residents", "60",
-                     "--workers", "0", "--out", str(tmp_path)])
+    code = cli.main(
+        [
+            "compare",
+            "--replications",
+            "2",
+            "--steps",
+            "3",
+            "--residents",
+            "60",
+            "--workers",
+            "0",
+            "--out",
+            str(tmp_path),
+        ]
+    )
     assert code == 130
     err = capsys.readouterr().err
     assert "0 of" in err and "sixerrors compare --workers 0 --resume" in err
@@ -205,14 +292,18 @@ def test_sweep_and_sensitivity_verbs(tmp_path: Path, capsys) -> None:
     pytest.importorskip("experiments.sweep")
     pytest.importorskip("experiments.sensitivity")
     sweep = tmp_path / "sweep.toml"
-    sweep.write_text('steps = 3\nresidents = 60\noutcomes = ["mean_legitimacy"]\n'
-                     "[factors]\ntolerance = [0.2, 0.8]\n")
+    sweep.write_text(
+        'steps = 3\nresidents = 60\noutcomes = ["mean_legitimacy"]\n'
+        "[factors]\ntolerance = [0.2, 0.8]\n"
+    )
     assert cli.main(["sweep", str(sweep), "--workers", "0", "--out", str(tmp_path)]) == 0
     assert Path(capsys.readouterr().out.strip().splitlines()[-1]).is_dir()
     sens = tmp_path / "sens.toml"
-    sens.write_text('method = "morris"\ntrajectories = 2\nsteps = 3\nresidents = 60\n'
-                    'outcomes = ["mean_legitimacy"]\n'
-                    "[factors]\ntolerance = {}\nrepression = {}\n")
+    sens.write_text(
+        'method = "morris"\ntrajectories = 2\nsteps = 3\nresidents = 60\n'
+        'outcomes = ["mean_legitimacy"]\n'
+        "[factors]\ntolerance = {}\nrepression = {}\n"
+    )
     assert cli.main(["sensitivity", str(sens), "--workers", "0", "--out", str(tmp_path)]) == 0
     assert Path(capsys.readouterr().out.strip().splitlines()[-1]).is_dir()
 

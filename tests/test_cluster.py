@@ -25,20 +25,33 @@ TASKS = make_tasks([{"rows": 1 + p % 3} for p in range(30)], 2)
 
 
 def reference(tmp_path):
-    return run_tasks(TASKS, probe_task, ResultsStore.create(tmp_path, "ref", {"root_seed": 11}),
-                     workers=0, progress=False)
+    return run_tasks(
+        TASKS,
+        probe_task,
+        ResultsStore.create(tmp_path, "ref", {"root_seed": 11}),
+        workers=0,
+        progress=False,
+    )
 
 
 def test_dask_local_cluster_gives_identical_results(tmp_path):
     distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as cluster:
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
         # through the CLI helper, by address, as `--dask ADDRESS` does
         with choose_executor(dask=cluster.scheduler_address) as choice:
             assert choice.workers == 2 and choice.description.startswith("dask ")
             store = ResultsStore.create(tmp_path, "dask", {"root_seed": 11})
-            via_address = run_tasks(TASKS, probe_task, store, executor=choice.executor,
-                                    workers=choice.workers, batch_size=4, progress=False)
+            via_address = run_tasks(
+                TASKS,
+                probe_task,
+                store,
+                executor=choice.executor,
+                workers=choice.workers,
+                batch_size=4,
+                progress=False,
+            )
         workers = set(store.run_table()["worker"])
         assert len(workers) == 2 and all(str(os.getpid()) not in w for w in workers)
         # and a Client passed directly
@@ -82,9 +95,21 @@ def test_mpi_pool_with_mpiexec_gives_identical_results(tmp_path):
     script = tmp_path / "mpi_job.py"
     script.write_text(MPI_JOB)
     done = subprocess.run(
-        [mpiexec, "-n", "3", sys.executable, "-m", "mpi4py.futures", str(script),
-         str(tmp_path / "out")],
-        cwd=ROOT, capture_output=True, text=True, timeout=180, check=False,
+        [
+            mpiexec,
+            "-n",
+            "3",
+            sys.executable,
+            "-m",
+            "mpi4py.futures",
+            str(script),
+            str(tmp_path / "out"),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
     )
     assert done.returncode == 0, done.stderr[-2000:]
     folder, description = done.stdout.strip().splitlines()[-2:]

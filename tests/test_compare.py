@@ -54,12 +54,20 @@ def test_paired_differences_are_paired() -> None:
     for r in range(6):
         for scenario, value in (("err", base[r]), ("rem", base[r] + effect[r])):
             for statistic in compare.STATISTICS:
-                rows.append({"scenario": scenario, "replicate": r, "outcome": "y",
-                             "statistic": statistic, "value": value})
+                rows.append(
+                    {
+                        "scenario": scenario,
+                        "replicate": r,
+                        "outcome": "y",
+                        "statistic": statistic,
+                        "value": value,
+                    }
+                )
     spec = parse_scenarios(
-        {"scenarios": {"err": {"regime": "baseline"}, "rem": {"regime": "baseline"}},
-         "pairs": {"p": {"error": "err", "remedy": "rem",
-                         "expected": {"mean_legitimacy": 1}}}},
+        {
+            "scenarios": {"err": {"regime": "baseline"}, "rem": {"regime": "baseline"}},
+            "pairs": {"p": {"error": "err", "remedy": "rem", "expected": {"mean_legitimacy": 1}}},
+        },
         "x.toml",
     )
     table = compare.summarise_pairs(pd.DataFrame(rows), spec.pairs, ["y"])
@@ -73,8 +81,7 @@ def test_paired_differences_are_paired() -> None:
 def test_timeseries_band_matches_manual() -> None:
     rng = np.random.default_rng(2)
     frames = [
-        pd.DataFrame({"scenario": "a", "replicate": r, "step": np.arange(4),
-                      "y": rng.random(4)})
+        pd.DataFrame({"scenario": "a", "replicate": r, "step": np.arange(4), "y": rng.random(4)})
         for r in range(5)
     ]
     data = pd.concat(frames, ignore_index=True)
@@ -86,18 +93,28 @@ def test_timeseries_band_matches_manual() -> None:
     assert (row["ci_low"], row["ci_high"]) == (pytest.approx(low), pytest.approx(high))
 
 
-TINY = {"steps": 30, "replications": 3, "residents": 100, "seed": 5,
-        "outcomes": ["mean_legitimacy", "mean_grievance", "share_protesting"]}
+TINY = {
+    "steps": 30,
+    "replications": 3,
+    "residents": 100,
+    "seed": 5,
+    "outcomes": ["mean_legitimacy", "mean_grievance", "share_protesting"],
+}
 
 
 def test_identical_scenarios_differ_by_exactly_zero(tmp_path: Path) -> None:
     spec = parse_scenarios(
-        TINY | {
-            "scenarios": {"a": {"regime": "rigid_suppression"},
-                          "b": {"regime": "rigid_suppression"},
-                          "c": {"regime": "safety_valve"}},
-            "pairs": {"same": {"error": "a", "remedy": "b"},
-                      "other": {"error": "a", "remedy": "c"}},
+        TINY
+        | {
+            "scenarios": {
+                "a": {"regime": "rigid_suppression"},
+                "b": {"regime": "rigid_suppression"},
+                "c": {"regime": "safety_valve"},
+            },
+            "pairs": {
+                "same": {"error": "a", "remedy": "b"},
+                "other": {"error": "a", "remedy": "c"},
+            },
         },
         "crn.toml",
     )
@@ -112,8 +129,11 @@ def test_identical_scenarios_differ_by_exactly_zero(tmp_path: Path) -> None:
     assert (other["sd"] > 0).any() or (other["mean"] != 0).any()
     # Replicates themselves differ from each other (seeds differ by replicate).
     runs = store.read_summary("runs")
-    finals = runs[(runs["scenario"] == "a") & (runs["statistic"] == "final")
-                  & (runs["outcome"] == "mean_legitimacy")]["value"]
+    finals = runs[
+        (runs["scenario"] == "a")
+        & (runs["statistic"] == "final")
+        & (runs["outcome"] == "mean_legitimacy")
+    ]["value"]
     assert finals.nunique() == 3
     for name in ("scenarios", "pairs", "timeseries", "runs"):
         assert (folder / "summaries" / f"{name}.parquet").is_file()

@@ -42,8 +42,11 @@ def test_integer_factors_cover_every_whole_number_evenly():
 
 
 def test_factorial_is_every_combination_with_declared_kinds():
-    factors = [Range("tolerance", levels=(0.2, 0.8)), Range("network",
-               levels=("watts_strogatz", "erdos_renyi")), Range("mean_degree", levels=(4, 8, 12))]
+    factors = [
+        Range("tolerance", levels=(0.2, 0.8)),
+        Range("network", levels=("watts_strogatz", "erdos_renyi")),
+        Range("mean_degree", levels=(4, 8, 12)),
+    ]
     frame = designs.factorial(factors)
     assert len(frame) == 12
     assert frame.iloc[0].tolist() == [0.2, "watts_strogatz", 4]

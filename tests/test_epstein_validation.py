@@ -178,9 +178,7 @@ def test_cop_reduction_raises_activity() -> None:
     # (density 0.019), but a kink, not the paper's sudden jump. Measured
     # here: mean actives 405 and 426 at the end against 41 and 54 mid-run.
     for seed in range(2):
-        m = CivilViolence.preset(
-            "netlogo", rng=seed, n_cops=lambda t: max(0, 64 - t // 4)
-        )
+        m = CivilViolence.preset("netlogo", rng=seed, n_cops=lambda t: max(0, 64 - t // 4))
         m.run(260)
         a = m.series()["active"]
         # Mean activity with no cops left against mid-run (after the opening

@@ -48,8 +48,12 @@ tolerance = [0.2, 0.5, 0.8]
 def start(args: list[str], tmp_path: Path, *, group: bool = True) -> subprocess.Popen[str]:
     """Start ``python ARGS`` in the repository, in its own session (a process group)."""
     return subprocess.Popen(
-        [sys.executable, *args], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        text=True, start_new_session=group,
+        [sys.executable, *args],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=group,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
 
@@ -58,8 +62,11 @@ def start_cli(verb_args: list[str], tmp_path: Path) -> subprocess.Popen[str]:
     return start(["-m", "experiments.cli", *verb_args], tmp_path)
 
 
-def wait_for(condition: Callable[[], bool], proc: subprocess.Popen[str] | None = None,
-             what: str = "the condition") -> None:
+def wait_for(
+    condition: Callable[[], bool],
+    proc: subprocess.Popen[str] | None = None,
+    what: str = "the condition",
+) -> None:
     deadline = time.monotonic() + TIMEOUT
     while not condition():
         if proc is not None and proc.poll() is not None:
@@ -135,8 +142,9 @@ def test_a_second_writer_is_refused_and_a_killed_writer_leaves_no_lock(tmp_path,
         with pytest.raises(FolderBusy, match=f"process {holder.pid} on "):
             ResultsStore.open(store.folder)
         # Through the command: one line naming the folder and the process, exit 2.
-        code = cli.main(["sweep", str(write_sweep(tmp_path)), "--resume", str(store.folder),
-                         "--workers", "0"])
+        code = cli.main(
+            ["sweep", str(write_sweep(tmp_path)), "--resume", str(store.folder), "--workers", "0"]
+        )
         err = capsys.readouterr().err.strip().splitlines()
         assert code == 2 and len(err) == 1, err
         assert str(store.folder) in err[0] and f"process {holder.pid}" in err[0]
@@ -175,14 +183,19 @@ def test_two_concurrent_resumes_give_the_uninterrupted_result(tmp_path):
     assert [code for code, _, _ in endings] == [0, 2], endings
     assert "is being written by process" in endings[1][2]
     assert len(store.run_table(latest=False)) == 80  # no task ran twice
-    reference = run_tasks(tasks, probe_task,
-                          ResultsStore.create(tmp_path, "ref", {"root_seed": 4}), workers=0,
-                          progress=False)
+    reference = run_tasks(
+        tasks,
+        probe_task,
+        ResultsStore.create(tmp_path, "ref", {"root_seed": 4}),
+        workers=0,
+        progress=False,
+    )
     pd.testing.assert_frame_equal(store.read_results(), reference, check_exact=True)
 
 
-SCENARIOS = SCENARIO.replace("steps = 30", "steps = 4").replace("replications = 2",
-                                                                 "replications = 3")
+SCENARIOS = SCENARIO.replace("steps = 30", "steps = 4").replace(
+    "replications = 2", "replications = 3"
+)
 """Two scenarios, three replications each: six quick runs."""
 
 
@@ -191,8 +204,10 @@ def test_duplicated_parts_never_enter_a_statistic(tmp_path, capsys):
     path.write_text(SCENARIOS)
     assert cli.main(["compare", str(path), "--workers", "0", "--out", str(tmp_path)]) == 0
     folder = Path(capsys.readouterr().out.strip().splitlines()[-1])
-    before = {name: pd.read_parquet(folder / "summaries" / f"{name}.parquet")
-              for name in ("timeseries", "pairs", "runs")}
+    before = {
+        name: pd.read_parquet(folder / "summaries" / f"{name}.parquet")
+        for name in ("timeseries", "pairs", "runs")
+    }
     # Every batch committed a second time, later, as two racing writers would.
     for sub in ("parts", "runs"):
         for part in list((folder / sub).glob("*.parquet")):
@@ -201,15 +216,17 @@ def test_duplicated_parts_never_enter_a_statistic(tmp_path, capsys):
     assert cli.main(["compare", "--resume", str(folder), "--workers", "0"]) == 0
     for name, table in before.items():
         pd.testing.assert_frame_equal(
-            pd.read_parquet(folder / "summaries" / f"{name}.parquet"), table, check_exact=True)
+            pd.read_parquet(folder / "summaries" / f"{name}.parquet"), table, check_exact=True
+        )
     assert set(before["timeseries"]["n"]) == {3}
 
 
 # --------------------------------------------------------------------------- stop signals
 
 
-def interrupt_sweep(tmp_path: Path, sig: int, *, group: bool, executor: list[str],
-                    spec: Path | None = None) -> tuple[int, str, Path, list[int]]:
+def interrupt_sweep(
+    tmp_path: Path, sig: int, *, group: bool, executor: list[str], spec: Path | None = None
+) -> tuple[int, str, Path, list[int]]:
     """Start a real sweep, send ``sig`` once some runs are committed; return how it ended."""
     spec = spec or write_sweep(tmp_path)
     out = tmp_path / "out"
@@ -232,8 +249,10 @@ def assert_kept_and_resumable(err: str, folder: Path, command: str) -> None:
     line = last_line(err)
     table = ResultsStore.open(folder, clean=False).run_table()
     kept = int((table["status"] == "done").sum())
-    assert line == (f"sixerrors: interrupted; {kept} of 120 tasks are kept in {folder}; "
-                    f"finish with: {command} --resume {folder}")
+    assert line == (
+        f"sixerrors: interrupted; {kept} of 120 tasks are kept in {folder}; "
+        f"finish with: {command} --resume {folder}"
+    )
     assert kept >= 1 and not (table["status"] == "failed").any()
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["status"] == "interrupted" and manifest["tasks_done"] == kept
@@ -241,26 +260,29 @@ def assert_kept_and_resumable(err: str, folder: Path, command: str) -> None:
     assert manifest["sessions"][-1]["status"] == "interrupted"
 
 
-@pytest.mark.parametrize(("sig", "group", "code"), [
-    (signal.SIGINT, True, 130),
-    (signal.SIGTERM, False, 143),
-])
+@pytest.mark.parametrize(
+    ("sig", "group", "code"),
+    [
+        (signal.SIGINT, True, 130),
+        (signal.SIGTERM, False, 143),
+    ],
+)
 def test_a_stop_signal_stops_a_local_pool_and_reaps_its_workers(tmp_path, sig, group, code):
-    got, err, folder, workers = interrupt_sweep(tmp_path, sig, group=group,
-                                                executor=["--workers", "2"])
+    got, err, folder, workers = interrupt_sweep(
+        tmp_path, sig, group=group, executor=["--workers", "2"]
+    )
     assert got == code, err
-    assert_kept_and_resumable(err, folder, f"sixerrors sweep {tmp_path / 'sweep.toml'} "
-                                           "--workers 2")
+    assert_kept_and_resumable(err, folder, f"sixerrors sweep {tmp_path / 'sweep.toml'} --workers 2")
     assert workers, "the pool had no worker processes to check"
     wait_for(lambda: not any(alive(pid) for pid in workers), what="the workers to end")
 
 
 def test_ctrl_c_in_process_stops_and_is_no_task_failure(tmp_path):
-    got, err, folder, _ = interrupt_sweep(tmp_path, signal.SIGINT, group=True,
-                                          executor=["--workers", "0"])
+    got, err, folder, _ = interrupt_sweep(
+        tmp_path, signal.SIGINT, group=True, executor=["--workers", "0"]
+    )
     assert got == 130, err
-    assert_kept_and_resumable(err, folder, f"sixerrors sweep {tmp_path / 'sweep.toml'} "
-                                           "--workers 0")
+    assert_kept_and_resumable(err, folder, f"sixerrors sweep {tmp_path / 'sweep.toml'} --workers 0")
 
 
 NUMBA_LIKE = textwrap.dedent("""
@@ -308,14 +330,17 @@ def test_an_interrupt_surfacing_as_numba_systemerror_is_an_interrupt(tmp_path):
 
 def test_a_stop_signal_stops_a_dask_run(tmp_path):
     distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None, host="127.0.0.1") as cluster:
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, host="127.0.0.1"
+    ) as cluster:
         address = cluster.scheduler_address
-        got, err, folder, _ = interrupt_sweep(tmp_path, signal.SIGINT, group=False,
-                                              executor=["--dask", address])
+        got, err, folder, _ = interrupt_sweep(
+            tmp_path, signal.SIGINT, group=False, executor=["--dask", address]
+        )
     assert got == 130, err
-    assert_kept_and_resumable(err, folder,
-                              f"sixerrors sweep {tmp_path / 'sweep.toml'} --dask {address}")
+    assert_kept_and_resumable(
+        err, folder, f"sixerrors sweep {tmp_path / 'sweep.toml'} --dask {address}"
+    )
 
 
 def find_mpiexec() -> str | None:
@@ -331,10 +356,27 @@ def test_a_stop_signal_stops_an_mpi_run(tmp_path):
     spec = write_sweep(tmp_path)
     out = tmp_path / "out"
     proc = subprocess.Popen(
-        [mpiexec, "-n", "3", sys.executable, "-m", "mpi4py.futures", "-m", "experiments.cli",
-         "sweep", str(spec), "--mpi", "--out", str(out)],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        start_new_session=True)
+        [
+            mpiexec,
+            "-n",
+            "3",
+            sys.executable,
+            "-m",
+            "mpi4py.futures",
+            "-m",
+            "experiments.cli",
+            "sweep",
+            str(spec),
+            "--mpi",
+            "--out",
+            str(out),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     try:
         wait_for(lambda: out.is_dir() and committed(out) >= 2, proc, "two committed batches")
         os.kill(proc.pid, signal.SIGINT)  # mpiexec forwards it to every rank
@@ -346,8 +388,8 @@ def test_a_stop_signal_stops_an_mpi_run(tmp_path):
     folder = only_folder(out)
     ours = "\n".join(line for line in err.splitlines() if line.startswith("sixerrors:"))
     assert_kept_and_resumable(  # MPICH adds an "Abort(130)" line of its own after ours
-        ours, folder, "mpiexec -n 3 python -m mpi4py.futures -m experiments.cli sweep "
-        f"{spec} --mpi")
+        ours, folder, f"mpiexec -n 3 python -m mpi4py.futures -m experiments.cli sweep {spec} --mpi"
+    )
 
 
 STARTING = textwrap.dedent("""
@@ -391,14 +433,14 @@ def test_ctrl_c_while_compare_summarises_says_what_was_kept(tmp_path, capsys, mo
     assert code == 130
     assert last_line(capsys.readouterr().err) == (
         f"sixerrors: interrupted; 6 of 6 tasks are kept in {folder}; "
-        f"finish with: sixerrors compare --workers 0 --resume {folder}")
+        f"finish with: sixerrors compare --workers 0 --resume {folder}"
+    )
     monkeypatch.undo()
     assert cli.main(["compare", "--resume", str(folder), "--workers", "0"]) == 0
     manifest = json.loads((folder / "manifest.json").read_text())
     assert [s["status"] for s in manifest["sessions"]] == ["interrupted", "complete"]
     assert manifest["status"] == "complete" and manifest["tasks_done"] == 6
-    assert {"started", "finished", "host", "executor", "tasks_done"} <= set(
-        manifest["sessions"][0])
+    assert {"started", "finished", "host", "executor", "tasks_done"} <= set(manifest["sessions"][0])
     assert (folder / "summaries" / "pairs.parquet").is_file()
 
 
@@ -444,9 +486,13 @@ def test_a_killed_worker_costs_only_its_own_task(tmp_path, die):
     if die == "always":
         assert table.loc[5, "error"].startswith("WorkerDied: the worker process died 2 times")
     tasks = make_tasks([{"sleep": 0.05, "rows": 2} for _ in range(40)], 1)
-    reference = run_tasks(tasks, probe_task, ResultsStore.create(tmp_path, "ref",
-                                                                 {"root_seed": 2}),
-                          workers=0, progress=False)
+    reference = run_tasks(
+        tasks,
+        probe_task,
+        ResultsStore.create(tmp_path, "ref", {"root_seed": 2}),
+        workers=0,
+        progress=False,
+    )
     expected = reference[~reference["task_id"].isin(failed)].reset_index(drop=True)
     pd.testing.assert_frame_equal(store.read_results(), expected, check_exact=True)
 
@@ -499,8 +545,10 @@ def test_failed_tasks_exit_3_with_the_count_last(tmp_path, capsys, monkeypatch):
             raise ValueError("the model diverged")
         return simulate_task(task, seed)
 
-    spec = write_sweep(tmp_path, SWEEP.replace("replications = 40", "replications = 2")
-                       .replace("steps = 30", "steps = 3"))
+    spec = write_sweep(
+        tmp_path,
+        SWEEP.replace("replications = 40", "replications = 2").replace("steps = 30", "steps = 3"),
+    )
     monkeypatch.setattr(sweep, "simulate_task", fails_at_high_tolerance)
     code = cli.main(["sweep", str(spec), "--workers", "0", "--out", str(tmp_path / "out")])
     folder = only_folder(tmp_path / "out")
@@ -509,10 +557,14 @@ def test_failed_tasks_exit_3_with_the_count_last(tmp_path, capsys, monkeypatch):
         f"sixerrors: 2 of 6 tasks failed (first: ValueError: the model diverged); see "
         f"{folder}/runs; fix the cause, then finish with: sixerrors sweep {spec} --workers 0 "
         f"--resume "
-        f"{folder}")
+        f"{folder}"
+    )
     manifest = json.loads((folder / "manifest.json").read_text())
     assert (manifest["status"], manifest["tasks_done"], manifest["tasks_failed"]) == (
-        "failed", 4, 2)
+        "failed",
+        4,
+        2,
+    )
     monkeypatch.setattr(sweep, "simulate_task", lambda task, seed: 1 / 0)
     code = cli.main(["sweep", str(spec), "--workers", "0", "--out", str(tmp_path / "all")])
     assert code == 3
@@ -523,11 +575,11 @@ def test_failed_tasks_exit_3_with_the_count_last(tmp_path, capsys, monkeypatch):
 
 HUGE = {
     "factorial 1000^3": 'design = "factorial"\n[factors]\n'
-                        "tolerance = { low = 0.1, high = 0.9, levels = 1000 }\n"
-                        "repression = { low = 0.1, high = 0.9, levels = 1000 }\n"
-                        "inflow_rate = { low = 0.01, high = 0.09, levels = 1000 }\n",
+    "tolerance = { low = 0.1, high = 0.9, levels = 1000 }\n"
+    "repression = { low = 0.1, high = 0.9, levels = 1000 }\n"
+    "inflow_rate = { low = 0.01, high = 0.09, levels = 1000 }\n",
     "lhs 1e6 x 1e5": 'design = "lhs"\nsamples = 1000000\nreplications = 100000\n'
-                     "[factors]\ntolerance = { low = 0.1, high = 0.9 }\n",
+    "[factors]\ntolerance = { low = 0.1, high = 0.9 }\n",
 }
 
 
@@ -551,26 +603,30 @@ def test_enormous_sweeps_are_refused_before_anything_is_built(tmp_path, capsys, 
 
 def test_enormous_sobol_is_refused_before_sampling(tmp_path, capsys):
     spec = tmp_path / "sobol.toml"
-    spec.write_text("base_samples = 1048576\nsecond_order = true\n[factors]\n"
-                    "tolerance = {}\nrepression = {}\ninflow_rate = {}\n")
+    spec.write_text(
+        "base_samples = 1048576\nsecond_order = true\n[factors]\n"
+        "tolerance = {}\nrepression = {}\ninflow_rate = {}\n"
+    )
     code = cli.main(["sensitivity", str(spec), "--out", str(tmp_path / "out")])
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(err) == 1, err
     assert "10,485,760 tasks" in err[0] and "--allow-large" in err[0]
 
 
-def test_more_memory_than_available_is_refused_and_the_cost_is_shown(tmp_path, capsys,
-                                                                       monkeypatch):
+def test_more_memory_than_available_is_refused_and_the_cost_is_shown(tmp_path, capsys, monkeypatch):
     from experiments import budget
 
-    spec = write_sweep(tmp_path, SWEEP.replace("replications = 40", "replications = 1")
-                       .replace("steps = 30", "steps = 2"))
+    spec = write_sweep(
+        tmp_path,
+        SWEEP.replace("replications = 40", "replications = 1").replace("steps = 30", "steps = 2"),
+    )
     monkeypatch.setattr(budget, "available_memory", lambda: 2**20)
     code = cli.main(["sweep", str(spec), "--workers", "0", "--out", str(tmp_path / "out")])
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(err) == 1 and "available" in err[0] and "--allow-large" in err[0]
-    code = cli.main(["sweep", str(spec), "--workers", "0", "--allow-large",
-                     "--out", str(tmp_path / "out")])
+    code = cli.main(
+        ["sweep", str(spec), "--workers", "0", "--allow-large", "--out", str(tmp_path / "out")]
+    )
     err = capsys.readouterr().err
     assert code == 0
     assert "sixerrors: 3 tasks (3 points x 1 replications), roughly " in err
@@ -586,7 +642,8 @@ def test_mpi_without_a_launcher_fails_at_once(tmp_path):
     assert code == 2
     assert err.strip().splitlines() == [
         "sixerrors: error: --mpi must be started by an MPI launcher: "
-        "mpiexec -n N python -m mpi4py.futures -m experiments.cli ..."]
+        "mpiexec -n N python -m mpi4py.futures -m experiments.cli ..."
+    ]
 
 
 def one_error(capsys, code: int) -> str:
@@ -596,11 +653,19 @@ def one_error(capsys, code: int) -> str:
     return err[0]
 
 
-@pytest.mark.parametrize(("address", "fine"), [
-    ("tcp://10.0.0.5:8786", True), ("127.0.0.1:8786", True), ("tls://node-3:8786", True),
-    ("tcp://[::1]:8786", True), ("127.0.0.1", False), ("tcp://10.0.0.5", False),
-    ("node-3:", False), ("tcp://[::1]", False),
-])
+@pytest.mark.parametrize(
+    ("address", "fine"),
+    [
+        ("tcp://10.0.0.5:8786", True),
+        ("127.0.0.1:8786", True),
+        ("tls://node-3:8786", True),
+        ("tcp://[::1]:8786", True),
+        ("127.0.0.1", False),
+        ("tcp://10.0.0.5", False),
+        ("node-3:", False),
+        ("tcp://[::1]", False),
+    ],
+)
 def test_dask_addresses_need_a_port(address, fine):
     from experiments.runner import RunnerError, check_dask_address
 
@@ -612,8 +677,12 @@ def test_dask_addresses_need_a_port(address, fine):
 
 
 def test_dask_address_without_port(tmp_path, capsys):
-    line = one_error(capsys, cli.main(["sweep", str(write_sweep(tmp_path)), "--dask",
-                                       "127.0.0.1", "--out", str(tmp_path)]))
+    line = one_error(
+        capsys,
+        cli.main(
+            ["sweep", str(write_sweep(tmp_path)), "--dask", "127.0.0.1", "--out", str(tmp_path)]
+        ),
+    )
     assert "--dask 127.0.0.1 is not HOST:PORT" in line
 
 
@@ -631,8 +700,9 @@ def test_out_on_a_read_only_file_system(tmp_path, capsys, monkeypatch):
         return real_mkdir(self, *args, **kwargs)
 
     monkeypatch.setattr(pathlib.Path, "mkdir", read_only)
-    line = one_error(capsys, cli.main(["sweep", str(spec), "--workers", "0",
-                                       "--out", str(tmp_path / "ro")]))
+    line = one_error(
+        capsys, cli.main(["sweep", str(spec), "--workers", "0", "--out", str(tmp_path / "ro")])
+    )
     assert "Read-only file system" in line and "--out" in line
 
 
@@ -643,16 +713,19 @@ def test_a_damaged_manifest_on_resume(tmp_path, capsys):
     (store.folder / "manifest.json").write_text('{"kind": "compare", "spec": {')
     line = one_error(capsys, cli.main(["compare", "--resume", str(store.folder)]))
     assert "manifest.json is damaged" in line and "without --resume" in line
-    line = one_error(capsys, cli.main(["sweep", str(write_sweep(tmp_path)),
-                                       "--resume", str(store.folder)]))
+    line = one_error(
+        capsys, cli.main(["sweep", str(write_sweep(tmp_path)), "--resume", str(store.folder)])
+    )
     assert "manifest.json is damaged" in line
 
 
 def test_disk_full_mid_sweep_keeps_every_batch_and_resumes(tmp_path, capsys, monkeypatch):
     import errno
 
-    spec = write_sweep(tmp_path, SWEEP.replace("replications = 40", "replications = 4")
-                       .replace("steps = 30", "steps = 3"))
+    spec = write_sweep(
+        tmp_path,
+        SWEEP.replace("replications = 40", "replications = 4").replace("steps = 30", "steps = 3"),
+    )
     real_write = ResultsStore.write_part
     written = []
 
@@ -669,17 +742,21 @@ def test_disk_full_mid_sweep_keeps_every_batch_and_resumes(tmp_path, capsys, mon
     line = last_line(capsys.readouterr().err)  # after the progress lines
     kept = len(ResultsStore.open(folder, clean=False).done_task_ids())
     assert 1 <= kept < 12
-    assert line == (f"sixerrors: error: cannot write to {folder} (No space left on device); "
-                    f"{kept} of 12 tasks are kept; free space or fix the folder, then finish with: "
-                    f"sixerrors sweep {spec} --workers 0 --resume {folder}")
+    assert line == (
+        f"sixerrors: error: cannot write to {folder} (No space left on device); "
+        f"{kept} of 12 tasks are kept; free space or fix the folder, then finish with: "
+        f"sixerrors sweep {spec} --workers 0 --resume {folder}"
+    )
     monkeypatch.undo()
     assert cli.main(["sweep", str(spec), "--workers", "0", "--resume", str(folder)]) == 0
     assert cli.main(["sweep", str(spec), "--workers", "0", "--out", str(tmp_path / "ref")]) == 0
     reference = only_folder(tmp_path / "ref")
     for name in ("runs", "points"):
-        pd.testing.assert_frame_equal(pd.read_parquet(folder / "summaries" / f"{name}.parquet"),
-                                      pd.read_parquet(reference / "summaries" /
-                                                      f"{name}.parquet"), check_exact=True)
+        pd.testing.assert_frame_equal(
+            pd.read_parquet(folder / "summaries" / f"{name}.parquet"),
+            pd.read_parquet(reference / "summaries" / f"{name}.parquet"),
+            check_exact=True,
+        )
 
 
 # --------------------------------------------------------------------------- the manifest

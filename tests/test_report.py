@@ -22,10 +22,15 @@ PNG = b"\x89PNG\r\n\x1a\n"
 @pytest.fixture(scope="module")
 def comparison(tmp_path_factory: pytest.TempPathFactory) -> Path:
     spec = parse_scenarios(
-        {"steps": 30, "replications": 3, "residents": 100, "seed": 1,
-         "outcomes": ["mean_legitimacy", "share_protesting", "mass_incidents", "stability"],
-         "errors": "all",
-         "regimes": ["baseline"]},
+        {
+            "steps": 30,
+            "replications": 3,
+            "residents": 100,
+            "seed": 1,
+            "outcomes": ["mean_legitimacy", "share_protesting", "mass_incidents", "stability"],
+            "errors": "all",
+            "regimes": ["baseline"],
+        },
         "every_pair.toml",
     )
     return compare.run_comparison(
@@ -55,11 +60,22 @@ def test_html_has_every_pair_tables_and_manifest(comparison: Path) -> None:
 
 
 def _pairs_row(mean: float, low: float, high: float, verdict: str) -> pd.DataFrame:
-    return pd.DataFrame([{
-        "pair": "p", "outcome": "mean_legitimacy", "statistic": "time_average", "n": 5,
-        "mean": mean, "sd": 0.1, "ci_low": low, "ci_high": high, "expected": 1,
-        "verdict": verdict,
-    }])
+    return pd.DataFrame(
+        [
+            {
+                "pair": "p",
+                "outcome": "mean_legitimacy",
+                "statistic": "time_average",
+                "n": 5,
+                "mean": mean,
+                "sd": 0.1,
+                "ci_low": low,
+                "ci_high": high,
+                "expected": 1,
+                "verdict": verdict,
+            }
+        ]
+    )
 
 
 @pytest.mark.parametrize(
@@ -72,9 +88,11 @@ def _pairs_row(mean: float, low: float, high: float, verdict: str) -> pd.DataFra
 )
 def test_reading_follows_the_numbers(mean, low, high, verdict, phrase) -> None:
     spec = parse_scenarios(
-        {"outcomes": ["mean_legitimacy"],
-         "scenarios": {"e": {"regime": "baseline"}, "r": {"regime": "baseline"}},
-         "pairs": {"p": {"error": "e", "remedy": "r", "expected": {"mean_legitimacy": 1}}}},
+        {
+            "outcomes": ["mean_legitimacy"],
+            "scenarios": {"e": {"regime": "baseline"}, "r": {"regime": "baseline"}},
+            "pairs": {"p": {"error": "e", "remedy": "r", "expected": {"mean_legitimacy": 1}}},
+        },
         "x.toml",
     )
     sentences = report.pair_reading(spec.pairs[0], _pairs_row(mean, low, high, verdict), spec)
@@ -87,8 +105,15 @@ def test_reading_follows_the_numbers(mean, low, high, verdict, phrase) -> None:
 
 
 def test_plot_run_writes_png(tmp_path: Path) -> None:
-    table = pd.DataFrame({"step": range(5), "mean_legitimacy": 0.5, "mean_grievance": 0.1,
-                          "hidden_grievance": 0.0, "share_protesting": 0.0})
+    table = pd.DataFrame(
+        {
+            "step": range(5),
+            "mean_legitimacy": 0.5,
+            "mean_grievance": 0.1,
+            "hidden_grievance": 0.0,
+            "share_protesting": 0.0,
+        }
+    )
     path = report.plot_run(table, tmp_path / "run.png", title="t")
     assert path.read_bytes().startswith(PNG)
 
@@ -96,8 +121,15 @@ def test_plot_run_writes_png(tmp_path: Path) -> None:
 def test_glossary_defines_every_statistic_and_outcome(comparison: Path) -> None:
     text = (comparison / "report.html").read_text(encoding="utf-8")
     glossary = text.split('id="glossary"', 1)[1].split("<h2>Manifest", 1)[0]
-    for term in ("final", "time average", "paired difference", "95% interval", "unclear",
-                 "full model / mechanisms only", "side effect"):
+    for term in (
+        "final",
+        "time average",
+        "paired difference",
+        "95% interval",
+        "unclear",
+        "full model / mechanisms only",
+        "side effect",
+    ):
         assert f"<b>{term}</b>" in glossary, term
     assert "weeks 1 to T" in glossary and "Week 0" in glossary
     spec = ResultsStore.open(comparison).manifest["spec"]
@@ -114,8 +146,11 @@ def test_no_interval_leaves_its_outcomes_range(comparison: Path) -> None:
     scenarios = store.read_summary("scenarios")
     series = store.read_summary("timeseries")
     pairs = store.read_summary("pairs")
-    for table, bounds in ((scenarios, outcome_range), (series, outcome_range),
-                          (pairs, difference_range)):
+    for table, bounds in (
+        (scenarios, outcome_range),
+        (series, outcome_range),
+        (pairs, difference_range),
+    ):
         for outcome, rows in table.groupby("outcome"):
             low, high = bounds(str(outcome))
             for column in ("ci_low", "ci_high"):
@@ -128,8 +163,16 @@ def test_clipping_keeps_a_t_interval_inside_a_shares_range() -> None:
     raw = compare.t_interval(values)
     assert raw["ci_high"] > 1.0 and raw["ci_low"] < 1.0
     table = compare.summarise_scenarios(
-        pd.DataFrame({"scenario": "s", "replicate": [0, 1, 2], "outcome": "stability",
-                      "statistic": "final", "value": values}), ["s"],
+        pd.DataFrame(
+            {
+                "scenario": "s",
+                "replicate": [0, 1, 2],
+                "outcome": "stability",
+                "statistic": "final",
+                "value": values,
+            }
+        ),
+        ["s"],
     )
     assert table.loc[0, "ci_high"] == 1.0
     assert table.loc[0, "ci_low"] == pytest.approx(raw["ci_low"])
@@ -146,17 +189,22 @@ def test_tables_round_for_reading_and_fit_a_window(comparison: Path) -> None:
 
 def test_reading_flags_a_notable_side_effect() -> None:
     spec = parse_scenarios(
-        {"outcomes": ["mean_legitimacy", "largest_incident", "share_protesting"],
-         "scenarios": {"e": {"regime": "baseline"}, "r": {"regime": "baseline"}},
-         "pairs": {"p": {"error": "e", "remedy": "r", "expected": {"mean_legitimacy": 1}}}},
+        {
+            "outcomes": ["mean_legitimacy", "largest_incident", "share_protesting"],
+            "scenarios": {"e": {"regime": "baseline"}, "r": {"regime": "baseline"}},
+            "pairs": {"p": {"error": "e", "remedy": "r", "expected": {"mean_legitimacy": 1}}},
+        },
         "x.toml",
     )
-    rows = pd.concat([
-        _pairs_row(0.2, 0.1, 0.3, "as expected"),
-        _pairs_row(4.0, 2.0, 6.0, "no claim").assign(outcome="largest_incident", expected=None),
-        _pairs_row(0.0004, 0.0002, 0.0006, "no claim").assign(outcome="share_protesting",
-                                                             expected=None),
-    ])
+    rows = pd.concat(
+        [
+            _pairs_row(0.2, 0.1, 0.3, "as expected"),
+            _pairs_row(4.0, 2.0, 6.0, "no claim").assign(outcome="largest_incident", expected=None),
+            _pairs_row(0.0004, 0.0002, 0.0006, "no claim").assign(
+                outcome="share_protesting", expected=None
+            ),
+        ]
+    )
     levels = {("e", "largest_incident"): 10.0, ("e", "share_protesting"): 0.01}
     text = " ".join(report.pair_reading(spec.pairs[0], rows, spec, levels=levels))
     assert "Side effect: residents in the largest connected protest" in text
@@ -169,16 +217,21 @@ def test_classroom_findings_refresh_from_a_comparison_keeps_what_was_written(
     from experiments.classroom import findings as fnd
 
     target = tmp_path / "findings.toml"
-    target.write_text('[errors.2]\nfails_where = "Where it fails."\n'
-                      "[errors.2.preset]\nshock_rate = 0.05\n", encoding="utf-8")
+    target.write_text(
+        '[errors.2]\nfails_where = "Where it fails."\n[errors.2.preset]\nshock_rate = 0.05\n',
+        encoding="utf-8",
+    )
     fnd.refresh(comparison, target)
     loaded = fnd.load_findings(target)
     assert loaded.provisional and "replications" in loaded.source
     assert loaded.errors["2"].fails_where == "Where it fails."
     assert dict(loaded.errors["2"].preset) == {"shock_rate": 0.05}
     pairs = ResultsStore.open(comparison).read_summary("pairs")
-    row = pairs[(pairs["pair"] == "error_1_mechanisms") & (pairs["outcome"] == "mean_legitimacy")
-                & (pairs["statistic"] == "time_average")].iloc[0]
+    row = pairs[
+        (pairs["pair"] == "error_1_mechanisms")
+        & (pairs["outcome"] == "mean_legitimacy")
+        & (pairs["statistic"] == "time_average")
+    ].iloc[0]
     interval = loaded.errors["1"].differences["mean_legitimacy"]["mechanisms_only"]
     assert interval.mean == pytest.approx(row["mean"], rel=1e-3, abs=1e-6)
 
@@ -187,9 +240,11 @@ def test_classroom_findings_refuse_a_lever_or_an_out_of_range_preset(tmp_path: P
     from experiments.classroom import findings as fnd
 
     base = "".join(f"[errors.{n}]\n" for n in range(2, 7))
-    for preset, needle in (("tolerance = 0.5", "policy lever"),
-                           ("shock_rate = 7.0", "out of range"),
-                           ("shok_rate = 0.1", "not a declared parameter")):
+    for preset, needle in (
+        ("tolerance = 0.5", "policy lever"),
+        ("shock_rate = 7.0", "out of range"),
+        ("shok_rate = 0.1", "not a declared parameter"),
+    ):
         path = tmp_path / "f.toml"
         path.write_text(f"[errors.1.preset]\n{preset}\n{base}", encoding="utf-8")
         with pytest.raises(fnd.FindingsError, match=needle):

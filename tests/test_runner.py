@@ -41,27 +41,37 @@ def test_task_seed_depends_on_identity_only():
     assert task_seed(7, 3, 1) != task_seed(7, 1, 3)
     assert 0 <= task_seed(7, 3, 1) < 2**63
     # common random numbers: replicate r shares its seed across points
-    assert task_seed(7, 0, 2, common_random_numbers=True) == \
-        task_seed(7, 9, 2, common_random_numbers=True)
+    assert task_seed(7, 0, 2, common_random_numbers=True) == task_seed(
+        7, 9, 2, common_random_numbers=True
+    )
 
 
 def test_make_tasks_ids_follow_the_design():
     tasks = make_tasks([{"a": 1}, {"a": 2}, {"a": 3}], 2)
     assert [(t.task_id, t.point, t.replicate) for t in tasks] == [
-        (0, 0, 0), (1, 0, 1), (2, 1, 0), (3, 1, 1), (4, 2, 0), (5, 2, 1)]
+        (0, 0, 0),
+        (1, 0, 1),
+        (2, 1, 0),
+        (3, 1, 1),
+        (4, 2, 0),
+        (5, 2, 1),
+    ]
     assert tasks[3].settings == {"a": 2}
 
 
 def test_results_bit_identical_across_executors_workers_and_batches(tmp_path):
     tasks = make_tasks([{"rows": 1 + p % 4} for p in range(40)], 3)
-    inline = run_tasks(tasks, probe_task, new_store(tmp_path, "a"), workers=0, batch_size=1,
-                       progress=False)
-    one = run_tasks(tasks, probe_task, new_store(tmp_path, "b"), workers=1, batch_size=7,
-                    progress=False)
+    inline = run_tasks(
+        tasks, probe_task, new_store(tmp_path, "a"), workers=0, batch_size=1, progress=False
+    )
+    one = run_tasks(
+        tasks, probe_task, new_store(tmp_path, "b"), workers=1, batch_size=7, progress=False
+    )
     two = run_tasks(tasks, probe_task, new_store(tmp_path, "c"), workers=2, progress=False)
     with cf.ThreadPoolExecutor(3) as pool:
-        threads = run_tasks(tasks, probe_task, new_store(tmp_path, "d"), executor=pool,
-                            batch_size=5, progress=False)
+        threads = run_tasks(
+            tasks, probe_task, new_store(tmp_path, "d"), executor=pool, batch_size=5, progress=False
+        )
     assert len(inline) == sum(1 + p % 4 for p in range(40)) * 3
     for other in (one, two, threads):
         pd.testing.assert_frame_equal(inline, other, check_exact=True)
@@ -93,11 +103,11 @@ def test_resume_runs_only_missing_tasks(tmp_path):
     tasks = make_tasks([{} for _ in range(30)], 1)
     store = new_store(tmp_path)
     run_tasks(tasks[:12], probe_task, store, workers=0, progress=False)
-    resumed = run_tasks(tasks, probe_task, ResultsStore.open(store.folder), workers=0,
-                        progress=False)
+    resumed = run_tasks(
+        tasks, probe_task, ResultsStore.open(store.folder), workers=0, progress=False
+    )
     assert len(store.run_table(latest=False)) == 30
-    reference = run_tasks(tasks, probe_task, new_store(tmp_path, "ref"), workers=0,
-                          progress=False)
+    reference = run_tasks(tasks, probe_task, new_store(tmp_path, "ref"), workers=0, progress=False)
     pd.testing.assert_frame_equal(resumed, reference, check_exact=True)
 
 
@@ -118,8 +128,13 @@ KILL_SCRIPT = textwrap.dedent("""
 def test_sigkill_then_resume_equals_an_uninterrupted_run(tmp_path):
     script = tmp_path / "kill_me.py"
     script.write_text(KILL_SCRIPT)
-    proc = subprocess.Popen([sys.executable, str(script), str(tmp_path / "out")], cwd=ROOT,
-                            stdout=subprocess.PIPE, text=True, start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, str(script), str(tmp_path / "out")],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     try:
         folder = Path(proc.stdout.readline().strip())
         deadline = time.monotonic() + 60
@@ -139,8 +154,13 @@ def test_sigkill_then_resume_equals_an_uninterrupted_run(tmp_path):
     tasks = make_tasks([{"sleep": 0.01, "rows": 2} for _ in range(150)], 1)
     resumed = run_tasks(tasks, probe_task, store, workers=2, progress=False)
     assert len(store.run_table(latest=False)) == 150  # nothing ran twice
-    reference = run_tasks(tasks, probe_task, ResultsStore.create(tmp_path, "ref", {"root_seed": 5}),
-                          workers=2, progress=False)
+    reference = run_tasks(
+        tasks,
+        probe_task,
+        ResultsStore.create(tmp_path, "ref", {"root_seed": 5}),
+        workers=2,
+        progress=False,
+    )
     pd.testing.assert_frame_equal(resumed, reference, check_exact=True)
 
 
@@ -172,8 +192,10 @@ def test_choose_executor_options():
     with choose_executor(workers=3) as choice:
         assert choice.executor is None and choice.workers == 3
         assert "3 workers" in choice.description
-    with pytest.raises(RunnerError, match="exclude each other"), \
-            choose_executor(dask="tcp://x:1", mpi=True):
+    with (
+        pytest.raises(RunnerError, match="exclude each other"),
+        choose_executor(dask="tcp://x:1", mpi=True),
+    ):
         pass
     with pytest.raises(RunnerError, match="negative"), choose_executor(workers=-1):
         pass
@@ -201,5 +223,6 @@ def test_summary_task_equals_the_summary_of_the_series_task():
     outcomes = [name for name in series.columns if name != "step"]
     expected = summarize_run(series, outcomes)
     pd.testing.assert_frame_equal(summary, expected, check_exact=True)
-    assert np.isfinite(summary.filter(like="_mean").drop(
-        columns=["time_to_first_incident_mean"])).all(axis=None)
+    assert np.isfinite(
+        summary.filter(like="_mean").drop(columns=["time_to_first_incident_mean"])
+    ).all(axis=None)

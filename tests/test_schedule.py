@@ -55,6 +55,7 @@ def test_uniform_is_splitmix64_at_its_coordinates(key, step, stream, index):
 
 def test_draws_are_uniform_and_streams_independent():
     key = run_key(np.random.default_rng(3))
+
     def draws(step: int, stream: int) -> np.ndarray:
         return np.array([uniform(key, step, stream, i) for i in range(200_000)])
 

@@ -17,8 +17,9 @@ from experiments.store import ResultsStore
 from experiments.tasks import ishigami_task
 
 PI = np.pi
-ISHIGAMI = designs.Problem(("x1", "x2", "x3", designs.DUMMY), ("float",) * 4,
-                           (-PI, -PI, -PI, 0.0), (PI, PI, PI, 1.0))
+ISHIGAMI = designs.Problem(
+    ("x1", "x2", "x3", designs.DUMMY), ("float",) * 4, (-PI, -PI, -PI, 0.0), (PI, PI, PI, 1.0)
+)
 S1 = {"x1": 0.314, "x2": 0.442, "x3": 0.0}
 ST = {"x1": 0.558, "x2": 0.442, "x3": 0.244}
 VARIANCE = 7.0**2 / 8 + 0.1 * PI**4 / 5 + 0.1**2 * PI**8 / 18 + 0.5  # analytic Var(Y)
@@ -33,9 +34,19 @@ def test_pipeline_reproduces_ishigami_indices(tmp_path):
     x = designs.sobol(ISHIGAMI, 512, seed=2)
     store = ResultsStore.create(tmp_path, "ishigami", {"root_seed": 1})
     tables = run_design_analysis(
-        store, ISHIGAMI, x, settings=ishigami_settings(x), fn=ishigami_task, outputs=["y"],
-        method="sobol", replications=1, root_seed=1, base_samples=512, workers=0,
-        progress=False, batch_size=256,
+        store,
+        ISHIGAMI,
+        x,
+        settings=ishigami_settings(x),
+        fn=ishigami_task,
+        outputs=["y"],
+        method="sobol",
+        replications=1,
+        root_seed=1,
+        base_samples=512,
+        workers=0,
+        progress=False,
+        batch_size=256,
     )
     indices = tables["indices"].set_index("factor")
     for name in ("x1", "x2", "x3"):
@@ -57,9 +68,19 @@ def test_replicates_are_averaged_and_noise_share_reported(tmp_path):
     x = designs.sobol(ISHIGAMI, 128, seed=3)
     store = ResultsStore.create(tmp_path, "noisy", {"root_seed": 4})
     tables = run_design_analysis(
-        store, ISHIGAMI, x, settings=ishigami_settings(x, noise=2.0), fn=ishigami_task,
-        outputs=["y"], method="sobol", replications=4, root_seed=4, base_samples=128,
-        workers=0, progress=False, batch_size=256,
+        store,
+        ISHIGAMI,
+        x,
+        settings=ishigami_settings(x, noise=2.0),
+        fn=ishigami_task,
+        outputs=["y"],
+        method="sobol",
+        replications=4,
+        root_seed=4,
+        base_samples=128,
+        workers=0,
+        progress=False,
+        batch_size=256,
     )
     noise = tables["randomness"].iloc[0]
     assert noise["within"] == pytest.approx(4.0, rel=0.1)  # sd 2 noise
@@ -92,8 +113,18 @@ def test_morris_ranks_the_dummy_last(tmp_path):
     x = designs.morris(ISHIGAMI, 40, levels=4, seed=5)
     store = ResultsStore.create(tmp_path, "morris", {"root_seed": 1})
     tables = run_design_analysis(
-        store, ISHIGAMI, x, settings=ishigami_settings(x), fn=ishigami_task, outputs=["y"],
-        method="morris", replications=1, root_seed=1, levels=4, workers=0, progress=False,
+        store,
+        ISHIGAMI,
+        x,
+        settings=ishigami_settings(x),
+        fn=ishigami_task,
+        outputs=["y"],
+        method="morris",
+        replications=1,
+        root_seed=1,
+        levels=4,
+        workers=0,
+        progress=False,
     )
     mu_star = tables["indices"].set_index("factor")["mu_star"]
     assert mu_star["dummy"] == 0.0
@@ -138,8 +169,12 @@ def test_model_sweep_and_sensitivity_end_to_end_with_resume(tmp_path):
     assert manifest["kind"] == "sweep" and manifest["tasks_done"] == 4
     assert manifest["finished"] and manifest["packages"]["mesa"].startswith("3.5")
     points = pd.read_csv(folder / "summaries" / "points.csv")
-    assert set(points["output"]) == {"mean_legitimacy_final", "mean_legitimacy_mean",
-                                     "share_protesting_final", "share_protesting_mean"}
+    assert set(points["output"]) == {
+        "mean_legitimacy_final",
+        "mean_legitimacy_mean",
+        "share_protesting_final",
+        "share_protesting_mean",
+    }
     assert (points["n"] == 2).all() and points["tolerance"].tolist()[0] == 0.2
     series = ResultsStore.open(folder).read_results()
     assert len(series) == 4 * 6 and series["step"].max() == 5
@@ -152,8 +187,9 @@ def test_model_sweep_and_sensitivity_end_to_end_with_resume(tmp_path):
 
     sobol_spec = tmp_path / "sobol.toml"
     sobol_spec.write_text(SOBOL_TOML)
-    result = run_sensitivity(sobol_spec, out=tmp_path / "res", workers=0, progress=False,
-                             num_resamples=20)
+    result = run_sensitivity(
+        sobol_spec, out=tmp_path / "res", workers=0, progress=False, num_resamples=20
+    )
     indices = pd.read_csv(result / "summaries" / "indices.csv")
     assert indices["factor"].tolist()[:3] == ["tolerance", "inflow_rate", "dummy"]
     assert set(indices["output"]) == {"mean_legitimacy_final", "mean_legitimacy_mean"}

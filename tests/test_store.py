@@ -16,14 +16,28 @@ STAMP = dt.datetime(2024, 5, 1, 12, 30, 45)
 
 
 def record(task_id: int, status: str = "done", error: str = "") -> RunRecord:
-    return RunRecord(task_id, task_id // 2, task_id % 2, status, error, "host:1", 0.1,
-                     f"2024-05-01T12:00:{task_id:02d}")
+    return RunRecord(
+        task_id,
+        task_id // 2,
+        task_id % 2,
+        status,
+        error,
+        "host:1",
+        0.1,
+        f"2024-05-01T12:00:{task_id:02d}",
+    )
 
 
 def rows(task_id: int, n: int = 2) -> pd.DataFrame:
-    return pd.DataFrame({"task_id": [task_id] * n, "point": [task_id // 2] * n,
-                         "replicate": [task_id % 2] * n, "step": list(range(n)),
-                         "value": [task_id + 0.5 * i for i in range(n)]})
+    return pd.DataFrame(
+        {
+            "task_id": [task_id] * n,
+            "point": [task_id // 2] * n,
+            "replicate": [task_id % 2] * n,
+            "step": list(range(n)),
+            "value": [task_id + 0.5 * i for i in range(n)],
+        }
+    )
 
 
 def test_create_names_folder_and_writes_manifest(tmp_path):
@@ -110,8 +124,9 @@ def test_git_state_outside_a_checkout_is_unknown(tmp_path):
 
 def test_package_versions_name_every_package():
     versions = package_versions()
-    assert {"mesa", "numpy", "scipy", "pandas", "pyarrow", "SALib", "networkx",
-            "sixerrors"} <= set(versions)
+    assert {"mesa", "numpy", "scipy", "pandas", "pyarrow", "SALib", "networkx", "sixerrors"} <= set(
+        versions
+    )
     assert versions["numpy"] != "unknown"
 
 

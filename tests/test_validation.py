@@ -13,8 +13,13 @@ from experiments.validation import battery, cascades, registry
 from experiments.validation.registry import CheckContext, CheckResult
 
 PNG = b"\x89PNG\r\n\x1a\n"
-P5 = ["watts_window", "watts_control_zero_thresholds", "watts_control_unit_thresholds",
-      "granovetter_riot", "granovetter_perturbed"]
+P5 = [
+    "watts_window",
+    "watts_control_zero_thresholds",
+    "watts_control_unit_thresholds",
+    "granovetter_riot",
+    "granovetter_perturbed",
+]
 
 
 @pytest.fixture
@@ -28,8 +33,7 @@ def scratch_checks(monkeypatch):
 
 def test_the_p5_checks_pass_in_reduced_form_and_write_a_results_folder(tmp_path):
     lines: list[str] = []
-    folder, table = battery.run_battery(P5, reduced=True, seed=1, out=tmp_path,
-                                        report=lines.append)
+    folder, table = battery.run_battery(P5, reduced=True, seed=1, out=tmp_path, report=lines.append)
     assert table["check"].tolist() == P5
     assert (table["status"] == "pass").all(), table[["check", "measured"]].to_string()
     manifest = json.loads((folder / "manifest.json").read_text())
@@ -63,8 +67,19 @@ def test_a_failing_or_broken_check_exits_1_and_is_recorded(tmp_path, capsys, scr
     def breaks(context: CheckContext) -> CheckResult:
         raise RuntimeError("no data")
 
-    code = cli.main(["validate", "--check", "always_fails", "--check", "breaks",
-                     "--check", "granovetter_riot", "--out", str(tmp_path)])
+    code = cli.main(
+        [
+            "validate",
+            "--check",
+            "always_fails",
+            "--check",
+            "breaks",
+            "--check",
+            "granovetter_riot",
+            "--out",
+            str(tmp_path),
+        ]
+    )
     captured = capsys.readouterr()
     assert code == 1
     assert "[FAIL] always_fails (T)" in captured.out and "[ERROR] breaks (T)" in captured.out

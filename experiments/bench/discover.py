@@ -45,16 +45,25 @@ def time_paired_tasks(spec: DiscoverySpec, tasks: int, workers: int) -> float:
     the workers' start once, not once per few tasks.
     """
     designs = claim_designs(spec)
-    settings = [claim_settings(spec, c, d.head(1))[0] for c, d in zip(spec.claims, designs,
-                                                                      strict=True)]
+    settings = [
+        claim_settings(spec, c, d.head(1))[0] for c, d in zip(spec.claims, designs, strict=True)
+    ]
     chosen = [settings[i % len(settings)] for i in range(tasks)]
     tiny = [{**settings[0], "residents": 50, "steps": 2}] * max(workers, 1)
     with tempfile.TemporaryDirectory() as root, local_pool(max(workers, 1)) as pool:
         for name, batch in (("warm", tiny), ("estimate", chosen)):
             store = ResultsStore.create(root, name, {"root_seed": spec.seed})
             start = time.perf_counter()
-            run_tasks(make_tasks(batch, 1), paired_task, store, executor=pool,
-                      workers=workers, batch_size=1, progress=False, collect=False)
+            run_tasks(
+                make_tasks(batch, 1),
+                paired_task,
+                store,
+                executor=pool,
+                workers=workers,
+                batch_size=1,
+                progress=False,
+                collect=False,
+            )
         return tasks / (time.perf_counter() - start)
 
 
@@ -63,11 +72,13 @@ def time_analysis(spec: DiscoverySpec) -> float:
     designs = claim_designs(spec)
     rng = np.random.default_rng(1)
     points = np.concatenate([d["point"].to_numpy() for d in designs])
-    runs = pd.DataFrame({
-        "task_id": np.arange(points.size * spec.replications),
-        "point": np.repeat(points, spec.replications),
-        "replicate": np.tile(np.arange(spec.replications), points.size),
-    })
+    runs = pd.DataFrame(
+        {
+            "task_id": np.arange(points.size * spec.replications),
+            "point": np.repeat(points, spec.replications),
+            "replicate": np.tile(np.arange(spec.replications), points.size),
+        }
+    )
     outcomes = {o for claim in spec.claims for o in claim.outcomes}
     for outcome in sorted(outcomes):
         runs[f"diff_{outcome}_{spec.statistic}"] = rng.normal(0.01, 0.02, len(runs))
@@ -79,8 +90,10 @@ def time_analysis(spec: DiscoverySpec) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     """Print the discovery job's time (estimated, or measured with ``--full``)."""
-    parser = argparse.ArgumentParser(prog="python -m experiments.bench.discover",
-                                     description=__doc__.splitlines()[0] if __doc__ else None)
+    parser = argparse.ArgumentParser(
+        prog="python -m experiments.bench.discover",
+        description=__doc__.splitlines()[0] if __doc__ else None,
+    )
     parser.add_argument("--workers", type=int, default=default_workers())
     parser.add_argument("--tasks", type=int, default=16, help="paired tasks for the estimate")
     parser.add_argument("--full", action="store_true", help="run the whole discovery job")
@@ -94,27 +107,39 @@ def main(argv: list[str] | None = None) -> int:
         folder = run_discovery(spec, out=args.out, workers=args.workers)
         minutes = (time.perf_counter() - start) / 60
         kind = "MEASURED"
-        print(f"discover ({len(spec.claims)} pairs x {spec.samples} points x "
-              f"{spec.replications} replicates x 2 regimes = {runs:,} runs at "
-              f"{spec.residents:,} residents x {spec.steps} steps): {minutes:.1f} min end to "
-              f"end on {args.workers} workers ({runs / (minutes * 60):.1f} runs/s) -> {folder}")
+        print(
+            f"discover ({len(spec.claims)} pairs x {spec.samples} points x "
+            f"{spec.replications} replicates x 2 regimes = {runs:,} runs at "
+            f"{spec.residents:,} residents x {spec.steps} steps): {minutes:.1f} min end to "
+            f"end on {args.workers} workers ({runs / (minutes * 60):.1f} runs/s) -> {folder}"
+        )
     else:
         rate = time_paired_tasks(spec, args.tasks, args.workers)
         analysis = time_analysis(spec)
         minutes = (runs / 2 / rate + analysis) / 60
         kind = "ESTIMATE"
-        print(f"paired task (2 runs) at {spec.residents:,} residents x {spec.steps} steps: "
-              f"{rate:.2f} tasks/s on {args.workers} workers (measured over {args.tasks})")
-        print(f"analysis (classes, PRIM, tables, figures) on the full design's size: "
-              f"{analysis:.1f} s (measured)")
-        print(f"discover ({runs:,} runs): ESTIMATE {minutes:.1f} min on {args.workers} "
-              "workers (runs extrapolated, analysis measured; run --full to measure)")
+        print(
+            f"paired task (2 runs) at {spec.residents:,} residents x {spec.steps} steps: "
+            f"{rate:.2f} tasks/s on {args.workers} workers (measured over {args.tasks})"
+        )
+        print(
+            f"analysis (classes, PRIM, tables, figures) on the full design's size: "
+            f"{analysis:.1f} s (measured)"
+        )
+        print(
+            f"discover ({runs:,} runs): ESTIMATE {minutes:.1f} min on {args.workers} "
+            "workers (runs extrapolated, analysis measured; run --full to measure)"
+        )
     after = mesa_epstein_rate()
-    print(f"  {kind}: {minutes:.1f} min against the target of {TARGET_MINUTES:.0f} min "
-          f"(ratio {minutes / TARGET_MINUTES:.2f})")
+    print(
+        f"  {kind}: {minutes:.1f} min against the target of {TARGET_MINUTES:.0f} min "
+        f"(ratio {minutes / TARGET_MINUTES:.2f})"
+    )
     if before and after:
-        print(f"  Mesa's Epstein example on this machine before/after: {before:,.0f} / "
-              f"{after:,.0f} agent-steps/s (it ran {ISSUE_MESA_RATE:,} when the targets were set)")
+        print(
+            f"  Mesa's Epstein example on this machine before/after: {before:,.0f} / "
+            f"{after:,.0f} agent-steps/s (it ran {ISSUE_MESA_RATE:,} when the targets were set)"
+        )
     return 0
 
 

@@ -35,8 +35,9 @@ def check_address(host: str, port: int) -> None:
         port: TCP port, 1 to 65535.
     """
     if not 1 <= port <= MAX_PORT:
-        raise AddressError(f"port {port} is not a TCP port; choose one from 1 to {MAX_PORT}, "
-                           "e.g. --port 8765")
+        raise AddressError(
+            f"port {port} is not a TCP port; choose one from 1 to {MAX_PORT}, e.g. --port 8765"
+        )
     if not _HOSTNAME.fullmatch(host):
         raise AddressError(
             f"host {host!r} is not a host name or address; use --host 127.0.0.1 "
@@ -62,14 +63,20 @@ def check_address(host: str, port: int) -> None:
 def _reason(exc: OSError, host: str, port: int) -> str:
     """One line for a failed bind: what went wrong and what to type instead."""
     if exc.errno == errno.EADDRINUSE:
-        return (f"port {port} on {host} is already in use (another classroom still "
-                f"running?); stop it, or choose another port, e.g. --port {_other(port)}")
+        return (
+            f"port {port} on {host} is already in use (another classroom still "
+            f"running?); stop it, or choose another port, e.g. --port {_other(port)}"
+        )
     if exc.errno == errno.EADDRNOTAVAIL:
-        return (f"{host} is not an address of this computer; use --host 127.0.0.1 (this "
-                "computer only) or --host 0.0.0.0 (every network interface)")
+        return (
+            f"{host} is not an address of this computer; use --host 127.0.0.1 (this "
+            "computer only) or --host 0.0.0.0 (every network interface)"
+        )
     if exc.errno == errno.EACCES:
-        return (f"port {port} needs administrator rights on this computer; choose a port "
-                "above 1023, e.g. --port 8765")
+        return (
+            f"port {port} needs administrator rights on this computer; choose a port "
+            "above 1023, e.g. --port 8765"
+        )
     return f"cannot listen on {host}:{port} ({exc.strerror}); try --port {_other(port)}"
 
 

@@ -92,8 +92,12 @@ def resolve_choice(key: str, left: str, right: str) -> PairChoice:
 
 @solara.component
 def Chooser(
-    key: str, on_key: Callable[[str], None], left: str, on_left: Callable[[str], None],
-    right: str, on_right: Callable[[str], None],
+    key: str,
+    on_key: Callable[[str], None],
+    left: str,
+    on_left: Callable[[str], None],
+    right: str,
+    on_right: Callable[[str], None],
 ) -> Any:
     """What the class compares: one of the six errors, or any two regimes."""
     options = choice_options()
@@ -150,11 +154,16 @@ def PairView(choice: PairChoice, chooser: Any) -> Any:
             solara.Column(children=[chooser], gap="0px")
             WeekCounter(pair)
             ModelController(
-                model, model_parameters=values, play_interval=interval,
-                render_interval=every_step, use_threads=no_threads,
+                model,
+                model_parameters=values,
+                play_interval=interval,
+                render_interval=every_step,
+                use_threads=no_threads,
             )
             solara.ToggleButtonsSingle(
-                value=speed.value, values=list(SPEEDS), on_value=set_speed,
+                value=speed.value,
+                values=list(SPEEDS),
+                on_value=set_speed,
                 classes=["sixerrors-speed"],
             )
             PendingNote(settings, values.value, pair)
@@ -164,8 +173,10 @@ def PairView(choice: PairChoice, chooser: Any) -> Any:
                 on_defaults=lambda: rebuild(dict(defaults)),
             )
             solara.HTML(
-                tag="a", unsafe_innerHTML="About this comparison ↓",
-                attributes={"href": "#sixerrors-info"}, classes=["sixerrors-link"],
+                tag="a",
+                unsafe_innerHTML="About this comparison ↓",
+                attributes={"href": "#sixerrors-info"},
+                classes=["sixerrors-link"],
             )
             SettingsPanel(settings, values, pair.inputs, pair)
         with solara.Column(gap="0px", classes=["sixerrors-main"]):
@@ -173,7 +184,8 @@ def PairView(choice: PairChoice, chooser: Any) -> Any:
                 SidePanel(pair, 0)
                 SidePanel(pair, 1)
             panel = (
-                PANELS[choice.error] if choice.error is not None
+                PANELS[choice.error]
+                if choice.error is not None
                 else free_pair_panel(choice.left, choice.right)
             )
             InfoTab(panel, finding, known)

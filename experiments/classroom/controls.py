@@ -109,7 +109,11 @@ def _nice_step(span: float, integer: bool, value: float) -> float:
 
 
 def setting_for(
-    declaration: Declaration, value: Any, *, key: str, side: str | None = None,
+    declaration: Declaration,
+    value: Any,
+    *,
+    key: str,
+    side: str | None = None,
     reach: Iterable[float] = (),
 ) -> Setting:
     """The :class:`Setting` of ``declaration`` starting at ``value``.
@@ -123,8 +127,13 @@ def setting_for(
             widening the classroom range within the declared bounds.
     """
     common = Setting(
-        key=key, name=declaration.name, side=side, label=plain_label(declaration.name),
-        hint=hint(declaration), kind=declaration.kind, value=value,
+        key=key,
+        name=declaration.name,
+        side=side,
+        label=plain_label(declaration.name),
+        hint=hint(declaration),
+        kind=declaration.kind,
+        value=value,
     )
     if declaration.kind == "bool":
         return replace(common, value=bool(value))
@@ -150,8 +159,10 @@ def lever_settings(choice: PairChoice) -> list[Setting]:
         for lever in choice.levers:
             settings.append(
                 setting_for(
-                    DECLARATIONS[lever], getattr(levers, lever),
-                    key=f"{side}{SEPARATOR}{lever}", side=side,
+                    DECLARATIONS[lever],
+                    getattr(levers, lever),
+                    key=f"{side}{SEPARATOR}{lever}",
+                    side=side,
                 )
             )
     return settings
@@ -170,7 +181,9 @@ def world_settings(choice: PairChoice, preset: Mapping[str, Any] | None = None) 
     names = list(dict.fromkeys((*MAIN_WORLD, *extra, *preset)))
     return [
         setting_for(
-            DECLARATIONS[n], DECLARATIONS[n].default, key=n,
+            DECLARATIONS[n],
+            DECLARATIONS[n].default,
+            key=n,
             reach=[preset[n]] if n in preset and not isinstance(preset[n], bool | str) else [],
         )
         for n in names
@@ -182,11 +195,15 @@ def settings_for(choice: PairChoice, preset: Mapping[str, Any] | None = None) ->
     return [*lever_settings(choice), *world_settings(choice, preset)]
 
 
-def starting_values(choice: PairChoice, settings: Sequence[Setting],
-                    seed: int = DEFAULT_SEED) -> dict[str, Any]:
+def starting_values(
+    choice: PairChoice, settings: Sequence[Setting], seed: int = DEFAULT_SEED
+) -> dict[str, Any]:
     """The keyword arguments a fresh pair is built with: the pair, the seed and every setting."""
     fixed: dict[str, Any] = {
-        "left": choice.left, "right": choice.right, "error": choice.error, "seed": str(seed),
+        "left": choice.left,
+        "right": choice.right,
+        "error": choice.error,
+        "seed": str(seed),
     }
     return fixed | {s.key: s.value for s in settings}
 

@@ -259,8 +259,13 @@ class SideDrawing:
         for chart_ax in self._chart_axes[2:]:
             chart_ax.set_xlabel("week", fontsize=FONT_SIZE - 3, labelpad=1)
         charts_figure.legend(
-            handles=[self._own[0], self._other[0]], loc="upper center", ncol=2,
-            fontsize=FONT_SIZE - 2, frameon=False, borderaxespad=0.2, handlelength=2.6,
+            handles=[self._own[0], self._other[0]],
+            loc="upper center",
+            ncol=2,
+            fontsize=FONT_SIZE - 2,
+            frameon=False,
+            borderaxespad=0.2,
+            handlelength=2.6,
             columnspacing=1.2,
         )
         self._charts = _BlitFigure(charts_figure, [*self._other, *self._own])

@@ -174,12 +174,15 @@ def parse_findings(doc: Mapping[str, Any], where: str = "findings.toml") -> Find
     known = error_keys()
     for key in errors:
         if key not in known:
-            raise FindingsError(f"{where}: [errors.{key}] is not an error; use one of "
-                                f"{', '.join(known)}")
+            raise FindingsError(
+                f"{where}: [errors.{key}] is not an error; use one of {', '.join(known)}"
+            )
     missing = [str(n) for n in ERRORS if str(n) not in errors]
     if missing:
-        raise FindingsError(f"{where}: no entry for error(s) {', '.join(missing)}; add "
-                            f"[errors.{missing[0]}] (it may be empty)")
+        raise FindingsError(
+            f"{where}: no entry for error(s) {', '.join(missing)}; add "
+            f"[errors.{missing[0]}] (it may be empty)"
+        )
     found: dict[str, Finding] = {}
     for key, entry in errors.items():
         place = f"{where}: [errors.{key}]"
@@ -324,8 +327,13 @@ HEADER = (
 )
 
 
-def refresh(folder: str | Path, path: str | Path = FINDINGS_FILE, *, provisional: bool = True,
-            statistic: str = "time_average") -> Path:
+def refresh(
+    folder: str | Path,
+    path: str | Path = FINDINGS_FILE,
+    *,
+    provisional: bool = True,
+    statistic: str = "time_average",
+) -> Path:
     """Rewrite the differences of the findings file from a comparison's results folder.
 
     Sentences (``fails_where``, ``fails_through``, ``watch``) and presets of
@@ -344,18 +352,23 @@ def refresh(folder: str | Path, path: str | Path = FINDINGS_FILE, *, provisional
     for key, differences in differences_from_pairs(pairs, statistic).items():
         previous = old.get("errors", {}).get(key, {})
         errors[key] = {k: previous.get(k, "") for k in _ERROR_KEYS[:3]} | {
-            "preset": previous.get("preset", {}), "differences": differences,
+            "preset": previous.get("preset", {}),
+            "differences": differences,
         }
     for key, previous in old.get("errors", {}).items():
         errors.setdefault(key, previous)
-    commit = str(manifest.get("git", {}).get("commit", ""))[:10] if isinstance(
-        manifest.get("git"), dict) else ""
+    commit = (
+        str(manifest.get("git", {}).get("commit", ""))[:10]
+        if isinstance(manifest.get("git"), dict)
+        else ""
+    )
     about = {
         "provisional": provisional,
         "source": (
             f"sixerrors compare: {spec.get('replications', '?')} paired replications of "
             f"{spec.get('steps', '?')} weeks with {spec.get('residents', '?')} residents"
-            + (f", commit {commit}" if commit else "") + f" ({folder.name})"
+            + (f", commit {commit}" if commit else "")
+            + f" ({folder.name})"
         ),
         "statistic": statistic,
         "note": old.get("about", {}).get("note", ""),
@@ -375,14 +388,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("folder", type=Path, help="results folder of sixerrors compare")
     parser.add_argument("--file", type=Path, default=FINDINGS_FILE, help="findings file")
-    parser.add_argument("--final", action="store_true",
-                        help="use final values instead of time averages")
-    parser.add_argument("--not-provisional", dest="provisional", action="store_false",
-                        help="mark the numbers as the project's settled results")
+    parser.add_argument(
+        "--final", action="store_true", help="use final values instead of time averages"
+    )
+    parser.add_argument(
+        "--not-provisional",
+        dest="provisional",
+        action="store_false",
+        help="mark the numbers as the project's settled results",
+    )
     args = parser.parse_args(argv)
     try:
-        path = refresh(args.folder, args.file, provisional=args.provisional,
-                       statistic="final" if args.final else "time_average")
+        path = refresh(
+            args.folder,
+            args.file,
+            provisional=args.provisional,
+            statistic="final" if args.final else "time_average",
+        )
     except (FindingsError, FileNotFoundError) as exc:
         print(f"findings: error: {exc}", file=sys.stderr)
         return 2

@@ -141,8 +141,12 @@ class ClassroomPair(mesa.Model):  # type: ignore[misc]
         # Every keyword the pair was built from: the page compares its sliders
         # with these to say which changes still wait for Reset.
         self.inputs: dict[str, Any] = {
-            "left": left, "right": right, "error": error, "seed": seed,
-            "n_residents": n_residents, **settings,
+            "left": left,
+            "right": right,
+            "error": error,
+            "seed": seed,
+            "n_residents": n_residents,
+            **settings,
         }
         self.seed_value = parse_seed(seed)
         super().__init__(rng=self.seed_value)

@@ -192,7 +192,9 @@ def SidePanel(pair: ClassroomPair, index: int) -> Any:
     labels = pair.choice.side_labels()
     drawing = solara.use_memo(
         lambda: SideDrawing(
-            side, colour, own_label=f"{labels[index].lower()} (this side)",
+            side,
+            colour,
+            own_label=f"{labels[index].lower()} (this side)",
             other_label=f"{labels[1 - index].lower()} (other side)",
             other_colour=SIDE_COLOURS[(is_error, 1 - index)],
         ),
@@ -219,7 +221,8 @@ def SidePanel(pair: ClassroomPair, index: int) -> Any:
         solara.HTML(tag="div", unsafe_innerHTML=items, classes=["sixerrors-counters"])
         with solara.Div(classes=["sixerrors-picture-box"]):
             solara.Image(
-                pictures.network, format=NETWORK_FORMAT,
+                pictures.network,
+                format=NETWORK_FORMAT,
                 classes=["sixerrors-picture", "sixerrors-network"],
             )
         solara.HTML(tag="div", unsafe_innerHTML=stance_legend(), classes=["sixerrors-legend"])
@@ -267,19 +270,28 @@ def SettingInput(
         label = setting.label if setting.side is None else f"{setting.side}: {setting.label}"
         if setting.kind == "float":
             solara.SliderFloat(
-                label, value=float(value), min=setting.low, max=setting.high, step=setting.step,
-                on_value=on_value, thumb_label=False,
+                label,
+                value=float(value),
+                min=setting.low,
+                max=setting.high,
+                step=setting.step,
+                on_value=on_value,
+                thumb_label=False,
             )
         elif setting.kind == "int":
             solara.SliderInt(
-                label, value=int(value), min=int(setting.low or 0), max=int(setting.high or 0),
-                step=int(setting.step or 1), on_value=on_value, thumb_label=False,
+                label,
+                value=int(value),
+                min=int(setting.low or 0),
+                max=int(setting.high or 0),
+                step=int(setting.step or 1),
+                on_value=on_value,
+                thumb_label=False,
             )
         elif setting.kind == "bool":
             solara.Checkbox(label=label, value=bool(value), on_value=on_value)
         else:
-            solara.Select(label=label, value=value, values=list(setting.choices),
-                          on_value=on_value)
+            solara.Select(label=label, value=value, values=list(setting.choices), on_value=on_value)
         hint = html.escape(setting.hint)
         if waiting:
             hint = '<span class="sixerrors-waiting">applies on Reset · </span>' + hint
@@ -321,25 +333,28 @@ def SettingsPanel(
             if not group:
                 continue
             solara.HTML(
-                tag="div", unsafe_innerHTML=html.escape(group_heading(side, labels, regimes)),
+                tag="div",
+                unsafe_innerHTML=html.escape(group_heading(side, labels, regimes)),
                 classes=["sixerrors-group"],
             )
             for setting in group:
                 SettingInput(
-                    setting, current.get(setting.key, setting.value), setter(setting.key),
+                    setting,
+                    current.get(setting.key, setting.value),
+                    setter(setting.key),
                     waiting=current.get(setting.key) != running.get(setting.key),
                 )
         solara.InputText(
-            label="Seed (any word or number: another city)", value=str(current.get("seed", "")),
-            on_value=setter("seed"), continuous_update=False,
+            label="Seed (any word or number: another city)",
+            value=str(current.get("seed", "")),
+            on_value=setter("seed"),
+            continuous_update=False,
         )
     return column
 
 
 @solara.component
-def PendingNote(
-    settings: Sequence[Setting], values: Mapping[str, Any], pair: ClassroomPair
-) -> Any:
+def PendingNote(settings: Sequence[Setting], values: Mapping[str, Any], pair: ClassroomPair) -> Any:
     """A banner listing the changes that wait for Reset (nothing when there are none)."""
     running = pair.inputs
     sides = dict(zip(("left", "right"), pair.choice.side_labels(), strict=True))
@@ -416,8 +431,7 @@ def findings_html(finding: Finding | None, findings: Findings) -> str:
     if finding.fails_where or finding.fails_through:
         parts.append(
             f"<p>{html.escape(finding.fails_where)}</p>"
-            + (f"<p>Why: {html.escape(finding.fails_through)}</p>" if finding.fails_through
-               else "")
+            + (f"<p>Why: {html.escape(finding.fails_through)}</p>" if finding.fails_through else "")
         )
     else:
         parts.append("<p>Not measured yet: <code>sixerrors discover</code> finds it.</p>")
@@ -429,7 +443,8 @@ def findings_html(finding: Finding | None, findings: Findings) -> str:
     note = (
         f'<p class="sixerrors-provisional">Provisional numbers, to be replaced by the '
         f"project's results. {source}; {what}.</p>"
-        if findings.provisional else f'<p class="sixerrors-muted">{source}; {what}.</p>'
+        if findings.provisional
+        else f'<p class="sixerrors-muted">{source}; {what}.</p>'
     )
     parts.append(note)
     if findings.note:
@@ -471,7 +486,9 @@ def PresetButtons(
     with solara.Column(gap="4px", classes=["sixerrors-preset"]) as column:
         solara.HTML(tag="div", unsafe_innerHTML="<b>Watch the claim fail</b>")
         solara.Button(
-            "Try this: where the claim fails", color="primary", on_click=on_preset,
+            "Try this: where the claim fails",
+            color="primary",
+            on_click=on_preset,
             classes=["sixerrors-try"],
         )
         solara.HTML(tag="div", unsafe_innerHTML=html.escape(f"Sets {changes}, and resets."))
