@@ -60,10 +60,8 @@ if "NUMBA_CACHE_DIR" not in os.environ:  # an explicit choice of the user wins
 
 # The coefficients record (one field per declared parameter) is a tuple that
 # parallel loops receive unpacked; numba refuses tuples above 100 fields there.
-numba.config.PARFOR_MAX_TUPLE_SIZE = max(  # type: ignore[attr-defined]
-    numba.config.PARFOR_MAX_TUPLE_SIZE,
-    400,  # type: ignore[attr-defined]
-)
+_LARGEST_TUPLE = numba.config.PARFOR_MAX_TUPLE_SIZE  # type: ignore[attr-defined]
+numba.config.PARFOR_MAX_TUPLE_SIZE = max(_LARGEST_TUPLE, 400)  # type: ignore[attr-defined]
 
 
 def jit[F: Callable[..., Any]](function: F) -> F:
