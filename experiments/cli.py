@@ -1,12 +1,13 @@
 """The ``sixerrors`` command: every verb, from ``run`` and ``compare`` to ``validate``.
 
-ARCHITECTURE.md section 4 is the contract this module keeps: every verb exits
-0 on success and 2 on bad input, printing one line ``sixerrors: error: ...``
-that names the problem and the fix, never a traceback; ``validate`` exits 1
-when a check fails (the battery ran, the model did not pass). A run in which
-some tasks failed exits 3, with the count on the last line. Ctrl-C (SIGINT)
-exits 130 and SIGTERM 143, at any moment, after saying what was kept and the
-exact ``--resume`` command that finishes the job. Verbs are thin: they parse options,
+The exit statuses in README.md (Running experiments) are the contract this
+module keeps: every verb exits 0 on success and 2 on bad input, printing one
+line ``sixerrors: error: ...`` that names the problem and the fix, never a
+traceback; ``validate`` exits 1 when a check fails (the battery ran, the
+model did not pass). A run in which some tasks failed exits 3, with the
+count on the last line. Ctrl-C (SIGINT) exits 130 and SIGTERM 143, at any
+moment, after saying what was kept and the exact ``--resume`` command that
+finishes the job. Verbs are thin: they parse options,
 validate (``experiments.specs``) and call the function that does the work
 (``experiments.compare``, the engine's ``experiments.sweep`` and
 ``experiments.sensitivity``), so everything the command does can also be done

@@ -1,9 +1,9 @@
 """Scenario comparison with common random numbers, replications and intervals.
 
-This is the project's main job (ARCHITECTURE.md section 4): run every
-scenario of a :class:`~experiments.specs.ScenarioSpec` ``R`` times and say,
-with an honest interval, how the scenarios differ, above all how each of the
-article's remedies differs from its error.
+This is the project's main job (``sixerrors compare``; README.md, Running
+experiments): run every scenario of a :class:`~experiments.specs.ScenarioSpec`
+``R`` times and say, with an honest interval, how the scenarios differ, above
+all how each of the article's remedies differs from its error.
 
 Why common random numbers: replicate ``r`` of every scenario gets the same
 seed (it depends only on the root seed and ``r``, see

@@ -1,8 +1,9 @@
 """Experimental designs: full factorial, Latin hypercube, Sobol (Saltelli) and Morris.
 
 Bounds and kinds come from :data:`model.params.DECLARATIONS` (or from a
-spec's factors, which were checked against them), never typed again
-(ARCHITECTURE.md, principle 1). Every design is returned as a DataFrame with
+spec's factors, which were checked against them), never typed again: every
+parameter is declared once (ODD.md section 2, World parameters), so a design
+cannot drift from the model. Every design is returned as a DataFrame with
 one row per design point and one column per factor, in model units and
 kinds, ready to become a task's overrides.
 

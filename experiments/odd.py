@@ -1,10 +1,10 @@
 """Keep ``ODD.md`` in step with the code.
 
 The parameter and outcome tables of ``ODD.md`` are generated from the
-declarations (ARCHITECTURE.md, principle 1), between marker comments, so
-they cannot drift. ``python -m experiments.odd`` rewrites them;
-``tests/test_odd.py`` fails when the file is out of date or when a submodel
-has no section.
+declarations (``model/params.py`` and ``model/outcomes.py``, where each name
+is declared once), between marker comments, so they cannot drift.
+``python -m experiments.odd`` rewrites them; ``tests/test_odd.py`` fails when
+the file is out of date or when a submodel has no section.
 
 Run: ``python -m experiments.odd [--check]``.
 """

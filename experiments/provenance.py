@@ -1,7 +1,7 @@
 """Provenance of a results folder: code version, packages, host, time, spec hash.
 
 Every results folder carries a manifest that is enough to reproduce it
-(ARCHITECTURE.md, principle 4). This module gathers the facts that the
+(README.md, Reproducibility). This module gathers the facts that the
 manifest needs and that do not come from the spec itself. It never fails:
 outside a git checkout, or without git installed, the commit is ``"unknown"``
 rather than an error, because a missing version control system must not stop

@@ -1,8 +1,9 @@
 """The self-contained HTML report of a comparison, and the figure of ``sixerrors run``.
 
 Reports read what :mod:`experiments.compare` wrote and never compute a result
-of their own (ARCHITECTURE.md principle 4): every number and every sentence of
-the plain-language reading is derived from the summary tables, so the reading
+of their own, so a report is reproduced from its results folder alone
+(README.md, Reproducibility): every number and every sentence of the
+plain-language reading is derived from the summary tables, so the reading
 cannot claim more than the intervals show. The HTML page embeds its figures
 as base64 PNG and its style inline, and links to nothing, so an analyst can
 email it and it opens offline, unchanged, years later.

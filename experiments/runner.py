@@ -8,8 +8,8 @@ MPI job through ``mpi4py.futures`` (``--mpi``). Three decisions make it safe:
 * **Seeds by identity.** A task's seed is derived from the root seed and the
   task's (design point, replicate) with :class:`numpy.random.SeedSequence`,
   never from the order of execution, so results are bit-identical whatever
-  the executor, the number of workers and the batching (ARCHITECTURE.md,
-  principle 6).
+  the executor, the number of workers and the batching (README.md,
+  Reproducibility).
 * **Batches.** Tasks travel in batches so that pickling, scheduling and
   writing cost well under 5 ms per task even for tasks that cost nothing.
   Unless a size is given, the size adapts: one task per batch until the

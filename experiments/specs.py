@@ -5,13 +5,13 @@ module turns such a file into a frozen dataclass, or raises :class:`SpecError`
 with one line that names the file, the place in it (``[scenarios.tolerant].
 overrides.tolerence``) and the fix, with the closest valid name when a name is
 misspelled. Validation is complete before any simulation starts, so a typo
-never costs an hour of computing (ARCHITECTURE.md section 4: exit status 2,
-one line, no traceback).
+never costs an hour of computing (exit status 2, one line, no traceback:
+README.md, Running experiments).
 
 Names and bounds are never restated here: parameters are checked through
 :data:`model.params.DECLARATIONS`, regimes through :data:`model.regimes.REGIMES`,
 error pairs through :data:`model.regimes.ERRORS` and outcomes through
-:data:`model.outcomes.OUTCOMES` (ARCHITECTURE.md principle 1).
+:data:`model.outcomes.OUTCOMES`, where each is declared once.
 
 Scenario file (``sixerrors compare FILE``)::
 

@@ -2,12 +2,12 @@
 
 Every setting's default, bounds and kind come from ``model.params.DECLARATIONS``
 and every side's lever values from its regime (``model.REGIMES``), never typed
-here (ARCHITECTURE.md principle 1: Mesa's own Epstein example drifted because
-its app repeated the model's defaults); its label, unit and hint come from
-:mod:`experiments.classroom.labels`. What this module adds is only what a
-classroom needs on top: which world parameters to show, and narrower slider
-ranges where the declared bound is meant for research sweeps (ten million
-residents is a valid model, not a smooth lesson).
+here, because every parameter is declared once (README.md, Python use): Mesa's
+own Epstein example drifted because its app repeated the model's defaults. Its
+label, unit and hint come from :mod:`experiments.classroom.labels`. What this
+module adds is only what a classroom needs on top: which world parameters to
+show, and narrower slider ranges where the declared bound is meant for
+research sweeps (ten million residents is a valid model, not a smooth lesson).
 """
 
 from __future__ import annotations
