@@ -6,11 +6,13 @@ Public API (the names users and scripts rely on; README.md, Python use)::
     from model import CivilViolence   # the Epstein (2002) reference mode
     from model import ThresholdCascade  # Watts (2002) / Granovetter (1978) contagion mode
     from model import mechanisms_only, HYPOTHESES   # the assumed payoffs, switched off
+    from model import to_networkx   # a run's network (model.adjacency) as a networkx graph
 """
 
 from model.cascades import ThresholdCascade
 from model.epstein import CivilViolence
 from model.model import SocialManagementModel, run_model, simulate
+from model.network import to_networkx
 from model.outcomes import OUTCOMES
 from model.params import (
     DECLARATIONS,
@@ -40,4 +42,5 @@ __all__ = [
     "mechanisms_only",
     "run_model",
     "simulate",
+    "to_networkx",
 ]

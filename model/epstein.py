@@ -289,12 +289,6 @@ def find_outbursts(active: IntArray, threshold: float) -> list[Outburst]:
     return out
 
 
-def waiting_times(outbursts: list[Outburst]) -> IntArray:
-    """Steps between the starts of consecutive outbursts."""
-    starts = np.array([o.start for o in outbursts], dtype=np.int64)
-    return np.diff(starts)
-
-
 # ------------------------------------------------------- sequential kernel
 #
 # Mesa's exact activation: one agent at a time, in a fresh uniformly random

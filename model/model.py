@@ -93,7 +93,8 @@ class SocialManagementModel(mesa.Model):  # type: ignore[misc]
             ignored when ``graph`` is given.
         rng: Seed or numpy Generator; the run's only source of randomness.
         graph: Optional networkx graph to use as the social network; its
-            nodes, in iteration order, become residents 0..n-1.
+            nodes become residents 0..n-1, in sorted order when their labels
+            can be sorted (:func:`~model.network.from_networkx`).
         check: Check every state invariant after each step (slow; for tests).
         scenario: A Mesa ``Scenario``, accepted for Mesa's own tools; only
             its ``rng`` is used, when ``rng`` is not given.

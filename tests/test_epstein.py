@@ -18,7 +18,6 @@ from model.epstein import (
     find_outbursts,
     make_views,
     outburst_threshold,
-    waiting_times,
 )
 from model.params import ParameterError
 
@@ -310,6 +309,7 @@ def test_outbursts() -> None:
         (2, 4, 80, 140),
         (6, 7, 55, 55),
     ]  # the last one has not ended and is not counted
-    assert waiting_times(bursts).tolist() == [4]
+    # Steps between the starts of consecutive outbursts (Epstein's waiting times).
+    assert np.diff([b.start for b in bursts]).tolist() == [4]
     assert outburst_threshold(1120) == 50.0
     assert outburst_threshold(2240) == 100.0
