@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import partial
-from typing import Any
+from typing import Any, NamedTuple
 
 import mesa
 import networkx as nx
@@ -27,6 +27,7 @@ from model.neighbourhood import network_of
 from model.network import build_network, from_networkx
 from model.outcomes import (
     OUTCOMES,
+    TALLY_SIZE,
     Incidents,
     Tally,
     as_tally,
@@ -58,7 +59,14 @@ from model.submodels.livelihood import (
     treasury,
 )
 from model.submodels.organizations import Organizations, empty_table
-from model.submodels.petitions import PetitionReport
+from model.submodels.petitions import (
+    LEVELS,
+    LOCAL,
+    PLACES_SETTLED,
+    SETTLED_ABOVE,
+    SETTLED_LOCALLY,
+    PetitionReport,
+)
 from model.types import FloatArray, IntArray
 
 
@@ -198,7 +206,7 @@ class SocialManagementModel(mesa.Model):  # type: ignore[misc]
         self.first_incident: float = float("nan")
         assess_hardship(self.residents, 0, p.n_residents)
         self.residents.aspiration[:] = self.residents.hardship
-        sums = np.zeros(len(Tally._fields))
+        sums = np.zeros(TALLY_SIZE)
         tally_residents(self.residents, self.coef, 0, p.n_residents, sums)
         incidents = mass_incidents(self.residents, self.network, p.n_districts, p.incident_min_size)
         self.outcomes: dict[str, float] = {}
@@ -276,7 +284,7 @@ class SocialManagementModel(mesa.Model):  # type: ignore[misc]
 
     def _measure(
         self,
-        tally: Tally,
+        tally: Tally[float],
         incidents: Incidents,
         relief: Relief | None,
         petitions: PetitionReport | None,
@@ -292,9 +300,10 @@ class SocialManagementModel(mesa.Model):  # type: ignore[misc]
                 self.first_incident = float(self.steps)
         n = max(self.residents.size, 1)
         accounts = self.treasury.accounts.tolist()
-        settled_locally, settled_above = petitions.settled.tolist() if petitions else (0.0, 0.0)
-        by_level = petitions.by_level.tolist() if petitions is not None else [0.0, 0.0, 0.0]
-        settled, filed = settled_locally + settled_above, sum(by_level)
+        settled = petitions.settled.tolist() if petitions else [0.0] * PLACES_SETTLED
+        by_level = petitions.by_level.tolist() if petitions is not None else [0.0] * LEVELS
+        settled_locally = settled[SETTLED_LOCALLY]
+        settled_anywhere, filed = settled_locally + settled[SETTLED_ABOVE], sum(by_level)
         alive = float(np.count_nonzero(self.organizations.alive))
         self.outcomes = {
             "mean_legitimacy": tally.legitimacy / n,
@@ -310,15 +319,17 @@ class SocialManagementModel(mesa.Model):  # type: ignore[misc]
             "largest_incident_per_10k": incidents.largest * 10_000.0 / n,
             "stability": 1.0 - self.incident_steps / self.steps if self.steps else 1.0,
             "time_to_first_incident": self.first_incident,
-            "control_spending": self._effort[0],
-            "service_spending": self._effort[1],
+            "control_spending": self._effort.control,
+            "service_spending": self._effort.service,
             "relief_spending": relief.spent if relief is not None else 0.0,
             "grid_cost": self.treasury.fixed_costs,
             "grid_duplication": self.grid_duplication,
             "targeted_spending": accounts[TARGETED],
             "governance_costs": accounts[GOVERNANCE],
-            "share_settled_locally": settled_locally / settled if settled else np.nan,
-            "share_petitions_upward": 1.0 - by_level[0] / filed if filed else np.nan,
+            "share_settled_locally": (
+                settled_locally / settled_anywhere if settled_anywhere else np.nan
+            ),
+            "share_petitions_upward": 1.0 - by_level[LOCAL] / filed if filed else np.nan,
             "organizations": alive,
             "organizations_per_10k": alive * 10_000.0 / n,
             "org_membership": tally.members / n,
@@ -345,10 +356,22 @@ class SocialManagementModel(mesa.Model):  # type: ignore[misc]
         return table
 
 
-def _effort_totals(districts: Districts) -> tuple[float, float]:
+class Effort(NamedTuple):
+    """The cadres' effort in all districts, behind the spending outcomes.
+
+    Attributes:
+        control: Effort on control: arrests, interception and prevention.
+        service: Effort on service: handling petitions.
+    """
+
+    control: float
+    service: float
+
+
+def _effort_totals(districts: Districts) -> Effort:
     """The cadres' control and service effort in all districts (the spending outcomes)."""
     control = districts.arrest_capacity.sum() + districts.prevention_capacity.sum()
-    return float(control), float(districts.service_capacity.sum())
+    return Effort(float(control), float(districts.service_capacity.sum()))
 
 
 def run_model(

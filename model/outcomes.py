@@ -152,8 +152,13 @@ OUTCOMES: tuple[str, ...] = tuple(OUTCOME_INFO)
 """Outcome column names, in table order."""
 
 
-class Tally(NamedTuple):
+class Tally[T: (float, int)](NamedTuple):
     """The sums over residents behind this step's outcomes.
+
+    A ``Tally[float]`` holds the sums. Compiled code adds to a vector of
+    sums instead (one per chunk of residents, so that the chunks can be
+    summed in order); :data:`TALLY_SLOT`, a ``Tally[int]``, says where each
+    sum sits in that vector, so the vector is read and written by name.
 
     Attributes:
         quiet: Residents quiet.
@@ -175,36 +180,46 @@ class Tally(NamedTuple):
             be answered.
     """
 
-    quiet: float
-    petitioning: float
-    protesting: float
-    detained: float
-    legitimacy: float
-    grievance: float
-    hidden_grievance: float
-    hardship: float
-    members: float
-    deprivation: float
-    voice_expectation: float
+    quiet: T
+    petitioning: T
+    protesting: T
+    detained: T
+    legitimacy: T
+    grievance: T
+    hidden_grievance: T
+    hardship: T
+    members: T
+    deprivation: T
+    voice_expectation: T
 
 
 TALLY_SIZE = len(Tally._fields)
-"""Length of the vectors :func:`tally_residents` adds to, in :class:`Tally`'s field order."""
+"""Length of the vectors of sums :func:`tally_residents` adds to."""
+
+TALLY_SLOT: Tally[int] = Tally(*range(TALLY_SIZE))
+"""Where each sum of :class:`Tally` sits in a vector of sums: its field's position.
+
+Generated from the fields, so a new sum is a new field and nothing else;
+compiled code reads it as constants.
+"""
 
 
 @jit
 def tally_residents(
     residents: Residents, coef: Coefficients, lo: int, hi: int, sums: FloatArray
 ) -> None:
-    """Add residents ``lo..hi-1`` to the step's sums, in :class:`Tally`'s field order.
+    """Add residents ``lo..hi-1`` to the step's vector of sums (slots :data:`TALLY_SLOT`).
 
     Each sum is carried in a register through the residents, in their
     order, so the rounding is that of one sum in resident order.
     """
     r = residents
-    quiet, petitioning, protesting, detained = sums[0], sums[1], sums[2], sums[3]
-    trust, aggrieved, hidden, hard, members = sums[4], sums[5], sums[6], sums[7], sums[8]
-    deprived, expects = sums[9], sums[10]
+    at = TALLY_SLOT
+    quiet, petitioning = sums[at.quiet], sums[at.petitioning]
+    protesting, detained = sums[at.protesting], sums[at.detained]
+    trust, aggrieved = sums[at.legitimacy], sums[at.grievance]
+    hidden, hard, members = sums[at.hidden_grievance], sums[at.hardship], sums[at.members]
+    deprived, expects = sums[at.deprivation], sums[at.voice_expectation]
     threshold = coef.petition_threshold
     for k in range(lo, hi):
         i = unsigned(k)
@@ -226,18 +241,30 @@ def tally_residents(
             members += 1.0
         deprived += max(r.hardship[i] - r.aspiration[i], 0.0)
         expects += r.voice_expectation[i]
-    sums[0], sums[1], sums[2], sums[3] = quiet, petitioning, protesting, detained
-    sums[4], sums[5], sums[6], sums[7], sums[8] = trust, aggrieved, hidden, hard, members
-    sums[9], sums[10] = deprived, expects
+    sums[at.quiet], sums[at.petitioning] = quiet, petitioning
+    sums[at.protesting], sums[at.detained] = protesting, detained
+    sums[at.legitimacy], sums[at.grievance] = trust, aggrieved
+    sums[at.hidden_grievance], sums[at.hardship], sums[at.members] = hidden, hard, members
+    sums[at.deprivation], sums[at.voice_expectation] = deprived, expects
 
 
 @jit
-def as_tally(sums: FloatArray) -> Tally:
-    """The :class:`Tally` of a vector of sums in its field order."""
+def as_tally(sums: FloatArray) -> Tally[float]:
+    """The :class:`Tally` of a vector of sums (slots :data:`TALLY_SLOT`)."""
+    at = TALLY_SLOT
     return Tally(
-        sums[0], sums[1], sums[2], sums[3], sums[4], sums[5], sums[6], sums[7], sums[8],
-        sums[9], sums[10],
-    )  # fmt: skip
+        quiet=sums[at.quiet],
+        petitioning=sums[at.petitioning],
+        protesting=sums[at.protesting],
+        detained=sums[at.detained],
+        legitimacy=sums[at.legitimacy],
+        grievance=sums[at.grievance],
+        hidden_grievance=sums[at.hidden_grievance],
+        hardship=sums[at.hardship],
+        members=sums[at.members],
+        deprivation=sums[at.deprivation],
+        voice_expectation=sums[at.voice_expectation],
+    )
 
 
 class Incidents(NamedTuple):

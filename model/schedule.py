@@ -57,6 +57,7 @@ from model.submodels.grid import (
 from model.submodels.grievance import update_grievance
 from model.submodels.legitimacy import adopt_legitimacy, update_legitimacy
 from model.submodels.livelihood import (
+    NEED_SUMS,
     Planner,
     Relief,
     Treasury,
@@ -149,7 +150,7 @@ class Week(NamedTuple):
     """
 
     organizations: Organizations
-    tally: Tally
+    tally: Tally[float]
     relief: Relief
     petitions: PetitionReport
     incidents: Incidents
@@ -228,13 +229,14 @@ def terms_shocks_and_participants(
     """Phase of processes 0-1, block by block.
 
     Returns:
-        The (3, domains) need sums of the city, the (districts, 3, domains)
-        sums of the committees, and how many residents take part.
+        The (:data:`~model.submodels.livelihood.NEED_SUMS`, domains) need
+        sums of the city, the (districts, ``NEED_SUMS``, domains) sums of the
+        committees, and how many residents take part.
     """
     n = residents.stance.size
     domains = len(DOMAINS)
-    city = np.zeros((partition.chunks, 3, domains))
-    by_district = np.zeros((partition.chunks, districts.size.size, 3, domains))
+    city = np.zeros((partition.chunks, NEED_SUMS, domains))
+    by_district = np.zeros((partition.chunks, districts.size.size, NEED_SUMS, domains))
     participants = np.zeros(partition.chunks, dtype=np.int64)
     for c in prange(partition.chunks):
         for b in range(blocks_in(partition, c, n)):
@@ -310,7 +312,9 @@ def release_learn_and_trust(
 
 
 @parallel_jit
-def adopt_trust_and_tally(residents: Residents, coef: Coefficients, partition: Partition) -> Tally:
+def adopt_trust_and_tally(
+    residents: Residents, coef: Coefficients, partition: Partition
+) -> Tally[float]:
     """Phase of process 11: every resident adopts its new trust; the sums for the outcomes."""
     n = residents.stance.size
     sums = np.zeros((partition.chunks, TALLY_SIZE))

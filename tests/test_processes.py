@@ -54,7 +54,13 @@ from model.submodels.organizations import (
     release_members,
     settle_organizations,
 )
-from model.submodels.petitions import PetitionReport, forget_rebuffs, respond_to_petitions
+from model.submodels.petitions import (
+    PROVINCE,
+    SETTLED_LOCALLY,
+    PetitionReport,
+    forget_rebuffs,
+    respond_to_petitions,
+)
 from model.submodels.prevention import prevent_at_source
 from model.submodels.protests import respond_to_protests
 from model.submodels.repression import backlash, serve_detention
@@ -485,7 +491,7 @@ def test_petition_fates_and_their_effects():
     # Every local failure takes the next petition higher (escalation 1); successes stay local.
     failed = petitioned & (r.voice_outcome == 1)
     assert np.all(r.petition_level[failed] == 1) and np.all(r.petition_level[answered] == 0)
-    assert report.settled[0] == answered.sum()
+    assert report.settled[SETTLED_LOCALLY] == answered.sum()
 
 
 def test_upward_petitioners_are_intercepted_within_control_or_reach_the_upper_offices():
@@ -499,7 +505,7 @@ def test_upward_petitioners_are_intercepted_within_control_or_reach_the_upper_of
     assert np.all(report.intercepted <= np.ceil(w.districts.arrest_capacity))
     assert report.intercepted.sum() > 0 and report.upward.sum() > 0
     assert report.upward.sum() <= np.ceil(2.0 * r.size / 1000)
-    assert report.by_level[1] == (r.stance == Stance.PETITIONING).sum()
+    assert report.by_level[PROVINCE] == (r.stance == Stance.PETITIONING).sum()
     # Those taken up above go back to the local level; intercepted ones will try again.
     assert (r.petition_level == 0).sum() >= report.upward.sum()
     assert ((r.voice_outcome == 1) & (r.petition_level >= 1)).sum() >= report.intercepted.sum()

@@ -52,6 +52,15 @@ OWED, RELIEF, TARGETED, GOVERNANCE, GRID = range(5)
 relief, targeted spending (concessions and resolved cases), governance
 (participation, committees, support to organizations) and the grid."""
 
+WEIGHTED_NEED, NEED, VOICED_NEED = range(3)
+"""The rows of the need sums per domain of :func:`need_by_domain`: need weighted by
+how much it matters (where need truly is), need itself (what the planner sees
+and relief can meet) and weighted need voiced by participants or, in a
+district's sums, heard by its committee."""
+
+NEED_SUMS = 3
+"""Rows of the need sums per domain (:data:`WEIGHTED_NEED`, :data:`NEED`, :data:`VOICED_NEED`)."""
+
 
 class Planner(NamedTuple):
     """What the livelihood planner works with, fixed for a run.
@@ -260,9 +269,10 @@ def need_by_domain(
 ) -> None:
     """Add residents ``lo..hi-1``'s need to the sums the planner and the committees see.
 
-    ``city`` is (3, domains): weighted need (where need truly is), need
-    (what the planner sees and relief can meet) and weighted need voiced
-    by participants. ``districts`` is (districts, 3, domains), the same per
+    ``city`` is (:data:`NEED_SUMS`, domains): weighted need (where need
+    truly is), need (what the planner sees and relief can meet) and weighted
+    need voiced by participants. ``districts`` is (districts,
+    :data:`NEED_SUMS`, domains), the same per
     district with the committee's ear (:func:`voice_weight`) in place of
     the participants. Domain by domain, so that each sum stays in a
     register; adding an exact zero rather than branching keeps the sum's
@@ -270,7 +280,8 @@ def need_by_domain(
     """
     need, need_weight, speaks = residents.need, residents.need_weight, residents.participates
     for d in range(need.shape[1]):
-        weighted, level, voiced = city[0, d], city[1, d], city[2, d]
+        weighted, level = city[WEIGHTED_NEED, d], city[NEED, d]
+        voiced = city[VOICED_NEED, d]
         for k in range(lo, hi):
             i = unsigned(k)
             value = need[i, d]
@@ -278,7 +289,7 @@ def need_by_domain(
             weighted += w
             level += value
             voiced += w if speaks[i] else 0.0
-        city[0, d], city[1, d], city[2, d] = weighted, level, voiced
+        city[WEIGHTED_NEED, d], city[NEED, d], city[VOICED_NEED, d] = weighted, level, voiced
     if coef.self_management <= 0.0:
         return
     capture = coef.participation_capture
@@ -288,9 +299,9 @@ def need_by_domain(
         loudness = voice_weight(residents, i, capture)
         for d in range(need.shape[1]):
             w = need_weight[i, d] * need[i, d]
-            districts[district, 0, d] += w
-            districts[district, 1, d] += need[i, d]
-            districts[district, 2, d] += loudness * w
+            districts[district, WEIGHTED_NEED, d] += w
+            districts[district, NEED, d] += need[i, d]
+            districts[district, VOICED_NEED, d] += loudness * w
 
 
 @jit
@@ -312,7 +323,7 @@ def allocate(
         the total-variation distance between the allocation and the
         domains' true shares of weighted need (0: perfect targeting).
     """
-    weighted, level, voiced_total = sums[0], sums[1], sums[2]
+    weighted, level, voiced_total = sums[WEIGHTED_NEED], sums[NEED], sums[VOICED_NEED]
     true_shares = _shares(weighted)
     topdown = _shares(level * lens)
     speaking = participation > 0.0 and voiced_total.sum() > 0.0
@@ -383,13 +394,13 @@ def livelihood_relief(
     topdown = spent * (1.0 - coef.participation)
     n_districts, domains = districts.shape[0], districts.shape[2]
     by_district = np.zeros((n_districts, domains))
-    total_level = city[1].sum()
+    total_level = city[NEED].sum()
     overhead = devolved * coef.committee_overhead
     if devolved > 0.0 and total_level > 0.0:
-        residents_share = districts[:, 1].sum(axis=1) / total_level
+        residents_share = districts[:, NEED].sum(axis=1) / total_level
         for k in range(n_districts):
             left = districts[k].copy()
-            left[1] = left[1] * (1.0 - fraction)
+            left[NEED] = left[NEED] * (1.0 - fraction)
             share, used, _ = allocate(
                 left, (devolved - overhead) * residents_share[k], 1.0, planner.lens
             )

@@ -65,7 +65,16 @@ if TYPE_CHECKING:
     from model.submodels.organizations import Organizations
 
 LOCAL, PROVINCE, CENTRE = 0, 1, 2
-"""Petition levels (``Residents.petition_level``)."""
+"""Petition levels (``Residents.petition_level``), also slots of ``PetitionReport.by_level``."""
+
+LEVELS = 3
+"""Petition levels: local, province, centre."""
+
+SETTLED_LOCALLY, SETTLED_ABOVE = 0, 1
+"""Slots of ``PetitionReport.settled``: settled by the district, and taken up above it."""
+
+PLACES_SETTLED = 2
+"""Places a petition can be settled: locally, or from above."""
 
 
 class PetitionReport(NamedTuple):
@@ -75,8 +84,10 @@ class PetitionReport(NamedTuple):
         handled: Petitions the district's service effort handled, per district.
         intercepted: Upward petitioners intercepted, per district (control used).
         upward: Petitions upper levels took up against each district.
-        by_level: Petitions filed at the local level, the province, the centre.
-        settled: Petitions settled at the local level, and from above.
+        by_level: Petitions filed at each level (slots :data:`LOCAL`,
+            :data:`PROVINCE`, :data:`CENTRE`).
+        settled: Petitions settled at the local level and from above (slots
+            :data:`SETTLED_LOCALLY`, :data:`SETTLED_ABOVE`).
     """
 
     handled: FloatArray
@@ -121,8 +132,8 @@ def respond_to_petitions(
         np.zeros(n_districts),
         np.zeros(n_districts),
         np.zeros(n_districts, dtype=np.int64),
-        np.zeros(3),
-        np.zeros(2),
+        np.zeros(LEVELS),
+        np.zeros(PLACES_SETTLED),
     )
     petitioners = np.flatnonzero(r.stance == PETITIONING)
     local = petitioners[r.petition_level[petitioners] == LOCAL]
@@ -167,7 +178,7 @@ def _handle_locally(
             districts.tolerance[district] + mediation, 1.0
         ):
             answer(r, i, treasury, coef, uniform(key, step, PETITION_RESOLVE, i))
-            report.settled[0] += 1.0
+            report.settled[SETTLED_LOCALLY] += 1.0
         else:
             reject(r, i, coef, key, step)
             _failed(r, i, coef, key, step)
@@ -204,17 +215,19 @@ def _intercept_or_pass(
             passing[j] = True
     through = petitioners[passing]
     n = r.stance.size
+    # The upper offices' capacities, the province's first: a petition at
+    # level PROVINCE queues for office 0, one at CENTRE for office 1.
     offices = np.array([coef.upper_capacity, coef.centre_capacity]) * n / 1000.0
-    level = r.petition_level[through].astype(np.int64) - 1
+    office = r.petition_level[through].astype(np.int64) - PROVINCE
     upper_queue = np.empty(through.size)
     for j in range(through.size):
         upper_queue[j] = uniform(key, step, UPPER_QUEUE, through[j])
-    handled = served_within_capacity(level, offices, upper_queue, key, step, UPPER_LIMIT)
+    handled = served_within_capacity(office, offices, upper_queue, key, step, UPPER_LIMIT)
     for j in range(through.size):
         i = unsigned(through[j])
         if handled[j] and uniform(key, step, UPPER_ACCEPT, i) < coef.upper_acceptance:
             report.upward[r.district[i]] += 1
-            report.settled[1] += 1.0
+            report.settled[SETTLED_ABOVE] += 1.0
             answer(r, i, treasury, coef, uniform(key, step, PETITION_RESOLVE, i))
             r.petition_level[i] = LOCAL
         else:
