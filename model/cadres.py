@@ -5,7 +5,7 @@ are Mesa agents (:class:`Cadre`); residents are many and live in arrays
 (:mod:`model.population`). What the compiled processes need of the cadres
 is their effort and tolerance summed per district: the :class:`Districts`
 record, gathered from the agents by :func:`district_effort` at the start
-and whenever cadres adapt (process 10).
+and whenever cadres adapt (process 11).
 """
 
 from __future__ import annotations
@@ -71,7 +71,7 @@ class Cadre(mesa.Agent):  # type: ignore[misc]
         trust_fell: bool,
         rate: float,
     ) -> None:
-        """Process 10: shift effort and tolerance toward what the cadre is judged by.
+        """Process 11: shift effort and tolerance toward what the cadre is judged by.
 
         ``stability_veto`` (judged by recorded incidents and by petitions
         that reach above them, the "one-vote veto"; Minzner 2006): after such

@@ -229,10 +229,11 @@ class SocialManagementModel(mesa.Model):  # type: ignore[misc]
     def step(self) -> None:
         """One week: the processes of ODD.md section 3, in order.
 
-        The residents' and organizations' processes run as one composition
-        (:func:`model.schedule.week`); then the cadres, Mesa agents, adapt
-        to what they are judged by (process 10), and the outcomes are
-        recorded (11).
+        The residents' and organizations' processes, with the sums behind
+        the outcomes, run as one composition (:func:`model.schedule.week`);
+        then the outcomes are measured (process 10), the cadres, Mesa
+        agents, adapt to what they are judged by (process 11), and the
+        DataCollector records the outcomes.
         """
         incentive = self.levers.cadre_incentive
         trust_before = self._district_mean_legitimacy() if incentive != "fixed" else None
@@ -266,7 +267,7 @@ class SocialManagementModel(mesa.Model):  # type: ignore[misc]
         return total / np.maximum(self.districts.size, 1.0)
 
     def _adapt_cadres(self, trust_before: FloatArray, marks: IntArray) -> None:
-        """Process 10: each cadre adapts to its district's marks or trust.
+        """Process 11: each cadre adapts to its district's marks or trust.
 
         A district's marks are its protesters in mass incidents and its
         petitions taken up above it this step.

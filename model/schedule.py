@@ -171,10 +171,11 @@ def week(
     step: int,
     partition: Partition,
 ) -> Week:
-    """One week of the residents and their organizations: processes 0-9 and the sums of 11.
+    """One week of the residents and their organizations: processes 0-9 and the sums of 10.
 
-    Cadres adapt afterwards (process 10, ``SocialManagementModel.step``),
-    since they judge what this week recorded.
+    The model turns the sums into the outcomes, and the cadres adapt
+    afterwards (process 11, ``SocialManagementModel.step``), since they
+    judge what this week recorded.
     """
     # 0-1. Detention, rebuffs and deterrence run down; livelihood shocks;
     # who takes part in livelihood decisions; need summed per domain.
@@ -198,8 +199,9 @@ def week(
     prevent_at_source(residents, districts, treasury, coef, key, step)
     backlash(residents, network, coef)
     count_claims_seen(residents, network)
-    # 7-8. Grid management; members leave their organizations.
-    grid_and_applications(residents, grid, organizations, coef, key, step, partition)
+    # 7. Grid management and, in the same pass, members leaving their
+    # organizations (8); the grid's cases the budget can pay are resolved.
+    grid_and_members_leaving(residents, grid, organizations, coef, key, step, partition)
     resolve_grid_cases(residents, treasury, coef, key, step)
     # 8. Applications and founding, recruitment and services, drift, closure and dissolution.
     organizations = found_organizations(residents, organizations, coef, key, step)
@@ -211,7 +213,7 @@ def week(
     # 8-9. Members of organizations that ended are released; residents learn
     # whether voice pays; trust.
     release_learn_and_trust(residents, network, organizations, coef, partition)
-    # 11. The new trust is adopted and the outcomes' sums taken; mass incidents.
+    # 9-10. The new trust is adopted and the outcomes' sums taken; mass incidents.
     tally = adopt_trust_and_tally(residents, coef, partition)
     incidents = mass_incidents(residents, network, districts.size.size, coef.incident_min_size)
     return Week(organizations, tally, relief, petitions, incidents, gini(residents.grievance))
@@ -275,7 +277,7 @@ def relief_grievance_and_stance(
 
 
 @parallel_jit
-def grid_and_applications(
+def grid_and_members_leaving(
     residents: Residents,
     grid: Grid,
     organizations: Organizations,
@@ -284,7 +286,11 @@ def grid_and_applications(
     step: int,
     partition: Partition,
 ) -> None:
-    """Phase of processes 7-8: grid management; members leave their organizations."""
+    """Phase of processes 7-8: grid management, and members leaving their organizations.
+
+    The two run resident by resident in one pass: neither reads what the
+    other writes for other residents.
+    """
     n = residents.stance.size
     for c in prange(partition.chunks):
         for b in range(blocks_in(partition, c, n)):
@@ -315,7 +321,7 @@ def release_learn_and_trust(
 def adopt_trust_and_tally(
     residents: Residents, coef: Coefficients, partition: Partition
 ) -> Tally[float]:
-    """Phase of process 11: every resident adopts its new trust; the sums for the outcomes."""
+    """Phase of processes 9-10: every resident adopts its new trust; the sums for the outcomes."""
     n = residents.stance.size
     sums = np.zeros((partition.chunks, TALLY_SIZE))
     for c in prange(partition.chunks):
