@@ -217,7 +217,7 @@ class Lesson:
                 simulate(name, steps=weeks, n_residents=n_residents, seed=seed)
                 for seed in range(replications)
             ]
-            for name in pair
+            for name in (pair.error_regime, pair.remedy_regime)
         }
         return cls(pair, weeks, n_residents, replications, runs, time.perf_counter() - start)
 

@@ -396,6 +396,9 @@ def _below(rng: np.random.Generator, n: int) -> int:
     exactly uniform and needs a division only in rare rejections. Several
     times faster in numba than ``rng.integers``.
     """
+    # A count read from the 32-bit lattice, run uncompiled (tests/test_run_path.py),
+    # would make the product below a 32-bit numpy integer; compiled, n is 64-bit.
+    n = int(n)
     m = int(rng.random() * _TWO32) * n
     if (m & _LOW32) < n:
         floor = (_TWO32 - n) % n

@@ -70,10 +70,6 @@ class ErrorPair:
     expected: Mapping[str, int]
     claim: str = ""
 
-    def __iter__(self) -> Any:
-        """Unpack as ``error_regime, remedy_regime``."""
-        return iter((self.error_regime, self.remedy_regime))
-
 
 def _registry(*regimes: Regime) -> Mapping[str, Regime]:
     return MappingProxyType({r.name: r for r in regimes})

@@ -21,8 +21,7 @@ def test_six_errors_are_pairs_of_known_regimes():
     assert list(range(1, 7)) == sorted(ERRORS)
     for number, pair in ERRORS.items():
         assert pair.number == number
-        error, remedy = pair
-        assert error in REGIMES and remedy in REGIMES
+        assert pair.error_regime in REGIMES and pair.remedy_regime in REGIMES
 
 
 ALL_PAIRS = {str(k): v for k, v in ERRORS.items()} | dict(VARIANT_PAIRS)
