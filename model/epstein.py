@@ -35,7 +35,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import mesa
 import numpy as np
@@ -54,6 +54,8 @@ Placement = Literal["bernoulli", "exact"]
 _COP = 1
 _ACTIVE = 1 << 16
 _LOW = _ACTIVE - 1
+_CITIZEN_VIEW, _COP_VIEW = 0, 1
+"""The citizens' and the cops' vision in the views of :func:`make_views`."""
 
 #: Epstein's Run 1-2 population: 40x40 lattice at citizen density 0.7. The
 #: outburst threshold of 50 actives is scaled with population from here.
@@ -300,13 +302,17 @@ def find_outbursts(active: IntArray, threshold: float) -> list[Outburst]:
 # costs O(cells in vision). The rule and the arrest probability are the
 # shared scalar functions of :mod:`model.submodels.stance`.
 #
-# The per-agent rules are written out in the one kernel function rather than
-# as helpers that receive the lattice: numba reference-counts the arrays a
-# helper with branches receives (inlined or not), which cost more than the
-# rules themselves. The helpers below take numbers only, are the short draw
-# loop the kernel inlines (:func:`_draw_empty`, measured as fast as the loop
-# written in place), or run off the hot path (:func:`_choose_listed_empty`,
-# only after many missed draws).
+# The kernel receives its state and settings as three named records
+# (:class:`Agents`, :class:`Lattice`, :class:`Rules`), as the main model's
+# processes receive ``Residents`` and ``Coefficients``, and takes them apart
+# once per step. The per-agent rules are written out in the one kernel
+# function rather than as helpers that receive the lattice: numba
+# reference-counts the arrays a helper with branches receives (inlined or
+# not), which cost more than the rules themselves. The helpers below take
+# numbers only, are the short draw loop the kernel inlines
+# (:func:`_draw_empty`, measured as fast as the loop written in place), or
+# run off the hot path (:func:`_choose_listed_empty`, only after many
+# missed draws; :func:`_release`, once per step).
 
 _TWO32 = 1 << 32
 _LOW32 = _TWO32 - 1
@@ -316,6 +322,76 @@ _LOW32 = _TWO32 - 1
 _MOVE_TRIES = 40
 #: The same for a released prisoner whose cell was taken (``move_then_act``).
 _RELEASE_TRIES = 20
+
+
+class Agents(NamedTuple):
+    """The agents as one step reads and changes them: citizens first, then cops.
+
+    Attributes:
+        n_citizens: Agents ``0..n_citizens-1`` are citizens, the rest cops.
+        pos: Each agent's cell (row-major); a prisoner keeps its cell.
+        active: Whether each citizen is active.
+        jailed: Whether each citizen is in jail.
+        jail_term: Steps of jail each citizen has left.
+        grievance: Each citizen's grievance ``G = H (1 - L)``.
+        risk_aversion: Each citizen's risk aversion ``R``.
+    """
+
+    n_citizens: int
+    pos: IntArray
+    active: BoolArray
+    jailed: BoolArray
+    jail_term: IntArray
+    grievance: FloatArray
+    risk_aversion: FloatArray
+
+
+class Lattice(NamedTuple):
+    """The torus, what stands on each cell, and what each agent sees of it.
+
+    Attributes:
+        occupant: Per cell, the agent on it, or -1.
+        code: Per cell, 1 for a cop plus ``2**16`` for an active citizen, so
+            that one sum over the cells in view counts both C and A.
+        width: Cells per row.
+        height: Rows.
+        views: The citizens' and the cops' vision (:func:`make_views`).
+        cells_in_view: Cells in each vision.
+    """
+
+    occupant: IntArray
+    code: IntArray
+    width: int
+    height: int
+    views: IntArray
+    cells_in_view: IntArray
+
+
+class Rules(NamedTuple):
+    """The settings a step applies, fixed for a run: the mode's coefficients.
+
+    Attributes:
+        threshold: Activation threshold T.
+        k: Arrest-probability constant.
+        arrest_rule: The arrest rule, as its position in
+            :data:`~model.params.ARREST_RULES`.
+        jail_high: Jail terms are drawn uniformly from ``0..jail_high-1``.
+        citizens_move: Whether citizens follow rule M.
+        cops_move: Whether cops follow rule M.
+        act_then_move: Mesa's order (act, then move); otherwise NetLogo's.
+        cop_takes_cell: NetLogo: a cop who jails a citizen steps onto its cell.
+        count_self_twice: NetLogo: an active citizen counts itself twice in A.
+    """
+
+    threshold: float
+    k: float
+    arrest_rule: int
+    jail_high: int
+    citizens_move: bool
+    cops_move: bool
+    act_then_move: bool
+    cop_takes_cell: bool
+    count_self_twice: bool
 
 
 @inline_jit
@@ -466,25 +542,16 @@ def _choose_listed_empty(
 
 
 @jit
-def _release(
-    nc: int,
-    pos: IntArray,
-    occupant: IntArray,
-    jailed: BoolArray,
-    jail_term: IntArray,
-    views: IntArray,
-    cells_in_view: int,
-    width: int,
-    height: int,
-    rng: np.random.Generator,
-    buf: IntArray,
-) -> None:
+def _release(agents: Agents, lattice: Lattice, rng: np.random.Generator, buf: IntArray) -> None:
     """NetLogo: terms shorten at the end of the tick; released prisoners return.
 
     Prisoners go back to their cell, in index order. One whose cell has been
     taken moves to a uniformly random empty cell within vision (NetLogo
     would stack the two); with none free it waits in jail one more tick.
     """
+    nc, pos, jailed, jail_term = agents.n_citizens, agents.pos, agents.jailed, agents.jail_term
+    occupant, views, width, height = lattice.occupant, lattice.views, lattice.width, lattice.height
+    cells_in_view = lattice.cells_in_view[_CITIZEN_VIEW]
     for i in range(nc):
         if jailed[i]:
             jail_term[i] -= 1
@@ -495,12 +562,13 @@ def _release(
         if jailed[i] and jail_term[i] <= 0:
             row = pos[i] // width
             col = pos[i] - row * width
+            v = _CITIZEN_VIEW
             dest = _draw_empty(
-                occupant, row, col, views, 0, cells_in_view, width, height, rng, _RELEASE_TRIES
+                occupant, row, col, views, v, cells_in_view, width, height, rng, _RELEASE_TRIES
             )
             if dest < 0:
                 dest = _choose_listed_empty(
-                    occupant, row, col, views, 0, cells_in_view, width, height, rng, buf
+                    occupant, row, col, views, v, cells_in_view, width, height, rng, buf
                 )
             if dest >= 0:
                 pos[i] = dest
@@ -512,37 +580,25 @@ def _release(
 
 @jit
 def _sequential_step(
-    rng: np.random.Generator,
-    nc: int,
-    pos: IntArray,
-    occupant: IntArray,
-    code: IntArray,
-    active: BoolArray,
-    jailed: BoolArray,
-    jail_term: IntArray,
-    grievance: FloatArray,
-    risk_aversion: FloatArray,
-    views: IntArray,
-    cells_in_view: IntArray,
-    width: int,
-    height: int,
-    threshold: float,
-    k: float,
-    rule_code: int,
-    jail_high: int,
-    citizens_move: bool,
-    cops_move: bool,
-    act_then_move: bool,
-    move_onto: bool,
-    count_self_twice: bool,
+    rng: np.random.Generator, agents: Agents, lattice: Lattice, rules: Rules
 ) -> None:
     """One step with Mesa's exact sequential activation.
 
     Every agent acts once, in a uniformly random order (Fisher-Yates), and
     each sees the lattice as the agents before it left it. An agent's turn
     is two phases, act (rule A or C) and move (rule M), in the order of
-    ``act_then_move``.
+    ``rules.act_then_move``.
     """
+    # Taken apart once, so the loops below read local names.
+    nc, pos, active, jailed = agents.n_citizens, agents.pos, agents.active, agents.jailed
+    jail_term, grievance, risk_aversion = agents.jail_term, agents.grievance, agents.risk_aversion
+    occupant, code, width, height = lattice.occupant, lattice.code, lattice.width, lattice.height
+    views, cells_in_view = lattice.views, lattice.cells_in_view
+    threshold, k, arrest_rule = rules.threshold, rules.k, rules.arrest_rule
+    jail_high = rules.jail_high
+    citizens_move, cops_move = rules.citizens_move, rules.cops_move
+    act_then_move, cop_takes_cell = rules.act_then_move, rules.cop_takes_cell
+    count_self_twice = rules.count_self_twice
     n = pos.size
     order = np.arange(n)
     for i in range(n - 1, 0, -1):
@@ -559,7 +615,7 @@ def _sequential_step(
                     continue
             elif jailed[agent]:
                 continue
-        v = 0 if cit else 1
+        v = _CITIZEN_VIEW if cit else _COP_VIEW
         for phase in range(2):
             if (phase == 0) != act_then_move:
                 # Rule M: to a uniformly random empty cell within vision.
@@ -614,7 +670,9 @@ def _sequential_step(
                     actives = (seen >> 16) + 1
                     if count_self_twice and active[agent]:
                         actives += 1
-                    prob = arrest_probability_one(float(seen & _LOW), float(actives), k, rule_code)
+                    prob = arrest_probability_one(
+                        float(seen & _LOW), float(actives), k, arrest_rule
+                    )
                     new = activates(grievance[agent], risk_aversion[agent], prob, threshold)
                 if new != active[agent]:
                     code[cell] += _ACTIVE if new else -_ACTIVE
@@ -646,7 +704,7 @@ def _sequential_step(
                 # Mesa: ARRESTED even with a term of 0 (free again at its
                 # next turn); NetLogo: a term of 0 is no jail at all.
                 jailed[suspect] = True if act_then_move else term > 0
-                if move_onto and term > 0:
+                if cop_takes_cell and term > 0:
                     # NetLogo: the cop steps onto the prisoner's patch and
                     # prisoners stop blocking. With a term of 0 the citizen
                     # keeps its cell and the cop stays (NetLogo would stack
@@ -657,9 +715,7 @@ def _sequential_step(
                     code[target] += _COP
                     pos[agent] = target
     if not act_then_move:
-        _release(
-            nc, pos, occupant, jailed, jail_term, views, cells_in_view[0], width, height, rng, buf
-        )
+        _release(agents, lattice, rng, buf)
 
 
 class CivilViolence(mesa.Model):  # type: ignore[misc]
@@ -697,12 +753,22 @@ class CivilViolence(mesa.Model):  # type: ignore[misc]
         self.n_cells = p.width * p.height
         self._views = make_views(p.width, p.height, (p.citizen_vision, p.cop_vision), p.vision)
         self._cells_in_view = np.array(
-            [(self._views[v, 0] >= 0).sum() for v in range(2)], dtype=np.intp
+            [(self._views[v, 0] >= 0).sum() for v in (_CITIZEN_VIEW, _COP_VIEW)], dtype=np.intp
         )
         if self._cells_in_view.max() >= _ACTIVE // 2:
             # C and A share one 32-bit integer (code): A << 16 must stay below 2**31.
             raise ParameterError("vision too large: at most 32,767 cells may be in view")
-        self._rule_code = ARREST_RULES.index(p.arrest_rule)
+        self._rules = Rules(
+            threshold=float(p.threshold),
+            k=float(p.k),
+            arrest_rule=ARREST_RULES.index(p.arrest_rule),
+            jail_high=p.max_jail_term + 1 if p.jail_terms == "0..J" else p.max_jail_term,
+            citizens_move=p.movement,
+            cops_move=p.movement or p.cops_always_move,
+            act_then_move=p.order == "act_then_move",
+            cop_takes_cell=p.order == "move_then_act" and not p.jailed_hold_cell,
+            count_self_twice=p.count_self_twice,
+        )
         self._t = 0
         self._place()
         self.hardship: FloatArray = self.rng.random(self.n_citizens)
@@ -784,31 +850,21 @@ class CivilViolence(mesa.Model):  # type: ignore[misc]
             self._set_cops(int(p.n_cops(self._t)))
         if callable(p.legitimacy):
             self.grievance = self.hardship * (1.0 - self._legitimacy(self._t))
-        _sequential_step(
-            self.rng,
+        # Built each step: cops come and go (``pos``) and legitimacy may
+        # change (``grievance``).
+        agents = Agents(
             self.n_citizens,
             self.pos,
-            self.occupant,
-            self.code,
             self.active_flag,
             self.jailed_flag,
             self.jail_term,
             self.grievance,
             self.risk_aversion,
-            self._views,
-            self._cells_in_view,
-            p.width,
-            p.height,
-            float(p.threshold),
-            float(p.k),
-            self._rule_code,
-            p.max_jail_term + 1 if p.jail_terms == "0..J" else p.max_jail_term,
-            p.movement,
-            p.movement or p.cops_always_move,
-            p.order == "act_then_move",
-            p.order == "move_then_act" and not p.jailed_hold_cell,
-            p.count_self_twice,
         )
+        lattice = Lattice(
+            self.occupant, self.code, p.width, p.height, self._views, self._cells_in_view
+        )
+        _sequential_step(self.rng, agents, lattice, self._rules)
         self._record()
 
     # --------------------------------------------------------------- outputs
