@@ -730,6 +730,8 @@ class CivilViolence(mesa.Model):  # type: ignore[misc]
 
     Attributes:
         params: The resolved settings.
+        n_citizens: Citizens (agents ``0..n_citizens-1``; the cops follow).
+        n_cops: Cops on the lattice now (a cop schedule, ``n_cops=``, changes it).
         active: Active citizens after the last step.
         quiet: Quiet citizens (neither active nor jailed).
         jailed: Citizens in jail (Mesa: in state ARRESTED).
