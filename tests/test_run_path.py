@@ -22,7 +22,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from typing import NamedTuple
 
 import pytest
 
@@ -149,7 +149,7 @@ def defined_functions(path: Path) -> set[str]:
     return names
 
 
-def model_functions() -> set[tuple[str, str]]:
+def model_functions() -> set[Function]:
     """Every function of ``model/``, as (path relative to ``model/``, qualified name)."""
     return {
         (path.relative_to(MODEL).as_posix(), name)
@@ -158,32 +158,56 @@ def model_functions() -> set[tuple[str, str]]:
     }
 
 
+Function = tuple[str, str]
+"""A function of ``model/``: its file relative to ``model/`` and its qualified name."""
+
+
+class Calls(NamedTuple):
+    """What the profiled runs called.
+
+    Attributes:
+        outside_steps: Functions called outside any model step (imports,
+            set-up, the public API, the reference modes).
+        in_steps: Functions called while a model stepped.
+        recorded_step: The functions one recorded step called, in the order
+            of their first call.
+    """
+
+    outside_steps: set[Function]
+    in_steps: set[Function]
+    recorded_step: list[Function]
+
+    @property
+    def anywhere(self) -> set[Function]:
+        """Every function called at all."""
+        return self.outside_steps | self.in_steps
+
+
 @pytest.fixture(scope="module")
-def runs() -> dict[str, Any]:
+def calls() -> Calls:
     env = {**os.environ, "NUMBA_DISABLE_JIT": "1"}
     result = subprocess.run(
         [sys.executable, "-c", RUNS], capture_output=True, text=True, env=env, cwd=ROOT,
-        check=True, timeout=900,
+        check=False, timeout=900,
     )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
     recorded = json.loads(result.stdout)
-    return {
-        "setup": {tuple(key) for key in recorded["setup"]},
-        "step": {tuple(key) for key in recorded["step"]},
-        "order": [tuple(key) for key in recorded["order"]],
-    }
+    return Calls(
+        {(file, name) for file, name in recorded["setup"]},
+        {(file, name) for file, name in recorded["step"]},
+        [(file, name) for file, name in recorded["order"]],
+    )
 
 
-def test_every_model_function_runs_or_has_a_named_reason(runs: dict[str, Any]) -> None:
-    called = runs["setup"] | runs["step"]
-    missing = sorted(model_functions() - called - set(FUNCTIONS_OUTSIDE_THE_RUN))
+def test_every_model_function_runs_or_has_a_named_reason(calls: Calls) -> None:
+    missing = sorted(model_functions() - calls.anywhere - set(FUNCTIONS_OUTSIDE_THE_RUN))
     assert not missing, f"not on the run path, nor named with a reason: {missing}"
 
 
-def test_every_named_exception_exists_and_does_not_run(runs: dict[str, Any]) -> None:
-    called = runs["setup"] | runs["step"]
+def test_every_named_exception_exists_and_does_not_run(calls: Calls) -> None:
     for key in FUNCTIONS_OUTSIDE_THE_RUN:
         assert key in model_functions(), f"{key} is no longer defined: drop it from the list"
-        assert key not in called, f"{key} runs now: drop it from the list"
+        assert key not in calls.anywhere, f"{key} runs now: drop it from the list"
         assert not key[0].startswith("submodels/"), f"{key}: every process function must run"
 
 
@@ -211,7 +235,7 @@ def class_homes() -> dict[str, str]:
     return homes
 
 
-def resolve(dotted: str) -> tuple[str, str]:
+def resolve(dotted: str) -> Function:
     """The (file, qualified name) of a function ODD.md names.
 
     ``module.function`` is a module of ``model/submodels/`` or of ``model/``;
@@ -230,25 +254,25 @@ def resolve(dotted: str) -> tuple[str, str]:
     raise AssertionError(f"ODD.md section 3 names `{dotted}`, which is not in model/")
 
 
-def named_in(text: str) -> list[tuple[str, str]]:
+def named_in(text: str) -> list[Function]:
     """The functions a piece of ODD.md names, in order of first mention, resolved."""
-    seen: dict[tuple[str, str], None] = {}
+    seen: dict[Function, None] = {}
     for dotted in re.findall(r"`(\w+(?:\.\w+)+)`", text):
         seen.setdefault(resolve(dotted))
     return list(seen)
 
 
-def test_odd_names_the_functions_that_run(runs: dict[str, Any]) -> None:
+def test_odd_names_the_functions_that_run(calls: Calls) -> None:
     named = named_in(odd_section_3())
     assert len(named) >= 30, named
     for file, name in named:
         assert name in defined_functions(MODEL / file), (file, name)
-        assert (file, name) in runs["step"], f"{file}: {name} is not called during a step"
+        assert (file, name) in calls.in_steps, f"{file}: {name} is not called during a step"
 
 
-def test_odd_lists_the_processes_in_the_order_a_step_calls_them(runs: dict[str, Any]) -> None:
+def test_odd_lists_the_processes_in_the_order_a_step_calls_them(calls: Calls) -> None:
     listed = named_in(odd_process_list())
-    first_call = {key: position for position, key in enumerate(runs["order"])}
+    first_call = {key: position for position, key in enumerate(calls.recorded_step)}
     missing = [key for key in listed if key not in first_call]
     assert not missing, f"not called in the recorded step: {missing}"
     in_order_of_calls = sorted(listed, key=first_call.__getitem__)
