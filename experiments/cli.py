@@ -48,6 +48,7 @@ try:  # Ctrl-C while the libraries load must give one line, not a traceback
     from experiments import compare, specs, stopping
     from experiments.budget import BudgetError
     from experiments.compare import ComparisonError, Interrupted
+    from experiments.helptext import DefaultsHelpFormatter
     from experiments.run_summary import run_summary_lines
     from experiments.runner import (
         MPI_LAUNCH,
@@ -90,30 +91,17 @@ class CommandError(Exception):
     """Bad input found by the command itself (one-line message with the fix)."""
 
 
-class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
-    """``--help`` with every option's default, except where there is none to show.
-
-    ``None`` means "from the spec file" or "the model's default", which the
-    option's own help says; ``False`` is a switch that is off.
-    """
-
-    def _get_help_string(self, action: argparse.Action) -> str | None:
-        text = action.help or ""
-        if action.default in (None, False, [], argparse.SUPPRESS) or "default" in text:
-            return text
-        return super()._get_help_string(action)
-
-
 class _Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line (``sixerrors: error: ...``), exit 2.
 
     argparse's default prints the whole usage block before the error; the
     contract wants one line naming the problem and the fix. Every verb's
-    ``--help`` shows its description and its defaults (:class:`_HelpFormatter`).
+    ``--help`` shows its description and its defaults
+    (:class:`experiments.helptext.DefaultsHelpFormatter`).
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("formatter_class", _HelpFormatter)
+        kwargs.setdefault("formatter_class", DefaultsHelpFormatter)
         super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:

@@ -2,24 +2,37 @@
 
 Each of those notebooks runs an error regime and its remedy over a few
 replications with common random numbers, plots the means with 95% bands,
-tabulates the paired differences remedy - error and offers exercises that
-re-run the pair in another world. That code is the same in all six, so it is
-written once here and a notebook holds only its text and its own questions;
-a change of method or of size is made in one place. Like the notebooks, this
-module holds no model code: it runs :func:`model.simulate` and summarises the
-tables it returns.
+tabulates the paired differences remedy - error, shows how much of each
+difference is assumed (the same pair with every assumed direct payoff off),
+says where the claim fails (from ``experiments/classroom/findings.toml``)
+and offers exercises that re-run the pair in another world. That code is
+the same in all six, so it is written once here and a notebook holds only
+its text and its own questions; a change of method or of size is made in
+one place. Like the notebooks, this module holds no model code: it runs
+:func:`model.simulate` and summarises the tables it returns.
 
-The sizes are small so that a notebook runs in well under a minute; raise
-them for work to publish (``sixerrors compare`` runs many more replications,
-in parallel, and writes them to files).
+Sizes. An exercise re-runs the pair at the notebook's own city size and
+horizon (fewer replications), so that its answer in the default world is the
+answer of the notebook's main table: exercises used to run 300 residents for
+78 weeks, where Error 1's trust difference was +0.04 against the main
+table's +0.21 and pupils learnt the wrong size of effect. Below
+:data:`MIN_RESIDENTS` and :data:`MIN_STEPS` the helpers warn
+(:class:`SmallLessonWarning`), naming the minimum. A run of 1,000 residents
+for three years takes about a tenth of a second, so the sizes cost little;
+raise the replications for work to publish (``sixerrors compare`` runs many
+more, in parallel, and writes them to files).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
+import re
 import time
+import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
@@ -30,10 +43,13 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from scipy import stats
 
+from experiments.classroom.findings import Interval, load_findings, share_text
+from experiments.classroom.labels import plain_label, value_text
 from experiments.palette import ERROR_COLOUR, REMEDY_COLOUR
 from experiments.tasks import time_average
 from model import ERRORS, REGIMES, Levers, simulate
 from model.outcomes import OUTCOME_INFO
+from model.params import mechanisms_only
 from model.regimes import ErrorPair
 from model.types import FloatArray
 
@@ -47,20 +63,75 @@ STEPS: Mapping[int, int] = MappingProxyType({1: 208, 2: 156, 3: 156, 4: 156, 5: 
 """Weekly steps of each error's notebook: three years, four for error 1,
 whose notebook sets the first half-year against the last year."""
 
-EXERCISE_STEPS = 78
-"""Steps of an exercise's re-run (:meth:`Lesson.paired_difference`): a year and a half."""
-
-EXERCISE_RESIDENTS = 300
-"""Residents of an exercise's re-run: small, so that an exercise takes seconds."""
-
 EXERCISE_REPLICATIONS = 4
-"""Replications of an exercise's re-run."""
+"""Replications of an exercise's re-run (:meth:`Lesson.paired_difference`).
+
+An exercise runs at the lesson's own city size and horizon, so that in the
+default world it gives the main table's answer; it saves time on
+replications only (four pairs of runs of 1,000 residents for three years
+take about a second)."""
+
+MIN_RESIDENTS = 500
+"""Smallest city in which the lessons' mechanisms work as in the notebooks' 1,000.
+
+Measured (time-averaged paired difference in trust, six replications, at
+each error's horizon): at 500 residents Errors 1 and 6 give 87 % and 93 %
+of the 1,000-resident difference, at 300 only 58 % and 74 %, at 200 44 % and
+70 %. In a small city each of the 16 districts has a few dozen residents
+and its cadres a unit or two of effort a week, handed out whole, and a
+200-household grid cell is a large part of the city."""
+
+MIN_STEPS = 156
+"""Shortest horizon, in weeks, whose time average shows the lessons' differences.
+
+The differences take two to three years to build up: at 1,000 residents a
+78-week time average is about a third of the notebook's (Error 1, four years:
++0.07 against +0.20; Error 6, three years: +0.09 against +0.22), 104 weeks
+about half. To ask about the short run, keep the horizon and average over
+the first weeks (``weeks=slice(1, 27)``)."""
 
 CONFIDENCE = 0.95
 """Confidence level of every band and interval."""
 
 _ZERO_LINE = "#555555"
 """The zero line of a difference: grey, not a side's colour, because it is neither side."""
+
+
+class SmallLessonWarning(UserWarning):
+    """A lesson or exercise run below :data:`MIN_RESIDENTS` or :data:`MIN_STEPS`."""
+
+
+def size_problems(n_residents: int, steps: int) -> list[str]:
+    """What is too small about a run of ``n_residents`` for ``steps`` weeks, in words.
+
+    Empty when both are at least the declared minimum.
+    """
+    problems = []
+    if n_residents < MIN_RESIDENTS:
+        problems.append(
+            f"{n_residents:,} residents is below the lessons' minimum city size of "
+            f"{MIN_RESIDENTS:,} (MIN_RESIDENTS): the mechanisms of Errors 1 and 6 are "
+            "weak in small cities, so differences come out too small"
+        )
+    if steps < MIN_STEPS:
+        problems.append(
+            f"{steps} weeks is below the lessons' minimum horizon of {MIN_STEPS} weeks "
+            "(MIN_STEPS): differences take two to three years to build up, so a shorter "
+            "time average understates them; to ask about the short run keep the horizon "
+            "and pass weeks=slice(1, 27)"
+        )
+    return problems
+
+
+def warn_if_small(n_residents: int, steps: int, stacklevel: int = 3) -> None:
+    """Warn (:class:`SmallLessonWarning`) when a run is below the lessons' minimum sizes.
+
+    A warning, not an error: a tiny run is still right for testing code or
+    for a deliberately extreme world, but its numbers must not be read as
+    the lesson's answer.
+    """
+    for problem in size_problems(n_residents, steps):
+        warnings.warn(problem, SmallLessonWarning, stacklevel=stacklevel)
 
 
 def t_band(
@@ -211,6 +282,7 @@ class Lesson:
         """
         pair = ERRORS[error]
         weeks = STEPS[error] if steps is None else steps
+        warn_if_small(n_residents, weeks)
         start = time.perf_counter()
         runs = {
             name: [
@@ -331,15 +403,19 @@ class Lesson:
         remedy: str | None = None,
         error_levers: Mapping[str, Any] | None = None,
         remedy_levers: Mapping[str, Any] | None = None,
-        steps: int = EXERCISE_STEPS,
-        n_residents: int = EXERCISE_RESIDENTS,
+        steps: int | None = None,
+        n_residents: int | None = None,
         replications: int = EXERCISE_REPLICATIONS,
+        weeks: slice | None = None,
         **world: Any,
     ) -> pd.DataFrame:
         """Time-averaged remedy - error, paired by seed, with 95% t-intervals: an exercise.
 
-        Small defaults keep an exercise to a few seconds; raise them for
-        firmer answers.
+        The runs have the lesson's own size and horizon unless told
+        otherwise, so in the default world this is the main table's
+        answer over fewer replications (seeds ``0 .. replications - 1``
+        are the main run's first ones). Below :data:`MIN_RESIDENTS` or
+        :data:`MIN_STEPS` it warns (:class:`SmallLessonWarning`).
 
         Args:
             outcomes: Outcome names.
@@ -347,14 +423,21 @@ class Lesson:
             remedy: The remedy side's regime (default: this lesson's).
             error_levers: Lever values that change the error side only.
             remedy_levers: Lever values that change the remedy side only.
-            steps: Weekly steps of each run.
-            n_residents: Residents of each run.
+            steps: Weekly steps of each run (default: the lesson's).
+            n_residents: Residents of each run (default: the lesson's).
             replications: Runs of each side, seeds ``0 .. replications - 1``.
+            weeks: Weeks of the time average (default: every week after the
+                start); ``slice(1, 27)`` asks about the first half-year of
+                a full-length run.
             **world: Parameter values that change both sides (the "world").
 
         Returns:
             One row per outcome: ``difference``, ``ci_low``, ``ci_high``.
         """
+        steps = self.steps if steps is None else steps
+        n_residents = self.n_residents if n_residents is None else n_residents
+        warn_if_small(n_residents, steps)
+        window = slice(1, None) if weeks is None else weeks
         sides = (
             (error or self.error, dict(error_levers or {})),
             (remedy or self.remedy, dict(remedy_levers or {})),
@@ -365,7 +448,12 @@ class Lesson:
                 simulate(name, steps=steps, n_residents=n_residents, seed=seed, **world, **levers)
                 for name, levers in sides
             )
-            diffs.append((r[outcomes].iloc[1:].mean() - e[outcomes].iloc[1:].mean()).to_numpy())
+            # The project's one time average (experiments.tasks.time_average), as the
+            # main table and sixerrors compare compute it.
+            diffs.append(
+                time_average(r[list(outcomes)].to_numpy(dtype=float)[window], axis=0)
+                - time_average(e[list(outcomes)].to_numpy(dtype=float)[window], axis=0)
+            )
         mean, low, high = t_band(np.array(diffs))
         return pd.DataFrame(
             {"difference": mean, "ci_low": low, "ci_high": high},
@@ -403,3 +491,212 @@ class Lesson:
         if whole_remedy is not None:
             blocks[whole_remedy] = self.paired_difference(outcomes, **options)
         return pd.concat(blocks, names=["changed"])
+
+    def assumed_and_emergent(self, outcomes: Sequence[str] | None = None) -> pd.DataFrame:
+        """The full model's difference beside the same pair with every assumed payoff off.
+
+        Some of a difference is put in by the modellers as direct payoffs
+        (an answered petition adds trust *by assumption*: the hypothesis
+        groups of ``model.params``); the rest emerges from the mechanisms.
+        This re-runs both regimes at the lesson's sizes and seeds with
+        :func:`model.params.mechanisms_only` (every such payoff zero), as
+        ``sixerrors compare`` builds its ``error_N_mechanisms`` pairs, and
+        sets the two time-averaged differences side by side.
+
+        Args:
+            outcomes: Outcome names (default: those the article makes a
+                claim about).
+
+        Returns:
+            One row per outcome: ``full model`` and ``mechanisms only``
+            differences with their 95% intervals, the ``share assumed``
+            (1 - mechanisms only / full model, where both intervals exclude
+            zero on the same side; NaN where no share can be said) and the
+            ``reading`` in words (the classroom's wording).
+        """
+        names = list(self.pair.expected) if outcomes is None else list(outcomes)
+        off = mechanisms_only()
+        mechanisms = {
+            regime: [
+                simulate(regime, steps=self.steps, n_residents=self.n_residents, seed=seed, **off)
+                for seed in range(self.replications)
+            ]
+            for regime in self.pair
+        }
+        rows = []
+        for outcome in names:
+            full = self._interval(self.stack(self.remedy, outcome), self.stack(self.error, outcome))
+            mech = self._interval(
+                *(
+                    np.vstack([run[outcome].to_numpy(dtype=float) for run in mechanisms[side]])
+                    for side in (self.remedy, self.error)
+                )
+            )
+            rows.append(
+                {
+                    "outcome": outcome,
+                    "full model": full.mean,
+                    "full low": full.low,
+                    "full high": full.high,
+                    "mechanisms only": mech.mean,
+                    "mech. low": mech.low,
+                    "mech. high": mech.high,
+                    "share assumed": _share_assumed(full, mech),
+                    "reading": share_text(full, mech),
+                }
+            )
+        return pd.DataFrame(rows).set_index("outcome")
+
+    @staticmethod
+    def _interval(remedy: FloatArray, error: FloatArray) -> Interval:
+        """The interval of remedy - error, time-averaged over weeks 1..T, per replication."""
+        differences = time_average(remedy[:, 1:], axis=1) - time_average(error[:, 1:], axis=1)
+        summary = interval(differences)
+        return Interval(summary["difference"], summary["ci_low"], summary["ci_high"])
+
+    def failure_region(self, path: str | Path | None = None) -> FailureRegion:
+        """Where the project found this error's claim to fail (see :class:`FailureRegion`).
+
+        Args:
+            path: The findings file (default: the one the classroom reads,
+                ``experiments/classroom/findings.toml``).
+        """
+        finding = load_findings(path).of(self.pair.number)
+        if finding is None:  # the file must describe every error; be safe anyway
+            return FailureRegion(self.pair.number)
+        return FailureRegion(
+            self.pair.number,
+            fails_where=finding.fails_where,
+            fails_through=finding.fails_through,
+            watch=finding.watch,
+            preset=dict(finding.preset),
+        )
+
+    def run_failure_preset(
+        self, outcomes: Sequence[str], path: str | Path | None = None, **options: Any
+    ) -> pd.DataFrame | None:
+        """The pair in the default world and in the failure region's preset world, paired.
+
+        The preset (world parameters only, never levers) is the classroom's
+        "Try this" button: it moves both sides into the region where the
+        claim was found to fail. Both blocks are :meth:`paired_difference`
+        with the same seeds, so a change of sign or size between them is the
+        preset's doing.
+
+        Args:
+            outcomes: Outcome names.
+            path: The findings file (default: the classroom's).
+            **options: Passed to :meth:`paired_difference` (sizes, levers).
+
+        Returns:
+            The two blocks, indexed by world and outcome; ``None`` while the
+            findings file has no preset for this error (its text says so).
+        """
+        region = self.failure_region(path)
+        if not region.preset:
+            return None
+        return pd.concat(
+            {
+                "default world": self.paired_difference(outcomes, **options),
+                "where the claim fails (preset)": self.paired_difference(
+                    outcomes, **options, **region.preset
+                ),
+            },
+            names=["world"],
+        )
+
+
+def _share_assumed(full: Interval, mechanisms: Interval) -> float:
+    """1 - mechanisms only / full model, or NaN where the intervals allow no share.
+
+    The same conditions as the reading in words (:func:`share_text`): both
+    intervals exclude zero, on the same side.
+    """
+    if not (full.excludes_zero and mechanisms.excludes_zero):
+        return math.nan
+    if math.copysign(1.0, full.mean) != math.copysign(1.0, mechanisms.mean):
+        return math.nan
+    return max(0.0, 1.0 - mechanisms.mean / full.mean)
+
+
+def assumed_text(table: pd.DataFrame) -> str:
+    """The :meth:`Lesson.assumed_and_emergent` table in sentences, one per outcome.
+
+    Written for the notebooks, in the classroom's words: how large the
+    difference is in the full model, how large with the assumed payoffs
+    off, and so how much of it is assumed.
+    """
+    lines = []
+    for outcome, row in table.iterrows():
+        info = OUTCOME_INFO.get(str(outcome))
+        # "Mean trust in government (Epstein's L)." -> "Mean trust in government"
+        meaning = re.sub(r"\s*\([^)]*\)\.?$|\.$", "", info.meaning) if info else ""
+        name = f"{meaning} ({outcome})" if meaning else str(outcome)
+        lines.append(
+            f"{name}: remedy - error {row['full model']:+.3f} in the full model, "
+            f"{row['mechanisms only']:+.3f} with the assumed payoffs off; {row['reading']}."
+        )
+    return "\n".join(lines)
+
+
+NOT_MEASURED = "not measured yet"
+"""What a section of the failure region says while the findings file leaves it empty."""
+
+
+@dataclass(frozen=True)
+class FailureRegion:
+    """Where an error's claim fails, as ``experiments/classroom/findings.toml`` records it.
+
+    Another part of the project (``sixerrors discover``) finds the region;
+    until it is written into the findings file the fields are empty and
+    :meth:`text` says plainly that it is not measured yet, rather than
+    leaving the reader to guess.
+
+    Attributes:
+        error: The error's number.
+        fails_where: Where in the world the claim fails ("" when not yet known).
+        fails_through: Through which mechanism it fails.
+        watch: What to watch after applying the preset.
+        preset: World-parameter values that move a city there (empty: none yet).
+    """
+
+    error: int
+    fails_where: str = ""
+    fails_through: str = ""
+    watch: str = ""
+    preset: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def measured(self) -> bool:
+        """Whether the findings file says anything about where the claim fails."""
+        return bool(self.fails_where or self.fails_through or self.preset)
+
+    def text(self) -> str:
+        """The region in a few lines, "not measured yet" for what is still empty."""
+        head = f"Where the claim of Error {self.error} fails (experiments/classroom/findings.toml)"
+        if not self.measured:
+            return (
+                f"{head}: {NOT_MEASURED}. The project's scenario discovery "
+                "(sixerrors discover) finds the region; until it is written into the "
+                "findings file there is no preset to run."
+            )
+        preset = (
+            "; ".join(
+                f"{plain_label(k)} ({k}) = {value_text(k, v)}" for k, v in self.preset.items()
+            )
+            if self.preset
+            else f"none yet ({NOT_MEASURED})"
+        )
+        lines = [
+            f"{head}:",
+            f"  where:   {self.fails_where or NOT_MEASURED}",
+            f"  through: {self.fails_through or NOT_MEASURED}",
+            f"  preset:  {preset}",
+        ]
+        if self.watch:
+            lines.append(f"  watch:   {self.watch}")
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        """The region as :meth:`text` writes it, so ``print(region)`` reads well."""
+        return self.text()

@@ -40,12 +40,20 @@ def _default(d: Declaration) -> str:
 
 
 def declaration_table(levers: bool) -> str:
-    """Markdown table of every world parameter (or every lever), grouped."""
-    rows = ["| name | group | default | range | unit | meaning |", "|---|---|---|---|---|---|"]
+    """Markdown table of every world parameter (or every lever), grouped.
+
+    The label column is the classroom's slider label, so a reader of ODD.md
+    can find the parameter a teacher's screen shows.
+    """
+    rows = [
+        "| name | label | group | default | range | unit | meaning |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for d in DECLARATIONS.values():
         if d.is_lever == levers:
             rows.append(
-                f"| `{d.name}` | {d.group} | {_default(d)} | {_range(d)} | {d.unit} | {d.meaning} |"
+                f"| `{d.name}` | {d.label} | {d.group} | {_default(d)} | {_range(d)} | {d.unit} "
+                f"| {d.meaning} |"
             )
     return "\n".join(rows)
 

@@ -22,12 +22,13 @@ from experiments.classroom import app as classroom_app
 from experiments.classroom.controls import MAIN_WORLD, settings_for, starting_values
 from experiments.classroom.drawing import CHARTS, SideDrawing, resident_colours
 from experiments.classroom.findings import Finding, Findings, load_findings
-from experiments.classroom.info import CITATION, PANELS, free_pair_panel, to_html
+from experiments.classroom.info import CITATION, PANELS, free_pair_panel, lever_text, to_html
 from experiments.classroom.labels import plain_label, value_text
 from experiments.classroom.pair import ClassroomPair, PairChoice, parse_seed
 from experiments.classroom.views import SIDE_COLOURS, counters
 from experiments.scales import axis_top, nice_ceiling
 from model import DECLARATIONS, ERRORS, REGIMES
+from model.params import LEVER_NAMES
 
 ARTICLE = Path("/work/shared/seed/six-errors-article.txt")
 
@@ -76,8 +77,10 @@ def test_every_setting_has_a_plain_label_a_hint_and_a_unit(number: int) -> None:
 
 def test_labels_and_values_read_as_a_class_reads_them() -> None:
     assert plain_label("initial_legitimacy") == "Initial trust"
-    assert plain_label("org_openness") == "Organization openness"
+    assert plain_label("org_openness") == "Approval of organizations"
     assert plain_label("n_residents") == "Residents"
+    # every label is the declaration's own, for every parameter a slider can show
+    assert all(plain_label(n) == d.label for n, d in DECLARATIONS.items())
     assert value_text("tolerance", 0.9, 0.01) == "90 %"
     assert value_text("n_residents", 2000) == "2,000 households"
     assert value_text("shock_rate", 0.02, 0.001) == "0.020 per week"
@@ -224,6 +227,27 @@ def test_six_info_panels_cite_the_article_and_do_not_paste_it() -> None:
     assert "baseline" in free_pair_panel("baseline", "grid_control").how
 
 
+CODE_OR_BOLD = re.compile(r"`(\w+)`|\*\*(\w+)\*\*")
+"""A name in code (`tolerance`) or in bold (**tolerance**): how a panel names a parameter."""
+
+
+@pytest.mark.parametrize("number", sorted(ERRORS))
+def test_each_panel_names_exactly_the_levers_of_its_pair(number: int) -> None:
+    """No panel may name a lever its pair does not move (the stale-lever bug)."""
+    panel = PANELS[number]
+    text = "\n".join(section for _, section in panel.sections())
+    named = {code or bold for code, bold in CODE_OR_BOLD.findall(text)}
+    assert named & set(LEVER_NAMES) == set(ERRORS[number].levers)
+    # ... listed, with both sides' values, by the generated first paragraph
+    assert panel.how.split("\n\n")[0] == lever_text(number)
+    for lever in ERRORS[number].levers:
+        assert f"**{DECLARATIONS[lever].label}** (`{lever}`)" in lever_text(number)
+    # "Things to try" names only what the class has a slider for
+    tried = {code or bold for code, bold in CODE_OR_BOLD.findall(panel.try_)}
+    sliders = {s.name for s in settings_for(PairChoice.of_error(number))}
+    assert tried <= sliders, f"panel {number} asks to move {tried - sliders}, which has no slider"
+
+
 def test_info_markup_is_escaped() -> None:
     assert to_html("**a** <b>") == "<p><b>a</b> &lt;b&gt;</p>"
     assert to_html("- one\n- two") == "<ul><li>one</li><li>two</li></ul>"
@@ -284,7 +308,7 @@ def test_page_steps_both_sides_and_reset_keeps_the_sliders(built: list[Classroom
 
     # move two sliders: the page says they apply on Reset, and shows the new values
     assert not _with_class(rc, "sixerrors-pending")
-    _slider(rc, "left: Tolerance").v_model = 0.55
+    _slider(rc, "left: Tolerance of petitions").v_model = 0.55
     _slider(rc, "Residents").v_model = 500
     (note,) = _with_class(rc, "sixerrors-pending")
     assert "Press Reset to apply" in note and "55 %" in note and "500 households" in note
@@ -300,7 +324,7 @@ def test_page_steps_both_sides_and_reset_keeps_the_sliders(built: list[Classroom
     assert [side.steps for side in fresh.sides] == [0, 0]
     rc.find(unsafe_innerHTML="Week 0").assert_single()
     # the sliders still show what the pupil set, and nothing waits any more
-    assert _slider(rc, "left: Tolerance").v_model == 0.55
+    assert _slider(rc, "left: Tolerance of petitions").v_model == 0.55
     assert _slider(rc, "Residents").v_model == 500
     assert not _with_class(rc, "sixerrors-pending")
     box.close()
@@ -314,7 +338,7 @@ def test_choosing_another_error_shows_its_levers(built: list[ClassroomPair]) -> 
     regimes = (pair.sides[0].regime_name, pair.sides[1].regime_name)
     assert regimes == ("fine_siloed_grid", "service_grid")
     rc.find(v.Slider, label="left: Households per grid cell").assert_single()
-    assert not rc.find(v.Slider, label="left: Tolerance").widgets
+    assert not rc.find(v.Slider, label="left: Tolerance of petitions").widgets
     rc.find(v.CardTitle, children=[PANELS[6].title]).assert_single()
     box.close()
 
@@ -376,7 +400,8 @@ def test_try_this_button_is_hidden_without_a_preset_and_applies_one(
     fresh = built[-1]
     assert [side.params.shock_rate for side in fresh.sides] == [0.08, 0.08]
     assert fresh.sides[0].params.grievance_decay == 0.2
-    assert _slider(rc, "Grievance decay").v_model == 0.2  # the class sees what it set
+    # the class sees what it set
+    assert _slider(rc, DECLARATIONS["grievance_decay"].label).v_model == 0.2
     rc.find(v.Btn, children=["Back to the article's setting"]).widget.click()
     assert built[-1].sides[0].params.shock_rate == DECLARATIONS["shock_rate"].default
     box.close()

@@ -6,9 +6,12 @@ that would leave 127.0.0.1 is recorded and refused (a classroom without
 internet). At 1024x768, 1280x720 and 1920x1080 the test fails on any console
 error, on any attempt to reach the internet, if the Step button, either
 side's network or its charts is not inside the window (a teacher would have
-to scroll to find them), if a slider's value is not on screen, or if Step
-does not change the week and the charts. A screenshot of each size is kept
-in ``tests/artifacts/classroom-WxH.png``.
+to scroll to find them), if a slider's value is not on screen, if a
+resident's dot is too small to see on a projector, or if Step does not
+change the week and the pixels of both sides' charts (a new picture with
+the same pixels would not do: the images' addresses change at every
+render, drawn anew or not). A screenshot of each size is kept in
+``tests/artifacts/classroom-WxH.png``.
 """
 
 from __future__ import annotations
@@ -23,6 +26,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from experiments.classroom.drawing import marker_diameter
+from model.population import Stance
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).parent / "artifacts"
@@ -48,6 +54,41 @@ CHROMIUM_ARGS = [
 
 WINDOWS = ((1024, 768), (1280, 720), (1920, 1080))
 """Classroom projector and laptop sizes the page must fit."""
+
+RESIDENTS = 2000
+"""The classroom's default city size (the declared default of ``n_residents``)."""
+
+MIN_DOT_PX = {1024: 4.0, 1280: 4.0, 1920: 6.0}
+"""Smallest on-screen diameter, in CSS pixels, of a quiet resident's dot, by window
+width. A projector shows a 1920-pixel-wide page on a wall a few metres across, so a
+6-pixel dot is about a centimetre there; smaller windows are laptops, viewed closer."""
+
+MIN_CHANGED_PIXELS = 20
+"""Pixels of each side's charts that must change when Step adds a week: the first
+week's segments of both lines in the four charts are about 70."""
+
+PIXELS_JS = """
+window.sixerrorsPixels = () => [...document.querySelectorAll('.sixerrors-picture')].map(img => {
+  if (!img.complete || img.naturalWidth === 0) return null;
+  const canvas = document.createElement('canvas');
+  canvas.width = img.naturalWidth;
+  canvas.height = img.naturalHeight;
+  const context = canvas.getContext('2d');
+  context.drawImage(img, 0, 0);
+  return context.getImageData(0, 0, canvas.width, canvas.height).data;
+});
+window.sixerrorsChanged = before => window.sixerrorsPixels().map((now, i) => {
+  const was = before[i];
+  if (!now || !was || now.length !== was.length) return -1;
+  let changed = 0;
+  for (let k = 0; k < now.length; k += 4) {
+    if (now[k] !== was[k] || now[k + 1] !== was[k + 1] || now[k + 2] !== was[k + 2]) changed++;
+  }
+  return changed;
+});
+"""
+"""Each picture's decoded pixels (the blob images are same-origin, so a canvas may
+read them), and per picture how many pixels differ from an earlier reading."""
 
 
 def _free_port() -> int:
@@ -106,10 +147,12 @@ def browser() -> Iterator[Any]:
         launched.close()
 
 
-def _image_sources(page: Any) -> list[str]:
-    """The src (blob URL) of every picture, in page order."""
-    result: list[str] = page.eval_on_selector_all(
-        ".sixerrors-picture", "els => els.map(e => e.src)"
+def _drawn_scale(page: Any, selector: str) -> list[float]:
+    """How much the page shrinks each matching image (``object-fit: contain``)."""
+    result: list[float] = page.eval_on_selector_all(
+        selector,
+        "els => els.map(e => { const r = e.getBoundingClientRect();"
+        " return Math.min(r.width / e.naturalWidth, r.height / e.naturalHeight); })",
     )
     return result
 
@@ -142,6 +185,7 @@ def test_app_fits_the_window_draws_offline_and_steps(
             route.abort()
 
     page.route("**/*", refuse_outside)
+    page.add_init_script(PIXELS_JS)
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.on(
@@ -175,17 +219,32 @@ def test_app_fits_the_window_draws_offline_and_steps(
     )
     assert "10 %" in values and "80 %" in values, values  # the error side's levers
 
-    before = _image_sources(page)
+    # Residents are dots a class can see: a quiet one (the smallest) at least
+    # MIN_DOT_PX across on screen; those who act are drawn larger still.
+    quiet = marker_diameter(int(Stance.QUIET), RESIDENTS)
+    for scale in _drawn_scale(page, ".sixerrors-network"):
+        assert quiet * scale >= MIN_DOT_PX[width], (
+            f"a quiet resident is {quiet * scale:.1f} px across at {width}x{height}"
+        )
+    assert marker_diameter(int(Stance.PROTESTING), RESIDENTS) > 1.3 * quiet
+
+    # Step redraws both sides' charts: their pixels change, not only their addresses.
+    assert page.evaluate("() => (window.sixerrorsBefore = window.sixerrorsPixels()).length") == 4
     step.click()
     page.wait_for_selector("text=Week 1", timeout=30_000)
     page.wait_for_function(
-        "before => { const now = [...document.querySelectorAll('.sixerrors-picture')]"
-        ".map(e => e.src); return now.length === 4 && now.every((s, i) => s !== before[i]); }",
-        arg=before,
+        "least => { const c = window.sixerrorsChanged(window.sixerrorsBefore);"
+        " return c[1] >= least && c[3] >= least; }",
+        arg=MIN_CHANGED_PIXELS,
         timeout=30_000,
     )
-    after = _image_sources(page)
-    assert [after[1], after[3]] != [before[1], before[3]]  # both sides' charts redrawn
+    changed = page.evaluate("() => window.sixerrorsChanged(window.sixerrorsBefore)")
+    assert changed[1] >= MIN_CHANGED_PIXELS and changed[3] >= MIN_CHANGED_PIXELS, changed
+    scales = _drawn_scale(page, ".sixerrors-network")
+    print(
+        f"{width}x{height}: quiet dot {min(scales) * quiet:.1f} px on screen; "
+        f"pixels changed by Step (network, charts, network, charts): {changed}"
+    )
     page.wait_for_timeout(300)
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"classroom-{width}x{height}.png"), full_page=False)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import argparse
+import importlib
 import importlib.util
 import json
 import subprocess
@@ -348,8 +350,36 @@ def test_every_help_has_a_description_and_defaults(verb: str, capsys) -> None:
     assert "(default: " in text, f"{verb} --help shows no default"
     if verb == "run":
         assert "(default: baseline)" in text and "(default: 260)" in text
+        assert "the run's seed (default: 0)" in text  # 0 == False hid it once
     if verb == "classroom":
         assert "(default: 127.0.0.1)" in text and "(default: 8765)" in text
+
+
+@pytest.mark.parametrize("which", sorted(cli.BENCHMARKS))
+def test_every_benchmark_help_names_itself_and_shows_a_description_and_defaults(
+    which: str, capsys, monkeypatch
+) -> None:
+    """``sixerrors bench X --help`` reads like any other verb's help."""
+    # As from the command line: the benchmark runs as __main__, not already imported
+    # (by another benchmark of this test), which runpy warns about.
+    monkeypatch.delitem(sys.modules, cli.BENCHMARKS[which], raising=False)
+    assert cli.main(["bench", which, "--help"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"usage: sixerrors bench {which} "), out.splitlines()[0]
+    parser = importlib.import_module(cli.BENCHMARKS[which]).build_parser()
+    assert parser.prog == f"sixerrors bench {which}"
+    assert len(parser.description.split()) > 8, parser.description
+    assert " ".join(parser.description.split()[:6]) in " ".join(out.split())
+    formatter = parser.formatter_class(prog=parser.prog)
+    for action in parser._actions:
+        if action.help in (None, argparse.SUPPRESS) and action.dest == "child":
+            continue  # the model benchmark's internal option, hidden from --help
+        if isinstance(action, argparse._HelpAction):
+            continue
+        assert action.help, f"bench {which}: {action.option_strings} has no description"
+        shown = formatter._get_help_string(action) or ""
+        switch = isinstance(action, argparse._StoreTrueAction)
+        assert switch or "default" in shown, f"bench {which}: {action.option_strings} {shown!r}"
 
 
 def test_classroom_refuses_an_address_it_cannot_serve(capsys) -> None:

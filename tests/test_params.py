@@ -17,6 +17,22 @@ def test_every_declaration_has_metadata_and_a_valid_default():
             assert d.default in d.choices
 
 
+LABEL_WORDS = 5
+"""Most words a label may have: it sits on one line above a slider."""
+
+
+def test_every_declaration_has_a_short_plain_label():
+    """The classroom's slider labels come from here, so each must read as plain words."""
+    labels = {name: d.label for name, d in DECLARATIONS.items()}
+    for name, label in labels.items():
+        assert label, f"{name} has no label"
+        assert label == label.strip() and label[0].isupper(), (name, label)
+        assert "_" not in label and "`" not in label, f"{name}: code words in {label!r}"
+        assert len(label.split()) <= LABEL_WORDS and len(label) <= 36, (name, label)
+    # Two sliders with the same words would be indistinguishable on a projector.
+    assert len(set(labels.values())) == len(labels)
+
+
 def test_world_and_levers_do_not_share_names():
     assert not set(PARAMETER_NAMES) & set(LEVER_NAMES)
     assert set(DECLARATIONS) == set(PARAMETER_NAMES) | set(LEVER_NAMES)

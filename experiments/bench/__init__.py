@@ -8,3 +8,39 @@ discovery for the six pairs). They live apart from the
 ``model`` package and from the experiment modules they measure, so that
 what a run imports holds no timing code; none is imported by a run.
 """
+
+from __future__ import annotations
+
+import argparse
+
+from experiments.helptext import DefaultsHelpFormatter
+
+
+def description(doc: str | None) -> str:
+    """A benchmark's ``--help`` description: its module docstring's first paragraph.
+
+    The docstring is written once for readers of the code; its first
+    paragraph says what the benchmark measures, which is what ``--help``
+    needs. reStructuredText's double backticks are dropped.
+    """
+    first = (doc or "").strip().split("\n\n")[0]
+    return " ".join(first.replace("``", "").split())
+
+
+def bench_parser(which: str, doc: str | None) -> argparse.ArgumentParser:
+    """The argument parser of ``sixerrors bench WHICH``.
+
+    Every benchmark is documented as a verb of ``sixerrors``, so its
+    ``--help`` says ``usage: sixerrors bench WHICH`` (argparse would
+    otherwise name the module file, "model.py", when ``sixerrors bench``
+    runs it), describes what it measures and shows every option's default.
+
+    Args:
+        which: The benchmark's name (``model``, ``compare``, ...).
+        doc: The module's docstring (its first paragraph is the description).
+    """
+    return argparse.ArgumentParser(
+        prog=f"sixerrors bench {which}",
+        description=description(doc),
+        formatter_class=DefaultsHelpFormatter,
+    )

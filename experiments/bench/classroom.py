@@ -15,6 +15,7 @@ import statistics
 import time
 from collections.abc import Sequence
 
+from experiments.bench import bench_parser
 from experiments.classroom.drawing import SideDrawing
 from experiments.classroom.pair import ClassroomPair, PairChoice
 
@@ -46,16 +47,34 @@ def measure(
     return timings
 
 
+def build_parser() -> argparse.ArgumentParser:
+    """The options of ``sixerrors bench classroom``."""
+    parser = bench_parser("classroom", __doc__)
+    parser.add_argument(
+        "--error",
+        type=int,
+        default=None,
+        choices=range(1, 7),
+        metavar="N",
+        help="one error pair, 1 to 6 (default: all six)",
+    )
+    parser.add_argument(
+        "--residents", type=int, default=2000, metavar="N", help="residents of each side"
+    )
+    parser.add_argument(
+        "--warmup",
+        type=int,
+        default=20,
+        metavar="N",
+        help="ticks not timed first (they build the figures' backgrounds)",
+    )
+    parser.add_argument("--ticks", type=int, default=40, metavar="N", help="ticks timed")
+    return parser
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Print the median, 90th percentile and worst tick in milliseconds."""
-    parser = argparse.ArgumentParser(
-        prog="python -m experiments.bench.classroom", description=(__doc__ or "").splitlines()[0]
-    )
-    parser.add_argument("--error", type=int, default=None, help="one error pair (default: all six)")
-    parser.add_argument("--residents", type=int, default=2000)
-    parser.add_argument("--warmup", type=int, default=20)
-    parser.add_argument("--ticks", type=int, default=40)
-    args = parser.parse_args(argv)
+    args = build_parser().parse_args(argv)
     errors = [args.error] if args.error else list(range(1, 7))
     print(f"classroom tick at {args.residents} residents: both models step, both sides redraw")
     print(f"{'error':>5} {'part':>5} {'median':>8} {'p90':>8} {'worst':>8}  (ms)")

@@ -22,22 +22,38 @@ import tempfile
 import time
 from collections.abc import Sequence
 
+from experiments.bench import bench_parser
+
 TARGET_SECONDS = 60.0
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Time one default comparison and print the seconds; return an exit status."""
-    parser = argparse.ArgumentParser(prog="python -m experiments.bench.compare")
-    parser.add_argument("--replications", type=int, default=None)
-    parser.add_argument("--steps", type=int, default=None)
-    parser.add_argument("--residents", type=int, default=None)
-    parser.add_argument("--workers", type=int, default=None)
+def build_parser() -> argparse.ArgumentParser:
+    """The options of ``sixerrors bench compare``: those of ``sixerrors compare`` it passes on."""
+    parser = bench_parser("compare", __doc__)
+    for option, metavar, what in (
+        ("replications", "R", "paired replications per scenario"),
+        ("steps", "T", "weekly steps per run"),
+        ("residents", "N", "residents per run"),
+        ("workers", "W", "local worker processes"),
+    ):
+        parser.add_argument(
+            f"--{option}",
+            type=int,
+            default=None,
+            metavar=metavar,
+            help=f"{what} (default: sixerrors compare's own)",
+        )
     parser.add_argument(
         "--check",
         action="store_true",
         help=f"exit 1 if it takes longer than {TARGET_SECONDS:.0f} s",
     )
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Time one default comparison and print the seconds; return an exit status."""
+    args = build_parser().parse_args(argv)
     command = [sys.executable, "-m", "experiments.cli", "compare"]
     for option in ("replications", "steps", "residents", "workers"):
         value = getattr(args, option)

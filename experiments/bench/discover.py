@@ -1,9 +1,10 @@
-"""Benchmark of scenario discovery: ``sixerrors bench discover``.
+"""Benchmark of scenario discovery: the six pairs' discovery job against its target time.
 
-The issue's target: ``sixerrors discover`` for all six pairs at 2,000
-residents and 260 steps, 256 design points x 2 regimes x 4 replicates
-(12,288 model runs), finishes in under 15 minutes on a 2-core machine,
-analysis included (the shipped ``experiments/scenarios/discover.toml``).
+Run as ``sixerrors bench discover``. The issue's target: ``sixerrors
+discover`` for all six pairs at 2,000 residents and 260 steps, 256 design
+points x 2 regimes x 4 replicates (12,288 model runs), finishes in under 15
+minutes on a 2-core machine, analysis included (the shipped
+``experiments/scenarios/discover.toml``).
 
 By default the figure is an ESTIMATE: a few paired tasks at full size are
 timed on all workers and extrapolated, and the analysis (classes, PRIM,
@@ -23,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from experiments.bench import bench_parser
 from experiments.bench.model import ISSUE_MESA_RATE, mesa_epstein_rate
 from experiments.discover import analyze, claim_designs, claim_settings, run_discovery
 from experiments.runner import default_workers, local_pool, make_tasks, run_tasks
@@ -88,17 +90,31 @@ def time_analysis(spec: DiscoverySpec) -> float:
         return time.perf_counter() - start
 
 
+def build_parser() -> argparse.ArgumentParser:
+    """The options of ``sixerrors bench discover``."""
+    parser = bench_parser("discover", __doc__)
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=default_workers(),
+        metavar="W",
+        help="local worker processes (the default is one per core)",
+    )
+    parser.add_argument(
+        "--tasks", type=int, default=16, metavar="N", help="paired tasks timed for the estimate"
+    )
+    parser.add_argument(
+        "--full", action="store_true", help="run and time the whole discovery job instead"
+    )
+    parser.add_argument(
+        "--out", default="results", metavar="DIR", help="results root of the --full job"
+    )
+    return parser
+
+
 def main(argv: list[str] | None = None) -> int:
     """Print the discovery job's time (estimated, or measured with ``--full``)."""
-    parser = argparse.ArgumentParser(
-        prog="python -m experiments.bench.discover",
-        description=__doc__.splitlines()[0] if __doc__ else None,
-    )
-    parser.add_argument("--workers", type=int, default=default_workers())
-    parser.add_argument("--tasks", type=int, default=16, help="paired tasks for the estimate")
-    parser.add_argument("--full", action="store_true", help="run the whole discovery job")
-    parser.add_argument("--out", default="results", help="results root for --full")
-    args = parser.parse_args(argv)
+    args = build_parser().parse_args(argv)
     spec = load_discovery(DEFAULT_DISCOVERY)
     runs = model_runs(spec)
     before = mesa_epstein_rate()

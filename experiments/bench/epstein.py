@@ -24,6 +24,7 @@ import statistics
 import time
 from collections.abc import Callable
 
+from experiments.bench import bench_parser
 from model.epstein import CivilViolence
 
 CLOCKS: dict[str, Callable[[], float]] = {"cpu": time.process_time, "wall": time.perf_counter}
@@ -67,16 +68,38 @@ def bench_size(
     return n_ours, n_theirs / mesa_step, n_ours / our_step, mesa_step, our_step
 
 
+def build_parser() -> argparse.ArgumentParser:
+    """The options of ``sixerrors bench epstein``."""
+    parser = bench_parser("epstein", __doc__)
+    parser.add_argument(
+        "--sizes", default="40,100,200", metavar="L,L,...", help="comma-separated lattice sides"
+    )
+    parser.add_argument(
+        "--steps",
+        type=int,
+        default=20,
+        metavar="T",
+        help="timed steps of Mesa's model (fewer on large lattices)",
+    )
+    parser.add_argument(
+        "--our-steps",
+        type=int,
+        default=200,
+        metavar="T",
+        help="timed steps of ours (cheap, so more)",
+    )
+    parser.add_argument(
+        "--clock",
+        choices=sorted(CLOCKS),
+        default="cpu",
+        help="timer: process CPU time (leaves out waiting for a core) or wall time",
+    )
+    return parser
+
+
 def main(argv: list[str] | None = None) -> None:
     """Print the table: size, agents, step times, agent-steps/s, ratio."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--sizes", default="40,100,200", help="comma-separated lattice sides")
-    parser.add_argument("--steps", type=int, default=20, help="timed steps of Mesa's model")
-    parser.add_argument(
-        "--our-steps", type=int, default=200, help="timed steps of ours (cheap, so more)"
-    )
-    parser.add_argument("--clock", choices=sorted(CLOCKS), default="cpu", help="timer")
-    args = parser.parse_args(argv)
+    args = build_parser().parse_args(argv)
     sizes = [int(s) for s in str(args.sizes).split(",") if s]
     print(
         f"{'size':>9} {'agents':>7} {'mesa ms':>9} {'ours ms':>8}"

@@ -1,11 +1,12 @@
-"""Benchmark of the model's speed and memory (``sixerrors bench model``).
+"""Benchmark of the model's speed and memory, from 1,000 to a million residents.
 
-Prints, for each population size, the time to build the model, resident-steps
-per second and peak memory, each size measured in a fresh process so that
-its peak memory is its own; then the two targets of the core model (a
-2,000-resident, 260-step run under 0.2 s; a million residents for 100 steps
-under 30 s and 3 GiB) with their ratios; and, for scale, the agent-steps per
-second of Mesa's own Epstein example measured in the same run.
+Run as ``sixerrors bench model``. Prints, for each population size, the time
+to build the model, resident-steps per second and peak memory, each size
+measured in a fresh process so that its peak memory is its own; then the two
+targets of the core model (a 2,000-resident, 260-step run under 0.2 s; a
+million residents for 100 steps under 30 s and 3 GiB) with their ratios;
+and, for scale, the agent-steps per second of Mesa's own Epstein example
+measured in the same run.
 
 Usage: ``python -m experiments.bench.model [--sizes 1000,10000,100000,1000000]
 [--steps N] [--regime NAME] [--quick]``. Timings on a shared machine are
@@ -21,6 +22,8 @@ import subprocess
 import sys
 import time
 from typing import Any
+
+from experiments.bench import bench_parser
 
 GIB = 1024**3
 ISSUE_MESA_RATE = 25_000
@@ -89,17 +92,29 @@ def mesa_epstein_rate(steps: int = 5) -> float | None:
     return agents * steps / (time.perf_counter() - start)
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the benchmark and print the table and the target ratios."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="1000,10000,100000,1000000")
-    parser.add_argument("--steps", type=int, default=100, help="steps per size (default 100)")
-    parser.add_argument("--regime", default="baseline")
-    parser.add_argument("--quick", action="store_true", help="small sizes only (smoke test)")
+def build_parser() -> argparse.ArgumentParser:
+    """The options of ``sixerrors bench model``."""
+    parser = bench_parser("model", __doc__)
+    parser.add_argument(
+        "--sizes",
+        default="1000,10000,100000,1000000",
+        metavar="N,N,...",
+        help="comma-separated numbers of residents, each measured in a fresh process",
+    )
+    parser.add_argument("--steps", type=int, default=100, metavar="T", help="steps per size")
+    parser.add_argument("--regime", default="baseline", metavar="NAME", help="the regime run")
+    parser.add_argument(
+        "--quick", action="store_true", help="1,000 and 10,000 residents only (a smoke test)"
+    )
     parser.add_argument(
         "--child", nargs=3, metavar=("N", "STEPS", "REGIME"), help=argparse.SUPPRESS
     )
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark and print the table and the target ratios."""
+    args = build_parser().parse_args(argv)
     if args.child:
         print(json.dumps(measure(int(args.child[0]), int(args.child[1]), args.child[2])))
         return 0

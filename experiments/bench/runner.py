@@ -1,5 +1,6 @@
-"""Benchmark of the experiment machinery: ``python -m experiments.bench.runner``.
+"""Benchmark of the experiment machinery: its overhead per task and the Sobol job's time.
 
+Run as ``sixerrors bench runner`` or ``python -m experiments.bench.runner``.
 Prints two figures the issue asks for:
 
 1. **Framework overhead per task** (measured): thousands of near-zero tasks
@@ -19,6 +20,7 @@ import time
 from typing import Any
 
 from experiments import designs
+from experiments.bench import bench_parser
 from experiments.bench.model import ISSUE_MESA_RATE, mesa_epstein_rate
 from experiments.runner import default_workers, make_tasks, run_tasks
 from experiments.specs import parse_sensitivity
@@ -120,18 +122,34 @@ def estimate_sobol(runs: int, workers: int) -> dict[str, float]:
     }
 
 
+def build_parser() -> argparse.ArgumentParser:
+    """The options of ``sixerrors bench runner``."""
+    parser = bench_parser("runner", __doc__)
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=default_workers(),
+        metavar="W",
+        help="local worker processes (the default is one per core)",
+    )
+    parser.add_argument(
+        "--tasks", type=int, default=5000, metavar="N", help="near-zero probe tasks timed"
+    )
+    parser.add_argument(
+        "--runs", type=int, default=4, metavar="N", help="model runs timed for the estimate"
+    )
+    parser.add_argument(
+        "--full", action="store_true", help="run and time the whole Sobol job instead"
+    )
+    parser.add_argument(
+        "--out", default="results", metavar="DIR", help="results root of the --full job"
+    )
+    return parser
+
+
 def main(argv: list[str] | None = None) -> int:
     """Print the overhead and the Sobol timing (estimated, or measured with ``--full``)."""
-    parser = argparse.ArgumentParser(
-        prog="python -m experiments.bench.runner",
-        description=__doc__.splitlines()[0] if __doc__ else None,
-    )
-    parser.add_argument("--workers", type=int, default=default_workers())
-    parser.add_argument("--tasks", type=int, default=5000, help="probe tasks for the overhead")
-    parser.add_argument("--runs", type=int, default=4, help="model runs for the estimate")
-    parser.add_argument("--full", action="store_true", help="run the whole Sobol job")
-    parser.add_argument("--out", default="results", help="results root for --full")
-    args = parser.parse_args(argv)
+    args = build_parser().parse_args(argv)
 
     o = measure_overhead(args.tasks, args.workers)
     print(

@@ -7,6 +7,13 @@ to notice, things to try, and where the claim stops holding in the model.
 The "things to notice" were checked against runs at the default settings
 (seed 42, 2,000 residents); they describe one run, so the panels also point
 pupils to ``sixerrors compare`` for intervals over replications.
+
+The levers a pair differs in are never typed here: the first paragraph of
+"How it works" is generated from ``model.ERRORS`` and the regimes
+(:func:`lever_text`), with each lever's declared label, so a pair whose
+levers change cannot leave a panel naming the old ones
+(``tests/test_classroom.py`` checks every panel names exactly its pair's
+levers, and only sliders the classroom shows in "Things to try").
 """
 
 from __future__ import annotations
@@ -15,7 +22,8 @@ import html
 import re
 from dataclasses import dataclass
 
-from model import REGIMES
+from experiments.classroom.labels import plain_label, value_text
+from model import ERRORS, REGIMES
 
 CITATION = "Gong Weibin, Study Times, 15 Oct 2012"
 """How the app cites the source article (an English translation with an introduction)."""
@@ -52,6 +60,39 @@ class InfoPanel:
         )
 
 
+def named(name: str) -> str:
+    """A parameter as the panels write it: its slider label, then its name in code.
+
+    The label is what the class reads on the slider; the name is what the
+    notebooks, ODD.md and ``sixerrors run --set`` use.
+    """
+    return f"**{plain_label(name)}** (`{name}`)"
+
+
+def _value(name: str, value: object) -> str:
+    """A lever's value with its unit, singular for one ("1 agency", not "1 agencies")."""
+    text = value_text(name, value)
+    return text[:-3] + "y" if text.startswith("1 ") and text.endswith("ies") else text
+
+
+def lever_text(error: int) -> str:
+    """The levers in which error ``error``'s two regimes differ, with each side's value.
+
+    Generated from ``model.ERRORS`` and ``model.REGIMES``, so it is always
+    the pair's own levers (the panels' prose explains what they do).
+    """
+    pair = ERRORS[error]
+    on_error = REGIMES[pair.error_regime].resolve()
+    on_remedy = REGIMES[pair.remedy_regime].resolve()
+    items = [
+        f"{named(lever)}, error side {_value(lever, getattr(on_error, lever))}, "
+        f"remedy side {_value(lever, getattr(on_remedy, lever))}"
+        for lever in pair.levers
+    ]
+    joined = items[0] if len(items) == 1 else "; ".join(items[:-1]) + "; and " + items[-1]
+    return f"The two sides differ only in {joined}."
+
+
 _REPLICATE = (
     "One seed is one possible city. Change the seed box and reset to see how much "
     "is chance; `sixerrors compare` runs many seeds and gives confidence intervals."
@@ -71,9 +112,10 @@ PANELS: dict[int, InfoPanel] = {
             f"rather than tense ({CITATION})."
         ),
         how=(
-            "The two sides differ only in **tolerance** (chance a handled petition is "
-            "accepted) and **repression** (readiness to arrest protesters and detain "
-            "petitioners). An accepted petition releases part of the resident's "
+            f"{lever_text(1)}\n\n"
+            "Tolerance is the chance a handled petition is accepted; repression the "
+            "readiness to arrest protesters and detain petitioners. An accepted "
+            "petition releases part of the resident's "
             "grievance and raises trust. An intercepted one is an injustice: trust "
             "falls, the resident avoids the channel for a while (`rebuff_memory`), may "
             "be detained, and the network neighbours feel the backlash. Residents who "
@@ -94,7 +136,8 @@ PANELS: dict[int, InfoPanel] = {
             "start to look alike?\n"
             "- Keep tolerance low but set repression to 0: is interception alone "
             "enough to build hidden grievance?\n"
-            "- Lower `initial_legitimacy` or raise `shock_rate`: does the gap widen?"
+            f"- Lower {named('initial_legitimacy')} or raise {named('shock_rate')}: does "
+            "the gap widen?"
         ),
         limits=(
             "- A petition can only be answered if cadres have service time for it "
@@ -118,33 +161,40 @@ PANELS: dict[int, InfoPanel] = {
             f"government neither absent nor overreaching ({CITATION})."
         ),
         how=(
-            "Three levers differ. **control_share** splits each cadre's effort between "
-            "control (arrests, the control residents see) and service (answering "
-            "petitions). **org_openness** is the chance that residents' applications "
-            "to found an organization are approved. **participation** is the share of "
-            "residents who have a say in where the livelihood budget goes (and who gain "
-            "a little trust from being heard)."
+            f"{lever_text(2)}\n\n"
+            "The effort on control is the share of each cadre's time spent "
+            "intercepting petitioners and arresting protesters (and it is the control "
+            "residents see when they weigh the risk of protest); the rest is service: "
+            "answering petitions and talking with protesters. Self-management hands a "
+            "share of the livelihood budget to each district's neighbourhood committee, "
+            "which spends it where its own residents' needs weigh most instead of "
+            "where the city's planner sees need; running the committees costs a share "
+            "of what they are given."
         ),
         notice=(
-            "- The organizations counter: a handful on the error side, many on the "
-            "remedy side.\n"
-            "- Petitions pile up on the error side (orange dots): there is little "
-            "service time to answer them.\n"
-            "- Trust and grievance drift apart within the first year.\n"
+            "- Petitions go unanswered on the error side: there is little service "
+            "time to answer them, and each unanswered petition is a small injustice.\n"
+            "- Hardship falls further on the remedy side, where committees aim part of "
+            "the budget at what their residents need most.\n"
+            "- In the default run (seed 42) the first mass incident comes on the error "
+            "side in the first year, on the remedy side nearly a year later, and the "
+            "error side has many times more of them.\n"
             f"- {_REPLICATE}"
         ),
         try_=(
             "- Put one remedy-side lever back to its error value at a time: which of "
-            "the three carries most of the difference?\n"
-            "- Lower `mean_degree`: organizations recruit through ties; do they still "
-            "spread?"
+            "the two carries most of the difference?\n"
+            f"- Raise {named('shock_rate')}: when needs arise faster, does handing "
+            "money to the neighbourhoods matter more?"
         ),
         limits=(
             "- Control deters protest in the model: more control can keep visible "
             "protest lower for a while, so judged only by incidents in the short run, "
             "the error can look like a success.\n"
-            "- Organizations take time to found and recruit; in a short run most of "
-            "the gap comes from the control/service split."
+            "- Devolved money is not free: committees lose a share of it to running "
+            "them (`committee_overhead`) and hear the better-off and the organized more "
+            "(`participation_capture`); with heavy overhead or strong capture, "
+            "self-management buys little."
         ),
     ),
     3: InfoPanel(
@@ -160,9 +210,11 @@ PANELS: dict[int, InfoPanel] = {
             f"({CITATION})."
         ),
         how=(
-            "**org_openness** is the chance an application to found an organization is "
-            "approved; **org_support** adds capacity but also dependence (an "
-            "organization seen as an arm of government mediates less). Members' "
+            f"{lever_text(3)}\n\n"
+            "Approval is the chance an application to found an organization is "
+            "approved. Support adds capacity but also dependence: a dependent "
+            "organization mediates less and appeals less to recruits, and support "
+            "costs the livelihood budget per member. Members' "
             "weightiest need is relieved, their petitions are more often accepted "
             "(mediation) and their grievance fades faster (society settling its own "
             "conflicts). A closed regime also shuts advocacy organizations, which "
@@ -171,20 +223,24 @@ PANELS: dict[int, InfoPanel] = {
         notice=(
             "- The organizations counter climbs on the remedy side; on the error side "
             "few are approved.\n"
-            "- Grievance and hardship fall more on the remedy side as membership grows "
-            "(after a year or two).\n"
+            "- Even with many more organizations, trust and grievance hardly differ: "
+            "members are few (well under 1 % of residents after three years), and the "
+            "benefits reach members only. Over many cities the difference in trust "
+            "is within a thousandth either way.\n"
             f"- {_REPLICATE}"
         ),
         try_=(
-            "- Set the remedy side's `org_support` to 1: more capacity, but full "
-            "dependence. What happens to the gap?\n"
-            "- Raise `mean_degree`: does membership spread faster?"
+            f"- Set the remedy side's {named('org_support')} to 100 %: more capacity, "
+            "but full dependence. What happens to the gap?\n"
+            f"- Raise {named('mean_degree')}: members recruit through their ties; does "
+            "membership spread faster?"
         ),
         limits=(
             "- Organizations are founded by aggrieved residents: in a calm city few "
             "are founded on either side.\n"
-            "- Without oversight (the `rights` lever) missions drift toward profit and "
-            "organizations dissolve; openness alone is not enough.\n"
+            "- Without oversight (part of rights protection, the same on both sides "
+            "here) missions drift toward profit: a drifting organization serves less "
+            "and loses members. Openness alone is not enough.\n"
             "- Support buys capacity at the price of autonomy, so more support is not "
             "always better."
         ),
@@ -201,30 +257,40 @@ PANELS: dict[int, InfoPanel] = {
             f"defend people's interests should be opened ({CITATION})."
         ),
         how=(
-            "Both sides run the same grid of 100-household cells (same grid cost). "
-            "They differ in **rights** (dialogue with protesters who are not arrested, "
-            "oversight that keeps organizations on mission) and **grid_mode**: "
-            "'control' turns every detected grievance into a stability visit that "
-            "deters protest for a few weeks but costs trust and adds injustice; "
-            "'service' resolves the detected resident's worst need at the source."
+            f"{lever_text(4)}\n\n"
+            "Rights protection is the chance that a protester who is not arrested gets "
+            "dialogue (the claim is answered like a petition); it also makes "
+            "petitioning safer (residents expect less retaliation) and keeps "
+            "organizations true to their missions through oversight. Prevention sends "
+            "a share of the cadres' control effort to quiet residents whose grievance "
+            "has passed a watch level, resolving their weightiest need if the budget "
+            "can pay: problems settled at their source, before they erupt. The control "
+            "it diverts no longer intercepts, arrests or deters."
         ),
         notice=(
-            "- The grid cost counter is the same on both sides: the difference is "
-            "what the grid is used for.\n"
-            "- The gap is smaller and slower than for errors 1 and 6; look at trust "
-            "and hidden grievance after two or three years.\n"
+            "- Quiet residents darken more on the error side: grievance builds where "
+            "nobody looks until it erupts, and hidden grievance climbs.\n"
+            "- The remedy side deters less, yet protests less: in the default run "
+            "(seed 42) it has a handful of mass incidents in five years, the error side "
+            "hundreds.\n"
+            "- The gap in trust is smaller than for Errors 1 and 6; look at "
+            "grievance and hidden grievance after two or three years.\n"
             f"- {_REPLICATE}"
         ),
         try_=(
-            "- Give the error side `grid_mode` service but keep rights low: which "
-            "lever matters more?\n"
-            "- Raise `shock_rate`: does prevention at the source matter more when "
-            "needs arise faster?"
+            "- Give the error side some prevention (40 %) but keep its rights low: "
+            "which lever carries more of the gap?\n"
+            f"- Raise {named('shock_rate')}: does prevention at the source matter more "
+            "when needs arise faster?\n"
+            f"- Raise {named('prevention_watch_level')}: prevention then waits for "
+            "deeper grievance. Does the remedy still win?"
         ),
         limits=(
-            "- Stability visits really do deter protest in the model; if they cost "
-            "little trust (`trust_visit`, `injustice_visit` small), the error side can "
-            "look calm.\n"
+            "- Prevention is paid from the same budget as relief and concessions: when "
+            "needs arise faster than the budget can pay, it finds residents it cannot "
+            "help.\n"
+            "- Diverted control no longer deters; where protest spreads easily (high "
+            "contagion), less deterrence can mean more protest.\n"
             "- Dialogue needs service time; with little of it, rights change little."
         ),
     ),
@@ -239,12 +305,16 @@ PANELS: dict[int, InfoPanel] = {
             f"decisions and wins understanding and support for them ({CITATION})."
         ),
         how=(
+            f"{lever_text(5)}\n\n"
             "Both sides spend the same, larger livelihood budget across the five "
-            "domains. Only **participation** differs. Top-down, the budget follows the "
-            "planner's picture of need, which is off by a per-run error "
-            "(`planner_bias`) and ignores what residents weigh most. With "
-            "participation, residents' own priorities steer the split, and taking part "
-            "adds a little trust (procedural justice)."
+            "domains. Top-down, the budget follows the planner's picture of need, "
+            "which is off by a per-run error (the planner's error) and ignores what "
+            "residents weigh most; top-down projects also start disputes and raise "
+            "expectations when announced. With participation, participants' own "
+            "priorities steer the split, participants discount promises they know "
+            "cannot all be kept, and taking part adds a little trust (procedural "
+            "justice). Participation costs money per participant, and the better-off "
+            "take part more."
         ),
         notice=(
             "- The 'budget off target' counter (distance between where the money goes "
@@ -253,8 +323,8 @@ PANELS: dict[int, InfoPanel] = {
             f"- {_REPLICATE}"
         ),
         try_=(
-            "- Set `planner_bias` to 0: a planner who measures need perfectly. Is "
-            "participation still better?\n"
+            f"- Set {named('planner_bias')} to 0: a planner who measures need "
+            "perfectly. Is participation still better?\n"
             "- Give the error side a little participation (0.1): how much does a small "
             "voice change?"
         ),
@@ -276,30 +346,33 @@ PANELS: dict[int, InfoPanel] = {
             f"on private life ({CITATION})."
         ),
         how=(
-            "The grid levers differ: cell size (**grid_cell_households**), "
-            "**grid_agencies**, **grid_info_sharing**, **grid_mode** and "
-            "**collective_responsibility**. The grid costs cells x agencies x staff "
-            "cost, paid from the livelihood budget before any relief. Siloed agencies "
-            "duplicate routine visits (intrusion) and reach the agency that could help "
-            "only by chance; control mode turns detection into stability visits; "
-            "collective responsibility penalises a protester's whole cell."
+            f"{lever_text(6)}\n\n"
+            "On both sides grid staff resolve the needs they find (service mode). The "
+            "grid costs a staffer per cell and agency, and a platform per agency that "
+            "keeps its own records, paid from the livelihood budget before any relief. "
+            "Siloed agencies duplicate routine visits (intrusion) and reach the agency "
+            "that could help only by chance; collective responsibility penalises a "
+            "protester's whole cell, which deters but is felt as an injustice."
         ),
         notice=(
             "- The grid cost counter: many times higher on the error side, eating the "
             "relief budget.\n"
             "- Trust on the error side collapses within the first year and protests "
-            "and incidents follow, despite (and because of) the close watch.\n"
+            "and incidents follow, despite the close watch and the collective "
+            "penalties that are meant to deter them.\n"
             f"- {_REPLICATE}"
         ),
         try_=(
             "- Turn collective responsibility off on the error side, then turn "
             "information sharing on: which abuse costs the most trust?\n"
-            "- Make the error side's cells coarser (50, 100 households)."
+            f"- Make the error side's cells coarser ({named('grid_cell_households')}: 50, "
+            "100).\n"
+            f"- Lower {named('grid_staff_cost')}: is a fine grid still worse when "
+            "staff are cheap?"
         ),
         limits=(
-            "- Fine cells detect more; if staff were cheap (`grid_staff_cost` low) and "
-            "used for service with shared information, a fine grid could help rather "
-            "than harm.\n"
+            "- Fine cells detect more; if staff were cheap and information shared, a "
+            "fine grid could help rather than harm.\n"
             "- The intrusion effect rests on assumed costs of each visit "
             "(`grid_intrusion`, `trust_visit`); set them to zero and only the budget "
             "effect remains."
@@ -310,7 +383,7 @@ PANELS: dict[int, InfoPanel] = {
 
 EXTRA_WORLD: dict[int, tuple[str, ...]] = {
     1: ("release",),
-    4: ("trust_visit",),
+    4: ("prevention_watch_level",),
     5: ("planner_bias",),
     6: ("grid_staff_cost",),
 }

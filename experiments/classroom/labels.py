@@ -1,13 +1,13 @@
 """Plain words for the classroom: slider labels, units and values, from the declarations.
 
 A teacher on a projector should read "Initial trust 60 %", not
-``initial_legitimacy 0.6``. Everything here is generated from the single
+``initial_legitimacy 0.6``. Everything here comes from the single
 declaration of each parameter (``model.params.DECLARATIONS``): the label
-from its name, the hint from its ``meaning``, the unit from its ``unit``, so
-a new parameter gets a readable slider without anyone writing its text.
-What this module adds is vocabulary only: the model's internal words that a
-class would not know (``legitimacy`` is *trust*, a *step* is a week), and a
-few names whose words alone say too little.
+is its ``label`` (a few plain words written beside its meaning), the hint
+its ``meaning``, the unit its ``unit``; a parameter cannot be declared
+without a label, so every slider has one. What this module adds is only
+how the classroom writes units (a model step is a week, a share is a
+percentage).
 """
 
 from __future__ import annotations
@@ -18,29 +18,6 @@ from types import MappingProxyType
 from typing import Any
 
 from model.params import DECLARATIONS, Declaration
-
-WORDS: Mapping[str, str] = MappingProxyType(
-    {
-        "legitimacy": "trust",
-        "org": "organization",
-        "info": "information",
-        "n": "number of",
-    }
-)
-"""Words of parameter names and what a class calls them."""
-
-PHRASES: Mapping[str, str] = MappingProxyType(
-    {
-        "n_residents": "Residents",
-        "mean_degree": "Ties per resident",
-        "inflow_rate": "Grievance build-up rate",
-        "release": "Grievance released when answered",
-        "trust_visit": "Trust lost per grid visit",
-        "grid_cell_households": "Households per grid cell",
-        "self_management": "Self-management",
-    }
-)
-"""Names whose words alone would not tell a class what the slider does."""
 
 UNITS: Mapping[str, str] = MappingProxyType(
     {
@@ -62,12 +39,8 @@ PERCENT_UNITS = frozenset({"share", "probability"})
 
 
 def plain_label(name: str) -> str:
-    """The slider label of parameter ``name``: its words, in the class's vocabulary."""
-    if name in PHRASES:
-        return PHRASES[name]
-    words = [WORDS.get(word, word) for word in name.split("_")]
-    text = " ".join(word for word in words if word)
-    return text[:1].upper() + text[1:]
+    """The slider label of parameter ``name``: its declared ``label``."""
+    return DECLARATIONS[name].label
 
 
 def plain_unit(declaration: Declaration) -> str:
