@@ -521,7 +521,7 @@ class Lesson:
                 simulate(regime, steps=self.steps, n_residents=self.n_residents, seed=seed, **off)
                 for seed in range(self.replications)
             ]
-            for regime in self.pair
+            for regime in (self.pair.error_regime, self.pair.remedy_regime)
         }
         rows = []
         for outcome in names:
