@@ -7,7 +7,10 @@ traceback; ``validate`` exits 1 when a check fails (the battery ran, the
 model did not pass). A run in which some tasks failed exits 3, with the
 count on the last line. Ctrl-C (SIGINT) exits 130 and SIGTERM 143, at any
 moment, after saying what was kept and the exact ``--resume`` command that
-finishes the job. Verbs are thin: they parse options,
+finishes the job; but a Ctrl-C before any task finished (while the command
+starts, loads or calibrates) exits 2, as bad input does: nothing was
+computed, nothing is left to resume, and the line says how to start again.
+Verbs are thin: they parse options,
 validate (``experiments.specs``) and call the function that does the work
 (``experiments.compare``, the engine's ``experiments.sweep`` and
 ``experiments.sensitivity``), so everything the command does can also be done
@@ -39,6 +42,7 @@ try:  # Ctrl-C while the libraries load must give one line, not a traceback
     import importlib
     import importlib.util
     import runpy
+    import shlex
     import time
     import tomllib
     from collections.abc import Callable, Sequence
@@ -52,6 +56,7 @@ try:  # Ctrl-C while the libraries load must give one line, not a traceback
     from experiments.run_summary import run_summary_lines
     from experiments.runner import (
         MPI_LAUNCH,
+        RESUME_COMMAND,
         RunInterrupted,
         RunnerError,
         TasksFailed,
@@ -62,12 +67,19 @@ try:  # Ctrl-C while the libraries load must give one line, not a traceback
     from experiments.store import StoreError
     from model.params import DECLARATIONS, ParameterError, check_names
 except KeyboardInterrupt:  # nothing has started, so nothing needs cleaning up
-    print("sixerrors: interrupted while starting; nothing was run", file=sys.stderr, flush=True)
+    import os
+    import shlex
+
+    _signum = _STOPPED_WHILE_STARTING[0] if _STOPPED_WHILE_STARTING else signal.SIGINT
+    print(
+        "sixerrors: interrupted while starting: nothing was computed and there is nothing to "
+        f"resume; start again with: sixerrors {shlex.join(sys.argv[1:])}",
+        file=sys.stderr,
+        flush=True,
+    )
     # Not SystemExit: an interrupt caught inside a half-done import can still
     # make the interpreter end itself by SIGINT on the way out.
-    import os
-
-    os._exit(130)
+    os._exit(2 if _signum == signal.SIGINT else 128 + _signum)
 finally:
     for _restored, _handler in _BEFORE_START.items():
         signal.signal(_restored, _handler)  # type: ignore[arg-type]
@@ -84,7 +96,12 @@ EXIT_TASKS_FAILED = 3
 EXIT_INTERRUPTED = 130
 """Exit statuses: 0 every task succeeded, 1 a validation check failed (the
 command worked; the model missed a pattern), 2 bad input (nothing computed
-is lost), 3 some or all tasks failed, 130 Ctrl-C (143 for SIGTERM)."""
+is lost), or Ctrl-C before any task finished (nothing was computed), 3 some
+or all tasks failed, 130 Ctrl-C once a task finished (143 for SIGTERM, at any
+moment: a job scheduler reads it)."""
+
+EXPERIMENT_VERBS = ("compare", "sweep", "sensitivity", "discover")
+"""Verbs that run tasks into a results folder, and so can say what was computed."""
 
 
 class CommandError(Exception):
@@ -514,6 +531,18 @@ def resume_command(args: argparse.Namespace, folder: Path) -> str:
     return " ".join([*words, "--resume", str(folder)])
 
 
+def start_command(args: argparse.Namespace, argv: Sequence[str]) -> str:
+    """The command as it was typed (``argv``), to start an experiment again from scratch.
+
+    An MPI run's launcher comes first, as in :func:`resume_command`.
+    """
+    typed = f"{PROG} {shlex.join(argv)}"
+    if getattr(args, "mpi", False):
+        launcher = MPI_LAUNCH.removesuffix(" ...").replace("-n N", f"-n {mpi_world_size()}")
+        typed = f"{launcher} {shlex.join(argv)}"
+    return typed
+
+
 def _cmd_sweep(args: argparse.Namespace) -> int:
     return _engine_verb("experiments.sweep", "run_sweep", "load_sweep", args)
 
@@ -645,8 +674,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         argv: Arguments without the program name (default: ``sys.argv[1:]``).
     """
     if _STOPPED_WHILE_STARTING:
-        print(f"{PROG}: interrupted while starting; nothing was run", file=sys.stderr)
-        return stopping.exit_status(_STOPPED_WHILE_STARTING[0])
+        typed = sys.argv[1:] if argv is None else argv
+        print(
+            f"{PROG}: interrupted while starting: nothing was computed and there is nothing to "
+            f"resume; start again with: {PROG} {shlex.join(typed)}",
+            file=sys.stderr,
+        )
+        signum = _STOPPED_WHILE_STARTING[0]
+        return EXIT_BAD_INPUT if signum == signal.SIGINT else stopping.exit_status(signum)
+    argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -654,42 +690,44 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.code if isinstance(exc.code, int) else EXIT_BAD_INPUT
     handler: Callable[[argparse.Namespace], int] = args.handler
     with stopping.handling_stop_signals():
-        return _run_verb(handler, args)
+        return _run_verb(handler, args, argv)
 
 
-def _run_verb(handler: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
-    """Run a verb and turn how it ended into one line and an exit status."""
+def _run_verb(
+    handler: Callable[[argparse.Namespace], int],
+    args: argparse.Namespace,
+    argv: Sequence[str] = (),
+) -> int:
+    """Run a verb and turn how it ended into one line and an exit status.
+
+    While it runs, the runner knows the exact command that resumes it
+    (:data:`experiments.runner.RESUME_COMMAND`), for the messages it gives
+    itself: under MPI, and when a cluster loses its workers.
+    """
     started = time.monotonic()
+    token = RESUME_COMMAND.set(lambda folder: resume_command(args, folder))
     try:
         return handler(args)
     except (KeyboardInterrupt, Exception) as exc:
-        ending = _ending(exc, args, time.monotonic() - started)
+        ending = _ending(exc, args, time.monotonic() - started, argv)
         if ending is None:
             raise
         line, status = ending
         print(f"{PROG}: {line}", file=sys.stderr)
         return status
+    finally:
+        RESUME_COMMAND.reset(token)
 
 
 def _ending(
     exc: BaseException,
     args: argparse.Namespace,
     seconds: float,
+    argv: Sequence[str] = (),
 ) -> tuple[str, int] | None:
     """The last line and exit status for a verb that raised ``exc`` (None: a bug)."""
-    if isinstance(exc, RunInterrupted):
-        return (
-            f"interrupted; {exc.kept} of {exc.total} tasks are kept in {exc.folder}; "
-            f"finish with: {resume_command(args, exc.folder)}",
-            stopping.exit_status(exc.signum),
-        )
-    if isinstance(exc, KeyboardInterrupt | Interrupted):  # Interrupted: `run` says what it kept
-        line = (
-            str(exc)
-            if isinstance(exc, Interrupted)
-            else f"interrupted after {seconds:.0f} s; nothing was kept"
-        )
-        return line, stopping.exit_status(stopping.STATE.signum)
+    if isinstance(exc, KeyboardInterrupt | Interrupted):
+        return _interrupted(exc, args, seconds, argv)
     if isinstance(exc, TasksFailed):
         return (
             f"{exc}; fix the cause, then finish with: {resume_command(args, exc.folder)}",
@@ -704,6 +742,38 @@ def _ending(
     if isinstance(exc, BAD_INPUT + _engine_errors()):
         return f"error: {_one_line(exc)}", EXIT_BAD_INPUT
     return None
+
+
+def _interrupted(
+    exc: BaseException,
+    args: argparse.Namespace,
+    seconds: float,
+    argv: Sequence[str],
+) -> tuple[str, int]:
+    """The last line and exit status of a verb a stop signal ended.
+
+    Ctrl-C before any task finished exits 2: nothing was computed, so there
+    is nothing to resume, only a command to start again. Once a task has
+    finished it exits 130 with the resume command; SIGTERM always exits 143,
+    which is what a job scheduler looks for.
+    """
+    nothing = "nothing was computed and there is nothing to resume; start again with"
+    if isinstance(exc, RunInterrupted):
+        if exc.nothing_done and exc.signum == signal.SIGINT:
+            again = start_command(args, argv) if exc.removed else resume_command(args, exc.folder)
+            return f"interrupted before any task finished: {nothing}: {again}", EXIT_BAD_INPUT
+        return (
+            f"interrupted; {exc.kept} of {exc.total} tasks are kept in {exc.folder}; "
+            f"finish with: {resume_command(args, exc.folder)}",
+            stopping.exit_status(exc.signum),
+        )
+    if isinstance(exc, Interrupted):  # `run` says what it kept
+        return str(exc), stopping.exit_status(stopping.STATE.signum)
+    signum = stopping.STATE.signum or signal.SIGINT
+    if args.verb in EXPERIMENT_VERBS:  # no session began: no task ran
+        status = EXIT_BAD_INPUT if signum == signal.SIGINT else stopping.exit_status(signum)
+        return f"interrupted before any task ran: {nothing}: {start_command(args, argv)}", status
+    return f"interrupted after {seconds:.0f} s; nothing was kept", stopping.exit_status(signum)
 
 
 def _engine_errors() -> tuple[type[BaseException], ...]:

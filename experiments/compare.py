@@ -307,6 +307,7 @@ def comparison_budget(spec: ScenarioSpec, local_workers: int) -> budget.Budget:
         steps=spec.steps,
         values_per_task=(spec.steps + 1) * (len(spec.outcomes) + 4),
         local_workers=local_workers,
+        probe=budget.Probe(simulate_task, scenario_points(spec)[0]) if spec.scenarios else None,
     )
 
 

@@ -295,13 +295,25 @@ def run_discovery(
     """
     if isinstance(spec, str | Path):
         spec = load_discovery(spec)
+    probe = None
+    if spec.claims:  # the first claim's pair stands for all (they run the same model)
+        first = spec.claims[0]
+        base: dict[str, Any] = {
+            "error": first.pair.error,
+            "remedy": first.pair.remedy,
+            "outcomes": first.outcomes,
+            "overrides": dict(first.overrides),
+        }
+        probe = budget.Probe(paired_task, base)
     plan = budget.estimate(  # two runs (error and remedy) per task
         spec.samples * len(spec.claims),
         spec.replications,
         residents=spec.residents,
-        steps=2 * spec.steps,
+        steps=spec.steps,
         values_per_task=40,  # one summary row of a few dozen values
         local_workers=budget.local_workers(workers, cluster=bool(dask or mpi)),
+        probe=probe,
+        runs_per_task=2,
     )
     plan.check(spec.source, allow_large=allow_large)
     design = claim_designs(spec)

@@ -41,6 +41,7 @@ from experiments.report_figures import (
 )
 from experiments.scales import axis_top, outcome_range
 from experiments.specs import MECHANISMS_SUFFIX, Pair, ScenarioSpec
+from experiments.store import write_text_atomically
 from model.outcomes import OUTCOME_INFO
 
 __all__ = [
@@ -516,7 +517,10 @@ def write_html(
     """Write the self-contained HTML report of a comparison.
 
     Figures are embedded as base64 PNG, the style is inline, and nothing is
-    loaded from elsewhere, so the single file is the whole report.
+    loaded from elsewhere, so the single file is the whole report. It is
+    written as the manifest and the summaries are (a temporary file, synced,
+    renamed, its folder synced), so a stop or a full disk mid-write leaves
+    the previous report or none, never half of one that looks whole.
     """
     e = html.escape
     names = [s.name for s in spec.scenarios]
@@ -575,8 +579,7 @@ def write_html(
     parts.append("<h2>Manifest</h2><p>Everything needed to reproduce these results.</p>")
     parts.append(f"<pre>{e(json.dumps(manifest, indent=2, sort_keys=True))}</pre>")
     parts.append("</body></html>")
-    path.write_text("\n".join(parts), encoding="utf-8")
-    return path
+    return write_text_atomically(path, "\n".join(parts))
 
 
 def _pairs_html(

@@ -34,12 +34,14 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import contextlib
+import contextvars
 import importlib
 import logging
 import math
 import multiprocessing
 import os
 import re
+import shutil
 import signal
 import socket
 import sys
@@ -150,12 +152,16 @@ class BatchResult:
         interrupted: A stop signal ended the batch early.
         spent: A task failed with :class:`MemoryError`; the worker process
             may be left in a broken state and should be replaced.
+        address: The Dask worker that ran the batch, when it is spent: the
+            driver asks Dask to restart that one (a local pool is renewed
+            whole).
     """
 
     rows: pd.DataFrame | None
     records: list[RunRecord]
     interrupted: bool = False
     spent: bool = False
+    address: str | None = None
 
 
 def _tag(frames: list[pd.DataFrame], tasks: list[Task]) -> pd.DataFrame:
@@ -180,9 +186,16 @@ def _tag(frames: list[pd.DataFrame], tasks: list[Task]) -> pd.DataFrame:
 
 @dataclass
 class _WorkerProcess:
-    """This process as a worker: whether it is a pool's, and whether it is spent."""
+    """This process as a worker: whether it is a pool's, and whether it is spent.
 
-    replaceable: bool = False  # set in local pool and MPI workers, never in the driver
+    ``replaceable`` is set in local pool workers (the driver renews the
+    pool) and found out in Dask workers (the driver asks Dask to restart
+    the worker); never in the driver, nor in MPI ranks, which cannot be
+    replaced: there a task after a :class:`MemoryError` runs as usual and,
+    should it fail too, is retried by ``--resume``.
+    """
+
+    replaceable: bool = False
     spent: bool = False  # a task here ran out of memory: run nothing more here
 
 
@@ -191,6 +204,22 @@ _THIS_WORKER = _WorkerProcess()
 
 def _one_error_text(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}".replace("\n", " ")[:2000]
+
+
+def _dask_worker_address() -> str | None:
+    """The address of the Dask worker running this code, if it runs in one.
+
+    Looked up only when a task ran out of memory, and only if ``distributed``
+    is already loaded (a Dask worker has it; importing it elsewhere would
+    cost a second).
+    """
+    distributed = sys.modules.get("distributed")
+    if distributed is None:
+        return None
+    try:
+        return str(distributed.get_worker().address)
+    except (ValueError, AttributeError):  # not inside a Dask worker
+        return None
 
 
 def run_batch(
@@ -210,8 +239,8 @@ def run_batch(
     trusted with more tasks: it hands back every later batch unrun, and the
     driver replaces it. (In the driver itself, ``workers=0``, the run goes on.)
     """
-    if _THIS_WORKER.spent:
-        return BatchResult(None, [], spent=True)  # every task goes back to the queue
+    if _THIS_WORKER.spent:  # every task goes back to the queue
+        return BatchResult(None, [], spent=True, address=_dask_worker_address())
     worker = f"{socket.gethostname()}:{os.getpid()}"
     frames: list[pd.DataFrame] = []
     succeeded: list[Task] = []
@@ -237,6 +266,9 @@ def run_batch(
                 interrupted = True
                 break
             status, error = "failed", _one_error_text(exc)
+            if isinstance(exc, MemoryError) and not _THIS_WORKER.replaceable:
+                address = _dask_worker_address()
+                _THIS_WORKER.replaceable = address is not None
             spent = isinstance(exc, MemoryError) and _THIS_WORKER.replaceable
             _THIS_WORKER.spent = spent
             log.debug("task %s failed:\n%s", task.task_id, traceback.format_exc())
@@ -255,7 +287,8 @@ def run_batch(
         if spent:
             break
     rows = _tag(frames, succeeded) if frames else None
-    return BatchResult(rows=rows, records=records, interrupted=interrupted, spent=spent)
+    address = _dask_worker_address() if spent else None
+    return BatchResult(rows, records, interrupted=interrupted, spent=spent, address=address)
 
 
 # --------------------------------------------------------------------- executors
@@ -274,6 +307,82 @@ class InlineExecutor(cf.Executor):
         except BaseException as exc:  # delivered through the future
             future.set_exception(exc)
         return future
+
+
+class DaskExecutor(cf.Executor):
+    """Submits to a Dask ``distributed.Client``; lets go of each result once it is back.
+
+    Dask's own ``Client.get_executor()`` keeps a task's result on its
+    worker for as long as anything in the driver still refers to the
+    task's future, and exceptions (a worker's death among them) make
+    reference cycles that keep futures alive until the garbage collector
+    runs. A worker that dies then takes results the driver already wrote
+    with it, and Dask runs those batches again, each time a worker dies.
+    Here each future is released as soon as its outcome is handed over.
+
+    Attributes:
+        client: The Dask client (the caller's; not closed here).
+    """
+
+    def __init__(self, client: Any) -> None:
+        """Wrap ``client``."""
+        self.client = client
+        self._remote: dict[cf.Future[Any], Any] = {}
+        self._lock = threading.Lock()
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> cf.Future[Any]:
+        """Run ``fn(*args, **kwargs)`` on the cluster; return a plain future for it."""
+        local: cf.Future[Any] = cf.Future()
+        remote = self.client.submit(fn, *args, pure=False, **kwargs)
+        with self._lock:
+            self._remote[local] = remote
+        local.add_done_callback(self._cancel_remote)
+        remote.add_done_callback(lambda finished: self._hand_over(local, finished))
+        return local
+
+    def _hand_over(self, local: cf.Future[Any], remote: Any) -> None:
+        """Move a finished Dask future's outcome to ``local`` and release it on the cluster."""
+        try:
+            if remote.status == "finished":
+                value = remote.result()
+                if local.set_running_or_notify_cancel():
+                    local.set_result(value)
+            elif remote.status == "cancelled":  # by someone else: run_tasks runs it again
+                if local.cancel():
+                    local.set_running_or_notify_cancel()  # wakes concurrent.futures.wait
+            else:
+                error = remote.exception()
+                if local.set_running_or_notify_cancel():
+                    local.set_exception(error)
+        except BaseException as exc:  # the result could not be fetched: its worker died
+            if not local.done() and local.set_running_or_notify_cancel():
+                local.set_exception(exc)
+        finally:
+            with self._lock:
+                self._remote.pop(local, None)
+            with contextlib.suppress(Exception):
+                remote.release()
+
+    def _cancel_remote(self, local: cf.Future[Any]) -> None:
+        if local.cancelled():
+            with self._lock:
+                remote = self._remote.pop(local, None)
+            if remote is not None:
+                with contextlib.suppress(Exception):
+                    remote.cancel()
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        """Cancel what is still on the cluster; the client itself stays open."""
+        with self._lock:
+            remote = list(self._remote.values())
+            self._remote.clear()
+        if remote and (cancel_futures or not wait):
+            with contextlib.suppress(Exception):
+                self.client.cancel(remote)
+
+    def workers(self) -> int:
+        """Worker processes the cluster has now (0 while all are dead or restarting)."""
+        return len(self.client.nthreads())
 
 
 def local_pool(workers: int) -> cf.ProcessPoolExecutor:
@@ -472,9 +581,7 @@ def choose_executor(
             ) from exc
         try:
             threads = int(sum(client.nthreads().values())) or 1
-            yield ExecutorChoice(
-                client.get_executor(pure=False), threads, f"dask {dask} ({threads} threads)"
-            )
+            yield ExecutorChoice(DaskExecutor(client), threads, f"dask {dask} ({threads} threads)")
         finally:
             client.close()
         return
@@ -566,10 +673,31 @@ class RunInterrupted(KeyboardInterrupt):
         signum: The signal (``SIGINT`` or ``SIGTERM``).
     """
 
-    def __init__(self, folder: Path, kept: int, total: int, signum: int) -> None:
-        """Record where the run stopped and how much of it is kept."""
+    def __init__(
+        self,
+        folder: Path,
+        kept: int,
+        total: int,
+        signum: int,
+        *,
+        nothing_done: bool = False,
+        removed: bool = False,
+    ) -> None:
+        """Record where the run stopped and how much of it is kept.
+
+        Args:
+            folder: The results folder.
+            kept: Tasks of the experiment done and committed.
+            total: Tasks of the experiment.
+            signum: The signal.
+            nothing_done: The folder holds no task's record at all, this
+                session's or an earlier one's: nothing was computed.
+            removed: The folder was this session's own and held nothing, so
+                it was removed (see :func:`run_session`).
+        """
         super().__init__(f"interrupted; {kept} of {total} tasks are kept in {folder}")
         self.folder, self.kept, self.total, self.signum = folder, kept, total, signum
+        self.nothing_done, self.removed = nothing_done, removed
 
 
 class TasksFailed(RuntimeError):
@@ -652,13 +780,24 @@ def run_session(store: ResultsStore, tasks: Sequence[Task], *, executor: str) ->
     ids = {t.task_id for t in tasks}
     with stopping.handling_stop_signals(), store.locked():
         before = TaskCounts.of(store, ids).done
-        store.mark_started(executor=executor, tasks=len(ids))
+        killed = store.mark_started(executor=executor, tasks=len(ids))
+        _say_at_start(store, executor, killed)
         try:
             yield
         except KeyboardInterrupt:
-            counts = _end_session(store, ids, "interrupted", before)
             signum = stopping.STATE.signum or signal.SIGINT
-            raise RunInterrupted(store.folder, counts.done, len(ids), signum) from None
+            nothing = store.run_table(latest=False).empty
+            if nothing and signum == signal.SIGINT and len(store.manifest["sessions"]) == 1:
+                # Ctrl-C before any task finished, in a folder this session made:
+                # nothing to resume, so no folder to resume it in.
+                removed = _remove_empty_folder(store)
+                raise RunInterrupted(
+                    store.folder, 0, len(ids), signum, nothing_done=True, removed=removed
+                ) from None
+            counts = _end_session(store, ids, "interrupted", before)
+            raise RunInterrupted(
+                store.folder, counts.done, len(ids), signum, nothing_done=nothing
+            ) from None
         except OSError as exc:
             counts = _end_session(store, ids, "failed", before, error=_one_error_text(exc))
             raise WriteFailed(
@@ -676,6 +815,44 @@ def run_session(store: ResultsStore, tasks: Sequence[Task], *, executor: str) ->
         counts = _end_session(store, ids, status, before)
         if counts.failed:
             raise TasksFailed(store.folder, counts.failed, len(ids), counts.first_error)
+
+
+def _say_at_start(store: ResultsStore, executor: str, killed: Sequence[Mapping[str, Any]]) -> None:
+    """Tell a command's user what only the start can tell (only under the command).
+
+    A session the manifest still had as running ended without a word: say
+    so on the resume. And under MPI a rank that dies makes the launcher
+    kill every rank at once, the driver included (``mpi4py.futures``
+    cannot replace a rank, and MPICH and Open MPI end the job), so the
+    command can never say how to resume then: it says it now.
+    """
+    if RESUME_COMMAND.get() is None:
+        return
+    for old in killed:
+        print(
+            f"sixerrors: the session started {old.get('started')} (pid {old.get('pid')} on "
+            f"{old.get('host')}, {old.get('executor')}) ended without a word: killed (SIGKILL, "
+            "out of memory, or a dead MPI rank); what it finished is kept",
+            file=sys.stderr,
+            flush=True,
+        )
+    if executor.startswith("mpi4py"):
+        print(
+            "sixerrors: under MPI a rank that dies ends the whole job at once and this command "
+            "cannot say so then (MPI cannot replace a rank); should that happen, finish with: "
+            f"{finish_command(store.folder)}",
+            file=sys.stderr,
+            flush=True,
+        )
+
+
+def _remove_empty_folder(store: ResultsStore) -> bool:
+    """Remove a results folder that holds no task's record; whether it is gone."""
+    try:
+        shutil.rmtree(store.folder)
+    except OSError:
+        return False
+    return True
 
 
 def _end_session(
@@ -714,6 +891,29 @@ STOP_GRACE_SECONDS = 3.0
 _POLL_SECONDS = 0.2
 """How often the driver's loop looks at the stop flag while it waits."""
 
+DASK_NO_WORKERS_SECONDS = 60.0
+"""How long a Dask cluster may have no worker at all before the run stops.
+
+Dask keeps a task whose workers all died waiting for a new one, forever
+when nothing (no nanny, no job scheduler) starts one. A nanny restarts a
+dead worker within seconds.
+"""
+
+_DASK_LOOK_SECONDS = 5.0
+"""How often the driver asks a Dask scheduler how many workers it has."""
+
+RESUME_COMMAND: contextvars.ContextVar[Callable[[Path], str] | None] = contextvars.ContextVar(
+    "RESUME_COMMAND", default=None
+)
+"""How to finish an experiment in a folder, as the command line that started it says
+(set by :mod:`experiments.cli`; unset, messages name ``--resume DIR`` alone)."""
+
+
+def finish_command(folder: Path) -> str:
+    """The command that finishes the experiment in ``folder`` (see :data:`RESUME_COMMAND`)."""
+    make = RESUME_COMMAND.get()
+    return make(folder) if make is not None else f"the same command with --resume {folder}"
+
 
 class _Workers:
     """The executor the runner submits to, and what the runner may do to its workers.
@@ -730,6 +930,7 @@ class _Workers:
         self.executor: cf.Executor = local_pool(workers) if executor is None else executor
         self.retired: list[Any] = []  # processes of pools being replaced
         self.generation = 0  # how many times the pool was replaced
+        self.replaced: set[str] = set()  # Dask workers restarted after a MemoryError
 
     def _processes(self) -> list[Any]:
         current = getattr(self.executor, "_processes", None) or {}
@@ -739,12 +940,42 @@ class _Workers:
         return self.executor.submit(run_batch, *args)
 
     @property
-    def recovers_from_deaths(self) -> bool:
-        """A pool we own is restarted; Dask replaces workers itself; MPI cannot."""
-        return self.owned or not type(self.executor).__module__.startswith("mpi4py")
+    def mpi(self) -> bool:
+        """Whether the workers are MPI ranks (which nothing can replace)."""
+        return type(self.executor).__module__.startswith("mpi4py")
 
-    def renew(self) -> None:
-        """Send new batches to a fresh pool; the old one ends after its batches."""
+    @property
+    def recovers_from_deaths(self) -> bool:
+        """A pool we own is restarted; Dask retries and replaces workers itself; MPI cannot."""
+        return self.owned or not self.mpi
+
+    def renew(self, address: str | None = None) -> None:
+        """Replace a worker that ran out of memory.
+
+        A local pool: new batches go to a fresh pool; the old one ends after
+        its batches. Dask: the worker at ``address`` is restarted by its
+        nanny, or, without one, retired from the cluster.
+
+        Raises:
+            RunnerError: A Dask worker that could be neither restarted nor
+                retired: it would hand back every batch it is sent.
+        """
+        if isinstance(self.executor, DaskExecutor) and address is not None:
+            if address in self.replaced:
+                return  # a later batch that the same spent worker handed back
+            self.replaced.add(address)
+            client = self.executor.client
+            try:
+                client.restart_workers([address], raise_for_error=True)
+            except Exception:
+                try:
+                    client.retire_workers([address], close_workers=True)
+                except Exception as exc:
+                    raise RunnerError(
+                        f"the Dask worker {address} ran out of memory and can be neither "
+                        f"restarted nor retired ({_one_error_text(exc)}); restart it, then resume"
+                    ) from exc
+            return
         if not self.owned:
             return
         self.retired.extend(self._processes())
@@ -766,7 +997,13 @@ class _Workers:
                     os.kill(process.pid, signum)
 
     def close(self, *, kill: bool) -> None:
-        """Shut the owned pool down; with ``kill``, end and reap its processes first."""
+        """Shut the owned pool down; with ``kill``, end and reap its processes first.
+
+        On Dask, ``kill`` cancels the batches still on the cluster (the
+        client and its workers are the caller's).
+        """
+        if isinstance(self.executor, DaskExecutor) and kill:
+            self.executor.shutdown(wait=False, cancel_futures=True)
         if not self.owned:
             return
         processes = self._processes()
@@ -782,8 +1019,21 @@ class _Workers:
 
 
 def _worker_died(exc: BaseException) -> bool:
-    """A local pool that broke, or Dask giving up on a task whose workers kept dying."""
-    return isinstance(exc, cf.BrokenExecutor) or type(exc).__name__ == "KilledWorker"
+    """Whether a batch was lost with its worker rather than failed by its tasks.
+
+    A local pool that broke, Dask giving up on a task whose workers kept
+    dying, or a batch cancelled on the cluster by someone else (the runner
+    collects none of the batches it cancels itself).
+    """
+    return isinstance(exc, cf.BrokenExecutor | cf.CancelledError) or (
+        type(exc).__name__ == "KilledWorker"
+    )
+
+
+def _deaths_in(exc: BaseException) -> int:
+    """Worker deaths one lost batch stands for: Dask's KilledWorker comes after several."""
+    allowed = getattr(exc, "allowed_failures", None)
+    return int(allowed) + 1 if isinstance(allowed, int) else 1
 
 
 class _Run:
@@ -806,12 +1056,16 @@ class _Run:
         self.batch_size, self.target = batch_size, target_batch_seconds
         self.queue: deque[Task] = deque()
         self.suspects: deque[Task] = deque()  # in flight when a worker died
-        self.deaths: Counter[int] = Counter()
+        self.deaths: Counter[int] = Counter()  # batches lost while the task ran alone
+        self.processes_lost: Counter[int] = Counter()  # worker processes those cost
+        self.last_loss = 1  # worker processes the last lost batch cost (Dask: several)
         self.pending: dict[cf.Future[BatchResult], list[Task]] = {}
         self.generation_of: dict[cf.Future[BatchResult], int] = {}
         self.task_seconds: deque[float] = deque(maxlen=200)
         self.failed_total = 0
         self.fruitless_restarts = 0
+        self.next_look = 0.0  # when to ask a Dask scheduler for its workers again
+        self.no_workers_since: float | None = None
 
     # ---------------------------------------------------------------- driving
     def drive(self, todo: list[Task]) -> None:
@@ -874,10 +1128,38 @@ class _Run:
             else:
                 self._commit(batch, result)
                 if result.spent and self.generation_of[future] == self.workers.generation:
-                    self.workers.renew()  # once per pool, however many batches it spoils
+                    self.workers.renew(result.address)  # once per pool or Dask worker
             del self.generation_of[future]
         if dead:
             self._after_death(dead)
+        self._look_for_dask_workers()
+
+    def _look_for_dask_workers(self) -> None:
+        """Stop a Dask run whose cluster has had no worker for :data:`DASK_NO_WORKERS_SECONDS`.
+
+        Raises:
+            RunnerError: No worker for that long; what finished is kept.
+        """
+        executor = self.workers.executor
+        now = time.monotonic()
+        if not isinstance(executor, DaskExecutor) or now < self.next_look:
+            return
+        self.next_look = now + _DASK_LOOK_SECONDS
+        try:
+            alive = executor.workers()
+        except Exception:  # the scheduler did not answer: the client reconnects, or fails
+            return
+        if alive:
+            self.no_workers_since = None
+        elif self.no_workers_since is None:
+            self.no_workers_since = now
+        elif now - self.no_workers_since >= DASK_NO_WORKERS_SECONDS:
+            raise RunnerError(
+                f"the Dask cluster has had no worker for {DASK_NO_WORKERS_SECONDS:.0f} s (they "
+                f"died and nothing restarted them); finished tasks are kept in "
+                f"{self.store.folder}; start workers, then finish with: "
+                f"{finish_command(self.store.folder)}"
+            )
 
     def _result(self, future: cf.Future[BatchResult], batch: list[Task]) -> BatchResult | None:
         """The batch's result; ``None`` if its worker died; failures for other errors."""
@@ -887,6 +1169,7 @@ class _Run:
             return BatchResult(None, [], interrupted=True)
         except Exception as exc:
             if _worker_died(exc):
+                self.last_loss = _deaths_in(exc)
                 return None
             if stopping.caused_by_interrupt(exc):
                 return BatchResult(None, [], interrupted=True)
@@ -950,14 +1233,20 @@ class _Run:
                 )
             self.workers.restart()
         elif not self.workers.recovers_from_deaths:
+            what = (
+                "an MPI rank died, and MPI cannot replace a rank"
+                if self.workers.mpi
+                else ("the executor's workers died")
+            )
             raise RunnerError(
-                "the executor's workers died; finished tasks are saved, "
-                f"re-run with --resume {self.store.folder} to do the rest"
+                f"{what}; finished tasks are kept in {self.store.folder}; finish with: "
+                f"{finish_command(self.store.folder)}"
             )
         alone = len(dead) == 1 and len(dead[0]) == 1 and not self.pending
         for task in (t for batch in dead for t in batch):
             if alone:
                 self.deaths[task.task_id] += 1
+                self.processes_lost[task.task_id] += self.last_loss
                 if self.deaths[task.task_id] >= _MAX_WORKER_DEATHS:
                     self._record_death(task)
                     continue
@@ -965,8 +1254,8 @@ class _Run:
 
     def _record_death(self, task: Task) -> None:
         error = (
-            f"WorkerDied: the worker process died {self.deaths[task.task_id]} times while "
-            "running this task alone (out of memory? see the system log)"
+            f"WorkerDied: the worker process died {self.processes_lost[task.task_id]} times "
+            "while running this task alone (out of memory? see the system log)"
         )
         record = RunRecord(
             task.task_id, task.point, task.replicate, "failed", error, "unknown", 0.0, now_iso()
@@ -1022,8 +1311,9 @@ def run_tasks(
             a column.
         store: Where batches are committed.
         executor: Any ``concurrent.futures.Executor`` (including
-            ``MPIPoolExecutor`` and a Dask ``Client.get_executor()``), or a
-            Dask ``distributed.Client`` itself. ``None``: a local process pool
+            ``MPIPoolExecutor`` and :class:`DaskExecutor`), or a Dask
+            ``distributed.Client`` itself (or its ``get_executor()``, whose
+            client is used through :class:`DaskExecutor`). ``None``: a local process pool
             of ``workers`` processes, owned and closed here.
         workers: Workers of the executor (default: cores, or the cluster's
             size as far as it can be found); ``0`` with no executor runs
@@ -1095,6 +1385,8 @@ def run_tasks(
 
 def _workers_for(executor: cf.Executor | Any | None, workers: int | None) -> _Workers:
     """The executor to use: the one given, a Dask client's, in-process, or a local pool."""
+    if type(executor).__name__ == "ClientExecutor":
+        executor = getattr(executor, "_client", executor)  # Dask's: see DaskExecutor
     if (
         executor is not None
         and not isinstance(executor, cf.Executor)
@@ -1103,7 +1395,7 @@ def _workers_for(executor: cf.Executor | Any | None, workers: int | None) -> _Wo
         if workers is None:
             with contextlib.suppress(Exception):
                 workers = int(sum(executor.nthreads().values()))
-        executor = executor.get_executor(pure=False)
+        executor = DaskExecutor(executor)
     if executor is None:
         n_workers = default_workers() if workers is None else workers
         if n_workers == 0:

@@ -482,6 +482,7 @@ def sensitivity_budget(spec: Any, problem: Problem, local_workers: int) -> budge
         points = spec.base_samples * designs.sobol_rows_per_base(problem, spec.second_order)
     else:
         points = spec.trajectories * (len(problem.names) + 1)
+    base, fn = task_plan(spec, "summary")
     return budget.estimate(
         points,
         spec.replications,
@@ -490,6 +491,8 @@ def sensitivity_budget(spec: Any, problem: Problem, local_workers: int) -> budge
         values_per_task=2 * len(spec.outcomes) + 3,
         local_workers=local_workers,
         design_values=points * len(problem.names),
+        probe=budget.Probe(fn, {**base, "overrides": dict(spec.overrides)}),
+        runs_per_task=1 if spec.pair is None else 2,
     )
 
 

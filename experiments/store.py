@@ -144,6 +144,17 @@ def _atomic_write_text(text: str, path: Path) -> None:
     _atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
+def write_text_atomically(path: str | Path, text: str) -> Path:
+    """Write ``text`` (UTF-8) to ``path`` as the manifest is written: all or nothing, synced.
+
+    For the other files of a results folder, such as ``report.html``: a
+    reader, or a stop mid-write, sees the old file or the new one.
+    """
+    path = Path(path)
+    _atomic_write_text(text, path)
+    return path
+
+
 _HELD_LOCKS: dict[str, list[int]] = {}
 """Folder (resolved path) -> [lock file descriptor, nesting depth] held here."""
 
@@ -356,19 +367,24 @@ class ResultsStore:
         data.update(to_jsonable(fields))
         self.write_manifest(data)
 
-    def mark_started(self, **fields: Any) -> None:
+    def mark_started(self, **fields: Any) -> list[dict[str, Any]]:
         """Record a (re)start: appends to ``sessions`` with time, host, pid and fields.
 
         ``started`` stays the first start; each run or resume adds a session
         so the manifest tells how the folder came to be. A previous session
-        still marked ``running`` died without a word (SIGKILL, power cut):
-        it is marked ``killed``.
+        still marked ``running`` died without a word (SIGKILL, power cut, an
+        MPI job ended by a dead rank): it is marked ``killed``.
+
+        Returns:
+            The sessions just marked ``killed``, for the caller to mention.
         """
         data = self.manifest
         sessions = list(data.get("sessions", []))
+        killed = []
         for old in sessions:
             if old.get("status") == "running":
                 old["status"] = "killed"
+                killed.append(dict(old))
         sessions.append(
             to_jsonable(
                 {
@@ -384,6 +400,7 @@ class ResultsStore:
         data["status"] = "running"
         data["finished"] = None
         self.write_manifest(data)
+        return killed
 
     def mark_finished(self, status: str = "complete", **fields: Any) -> None:
         """Record the end of the session: time, ``status`` and e.g. task counts.

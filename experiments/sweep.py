@@ -183,6 +183,7 @@ def sweep_budget(spec: Any, local_workers: int) -> budget.Budget:
     else:
         points = spec.samples
     columns = len(spec.outcomes or OUTCOMES) + 4  # and task_id, point, replicate, step
+    base, fn = task_plan(spec, "series")
     return budget.estimate(
         points,
         spec.replications,
@@ -191,6 +192,8 @@ def sweep_budget(spec: Any, local_workers: int) -> budget.Budget:
         values_per_task=(spec.steps + 1) * columns,
         local_workers=local_workers,
         design_values=points * len(spec.factors),
+        probe=budget.Probe(fn, {**base, "overrides": dict(spec.overrides)}),
+        runs_per_task=1 if spec.pair is None else 2,
     )
 
 

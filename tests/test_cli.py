@@ -266,7 +266,10 @@ def test_compare_default_with_tiny_sizes(tmp_path: Path, capsys) -> None:
 def test_compare_interrupted_says_how_to_resume(tmp_path: Path, capsys, monkeypatch) -> None:
     from experiments import compare
 
-    def interrupted(*args, **kwargs):
+    real_run_tasks = compare.run_tasks
+
+    def interrupted(tasks, *args, **kwargs):  # Ctrl-C once the first run is kept
+        real_run_tasks(list(tasks)[:1], *args, **kwargs)
         raise KeyboardInterrupt
 
     monkeypatch.setattr(compare, "run_tasks", interrupted)
@@ -287,7 +290,7 @@ def test_compare_interrupted_says_how_to_resume(tmp_path: Path, capsys, monkeypa
     )
     assert code == 130
     err = capsys.readouterr().err
-    assert "0 of" in err and "sixerrors compare --workers 0 --resume" in err
+    assert "interrupted; 1 of" in err and "sixerrors compare --workers 0 --resume" in err
 
 
 def test_sweep_and_sensitivity_verbs(tmp_path: Path, capsys) -> None:

@@ -8,6 +8,7 @@ real. Every wait is bounded; no assertion is about how fast anything was.
 
 from __future__ import annotations
 
+import concurrent.futures as cf
 import json
 import os
 import shutil
@@ -260,6 +261,33 @@ def assert_kept_and_resumable(err: str, folder: Path, command: str) -> None:
     assert manifest["sessions"][-1]["status"] == "interrupted"
 
 
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory: pytest.TempPathFactory) -> dict[str, pd.DataFrame]:
+    """The summaries of the 120-run sweep run once, uninterrupted, in process."""
+    root = tmp_path_factory.mktemp("uninterrupted")
+    spec = write_sweep(root)
+    assert cli.main(["sweep", str(spec), "--workers", "0", "--out", str(root / "out")]) == 0
+    folder = only_folder(root / "out")
+    return {name: pd.read_parquet(folder / "summaries" / f"{name}.parquet") for name in SUMMARIES}
+
+
+SUMMARIES = ("runs", "points")
+"""The sweep's summaries that a resume must reproduce bit for bit."""
+
+
+def assert_resumed_as_uninterrupted(
+    folder: Path, uninterrupted: dict[str, pd.DataFrame], first: str = "interrupted"
+) -> None:
+    """The resumed folder is complete and its summaries equal the uninterrupted run's."""
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert (manifest["status"], manifest["tasks_done"]) == ("complete", 120)
+    assert [s["status"] for s in manifest["sessions"]] == [first, "complete"]
+    for name, table in uninterrupted.items():
+        pd.testing.assert_frame_equal(
+            pd.read_parquet(folder / "summaries" / f"{name}.parquet"), table, check_exact=True
+        )
+
+
 @pytest.mark.parametrize(
     ("sig", "group", "code"),
     [
@@ -277,12 +305,26 @@ def test_a_stop_signal_stops_a_local_pool_and_reaps_its_workers(tmp_path, sig, g
     wait_for(lambda: not any(alive(pid) for pid in workers), what="the workers to end")
 
 
-def test_ctrl_c_in_process_stops_and_is_no_task_failure(tmp_path):
-    got, err, folder, _ = interrupt_sweep(
-        tmp_path, signal.SIGINT, group=True, executor=["--workers", "0"]
+@pytest.mark.parametrize(
+    ("sig", "group", "code"),
+    [
+        (signal.SIGINT, True, 130),
+        (signal.SIGTERM, False, 143),
+    ],
+)
+def test_a_stop_signal_in_process_stops_and_is_no_task_failure(
+    tmp_path, capsys, uninterrupted, sig, group, code
+):
+    got, err, folder, workers = interrupt_sweep(
+        tmp_path, sig, group=group, executor=["--workers", "0"]
     )
-    assert got == 130, err
-    assert_kept_and_resumable(err, folder, f"sixerrors sweep {tmp_path / 'sweep.toml'} --workers 0")
+    assert got == code, err
+    command = f"sixerrors sweep {tmp_path / 'sweep.toml'} --workers 0"
+    assert_kept_and_resumable(err, folder, command)
+    assert not any(alive(pid) for pid in workers)  # nothing of the driver's lives on
+    args = command.split()[1:]
+    assert cli.main([*args, "--resume", str(folder)]) == 0
+    assert_resumed_as_uninterrupted(folder, uninterrupted)
 
 
 NUMBA_LIKE = textwrap.dedent("""
@@ -328,19 +370,23 @@ def test_an_interrupt_surfacing_as_numba_systemerror_is_an_interrupt(tmp_path):
     assert int(out.strip()) == len(table) < 2000
 
 
-def test_a_stop_signal_stops_a_dask_run(tmp_path):
+@pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_a_stop_signal_stops_a_dask_run(tmp_path, capsys, uninterrupted, sig, code):
     distributed = pytest.importorskip("distributed")
     with distributed.LocalCluster(
         n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, host="127.0.0.1"
     ) as cluster:
         address = cluster.scheduler_address
         got, err, folder, _ = interrupt_sweep(
-            tmp_path, signal.SIGINT, group=False, executor=["--dask", address]
+            tmp_path, sig, group=False, executor=["--dask", address]
         )
-    assert got == 130, err
-    assert_kept_and_resumable(
-        err, folder, f"sixerrors sweep {tmp_path / 'sweep.toml'} --dask {address}"
-    )
+        assert got == code, err
+        command = f"sixerrors sweep {tmp_path / 'sweep.toml'} --dask {address}"
+        assert_kept_and_resumable(err, folder, command)
+        # The cluster's workers are the cluster's; the run's tasks on them are gone.
+        wait_for(lambda: not cluster.scheduler.tasks, what="the cluster to drop the run's tasks")
+        assert cli.main([*command.split()[1:], "--resume", str(folder)]) == 0
+    assert_resumed_as_uninterrupted(folder, uninterrupted)
 
 
 def find_mpiexec() -> str | None:
@@ -348,48 +394,56 @@ def find_mpiexec() -> str | None:
     return str(local) if local.exists() else shutil.which("mpiexec")
 
 
-def test_a_stop_signal_stops_an_mpi_run(tmp_path):
-    pytest.importorskip("mpi4py")
-    mpiexec = find_mpiexec()
-    if mpiexec is None:
-        pytest.skip("no mpiexec found next to the Python interpreter or on PATH")
-    spec = write_sweep(tmp_path)
-    out = tmp_path / "out"
-    proc = subprocess.Popen(
-        [
-            mpiexec,
-            "-n",
-            "3",
-            sys.executable,
-            "-m",
-            "mpi4py.futures",
-            "-m",
-            "experiments.cli",
-            "sweep",
-            str(spec),
-            "--mpi",
-            "--out",
-            str(out),
-        ],
+MPI_MODULE = ("-m", "mpi4py.futures", "-m", "experiments.cli")
+MPI_COMMAND = "mpiexec -n 3 python -m mpi4py.futures -m experiments.cli"
+"""How the command runs under MPI, and how it says so in its resume command."""
+
+
+def mpi_sweep(mpiexec: str, args: list[str]) -> subprocess.Popen[str]:
+    """Start ``sixerrors ARGS --mpi`` under ``mpiexec -n 3``, in its own session."""
+    return subprocess.Popen(
+        [mpiexec, "-n", "3", sys.executable, *MPI_MODULE, *args, "--mpi"],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
     )
+
+
+def ours(err: str) -> str:
+    """Our lines of an MPI job's stderr (MPICH adds lines of its own, e.g. "Abort(130)")."""
+    return "\n".join(line for line in err.splitlines() if line.startswith("sixerrors:"))
+
+
+@pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_a_stop_signal_stops_an_mpi_run(tmp_path, uninterrupted, sig, code):
+    pytest.importorskip("mpi4py")
+    mpiexec = find_mpiexec()
+    if mpiexec is None:
+        pytest.skip("no mpiexec found next to the Python interpreter or on PATH")
+    spec = write_sweep(tmp_path)
+    out = tmp_path / "out"
+    proc = mpi_sweep(mpiexec, ["sweep", str(spec), "--out", str(out)])
     try:
         wait_for(lambda: out.is_dir() and committed(out) >= 2, proc, "two committed batches")
-        os.kill(proc.pid, signal.SIGINT)  # mpiexec forwards it to every rank
-        code, _, err = finish(proc)
+        ranks = descendants(proc.pid)
+        os.kill(proc.pid, sig)  # mpiexec forwards it to every rank
+        got, _, err = finish(proc)
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
-    assert code == 130, err
+    assert got == code, err
     folder = only_folder(out)
-    ours = "\n".join(line for line in err.splitlines() if line.startswith("sixerrors:"))
-    assert_kept_and_resumable(  # MPICH adds an "Abort(130)" line of its own after ours
-        ours, folder, f"mpiexec -n 3 python -m mpi4py.futures -m experiments.cli sweep {spec} --mpi"
+    assert_kept_and_resumable(
+        ours(err),
+        folder,
+        f"mpiexec -n 3 python -m mpi4py.futures -m experiments.cli sweep {spec} --mpi",
     )
+    wait_for(lambda: not any(alive(pid) for pid in ranks), what="the ranks to end")
+    got, _, err = finish(mpi_sweep(mpiexec, ["sweep", str(spec), "--resume", str(folder)]))
+    assert got == 0, err
+    assert_resumed_as_uninterrupted(folder, uninterrupted)
 
 
 STARTING = textwrap.dedent("""
@@ -401,20 +455,61 @@ STARTING = textwrap.dedent("""
 """)
 
 
-def test_ctrl_c_while_starting_is_one_line(tmp_path):
+def test_ctrl_c_while_starting_is_one_line_and_exit_2(tmp_path):
     spec = write_sweep(tmp_path)
     script = tmp_path / "starting.py"
     script.write_text(STARTING)
+    out = tmp_path / "out"
     for delay in (0.05, 0.4, 1.0):
-        proc = start([str(script), "sweep", str(spec), "--out", str(tmp_path / "out")], tmp_path)
+        proc = start([str(script), "sweep", str(spec), "--out", str(out)], tmp_path)
         assert proc.stdout is not None and proc.stdout.readline() == "interpreter ready\n"
         time.sleep(delay)
         os.killpg(proc.pid, signal.SIGINT)
         code, _, err = finish(proc)
-        assert code == 130, err
-        assert last_line(err).startswith("sixerrors: interrupted"), err
-        if not (tmp_path / "out").exists():  # stopped before the run began: that line only
+        line = last_line(err)
+        if code == 130:  # the machine was fast: a task had finished
+            assert line.startswith("sixerrors: interrupted; "), err
+            continue
+        assert code == 2, err
+        assert line.endswith(
+            ": nothing was computed and there is nothing to resume; start again with: "
+            f"sixerrors sweep {spec} --out {out}"
+        ), err
+        assert line.startswith(
+            ("sixerrors: interrupted while starting", "sixerrors: interrupted before any task")
+        )
+        assert not (out.is_dir() and any(out.iterdir()))  # no folder left to resume
+        if "while starting" in line:
             assert len(err.strip().splitlines()) == 1, err
+
+
+@pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 2), (signal.SIGTERM, 143)])
+def test_a_stop_before_any_task_finished(tmp_path, capsys, monkeypatch, sig, code):
+    """Ctrl-C while the run is prepared: nothing to resume, exit 2; SIGTERM keeps 143."""
+    from experiments import budget
+
+    def interrupted_calibration(self):
+        os.kill(os.getpid(), sig)  # a real signal, caught by the command's handler
+        time.sleep(5)
+        pytest.fail("the signal did not interrupt the calibration")
+
+    spec = write_sweep(tmp_path)
+    out = tmp_path / "out"
+    monkeypatch.setattr(budget.Budget, "calibrated", interrupted_calibration)
+    assert cli.main(["sweep", str(spec), "--workers", "0", "--out", str(out)]) == code
+    line = last_line(capsys.readouterr().err)
+    if sig == signal.SIGINT:
+        assert line == (
+            "sixerrors: interrupted before any task finished: nothing was computed and there is "
+            f"nothing to resume; start again with: sixerrors sweep {spec} --workers 0 --out {out}"
+        )
+        assert list(out.iterdir()) == []  # the folder it made held nothing, and is gone
+    else:
+        folder = only_folder(out)
+        assert line == (
+            f"sixerrors: interrupted; 0 of 120 tasks are kept in {folder}; finish with: "
+            f"sixerrors sweep {spec} --workers 0 --resume {folder}"
+        )
 
 
 def test_ctrl_c_while_compare_summarises_says_what_was_kept(tmp_path, capsys, monkeypatch):
@@ -533,6 +628,217 @@ def test_a_worker_that_ran_out_of_memory_is_replaced(tmp_path):
     assert table["worker"].nunique() >= 2  # the spent process ran nothing more
 
 
+DASK_DEATHS = textwrap.dedent("""
+    import os, signal, sys
+    from pathlib import Path
+    import dask, distributed
+    from experiments.runner import make_tasks, run_tasks
+    from experiments.store import ResultsStore
+    from experiments.tasks import probe_task
+
+    def mortal(task, seed):
+        s = task.settings
+        marker = Path(s.get("marker", "/nonexistent"))
+        if s.get("die") == "always" or (s.get("die") == "once" and not marker.exists()):
+            marker.touch()
+            os.kill(os.getpid(), signal.SIGKILL)  # as the OOM killer does
+        return probe_task(task, seed)
+
+    if __name__ == "__main__":
+        out, die = sys.argv[1], sys.argv[2]
+        dask.config.set({
+            # Dask retries a task whose worker died once, then raises KilledWorker.
+            "distributed.scheduler.allowed-failures": 1,
+            # A LocalCluster gives up a worker that is dead when it looks, 15 s after a
+            # death; a cluster's nanny restarts it however often it dies.
+            "distributed.deploy.lost-worker-timeout": "1h",
+        })
+        settings = [{"sleep": 0.05, "rows": 2} for _ in range(40)]
+        settings[5] = {**settings[5], "die": die, "marker": str(Path(out) / "died")}
+        with distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+            host="127.0.0.1",
+        ) as cluster, distributed.Client(cluster) as client:
+            store = ResultsStore.create(out, "deaths", {"root_seed": 2})
+            run_tasks(make_tasks(settings, 1), probe_task if die == "never" else mortal, store,
+                      executor=client, batch_size=3, progress=False)
+            print(len(cluster.scheduler.tasks))  # results the cluster still holds
+        print(store.folder)
+""")
+
+
+@pytest.mark.parametrize("die", ["once", "always"])
+def test_a_dask_worker_killed_mid_task_costs_only_its_own_task(tmp_path, die):
+    pytest.importorskip("distributed")
+    script = tmp_path / "dask_deaths.py"
+    script.write_text(DASK_DEATHS)
+    code, out, err = finish(start([str(script), str(tmp_path), die], tmp_path))
+    assert code == 0, err[-3000:]
+    held, folder = out.strip().splitlines()[-2:]
+    assert held == "0"  # every result let go once written: a death reruns no finished batch
+    store = ResultsStore.open(folder)
+    table = store.run_table().set_index("task_id")
+    failed = set(table.index[table["status"] == "failed"])
+    assert failed == (set() if die == "once" else {5})
+    if die == "always":  # two KilledWorker while alone, each after two deaths
+        assert table.loc[5, "error"].startswith("WorkerDied: the worker process died 4 times")
+    tasks = make_tasks([{"sleep": 0.05, "rows": 2} for _ in range(40)], 1)
+    reference = run_tasks(
+        tasks,
+        probe_task,
+        ResultsStore.create(tmp_path, "ref", {"root_seed": 2}),
+        workers=0,
+        progress=False,
+    )
+    expected = reference[~reference["task_id"].isin(failed)].reset_index(drop=True)
+    pd.testing.assert_frame_equal(store.read_results(), expected, check_exact=True)
+
+
+DASK_OUT_OF_MEMORY = textwrap.dedent("""
+    import sys
+    import distributed
+    import pandas as pd
+    import experiments.tasks as state  # a real module: its state lives as long as the worker
+    from experiments.runner import make_tasks, run_tasks
+    from experiments.store import ResultsStore
+
+    def greedy(task, seed):
+        if task.settings.get("huge"):
+            state.BROKEN_BY_TEST = True  # what a failed allocation can leave behind
+            raise MemoryError("cannot allocate 80 GiB")
+        if getattr(state, "BROKEN_BY_TEST", False):
+            raise RuntimeError("this process is broken since its MemoryError")
+        return pd.DataFrame({"value": [float(seed % 11)]})
+
+    if __name__ == "__main__":
+        settings = [{"huge": p == 2} for p in range(30)]
+        with distributed.LocalCluster(
+            n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None,
+            host="127.0.0.1",
+        ) as cluster, distributed.Client(cluster) as client:
+            store = ResultsStore.create(sys.argv[1], "oom", {"root_seed": 3})
+            run_tasks(make_tasks(settings, 1), greedy, store, executor=client, batch_size=2,
+                      progress=False)
+        print(store.folder)
+""")
+
+
+def test_a_dask_worker_that_ran_out_of_memory_is_restarted(tmp_path):
+    pytest.importorskip("distributed")
+    script = tmp_path / "dask_oom.py"
+    script.write_text(DASK_OUT_OF_MEMORY)
+    code, out, err = finish(start([str(script), str(tmp_path)], tmp_path))
+    assert code == 0, err[-3000:]
+    table = ResultsStore.open(out.strip().splitlines()[-1]).run_table().set_index("task_id")
+    assert list(table.index[table["status"] == "failed"]) == [2]
+    assert table.loc[2, "error"] == "MemoryError: cannot allocate 80 GiB"
+    assert table["worker"].nunique() >= 2  # the spent process ran nothing more
+
+
+def test_no_dask_worker_left_stops_the_run(tmp_path, monkeypatch):
+    """Dask keeps tasks for workers that never come; the runner stops instead, in one line."""
+    from experiments import runner
+
+    class Deserted(runner.DaskExecutor):
+        def submit(self, fn, /, *args, **kwargs):
+            return cf.Future()  # never runs: no worker
+
+        def workers(self) -> int:
+            return 0
+
+    monkeypatch.setattr(runner, "DASK_NO_WORKERS_SECONDS", 0.3)
+    monkeypatch.setattr(runner, "_DASK_LOOK_SECONDS", 0.1)
+    store = ResultsStore.create(tmp_path, "deserted", {"root_seed": 1})
+    with pytest.raises(runner.RunnerError) as caught:
+        run_tasks(
+            make_tasks([{}] * 4, 1),
+            probe_task,
+            store,
+            executor=Deserted(None),
+            workers=2,
+            progress=False,
+        )
+    assert str(caught.value) == (
+        "the Dask cluster has had no worker for 0 s (they died and nothing restarted them); "
+        f"finished tasks are kept in {store.folder}; start workers, then finish with: "
+        f"the same command with --resume {store.folder}"
+    )
+
+
+def test_a_dead_mpi_rank_is_one_line_with_the_resume_command(tmp_path):
+    """Where mpi4py reports a dead rank (a broken pool), the run stops in one line."""
+    from experiments import runner
+
+    class DeadRanks(cf.Executor):
+        def submit(self, fn, /, *args, **kwargs):
+            future: cf.Future[object] = cf.Future()
+            future.set_exception(cf.BrokenExecutor("a rank died"))
+            return future
+
+    DeadRanks.__module__ = "mpi4py.futures.pool"  # how the runner tells MPI ranks apart
+    store = ResultsStore.create(tmp_path, "mpi", {"root_seed": 1})
+    token = runner.RESUME_COMMAND.set(lambda folder: f"mpiexec ... --resume {folder}")
+    try:
+        with pytest.raises(runner.RunnerError) as caught:
+            run_tasks(
+                make_tasks([{}] * 4, 1),
+                probe_task,
+                store,
+                executor=DeadRanks(),
+                workers=2,
+                progress=False,
+            )
+    finally:
+        runner.RESUME_COMMAND.reset(token)
+    assert str(caught.value) == (
+        f"an MPI rank died, and MPI cannot replace a rank; finished tasks are kept in "
+        f"{store.folder}; finish with: mpiexec ... --resume {store.folder}"
+    )
+
+
+def test_a_killed_mpi_rank_ends_the_job_and_the_start_said_how_to_resume(
+    tmp_path, capsys, uninterrupted
+):
+    pytest.importorskip("mpi4py")
+    psutil = pytest.importorskip("psutil")
+    mpiexec = find_mpiexec()
+    if mpiexec is None:
+        pytest.skip("no mpiexec found next to the Python interpreter or on PATH")
+    spec = write_sweep(tmp_path)
+    out = tmp_path / "out"
+    proc = mpi_sweep(mpiexec, ["sweep", str(spec), "--out", str(out)])
+    try:
+        wait_for(lambda: out.is_dir() and committed(out) >= 2, proc, "two committed batches")
+        folder = only_folder(out)
+        driver = json.loads((folder / ".lock").read_text())["pid"]
+        ranks = [
+            pid
+            for pid in descendants(proc.pid)
+            if "mpi4py.futures" in " ".join(psutil.Process(pid).cmdline())
+        ]
+        assert driver in ranks and len(ranks) == 3
+        os.kill(next(pid for pid in ranks if pid != driver), signal.SIGKILL)
+        code, _, err = finish(proc)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert code != 0, err  # MPI ended the whole job, the driver with it
+    command = f"{MPI_COMMAND} sweep {spec} --mpi --resume {folder}"
+    assert ours(err).splitlines()[0] == (
+        "sixerrors: under MPI a rank that dies ends the whole job at once and this command "
+        f"cannot say so then (MPI cannot replace a rank); should that happen, finish with: "
+        f"{command}"
+    )
+    wait_for(lambda: not any(alive(pid) for pid in ranks), what="the ranks to end")
+    kept = len(ResultsStore.open(folder).done_task_ids())
+    assert 1 <= kept < 120
+    # Any executor finishes the job with the same results (seeds by identity).
+    assert cli.main(["sweep", str(spec), "--workers", "0", "--resume", str(folder)]) == 0
+    said = capsys.readouterr().err
+    assert "ended without a word: killed (SIGKILL, out of memory, or a dead MPI rank)" in said
+    assert_resumed_as_uninterrupted(folder, uninterrupted, first="killed")
+
+
 # --------------------------------------------------------------------------- exit status
 
 
@@ -630,7 +936,79 @@ def test_more_memory_than_available_is_refused_and_the_cost_is_shown(tmp_path, c
     err = capsys.readouterr().err
     assert code == 0
     assert "sixerrors: 3 tasks (3 points x 1 replications), roughly " in err
-    assert "peak memory roughly" in err
+    assert "peak memory roughly" in err and "calibration run;" in err
+
+
+def sleeper(task, seed):
+    """A task of known cost: 20 ms to build, 10 ms a step, whatever the residents."""
+    time.sleep(0.02 + 0.01 * task.settings["steps"])
+    return pd.DataFrame({"value": [1.0]})
+
+
+def refuses(task, seed):
+    raise RuntimeError("this task cannot run here")
+
+
+def test_the_time_comes_from_a_bounded_calibration_run_and_scales():
+    import dataclasses
+
+    from experiments import budget
+
+    probe = budget.Probe(sleeper, {})
+    began = time.perf_counter()
+    timing = budget.calibrate(probe, residents=100, steps=1000)
+    assert time.perf_counter() - began < 3  # 1,000 steps would take 10 s; a few are timed
+    assert timing is not None and timing.measured
+    assert timing.step_seconds == pytest.approx(0.01, rel=0.3)
+    assert timing.task_seconds(1000) == pytest.approx(10.02, rel=0.3)
+    plan = budget.estimate(
+        10, 3, residents=100, steps=1000, values_per_task=1, local_workers=2, probe=probe
+    )
+    plan = dataclasses.replace(plan, timing=timing)
+    work = plan.seconds - timing.warmup_seconds
+    assert work == pytest.approx(30 * timing.task_seconds(1000) / 2)
+    # Tasks, steps and workers scale it as they should ...
+    assert dataclasses.replace(plan, points=100).seconds - timing.warmup_seconds == (
+        pytest.approx(10 * work)
+    )
+    longer = dataclasses.replace(plan, steps=2000)
+    assert longer.task_seconds - plan.task_seconds == pytest.approx(1000 * timing.step_seconds)
+    assert plan.with_workers(4).seconds - timing.warmup_seconds == pytest.approx(work / 2)
+    # ... and residents beyond the largest calibrated model scale the time.
+    scaled = budget.calibrate(probe, residents=400, steps=1000, max_residents=100)
+    assert scaled is not None
+    assert scaled.task_seconds(1000) == pytest.approx(4 * timing.task_seconds(1000), rel=0.3)
+    assert "timed by a " in plan.describe() and "calibration run" in plan.describe()
+
+
+def test_a_larger_model_is_estimated_slower():
+    from experiments import budget
+    from experiments.tasks import simulate_task
+
+    probe = budget.Probe(simulate_task, {"regime": "baseline", "record": "series"})
+    small = budget.calibrate(probe, residents=1_000, steps=260)
+    large = budget.calibrate(probe, residents=20_000, steps=260)
+    assert small is not None and large is not None
+    assert large.task_seconds(260) > 3 * small.task_seconds(260)
+    assert large.task_seconds(520) > 1.5 * large.task_seconds(260)
+
+
+def test_without_a_calibration_run_the_constant_stands_in():
+    from experiments import budget
+
+    plan = budget.estimate(
+        3,
+        2,
+        residents=3_000_000,
+        steps=9,
+        values_per_task=1,
+        local_workers=1,
+        probe=budget.Probe(refuses, {}),
+    )
+    after = plan.calibrated()
+    assert after == plan and not after.timing.measured
+    assert after.task_seconds == pytest.approx(10.0)  # 3e6 residents x (9 + 1) steps / 3e6/s
+    assert "(rough model, no calibration run; the progress line measures)" in after.describe()
 
 
 # --------------------------------------------------------------------------- bad input
@@ -781,3 +1159,24 @@ def test_manifest_and_summaries_are_fsynced_with_their_folder(tmp_path, monkeypa
     assert sum(".tmp-t.csv" in p for p in synced) == 1
     assert sum(".tmp-t.parquet" in p for p in synced) == 1
     assert not list(store.folder.rglob(".tmp-*"))
+
+
+def test_report_html_is_written_atomically(tmp_path, capsys, monkeypatch):
+    import experiments.store as store_module
+
+    synced: list[str] = []
+    real_fsync_path = store_module._fsync_path
+
+    def recording(path):
+        synced.append(str(path))
+        real_fsync_path(path)
+
+    monkeypatch.setattr(store_module, "_fsync_path", recording)
+    path = tmp_path / "mine.toml"
+    path.write_text(SCENARIOS)
+    assert cli.main(["compare", str(path), "--workers", "0", "--out", str(tmp_path)]) == 0
+    folder = Path(capsys.readouterr().out.strip().splitlines()[-1])
+    assert (folder / "report.html").read_text().rstrip().endswith("</html>")
+    assert sum(".tmp-report.html" in p for p in synced) == 1  # synced before its rename
+    assert str(folder) in synced
+    assert not list(folder.rglob(".tmp-*"))
