@@ -77,7 +77,12 @@ STREAMS = 64
     UPPER_LIMIT,
     PREVENTION_LIMIT,
     INTERCEPT_LIMIT,
-) = range(43)
+    COLLECTIVE_SHOCK,  # the collective shocks are indexed by their epicentre
+    COLLECTIVE_SIZE,
+    COLLECTIVE_DOMAIN,
+    INCIDENT_SETTLE,  # indexed by the incident's first member
+    INCIDENT_RESOLVE,
+) = range(48)
 """The stream of each random decision."""
 
 _GAMMA = np.uint64(0x9E3779B97F4A7C15)

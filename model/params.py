@@ -439,6 +439,17 @@ class Params:
         meaning="Fall of the protest threshold when all neighbours protest (threshold contagion).",
         basis="Granovetter (1978), Watts (2002); size a free assumption",
     )  # fmt: skip
+    spread_within_week: bool = _declare(
+        True, unit="switch", group="stance",
+        meaning="Protest spreads within the week until no one else joins (incidents unfold fast).",
+        basis="Granovetter (1978): a riot is the equilibrium of thresholds, reached in hours",
+    )  # fmt: skip
+    protest_rest: int = _declare(
+        4, 0, 520, unit="steps", group="stance", plausible=(0.0, 12.0),
+        meaning="Steps a protester who went home rests before it protests again.",
+        basis="Tarrow (1998): protest waves end in exhaustion and demobilization; "
+        "length a free assumption",
+    )  # fmt: skip
     rebuff_memory: int = _declare(
         8, 0, 520, unit="steps", group="stance",
         label="Time away after a rebuff",
@@ -588,6 +599,22 @@ class Params:
         0.3, 0.0, 1.0, unit="need", group="livelihood",
         label="Size of a shock",
         meaning="Largest rise in need from one shock; shocks are U(0, this).",
+    )  # fmt: skip
+    collective_shock_rate: float = _declare(
+        1.0, 0.0, 10_000.0, unit="events per 10,000 residents per step", group="livelihood",
+        plausible=(0.25, 4.0),
+        meaning="Collective shocks (a layoff, a requisition, pollution) that hit a neighbourhood.",
+        basis="shared grievances (land, layoffs, pollution) behind most incidents (EVIDENCE); "
+        "rate a free assumption",
+    )  # fmt: skip
+    collective_shock_least: float = _declare(
+        10.0, 1.0, 1_000_000.0, unit="households", group="livelihood", plausible=(5.0, 20.0),
+        meaning="Least footprint of a collective shock (the Pareto scale of its size).",
+    )  # fmt: skip
+    collective_shock_tail: float = _declare(
+        1.06, 0.1, 10.0, unit="-", group="livelihood", plausible=(0.8, 1.5),
+        meaning="Pareto exponent of collective shocks' footprints (smaller: heavier tail).",
+        basis="Axtell (2001): firm sizes are Zipf-distributed with exponent 1.06",
     )  # fmt: skip
     planner_bias: float = _declare(
         0.5, 0.0, 3.0, unit="log-sd", group="livelihood",

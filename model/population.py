@@ -62,6 +62,8 @@ class Residents(NamedTuple):
         detention_left: Steps of detention left (0 when free).
         rebuffed_left: Steps until a rebuffed resident petitions again.
         deterred_left: Steps a stability visit still deters protest.
+        rest_left: Steps a resident who protested rests before it protests
+            again (demobilization after an incident).
         org: Organization id, or :data:`NO_ORGANIZATION`.
         petition_level: Where the resident's next petition goes: 0 the
             local (district) office, 1 the province, 2 the centre.
@@ -106,6 +108,7 @@ class Residents(NamedTuple):
     detention_left: IntArray
     rebuffed_left: IntArray
     deterred_left: IntArray
+    rest_left: IntArray
     org: IntArray
     petition_level: IntArray
     voice_expectation: FloatArray
@@ -276,6 +279,7 @@ def initial_population(
         detention_left=np.zeros(n, dtype=np.int32),
         rebuffed_left=np.zeros(n, dtype=np.int32),
         deterred_left=np.zeros(n, dtype=np.int32),
+        rest_left=np.zeros(n, dtype=np.int32),
         org=np.full(n, NO_ORGANIZATION, dtype=np.int64),
         petition_level=np.zeros(n, dtype=np.int8),
         voice_expectation=np.full(n, voice_expectation),

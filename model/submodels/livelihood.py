@@ -28,6 +28,9 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 
 from model.draws import (
+    COLLECTIVE_DOMAIN,
+    COLLECTIVE_SHOCK,
+    COLLECTIVE_SIZE,
     PARTICIPATE,
     PROJECT_DISPUTE,
     PROJECT_DISPUTE_SIZE,
@@ -41,6 +44,7 @@ from model.population import DOMAINS, NO_ORGANIZATION, weightiest
 from model.types import FloatArray
 
 if TYPE_CHECKING:
+    from model.neighbourhood import Network
     from model.params import Coefficients
     from model.population import Residents
 
@@ -197,6 +201,68 @@ def livelihood_shocks(
             if draw < chance:
                 need[i, d] = min(need[i, d] + draw / chance * size, 1.0)
                 shocked = True
+
+
+@jit
+def collective_shocks(
+    residents: Residents, network: Network, coef: Coefficients, key: np.uint64, step: int
+) -> int:
+    """Collective shocks: a layoff, a requisition or a polluting plant hits a neighbourhood at once.
+
+    Most grievances behind mass incidents are shared: a factory closes, a
+    village's land is requisitioned, a plant pollutes a district (EVIDENCE:
+    projects' disputes a leading cause). Events arrive at
+    ``collective_shock_rate`` per 10,000 residents a step, each resident an
+    epicentre independently (drawn event by event,
+    :func:`~model.draws.gap_to_next`). An event hits one domain, drawn at
+    random, of a footprint of ``S`` households: the epicentre and its
+    network neighbours in breadth-first order (the network is spatial, so
+    the footprint is a neighbourhood). ``S`` is Pareto with least size
+    ``collective_shock_least`` and tail exponent ``collective_shock_tail``
+    (the sizes of firms, the employers whose closures hit their workers
+    together, are Zipf-distributed: Axtell 2001), at most the city. Each
+    household hit has its need in that domain raised by ``shock_size``.
+    Serial: the footprints cross any partition of the residents.
+
+    Returns:
+        How many events there were.
+    """
+    rate = coef.collective_shock_rate / 10_000.0
+    if rate <= 0.0:
+        return 0
+    need = residents.need
+    indptr, indices = network.indptr, network.indices
+    n = residents.stance.size
+    domains = need.shape[1]
+    hit = np.zeros(n, dtype=np.bool_)
+    footprint = np.empty(n, dtype=np.int64)
+    events = 0
+    epicentre = gap_to_next(key, step, COLLECTIVE_SHOCK, 0, rate)
+    while epicentre < n:
+        size = coef.collective_shock_least * (
+            1.0 - uniform(key, step, COLLECTIVE_SIZE, epicentre)
+        ) ** (-1.0 / coef.collective_shock_tail)
+        households = int(min(size, n))
+        domain = min(int(uniform(key, step, COLLECTIVE_DOMAIN, epicentre) * domains), domains - 1)
+        footprint[0] = epicentre
+        hit[epicentre] = True
+        head, tail = 0, 1
+        while head < tail and tail < households:
+            j = unsigned(footprint[head])
+            head += 1
+            for slot in range(indptr[j], indptr[unsigned(j + 1)]):
+                k = indices[slot]
+                if not hit[k] and tail < households:
+                    hit[k] = True
+                    footprint[tail] = k
+                    tail += 1
+        for m in range(tail):
+            i = unsigned(footprint[m])
+            need[i, domain] = min(need[i, domain] + coef.shock_size, 1.0)
+            hit[i] = False
+        events += 1
+        epicentre += 1 + gap_to_next(key, step, COLLECTIVE_SHOCK, events, rate)
+    return events
 
 
 @jit
