@@ -97,6 +97,12 @@ _OUTCOMES = (
         -1,
     ),
     Outcome(
+        "stability_staff_cost",
+        "Stability staff hired after incidents, paid from the livelihood budget this step",
+        "need units",
+        -1,
+    ),
+    Outcome(
         "targeted_spending",
         "Needs resolved this step at the budget's expense (concessions, grid, prevention)",
         "need units",

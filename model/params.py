@@ -356,6 +356,18 @@ class Params:
         label="Cadres' adaptation speed",
         meaning="How fast a cadre shifts its control share and tolerance under an incentive.",
     )  # fmt: skip
+    staff_turnover: float = _declare(
+        1.0 / 52.0, 0.0, 1.0, unit="1/step", group="cadres", label="Stability staff turnover",
+        meaning="Share of the stability staff hired by cadres that leaves each step.",
+        basis="free assumption (contracts of about a year)",
+    )  # fmt: skip
+    stability_staff_cost: float = _declare(
+        0.05, 0.0, 10.0, unit="need units per unit of effort per step", group="cadres",
+        label="Cost of stability staff",
+        meaning="What a unit of control effort hired after incidents costs the livelihood budget.",
+        basis="free assumption, of the order of internal security outlays (about defence's, "
+        "Ministry of Finance 2010-2013; EVIDENCE)",
+    )  # fmt: skip
     # --- grievance (ODD.md, Submodels: grievance)
     grievance_mode: str = _declare(
         "stock", unit="kind", group="grievance", choices=GRIEVANCE_MODES,
@@ -363,7 +375,7 @@ class Params:
         meaning="'stock': grievance accumulates and decays; 'epstein': G = hardship x (1 - L).",
     )  # fmt: skip
     inflow_rate: float = _declare(
-        0.0906, 0.0, 1.0, unit="1/step", group="grievance", plausible=(0.06, 0.13),
+        0.0458, 0.0, 1.0, unit="1/step", group="grievance", plausible=(0.03, 0.065),
         label="Grievance build-up rate",
         meaning="Rate at which hardship and distrust turn into grievance.",
         basis="calibrated to China's rate of mass incidents, about 4 per 10,000 households a "
@@ -440,12 +452,13 @@ class Params:
         basis="Granovetter (1978), Watts (2002); size a free assumption",
     )  # fmt: skip
     spread_within_week: bool = _declare(
-        True, unit="switch", group="stance",
+        True, unit="switch", group="stance", label="Protest spreads within the week",
         meaning="Protest spreads within the week until no one else joins (incidents unfold fast).",
         basis="Granovetter (1978): a riot is the equilibrium of thresholds, reached in hours",
     )  # fmt: skip
     protest_rest: int = _declare(
         4, 0, 520, unit="steps", group="stance", plausible=(0.0, 12.0),
+        label="Rest after a protest",
         meaning="Steps a protester who went home rests before it protests again.",
         basis="Tarrow (1998): protest waves end in exhaustion and demobilization; "
         "length a free assumption",
@@ -602,17 +615,19 @@ class Params:
     )  # fmt: skip
     collective_shock_rate: float = _declare(
         1.0, 0.0, 10_000.0, unit="events per 10,000 residents per step", group="livelihood",
-        plausible=(0.25, 4.0),
+        plausible=(0.25, 4.0), label="Collective shocks",
         meaning="Collective shocks (a layoff, a requisition, pollution) that hit a neighbourhood.",
         basis="shared grievances (land, layoffs, pollution) behind most incidents (EVIDENCE); "
         "rate a free assumption",
     )  # fmt: skip
     collective_shock_least: float = _declare(
         10.0, 1.0, 1_000_000.0, unit="households", group="livelihood", plausible=(5.0, 20.0),
+        label="Smallest collective shock",
         meaning="Least footprint of a collective shock (the Pareto scale of its size).",
     )  # fmt: skip
     collective_shock_tail: float = _declare(
         1.06, 0.1, 10.0, unit="-", group="livelihood", plausible=(0.8, 1.5),
+        label="Tail of collective shocks",
         meaning="Pareto exponent of collective shocks' footprints (smaller: heavier tail).",
         basis="Axtell (2001): firm sizes are Zipf-distributed with exponent 1.06",
     )  # fmt: skip

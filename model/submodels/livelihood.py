@@ -51,10 +51,11 @@ if TYPE_CHECKING:
 HOUSING = DOMAINS.index("housing")
 """The domain that projects' disputes (land, relocation) hit."""
 
-OWED, RELIEF, TARGETED, GOVERNANCE, GRID = range(5)
+OWED, RELIEF, TARGETED, GOVERNANCE, GRID, STABILITY = range(6)
 """The accounts of :class:`Treasury`: what is owed to the next step, and this step's
 relief, targeted spending (concessions and resolved cases), governance
-(participation, committees, support to organizations) and the grid."""
+(participation, committees, support to organizations), the grid and the
+stability staff that cadres judged by incidents hire."""
 
 WEIGHTED_NEED, NEED, VOICED_NEED = range(3)
 """The rows of the need sums per domain of :func:`need_by_domain`: need weighted by
@@ -89,29 +90,38 @@ class Treasury(NamedTuple):
         budget: The livelihood budget per step (need units).
         fixed_costs: What the grid's staff and platforms cost per step.
         accounts: Indexed by :data:`OWED`, :data:`RELIEF`, :data:`TARGETED`,
-            :data:`GOVERNANCE`, :data:`GRID`.
+            :data:`GOVERNANCE`, :data:`GRID`, :data:`STABILITY`.
+        staff_costs: What the stability staff hired by cadres cost per step
+            (:meth:`model.cadres.Cadre.adapt`); paid after the grid.
     """
 
     budget: float
     fixed_costs: float
     accounts: FloatArray
+    staff_costs: float = 0.0
 
 
 def treasury(budget: float, fixed_costs: float) -> Treasury:
     """A treasury with nothing owed; the grid gets at most the whole budget."""
-    accounts = np.zeros(5)
-    return Treasury(budget, min(fixed_costs, budget), accounts)
+    accounts = np.zeros(6)
+    return Treasury(budget, min(fixed_costs, budget), accounts, 0.0)
 
 
 @jit
 def open_budget(treasury: Treasury) -> float:
-    """Start a step's accounts: pay the grid and what is owed; return what is left for relief."""
+    """Start a step's accounts: pay the grid, the stability staff and what is owed.
+
+    Returns:
+        What is left for relief.
+    """
     accounts = treasury.accounts
-    available = treasury.budget - treasury.fixed_costs
+    staff = min(treasury.staff_costs, treasury.budget - treasury.fixed_costs)
+    available = treasury.budget - treasury.fixed_costs - staff
     paid = min(accounts[OWED], available)
     accounts[OWED] -= paid
     accounts[RELIEF] = accounts[TARGETED] = accounts[GOVERNANCE] = 0.0
     accounts[GRID] = treasury.fixed_costs
+    accounts[STABILITY] = staff
     left: float = available - paid
     return left
 
