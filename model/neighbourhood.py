@@ -59,7 +59,12 @@ def connected_groups(
 
 
 @jit
-def _find(parent: IntArray, i: int) -> int:
+def find_root(parent: IntArray, i: int) -> int:
+    """The root of ``i``'s tree in the union-find forest ``parent``, compressing the path.
+
+    The one union-find of the model: mass incidents' connected groups and
+    the crowds that protest spreads through (:mod:`model.submodels.stance`).
+    """
     root = i
     while parent[root] != root:
         root = parent[root]
@@ -81,14 +86,14 @@ def _components(
         for slot in range(indptr[i], indptr[i + 1]):
             j = indices[slot]
             if j > i and marked[j]:
-                a, b = _find(parent, k), _find(parent, position[j])
+                a, b = find_root(parent, k), find_root(parent, position[j])
                 if a != b:
                     parent[max(a, b)] = min(a, b)
     label = np.empty(rows.size, dtype=np.int64)
     root_label = np.full(rows.size, -1, dtype=np.int64)
     count = 0
     for k in range(rows.size):
-        root = _find(parent, k)
+        root = find_root(parent, k)
         if root_label[root] < 0:
             root_label[root] = count
             count += 1

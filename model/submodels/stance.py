@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from model.jit import inline_jit, jit, unsigned
+from model.neighbourhood import find_root
 from model.params import ARREST_RULES
 from model.population import DETAINED, NO_ORGANIZATION, PETITIONING, PROTESTING, QUIET
 from model.types import FloatArray, IntArray
@@ -184,16 +185,6 @@ def spread_protest(
 
 
 @jit
-def crowd_root(crowd_of: IntArray, i: int) -> int:
-    """The crowd (union-find root) protester ``i`` belongs to, halving the path."""
-    at = np.int64(i)
-    while crowd_of[at] != at:
-        crowd_of[at] = crowd_of[crowd_of[at]]
-        at = crowd_of[at]
-    return at
-
-
-@jit
 def join_crowd(
     network: Network, stance: IntArray, crowd_of: IntArray, crowd_size: IntArray, i: int
 ) -> None:
@@ -206,7 +197,7 @@ def join_crowd(
         k = network.indices[slot]
         if stance[k] != PROTESTING or crowd_of[k] < 0:
             continue
-        a, b = crowd_root(crowd_of, i), crowd_root(crowd_of, k)
+        a, b = find_root(crowd_of, i), find_root(crowd_of, k)
         if a != b:
             if crowd_size[a] < crowd_size[b]:
                 a, b = b, a
@@ -225,11 +216,11 @@ def crowd_in_view(
         k = network.indices[slot]
         if stance[k] != PROTESTING or crowd_of[k] < 0:
             continue
-        root = crowd_root(crowd_of, k)
+        root = find_root(crowd_of, k)
         counted = False
         for earlier in range(start, slot):
             m = network.indices[earlier]
-            if stance[m] == PROTESTING and crowd_of[m] >= 0 and crowd_root(crowd_of, m) == root:
+            if stance[m] == PROTESTING and crowd_of[m] >= 0 and find_root(crowd_of, m) == root:
                 counted = True
                 break
         if not counted:
