@@ -48,9 +48,10 @@ from model.population import DOMAINS, Residents, check_invariants, initial_popul
 from model.regimes import regime as find_regime
 from model.schedule import partition_for, week
 from model.submodels.grid import Grid, assign_cells, grid_cost
+from model.submodels.grievance import start_settled
 from model.submodels.livelihood import (
-    STABILITY,
     GOVERNANCE,
+    STABILITY,
     TARGETED,
     Planner,
     Relief,
@@ -207,6 +208,7 @@ class SocialManagementModel(mesa.Model):  # type: ignore[misc]
         self.first_incident: float = float("nan")
         assess_hardship(self.residents, 0, p.n_residents)
         self.residents.aspiration[:] = self.residents.hardship
+        start_settled(self.residents, self.coef)
         sums = np.zeros(TALLY_SIZE)
         tally_residents(self.residents, self.coef, 0, p.n_residents, sums)
         incidents = mass_incidents(self.residents, self.network, p.n_districts, p.incident_min_size)

@@ -256,6 +256,12 @@ HYPOTHESES: dict[str, Hypothesis] = {
             "Gong (2012), Errors 2 and 3 (society settling its own conflicts)",
         ),
         Hypothesis(
+            "membership_service",
+            "A service organization meets part of its members' weightiest need, at no cost "
+            "to the budget (volunteers and its own funds).",
+            "free assumption (what service organizations do; Spires 2011 on their role)",
+        ),
+        Hypothesis(
             "closure",
             "Having one's organization shut down is an injustice and costs trust.",
             "free assumption",
@@ -401,7 +407,7 @@ class Params:
         5.0, 0.0, 100.0, unit="hardship per need/resident/step", group="grievance",
         plausible=(0.0, 15.0),
         label="Hope from announced spending",
-        meaning="Fall in expected hardship per unit of top-down relief per resident announced.",
+        meaning="Fall in expected hardship per unit of relief per resident announced.",
         basis="Davies (1962): improvements raise expectations; size a free assumption",
     )  # fmt: skip
     participant_understanding: float = _declare(
@@ -696,7 +702,7 @@ class Params:
     )  # fmt: skip
     org_service: float = _declare(
         0.05, 0.0, 1.0, unit="share/step", group="organizations",
-        label="Help from organizations",
+        label="Help from organizations", hypothesis="membership_service",
         meaning="Share of a member's weightiest need a service organization relieves per step.",
     )  # fmt: skip
     org_mediation: float = _declare(

@@ -17,6 +17,7 @@ from scipy.sparse.csgraph import connected_components
 
 from model import SocialManagementModel
 from model.cadres import Cadre
+from model.draws import gap_to_next
 from model.population import Stance
 from model.submodels.livelihood import STABILITY, collective_shocks, open_budget, treasury
 from model.submodels.petitions import PetitionReport
@@ -67,11 +68,14 @@ def test_collective_shocks_hit_connected_footprints_in_one_domain(seed, n, rate,
     if events == 0:
         assert not hit.any()
         return
-    # Every rise is the shock size, or what was left below 1.
-    raised = rise > 0
-    assert np.allclose(rise[raised], np.minimum(0.3, 1.0 - before.need[raised]), atol=1e-6)
-    # With one event, the footprint is connected and at least the least size.
+    # Footprints may overlap: each event adds the shock size (up to 1).
+    assert np.all(rise <= events * 0.3 + 1e-5)
+    # With one event, every rise is the shock size or what was left below 1,
+    # and the footprint is connected and at least the least size.
     if events == 1:
+        raised = rise > 0
+        expected = np.minimum(0.3, 1.0 - before.need[raised])
+        assert np.allclose(rise[raised], expected, atol=1e-5)
         labels = components(w, hit)
         assert np.unique(labels[hit]).size == 1
         assert hit.sum() >= min(least, n) - 1e-9 or hit.sum() == n
@@ -154,9 +158,9 @@ def test_a_crowd_in_view_is_every_protester_connected_through_protesters(seed, n
     dense = w.dense()
     for i in np.flatnonzero(~protesting)[:50]:
         touching = np.unique(labels[(dense[i] > 0) & protesting])
-        assert crowd_in_view(w.network, r.stance, crowd_of, crowd_size, i) == size_of[
-            touching
-        ].sum()
+        assert (
+            crowd_in_view(w.network, r.stance, crowd_of, crowd_size, i) == size_of[touching].sum()
+        )
 
 
 def test_without_the_spread_only_the_counts_are_renewed():
@@ -175,7 +179,7 @@ def test_a_crowd_brings_out_those_whom_fear_kept_home():
         w = world(n=400, seed=9, scramble=False, repression=0.9, contagion=0.0,
                   protest_threshold=0.3)  # fmt: skip
         r = w.residents
-        r.grievance[:] = 0.55
+        r.grievance[:] = 0.65
         r.risk_aversion[:] = 0.5
         r.stance[:] = Stance.QUIET
         start = 0
@@ -278,3 +282,18 @@ def test_the_veto_hires_and_pays_in_a_run():
     fixed = SocialManagementModel("rigid_suppression", n_residents=2000, rng=3, inflow_rate=0.2)
     fixed.run_for(60)
     assert (fixed.outcome_table()["stability_staff_cost"] == 0).all()
+
+
+# --- rare events drawn event by event -----------------------------------------
+
+
+@given(st.floats(0.0, 1e-300), st.integers(0, 50))
+def test_a_vanishing_chance_means_no_event_ever(chance, event):
+    """The gap to the next event never overflows into a negative index."""
+    assert gap_to_next(np.uint64(7), 3, 0, event, chance) >= 2**61
+
+
+def test_gaps_follow_the_geometric_law():
+    chance = 0.01
+    gaps = np.array([gap_to_next(np.uint64(3), 1, 0, e, chance) for e in range(20_000)])
+    assert abs(gaps.mean() - (1 - chance) / chance) < 4 * np.sqrt((1 - chance) / chance**2 / 20_000)

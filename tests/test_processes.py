@@ -534,9 +534,7 @@ def test_arrests_within_control_capacity_and_dialogue_for_the_free(seed, n, repr
     nothing = PetitionReport(
         np.zeros(k), np.zeros(k), np.zeros(k, np.int64), np.zeros(3), np.zeros(2)
     )
-    respond_to_protests(
-        w.residents, w.network, w.districts, nothing, w.treasury, w.coef, w.key, 5
-    )
+    respond_to_protests(w.residents, w.network, w.districts, nothing, w.treasury, w.coef, w.key, 5)
     r, c = w.residents, w.coef
     protested = before.stance == Stance.PROTESTING
     arrested = protested & (r.stance == Stance.DETAINED)

@@ -257,7 +257,7 @@ def collective_shocks(
         footprint[0] = epicentre
         hit[epicentre] = True
         head, tail = 0, 1
-        while head < tail and tail < households:
+        while head < tail < households:
             j = unsigned(footprint[head])
             head += 1
             for slot in range(indptr[j], indptr[unsigned(j + 1)]):
@@ -560,8 +560,8 @@ def form_expectations(
 ) -> None:
     """What residents ``lo..hi-1`` expect their hardship to be, after this step's announcements.
 
-    Announced top-down relief promises every resident a fall in hardship
-    of ``spending_visibility x top-down relief per resident`` (a
+    Announced relief, however it was decided, promises every resident a
+    fall in hardship of ``spending_visibility x relief per resident`` (a
     participant, who knows the constraints, discounts a share
     ``participant_understanding`` of it); the expectation moves toward
     actual hardship less the promise at rate ``expectation_adaptation``.
@@ -570,7 +570,7 @@ def form_expectations(
     """
     r = residents
     n = r.stance.size
-    promise = coef.spending_visibility * relief.topdown / max(n, 1)
+    promise = coef.spending_visibility * relief.spent / max(n, 1)
     rate = coef.expectation_adaptation
     for k in range(lo, hi):
         i = unsigned(k)

@@ -126,7 +126,9 @@ def settle_incidents(
     Otherwise the crowd goes home unanswered.
     """
     r = residents
-    members, label, sizes = connected_groups(r.stance == PROTESTING, network.indptr, network.indices)
+    members, label, sizes = connected_groups(
+        r.stance == PROTESTING, network.indptr, network.indices
+    )
     first = np.full(sizes.size, -1, dtype=np.int64)
     for m in range(members.size):
         if first[label[m]] < 0:

@@ -133,7 +133,8 @@ def spread_protest(
     A), the crowd it would join, that is every protester connected to it
     through protesting neighbours, as far as one sees: at most
     ``control_visibility`` residents, the view in which C counts control
-    (safety in numbers: Epstein 2002; Kuran 1991). Its earlier decision stands unless the rule now says
+    (safety in numbers: Epstein 2002; Kuran 1991). Its earlier decision stands
+    unless the rule now says
     protest; each new protester's neighbours decide in turn, until no one
     joins. Joining is one way within the week (Granovetter's monotone
     dynamics), so the spread ends. Afterwards ``protesting_neighbours``
@@ -189,15 +190,15 @@ def join_crowd(
     network: Network, stance: IntArray, crowd_of: IntArray, crowd_size: IntArray, i: int
 ) -> None:
     """Protester ``i`` joins the crowds of its protesting neighbours, merging them."""
-    i = np.int64(i)
-    if crowd_of[i] < 0:
-        crowd_of[i] = i
-        crowd_size[i] = 1
-    for slot in range(network.indptr[i], network.indptr[i + 1]):
+    me = np.int64(i)
+    if crowd_of[me] < 0:
+        crowd_of[me] = me
+        crowd_size[me] = 1
+    for slot in range(network.indptr[me], network.indptr[me + 1]):
         k = network.indices[slot]
         if stance[k] != PROTESTING or crowd_of[k] < 0:
             continue
-        a, b = find_root(crowd_of, i), find_root(crowd_of, k)
+        a, b = find_root(crowd_of, int(me)), find_root(crowd_of, k)
         if a != b:
             if crowd_size[a] < crowd_size[b]:
                 a, b = b, a
