@@ -680,13 +680,14 @@ class FailureRegion:
                 "(sixerrors discover) finds the region; until it is written into the "
                 "findings file there is no preset to run."
             )
-        preset = (
-            "; ".join(
+        if self.preset:
+            preset = "; ".join(
                 f"{plain_label(k)} ({k}) = {value_text(k, v)}" for k, v in self.preset.items()
             )
-            if self.preset
-            else f"none yet ({NOT_MEASURED})"
-        )
+        elif self.fails_where:  # e.g. a claim that reversed nowhere: "where" says so
+            preset = "none (see where)"
+        else:
+            preset = f"none yet ({NOT_MEASURED})"
         lines = [
             f"{head}:",
             f"  where:   {self.fails_where or NOT_MEASURED}",

@@ -438,13 +438,17 @@ def findings_html(finding: Finding | None, findings: Findings) -> str:
     if finding.preset:
         changes = ", ".join(f"{k} {v}" for k, v in labelled(finding.preset))
         parts.append(f"<p>The <b>Try this</b> button sets {html.escape(changes)}.</p>")
-    source = html.escape(findings.source)
     what = "time averages" if findings.statistic == "time_average" else "final values"
+    source = (
+        f"{html.escape(findings.source)}; {what}." if findings.source else f"{what.capitalize()}."
+    )
+    if findings.discovery_source:
+        source += f" Where the claim fails: {html.escape(findings.discovery_source)}."
     note = (
         f'<p class="sixerrors-provisional">Provisional numbers, to be replaced by the '
-        f"project's results. {source}; {what}.</p>"
+        f"project's results. {source}</p>"
         if findings.provisional
-        else f'<p class="sixerrors-muted">{source}; {what}.</p>'
+        else f'<p class="sixerrors-muted">{source}</p>'
     )
     parts.append(note)
     if findings.note:
