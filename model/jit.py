@@ -76,6 +76,12 @@ def inline_jit[F: Callable[..., Any]](function: F) -> F:
     whole arrays as arguments: an ordinary call passes each array with an
     atomic reference count and cannot be optimised with the loop around it,
     which costs more than the rule itself.
+
+    Inlining removes those counts only when the rule reads every array of a
+    record it takes before its first branch (``if``, ``and``, ``or``, a
+    conditional expression): numba holds a reference to each array of the
+    record until the last read, and cannot drop the pair across a branch.
+    ``stance_now`` (:mod:`model.submodels.stance`) shows the pattern.
     """
     return cast(F, numba.njit(cache=True, nogil=True, inline="always")(function))
 
