@@ -329,9 +329,9 @@ def gini(values: FloatArray) -> float:
     """Gini coefficient of values in [0, 1] (0: all equal).
 
     Up to :data:`GINI_BINS` values the exact formula over sorted values is
-    used, sorted by a bucket sort (:func:`_sorted_unit`: linear in the
-    number of values, where a comparison sort of a few thousand values costs
-    more than a step's other outcomes together). Above, values are counted
+    used, sorted by a radix sort (:func:`_ascending`: linear in the number
+    of values, where a comparison sort of a few thousand values costs more
+    than a step's other outcomes together). Above, values are counted
     in 65,536 equal bins of [0, 1] and the same formula is applied to the
     bin counts, in one pass; values within a bin are treated as equal, so
     the result differs from the exact Gini by less than 1/65,536 of the
@@ -343,7 +343,7 @@ def gini(values: FloatArray) -> float:
         return 0.0
     if n > GINI_BINS:
         return _binned_gini(values)
-    ordered = _sorted_unit(values)
+    ordered = _ascending(values)
     total, weighted = 0.0, 0.0
     for k in range(n):
         total += ordered[k]
@@ -353,30 +353,55 @@ def gini(values: FloatArray) -> float:
     return 2.0 * weighted / (n * total) - (n + 1.0) / n
 
 
+_SIGN = np.uint64(1 << 63)
+_DIGIT, _DIGITS, _RADIX = np.uint64(8), 8, 256
+"""The radix sort of :func:`_ascending`: 8 digits of 8 bits, the 64 bits of a float."""
+
+
 @jit
-def _sorted_unit(values: FloatArray) -> FloatArray:
-    """``values`` (in [0, 1]) in ascending order: one bucket per value, insertion within buckets."""
+def _ascending(values: FloatArray) -> FloatArray:
+    """``values`` in ascending order: a radix sort of their bit patterns.
+
+    Why not a bucket sort by value: grievance often sits within a tiny
+    range (all near 0, or near 1), which puts most values in one bucket
+    and makes the sort within it quadratic (a fifth of a step at 2,000
+    residents, most of it at 20,000). A radix sort's cost does not depend
+    on the values: one pass counts the 8 digits of every value, and one
+    pass per digit that differs between values moves them. A float's bits,
+    with the sign bit flipped (every bit for a negative value), order as
+    unsigned integers exactly as the floats do, so the result is the one
+    sorted array, bit for bit.
+    """
     n = values.size
-    counts = np.zeros(n + 1, dtype=np.int64)
-    for v in values:
-        counts[min(max(int(v * n), 0), n - 1) + 1] += 1
-    for b in range(n):
-        counts[b + 1] += counts[b]
-    ordered = np.empty(n)
-    filled = counts[:-1].copy()
-    for v in values:
-        b = min(max(int(v * n), 0), n - 1)
-        ordered[filled[b]] = v
-        filled[b] += 1
-    for b in range(n):
-        for k in range(counts[b] + 1, counts[b + 1]):
-            v = ordered[k]
-            j = k - 1
-            while j >= counts[b] and ordered[j] > v:
-                ordered[j + 1] = ordered[j]
-                j -= 1
-            ordered[j + 1] = v
-    return ordered
+    keys = np.empty(n, dtype=np.uint64)
+    bits = np.ascontiguousarray(values).view(np.uint64)
+    for k in range(n):
+        b = bits[k]
+        keys[k] = ~b if b & _SIGN else b | _SIGN
+    counts = np.zeros((_DIGITS, _RADIX), dtype=np.int64)
+    mask = np.uint64(_RADIX - 1)
+    for k in range(n):
+        key = keys[k]
+        for p in range(_DIGITS):
+            counts[p, (key >> (_DIGIT * np.uint64(p))) & mask] += 1
+    spare = np.empty(n, dtype=np.uint64)
+    for p in range(_DIGITS):
+        shift = _DIGIT * np.uint64(p)
+        if counts[p, (keys[0] >> shift) & mask] == n:
+            continue  # every value has this digit: nothing moves
+        start = 0
+        for digit in range(_RADIX):
+            start, counts[p, digit] = start + counts[p, digit], start
+        for k in range(n):
+            key = keys[k]
+            digit = (key >> shift) & mask
+            spare[counts[p, digit]] = key
+            counts[p, digit] += 1
+        keys, spare = spare, keys
+    for k in range(n):
+        key = keys[k]
+        keys[k] = key ^ _SIGN if key & _SIGN else ~key
+    return keys.view(np.float64)
 
 
 @jit
