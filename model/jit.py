@@ -58,6 +58,14 @@ def cache_folder() -> Path:
 if "NUMBA_CACHE_DIR" not in os.environ:  # an explicit choice of the user wins
     numba.config.CACHE_DIR = str(cache_folder())  # type: ignore[attr-defined]
 
+# Idle OpenMP threads (numba's usual threading layer) sleep rather than spin
+# between the phases of a step. Spinning threads take a core from the serial
+# processes between the phases and from any other program; on a busy 2-core
+# machine each phase then waited milliseconds for its threads (a million
+# residents ran a third slower). Read when the threads start, at the first
+# parallel phase; an explicit choice of the user wins.
+os.environ.setdefault("OMP_WAIT_POLICY", "passive")
+
 # The coefficients record (one field per declared parameter) is a tuple that
 # parallel loops receive unpacked; numba refuses tuples above 100 fields there.
 _LARGEST_TUPLE = numba.config.PARFOR_MAX_TUPLE_SIZE  # type: ignore[attr-defined]
