@@ -329,7 +329,7 @@ def gini(values: FloatArray) -> float:
     """Gini coefficient of values in [0, 1] (0: all equal).
 
     Up to :data:`GINI_BINS` values the exact formula over sorted values is
-    used, sorted by a radix sort (:func:`_ascending`: linear in the number
+    used, sorted by a bucket sort (:func:`_ascending`: linear in the number
     of values, where a comparison sort of a few thousand values costs more
     than a step's other outcomes together). Above, values are counted
     in 65,536 equal bins of [0, 1] and the same formula is applied to the
@@ -354,23 +354,25 @@ def gini(values: FloatArray) -> float:
 
 
 _SIGN = np.uint64(1 << 63)
-_DIGIT, _DIGITS, _RADIX = np.uint64(8), 8, 256
-"""The radix sort of :func:`_ascending`: 8 digits of 8 bits, the 64 bits of a float."""
+_FEW = 16
+"""Values :func:`_ascending` sorts by insertion rather than by buckets."""
 
 
 @jit
 def _ascending(values: FloatArray) -> FloatArray:
-    """``values`` in ascending order: a radix sort of their bit patterns.
+    """``values`` in ascending order: a bucket sort of their bit patterns.
 
-    Why not a bucket sort by value: grievance often sits within a tiny
-    range (all near 0, or near 1), which puts most values in one bucket
-    and makes the sort within it quadratic (a fifth of a step at 2,000
-    residents, most of it at 20,000). A radix sort's cost does not depend
-    on the values: one pass counts the 8 digits of every value, and one
-    pass per digit that differs between values moves them. A float's bits,
-    with the sign bit flipped (every bit for a negative value), order as
-    unsigned integers exactly as the floats do, so the result is the one
-    sorted array, bit for bit.
+    A float's bits, with the sign bit flipped (every bit for a negative
+    value), order as unsigned integers exactly as the floats do; the result
+    is the one sorted array, bit for bit. The keys between the least and
+    the largest are cut into about as many equal buckets as there are
+    values; a bucket of more than :data:`_FEW` is sorted the same way in
+    turn, a smaller one by insertion. Why the bits rather than the values:
+    grievance often sits within a tiny range (all near 0, or near 1), so
+    buckets of equal width in value put most values in one bucket (a sort
+    quadratic in the residents, a fifth of a step at 2,000 residents); the
+    bits grow with the logarithm of a value, and each round of buckets
+    narrows the range by as many times as it has values.
     """
     n = values.size
     keys = np.empty(n, dtype=np.uint64)
@@ -378,26 +380,51 @@ def _ascending(values: FloatArray) -> FloatArray:
     for k in range(n):
         b = bits[k]
         keys[k] = ~b if b & _SIGN else b | _SIGN
-    counts = np.zeros((_DIGITS, _RADIX), dtype=np.int64)
-    mask = np.uint64(_RADIX - 1)
-    for k in range(n):
-        key = keys[k]
-        for p in range(_DIGITS):
-            counts[p, (key >> (_DIGIT * np.uint64(p))) & mask] += 1
     spare = np.empty(n, dtype=np.uint64)
-    for p in range(_DIGITS):
-        shift = _DIGIT * np.uint64(p)
-        if counts[p, (keys[0] >> shift) & mask] == n:
-            continue  # every value has this digit: nothing moves
-        start = 0
-        for digit in range(_RADIX):
-            start, counts[p, digit] = start + counts[p, digit], start
-        for k in range(n):
-            key = keys[k]
-            digit = (key >> shift) & mask
-            spare[counts[p, digit]] = key
-            counts[p, digit] += 1
-        keys, spare = spare, keys
+    ends = np.empty(n + 1, dtype=np.int64)
+    # Ranges of keys still to sort, as (start, end) pairs; they are
+    # disjoint and longer than _FEW, so there are never more than this.
+    todo = np.empty(2 * (n // (_FEW + 1) + 1), dtype=np.int64)
+    todo[0], todo[1] = 0, n
+    waiting = 1
+    while waiting:
+        waiting -= 1
+        lo, hi = todo[2 * waiting], todo[2 * waiting + 1]
+        least, most = keys[lo], keys[lo]
+        for k in range(lo + 1, hi):
+            least, most = min(least, keys[k]), max(most, keys[k])
+        if least == most:
+            continue
+        span, count, shift = most - least, np.uint64(hi - lo), np.uint64(0)
+        while (span >> shift) >= count:
+            shift += np.uint64(1)
+        buckets = int(span >> shift) + 1
+        ends[: buckets + 1] = 0
+        for k in range(lo, hi):
+            ends[((keys[k] - least) >> shift) + np.uint64(1)] += 1
+        ends[0] = lo
+        for b in range(buckets):
+            ends[b + 1] += ends[b]
+        for k in range(lo, hi):
+            b = (keys[k] - least) >> shift
+            spare[ends[b]] = keys[k]
+            ends[b] += 1
+        keys[lo:hi] = spare[lo:hi]
+        start = lo
+        for b in range(buckets):
+            end = ends[b]
+            if end - start > _FEW:
+                todo[2 * waiting], todo[2 * waiting + 1] = start, end
+                waiting += 1
+            else:  # a few keys: by insertion
+                for k in range(start + 1, end):
+                    key = keys[k]
+                    j = k - 1
+                    while j >= start and keys[j] > key:
+                        keys[j + 1] = keys[j]
+                        j -= 1
+                    keys[j + 1] = key
+            start = end
     for k in range(n):
         key = keys[k]
         keys[k] = key ^ _SIGN if key & _SIGN else ~key
