@@ -133,13 +133,12 @@ def spread_protest(
     A), the crowd it would join, that is every protester connected to it
     through protesting neighbours, as far as one sees: at most
     ``control_visibility`` residents, the view in which C counts control
-    (safety in numbers: Epstein 2002; Kuran 1991). Its earlier decision stands
-    unless the rule now says
-    protest; each new protester's neighbours decide in turn, until no one
-    joins. Joining is one way within the week (Granovetter's monotone
-    dynamics), so the spread ends. Afterwards ``protesting_neighbours``
-    holds this week's counts. Serial: a joiner changes its neighbours'
-    counts and crowds.
+    (safety in numbers: Epstein 2002; Kuran 1991). Its earlier decision
+    stands unless the rule now says protest; each new protester's
+    neighbours decide in turn, until no one joins. Joining is one way
+    within the week (Granovetter's monotone dynamics), so the spread ends.
+    Afterwards ``protesting_neighbours`` holds this week's counts. Serial:
+    a joiner changes its neighbours' counts and crowds.
     """
     r = residents
     indptr, indices = network.indptr, network.indices
@@ -263,42 +262,57 @@ def stance_now(
     the protesters it sees.
     """
     r = residents
+    # Every read from the records comes first, before any branch: an inlined
+    # function holds a reference to each array of the records it takes
+    # until its last read, and past a branch numba can no longer drop the
+    # pair of atomic reference counts (about 80 per resident here, 25 times
+    # the cost of the rule itself). A non-member reads the organization
+    # table's last row, which is always empty (``Organizations``).
     degree = network.indptr[unsigned(i + 1)] - network.indptr[i]
-    share = r.protesting_neighbours[i] / max(degree, 1)
+    protesting_neighbours = r.protesting_neighbours[i]
     risk_aversion = r.risk_aversion[i]
     o = r.org[i]
-    if o != NO_ORGANIZATION:
-        share = max(share, organizations.protest_share[o])
-        risk_aversion *= 1.0 - coef.org_mobilization
-    claims = coef.claims_weight * (r.voice_expectation[i] - coef.initial_voice_expectation)
-    if coef.collective_responsibility and r.cell[i] >= 0:
-        claims -= coef.collective_deterrence
+    members_protesting = organizations.protest_share[o]
+    voice_expectation = r.voice_expectation[i]
+    in_cell = r.cell[i] >= 0
     district = r.district[i]
+    grievance = r.grievance[i]
+    stance = r.stance[i]
+    legitimacy = r.legitimacy[i]
+    rebuffed_left = r.rebuffed_left[i]
+    held_back = (r.deterred_left[i] > 0) | (r.rest_left[i] > 0)
+    control = districts.control_in_view[district]
+    petition_risk = districts.petition_risk[district]
+    risk_when_alone = alone[district]
+    share = protesting_neighbours / max(degree, 1)
+    if o != NO_ORGANIZATION:
+        share = max(share, members_protesting)
+        risk_aversion *= 1.0 - coef.org_mobilization
+    claims = coef.claims_weight * (voice_expectation - coef.initial_voice_expectation)
+    if coef.collective_responsibility and in_cell:
+        claims -= coef.collective_deterrence
     # Epstein's rule cannot fire when grievance is below the lowered
     # threshold, whatever the risk; the arrest probability (an
     # exponential) is computed only for those it can concern.
     arrest_prob = 1.0
-    if r.grievance[i] > coef.protest_threshold - coef.contagion * share - claims:
+    if grievance > coef.protest_threshold - coef.contagion * share - claims:
         if seen == 0:
-            arrest_prob = alone[district]
+            arrest_prob = risk_when_alone
         else:
             arrest_prob = arrest_probability_one(
-                districts.control_in_view[district],
-                seen + 1.0,
-                coef.arrest_k,
-                coef.arrest_rule,
+                control, seen + 1.0, coef.arrest_k, coef.arrest_rule
             )
     return stance_of(
-        r.stance[i],
-        r.grievance[i],
-        r.legitimacy[i],
+        stance,
+        grievance,
+        legitimacy,
         risk_aversion,
         arrest_prob,
         share,
         claims,
-        r.rebuffed_left[i],
-        districts.petition_risk[district],
-        r.deterred_left[i] > 0 or r.rest_left[i] > 0,
+        rebuffed_left,
+        petition_risk,
+        held_back,
         coef,
     )
 
