@@ -15,7 +15,8 @@ commands, whose manifests reproduce them::
 
 Statistics are those of ``sixerrors compare`` (the time average and the
 final value of each run; paired differences remedy minus error with a 95 %
-t-interval over replications with common random numbers) and of
+t-interval over replications with common random numbers, the paired
+bootstrap where a t interval would leave the possible range) and of
 ``sixerrors discover`` (the share of the plausible world where the mean
 paired difference has the opposite sign to the claim, and PRIM's boxes).
 The page also draws ``docs/figures/six_errors_defaults.png``.
@@ -424,7 +425,8 @@ def render(defaults: Path, small: Path, large: Path, discovery_folder: Path, fig
         "households and 260 weekly steps, common random numbers (replicate r has the same "
         "seed in both regimes of a pair, and every draw is a function of the seed and its "
         "coordinates). Each cell is the paired difference remedy − error of the run's time "
-        "average, with its 95 % t-interval. The plausible world is the Latin hypercube of "
+        "average, with its 95 % interval (Student-t, or the paired bootstrap where the t "
+        "interval would leave the possible range). The plausible world is the Latin hypercube of "
         "`sixerrors discover` over the declared plausible ranges of the world parameters each "
         "pair's mechanisms run through (experiments/scenarios/discover.toml); a point is a "
         "reversal when its mean paired difference has the sign opposite to the claim. The "
