@@ -271,3 +271,19 @@ def test_classroom_findings_refuse_a_lever_or_an_out_of_range_preset(tmp_path: P
     path.write_text("[errors.1]\n", encoding="utf-8")
     with pytest.raises(fnd.FindingsError, match="no entry for error"):
         fnd.load_findings(path)
+
+
+@pytest.mark.parametrize("label", [*(str(n) for n in ERRORS), "1b"])
+def test_every_pair_is_run_and_reported_with_the_assumed_payoffs_off(
+    comparison: Path, label: str
+) -> None:
+    """Each claim twice: the full model and mechanisms only, in the tables and the page."""
+    pairs = pd.read_parquet(comparison / "summaries" / "pairs.parquet")
+    for name, variant in ((f"error_{label}", "full model"),
+                          (f"error_{label}_mechanisms", "mechanisms only")):  # fmt: skip
+        rows = pairs[pairs["pair"] == name]
+        assert len(rows), name
+        assert set(rows["variant"]) == {variant}
+        assert rows["n"].min() == 3
+    text = (comparison / "report.html").read_text(encoding="utf-8")
+    assert f"Error {label}" in text
