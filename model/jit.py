@@ -192,10 +192,11 @@ def composition[F: Callable[..., Any]](function: F) -> F:
         if entry is not None:
             return entry(*args)
         result = compiled(*args)
-        if types_now is not None:
-            chosen = compiled.overloads.get(tuple(compiled.typeof_pyval(a) for a in args))
+        overloads = getattr(compiled, "overloads", None)  # None when numba is disabled
+        if types_now is not None and overloads is not None:
+            chosen = overloads.get(tuple(compiled.typeof_pyval(a) for a in args))
             if chosen is not None:
-                entries[types_now] = chosen.entry_point  # type: ignore[attr-defined]
+                entries[types_now] = chosen.entry_point
         return result
 
     return cast(F, by_size)
