@@ -305,7 +305,7 @@ def mass_incidents(
     """
     per_district = np.zeros(n_districts, dtype=np.int64)
     rows, label, sizes = connected_groups(
-        residents.stance == PROTESTING, network.indptr, network.indices
+        residents.stance == PROTESTING, network.indptr, network.indices, residents.scratch
     )
     count, small, largest = 0, 0, 0.0
     for size in sizes:

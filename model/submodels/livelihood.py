@@ -244,7 +244,9 @@ def collective_shocks(
     indptr, indices = network.indptr, network.indices
     n = residents.stance.size
     domains = need.shape[1]
-    hit = np.zeros(n, dtype=np.bool_)
+    # A household already hit by this event is marked in the residents'
+    # working space (0; -1 otherwise, as it is left).
+    hit = residents.scratch
     footprint = np.empty(n, dtype=np.int64)
     events = 0
     epicentre = gap_to_next(key, step, COLLECTIVE_SHOCK, 0, rate)
@@ -255,21 +257,21 @@ def collective_shocks(
         households = int(min(size, n))
         domain = min(int(uniform(key, step, COLLECTIVE_DOMAIN, epicentre) * domains), domains - 1)
         footprint[0] = epicentre
-        hit[epicentre] = True
+        hit[epicentre] = 0
         head, tail = 0, 1
         while head < tail < households:
             j = unsigned(footprint[head])
             head += 1
             for slot in range(indptr[j], indptr[unsigned(j + 1)]):
                 k = indices[slot]
-                if not hit[k] and tail < households:
-                    hit[k] = True
+                if hit[k] < 0 and tail < households:
+                    hit[k] = 0
                     footprint[tail] = k
                     tail += 1
         for m in range(tail):
             i = unsigned(footprint[m])
             need[i, domain] = min(need[i, domain] + coef.shock_size, 1.0)
-            hit[i] = False
+            hit[i] = -1
         events += 1
         epicentre += 1 + gap_to_next(key, step, COLLECTIVE_SHOCK, events, rate)
     return events

@@ -127,7 +127,7 @@ def settle_incidents(
     """
     r = residents
     members, label, sizes = connected_groups(
-        r.stance == PROTESTING, network.indptr, network.indices
+        r.stance == PROTESTING, network.indptr, network.indices, r.scratch
     )
     first = np.full(sizes.size, -1, dtype=np.int64)
     for m in range(members.size):

@@ -157,9 +157,10 @@ def spread_protest(
             count[indices[slot]] += 1
     if not coef.spread_within_week:
         return
-    # The crowds: protesters joined through protesting neighbours (union-find).
-    crowd_of = np.full(n, -1, dtype=np.int64)
-    crowd_size = np.zeros(n, dtype=np.int64)
+    # The crowds: protesters joined through protesting neighbours (union-find,
+    # in the residents' working space; a size is set as its resident joins).
+    crowd_of = r.scratch
+    crowd_size = np.empty(n, dtype=np.int64)
     for head in range(tail):
         join_crowd(network, stance, crowd_of, crowd_size, queue[head])
     alone = risk_alone(districts, coef)
@@ -182,6 +183,8 @@ def spread_protest(
                 tail += 1
                 for other in range(indptr[k], indptr[unsigned(k + 1)]):
                     count[indices[other]] += 1
+    for head in range(tail):
+        crowd_of[queue[head]] = -1
 
 
 @jit
@@ -189,7 +192,7 @@ def join_crowd(
     network: Network, stance: IntArray, crowd_of: IntArray, crowd_size: IntArray, i: int
 ) -> None:
     """Protester ``i`` joins the crowds of its protesting neighbours, merging them."""
-    me = np.int64(i)
+    me = int(np.int64(i))  # one integer type (int64), whatever the caller's index
     if crowd_of[me] < 0:
         crowd_of[me] = me
         crowd_size[me] = 1
@@ -197,7 +200,7 @@ def join_crowd(
         k = network.indices[slot]
         if stance[k] != PROTESTING or crowd_of[k] < 0:
             continue
-        a, b = find_root(crowd_of, int(me)), find_root(crowd_of, k)
+        a, b = find_root(crowd_of, me), find_root(crowd_of, k)
         if a != b:
             if crowd_size[a] < crowd_size[b]:
                 a, b = b, a
