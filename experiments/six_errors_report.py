@@ -25,7 +25,6 @@ The page also draws ``docs/figures/six_errors_defaults.png``.
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import sys
 from collections.abc import Mapping, Sequence
@@ -383,10 +382,12 @@ def plot_defaults(pairs: pd.DataFrame, path: Path) -> Path:
 
 
 def folder_line(name: str, folder: Path) -> str:
-    """Which results folder a part of the page comes from, and its code version."""
-    manifest = json.loads((folder / "manifest.json").read_text())
-    commit = manifest.get("git", {}).get("commit") or manifest.get("git_commit") or "unknown"
-    return f"- {name}: `{folder.name}` (commit `{str(commit)[:10]}`)"
+    """Which results folder a part of the page comes from.
+
+    The page names folders, not code versions: each folder's manifest.json
+    records the version that made it, and the page describes the model.
+    """
+    return f"- {name}: `{folder.name}`"
 
 
 def render(defaults: Path, small: Path, large: Path, discovery_folder: Path, figure: Path) -> str:
@@ -433,7 +434,7 @@ def render(defaults: Path, small: Path, large: Path, discovery_folder: Path, fig
         "numbers are the model's answers under its stated assumptions and calibration "
         "(docs/calibration.md), not estimates about any real city.",
         "",
-        "Results folders:",
+        "Results folders (each one's manifest.json records the code version that made it):",
         folder_line("defaults", defaults),
         folder_line("small city", small),
         folder_line("large city", large),

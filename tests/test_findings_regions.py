@@ -220,3 +220,10 @@ def test_a_tiny_real_discovery_writes_a_findings_file_the_app_loads(tmp_path: Pa
         assert bool(finding.watch) == bool(finding.preset)
         _world_inside_bounds(dict(finding.preset))
     assert all(not loaded.errors[str(n)].fails_where for n in range(2, 7))
+
+
+def test_numbers_for_reading_never_use_an_exponent_above_one() -> None:
+    """A box limit of 99.9 % reads "100", not "1e+02"."""
+    assert regions.number_text(99.9) == "100"
+    assert regions.number_text(28.1) == "28"
+    assert regions.number_text(5.45) in {"5.5", "5.4"}

@@ -179,6 +179,11 @@ def number_text(x: float, digits: int = 2) -> str:
         return f"{x:g}"
     if abs(x) >= 100:
         return f"{x:,.0f}"
+    if abs(x) >= 10 ** (digits - 1):
+        # Rounded to ``digits`` significant digits without an exponent: 99.9 is 100, not 1e+02.
+        places = digits - 1 - math.floor(math.log10(abs(x)))
+        rounded = round(x, places)
+        return f"{rounded:,.0f}" if places <= 0 or abs(rounded) >= 100 else f"{rounded:.{places}f}"
     return f"{x:.{digits}g}"
 
 

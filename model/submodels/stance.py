@@ -135,7 +135,9 @@ def spread_protest(
     ``control_visibility`` residents, the view in which C counts control
     (safety in numbers: Epstein 2002; Kuran 1991). Its earlier decision
     stands unless the rule now says protest; each new protester's
-    neighbours decide in turn, until no one joins. Joining is one way
+    neighbours decide in turn, and then, since a merged crowd is larger for
+    everyone beside it, every resident beside a protester decides again,
+    pass after pass, until a whole pass adds no one. Joining is one way
     within the week (Granovetter's monotone dynamics), so the spread ends.
     Afterwards ``protesting_neighbours`` holds this week's counts. Serial:
     a joiner changes its neighbours' counts and crowds.
@@ -168,23 +170,65 @@ def spread_protest(
     # the same view in which C counts control (control_visibility).
     view = int(coef.control_visibility)
     head = 0
-    while head < tail:
-        j = unsigned(queue[head])
-        head += 1
-        for slot in range(indptr[j], indptr[unsigned(j + 1)]):
-            k = unsigned(indices[slot])
-            if stance[k] == PROTESTING or stance[k] == DETAINED:
-                continue
-            seen = min(crowd_in_view(network, stance, crowd_of, crowd_size, k), view)
-            if stance_now(r, network, districts, organizations, coef, k, alone, seen) == PROTESTING:
-                stance[k] = PROTESTING
-                join_crowd(network, stance, crowd_of, crowd_size, k)
-                queue[tail] = k
-                tail += 1
-                for other in range(indptr[k], indptr[unsigned(k + 1)]):
-                    count[indices[other]] += 1
+    while True:
+        while head < tail:
+            j = unsigned(queue[head])
+            head += 1
+            for slot in range(indptr[j], indptr[unsigned(j + 1)]):
+                tail = join_if_moved(
+                    r, network, districts, organizations, coef, crowd_of, crowd_size,
+                    queue, tail, unsigned(indices[slot]), alone, view,
+                )  # fmt: skip
+        # A crowd that grew through a joiner elsewhere is larger for every
+        # resident beside it, not only for the joiner's neighbours: all of
+        # them decide again, and the spread goes on until a whole pass adds
+        # no one (the fixed point; each pass is over the protesters' fringe).
+        before = tail
+        for k in range(n):
+            if count[k] > 0:
+                tail = join_if_moved(
+                    r, network, districts, organizations, coef, crowd_of, crowd_size,
+                    queue, tail, unsigned(k), alone, view,
+                )  # fmt: skip
+        if tail == before:
+            break
     for head in range(tail):
         crowd_of[queue[head]] = -1
+
+
+@inline_jit
+def join_if_moved(
+    residents: Residents,
+    network: Network,
+    districts: Districts,
+    organizations: Organizations,
+    coef: Coefficients,
+    crowd_of: IntArray,
+    crowd_size: IntArray,
+    queue: IntArray,
+    tail: int,
+    k: int,
+    alone: FloatArray,
+    view: int,
+) -> int:
+    """Resident ``k`` decides again with this week's protest in view; a joiner is queued.
+
+    Returns the new end of the queue. The detained and those already
+    protesting do not decide again (joining is one way within the week).
+    """
+    stance = residents.stance
+    if stance[k] == PROTESTING or stance[k] == DETAINED:
+        return tail
+    seen = min(crowd_in_view(network, stance, crowd_of, crowd_size, k), view)
+    if stance_now(residents, network, districts, organizations, coef, k, alone, seen) != PROTESTING:
+        return tail
+    stance[k] = PROTESTING
+    join_crowd(network, stance, crowd_of, crowd_size, k)
+    queue[tail] = k
+    count = residents.protesting_neighbours
+    for other in range(network.indptr[k], network.indptr[unsigned(k + 1)]):
+        count[network.indices[other]] += 1
+    return tail + 1
 
 
 @jit
