@@ -250,9 +250,9 @@ def test_interrupted_discovery_says_how_to_resume_with_the_same_sizes(
 
 def test_a_claim_that_never_reverses_gets_the_region_where_it_is_not_borne_out(tmp_path):
     """No point reverses; where ``release`` is low the difference is unclear: PRIM finds that."""
-    from experiments.discover import analyze_claim
-
     import tomllib
+
+    from experiments.discover import analyze_claim
 
     doc = tomllib.loads(TINY.replace("samples = 10", "samples = 200"))
     spec = parse_discovery(doc, tmp_path / "t.toml")
