@@ -264,10 +264,21 @@ def box_text(limits: pd.DataFrame, boxes: pd.DataFrame) -> str:
             restricted.append(f"`{row.parameter}` {low:.3g}–{high:.3g} (of {plausible}; {meaning})")
     where = "; ".join(restricted) if restricted else "no restriction found"
     flag = "" if bool(first["meets_min_density"]) else " (below the density sought)"
+    verb = "are not borne out" if box_target(boxes) == "failure" else "reverse"
     return (
         f"{where}: coverage {first['coverage']:.0%}, density {first['density']:.0%} of its "
-        f"points reverse{flag}"
+        f"points {verb}{flag}"
     )
+
+
+def box_target(boxes: pd.DataFrame) -> str:
+    """What PRIM's boxes were sought on: ``reversal``, or ``failure`` for a claim that never reverses.
+
+    Folders written before discovery recorded it sought reversals only.
+    """
+    if "target" not in boxes.columns or boxes.empty:
+        return "reversal"
+    return str(boxes["target"].iloc[0])
 
 
 def discovery_lines(discovery: Mapping[str, pd.DataFrame], label: str) -> list[str]:
@@ -291,7 +302,13 @@ def discovery_lines(discovery: Mapping[str, pd.DataFrame], label: str) -> list[s
         )
         if len(mine):
             chosen = limits[(limits["pair"] == pair) & (limits["outcome"] == row.outcome)]
-            text += f"; PRIM's box: {box_text(chosen, mine)}"
+            if box_target(mine) == "failure":
+                text += (
+                    "; it reverses nowhere, but it weakens to no clear difference: PRIM's box "
+                    f"where it is not borne out: {box_text(chosen, mine)}"
+                )
+            else:
+                text += f"; PRIM's box: {box_text(chosen, mine)}"
         lines.append(text + ".")
     return lines
 

@@ -165,6 +165,24 @@ def make_discovery(folder: Path) -> Path:
         )
     )
 
+    # error 6: trust never reverses, but weakens where grid staff are cheap (a "failure" box).
+    f6 = {"grid_staff_cost": rng.uniform(0.002, 0.05, N)}
+    p = _points(
+        "error_6", "mean_legitimacy", 1, f6, np.where(f6["grid_staff_cost"] < 0.01, 1e-4, 0.05)
+    )
+    weak = f6["grid_staff_cost"] < 0.01
+    p.loc[weak, "class"] = "unclear"
+    points.append(p)
+    headline.append(_headline(p, 1, 1))
+    boxes.append(_box("error_6", "mean_legitimacy", 0.9, 0.95) | {"target": "failure"})
+    limits.append(
+        _limits(
+            "error_6",
+            "mean_legitimacy",
+            [("grid_staff_cost", 0.002, 0.01, True, 0.002, 0.05)],
+        )
+    )
+
     summaries = folder / "summaries"
     summaries.mkdir(parents=True)
     pd.concat(points, ignore_index=True).to_parquet(summaries / "points.parquet")

@@ -106,6 +106,20 @@ def test_no_reversal_leaves_the_preset_empty_and_says_so(
     assert "organizations" in region.fails_through
 
 
+def test_a_claim_that_only_weakens_gets_its_weak_region_as_the_preset(
+    generated: dict[str, regions.Region],
+) -> None:
+    """Error 6 never reverses; discovery's "failure" box says where it shrinks."""
+    region = generated["6"]
+    assert dict(region.preset) == {"grid_staff_cost": regions.world_value("grid_staff_cost", 0.006)}
+    _world_inside_bounds(dict(region.preset))
+    assert "reversed in any of 40 sampled plausible worlds" in region.fails_where
+    assert "no failure region to try" not in region.fails_where
+    assert "It weakens, though" in region.fails_where and "90 %" in region.fails_where
+    assert "the two lines should stay close" in region.watch
+    assert "grid" in region.fails_through
+
+
 def test_trust_that_never_reverses_falls_back_to_grievance(
     generated: dict[str, regions.Region],
 ) -> None:
@@ -117,7 +131,7 @@ def test_trust_that_never_reverses_falls_back_to_grievance(
     assert "Grievance released when answered is 80–100 %" in region.fails_where
     assert "Watch the Grievance chart" in region.watch and "come out higher" in region.watch
     assert "petitions (the safety valve, interception and escalation" in region.fails_through
-    assert set(generated) == {"1", "2", "3", "4"}  # 5, 6 and 1b were not searched
+    assert set(generated) == {"1", "2", "3", "4", "6"}  # 5 and 1b were not searched
 
 
 def test_values_a_preset_may_set() -> None:

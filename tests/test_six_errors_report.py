@@ -56,26 +56,28 @@ def _discovery() -> dict[str, pd.DataFrame]:
             "holds_share": 0.6,
         }
     )
+    headline.loc[headline["pair"] == "1b", "reversal_share"] = 0.0
     boxes = pd.DataFrame(
         {
-            "pair": ["error_1"],
-            "outcome": ["mean_legitimacy"],
-            "box": [0],
-            "coverage": [0.7],
-            "density": [0.9],
-            "meets_min_density": [True],
+            "pair": ["error_1", "1b"],
+            "outcome": ["mean_legitimacy", "mean_legitimacy"],
+            "box": [0, 0],
+            "target": ["reversal", "failure"],
+            "coverage": [0.7, 0.6],
+            "density": [0.9, 0.8],
+            "meets_min_density": [True, True],
         }
     )
     limits = pd.DataFrame(
         {
-            "pair": ["error_1"],
-            "outcome": ["mean_legitimacy"],
-            "box": [0],
-            "parameter": ["cadre_capacity"],
-            "low": [2.0],
-            "high": [3.0],
-            "range_low": [2.0],
-            "range_high": [8.0],
+            "pair": ["error_1", "1b"],
+            "outcome": ["mean_legitimacy", "mean_legitimacy"],
+            "box": [0, 0],
+            "parameter": ["cadre_capacity", "adapt_rate"],
+            "low": [2.0, 0.025],
+            "high": [3.0, 0.04],
+            "range_low": [2.0, 0.025],
+            "range_high": [8.0, 0.1],
         }
     )
     return {"headline": headline, "boxes": boxes, "box_limits": limits}
@@ -92,7 +94,8 @@ def test_the_page_reports_every_pair_from_its_folders(tmp_path):
     assert (tmp_path / "figure.png").exists()
     for label in page.LABELS:
         assert f"## Error {label}:" in text
-    assert "six_errors-1" in text and "abcdef1234" in text
+    # Folders are named; code versions stay in their manifests (no commit hashes on the page).
+    assert "six_errors-1" in text and "abcdef1234" not in text
     # The readings follow the numbers, whatever they say.
     assert "**the claim does not emerge** at the defaults" in text  # Error 3: no difference
     assert "**only through the assumed payoffs**" in text  # Error 5: mechanisms reverse
@@ -102,6 +105,10 @@ def test_the_page_reports_every_pair_from_its_folders(tmp_path):
     # PRIM's box names the parameter and what it means.
     assert "`cadre_capacity` 2–3" in text
     assert DECLARATIONS["cadre_capacity"].meaning.rstrip(".").lower() in text
+    assert "density 90% of its points reverse" in text
+    # A claim that reverses nowhere is shown where it weakens.
+    assert "it reverses nowhere, but it weakens to no clear difference" in text
+    assert "`adapt_rate` 0.025–0.04" in text and "of its points are not borne out" in text
 
 
 def test_a_folder_without_a_manifest_is_refused(tmp_path, capsys):

@@ -491,7 +491,7 @@ def region(
     n = int(head.get("defined_points", len(defined)))
     claim = claim_words(key, outcome)
     if n == 0 or not math.isfinite(share) or share <= 0 or defined.empty:
-        return _no_reversal(discovery, label, outcome, claim, n, factors)
+        return _no_reversal(discovery, label, outcome, claim, n, factors, sections)
     clearly = float(head.get("reversed_share", math.nan))
     replications = spec.get("replications")
     interval = (
@@ -577,7 +577,13 @@ def _checked(fixed: Mapping[str, Any], values: Mapping[str, Any], label: str) ->
 
 
 def _no_reversal(
-    discovery: Discovery, label: str, outcome: str, claim: str, n: int, factors: Sequence[str]
+    discovery: Discovery,
+    label: str,
+    outcome: str,
+    claim: str,
+    n: int,
+    factors: Sequence[str],
+    sections: Mapping[str, str],
 ) -> Region:
     """The region of a claim that reversed nowhere: said plainly, with no preset to try."""
     spec = discovery.spec
@@ -599,6 +605,9 @@ def _no_reversal(
             f"worlds{_sizes(spec)}: within the ranges sampled the claim holds or is unclear, "
             "so there is no failure region to try."
         )
+        weak = _weakening_region(discovery, label, outcome, key_of(label), where, sections)
+        if weak is not None:
+            return weak
     groups = sorted({DECLARATIONS[f].group for f in factors})
     through = (
         f"No mechanism reversed it within the sampled ranges of the {_and(groups)} parameters."
@@ -606,6 +615,64 @@ def _no_reversal(
         else ""
     )
     return Region(where, through, "", {})
+
+
+def key_of(label: str) -> str:
+    """The error key ("1" .. "6", "1b") of a discovery pair label ("error_1", "1b")."""
+    return label.removeprefix("error_")
+
+
+def _weakening_region(
+    discovery: Discovery,
+    label: str,
+    outcome: str,
+    key: str,
+    reversed_nowhere: str,
+    sections: Mapping[str, str],
+) -> Region | None:
+    """Where a claim that never reversed weakens to no clear difference, with its preset.
+
+    Discovery seeks this box (``target`` "failure") only when no sampled
+    world reversed the claim, so that every claim has a region where it
+    shrinks or reverses. ``None`` when there is no such box or it
+    restricts nothing.
+    """
+    box = _first_box(discovery, label, outcome)
+    if box is None or str(box[0].get("target", "reversal")) != "failure":
+        return None
+    restricted = restricted_limits(box[1])
+    if restricted.empty:
+        return None
+    info, rows = box[0], _records(restricted)
+    spans = [
+        f"{DECLARATIONS[r['parameter']].label} is "
+        f"{span_text(r['parameter'], r['low'], r['high'])} "
+        f"(sampled {span_text(r['parameter'], r['range_low'], r['range_high'])})"
+        for r in rows
+    ]
+    density = float(info["density"])
+    where = (
+        f"{reversed_nowhere.removesuffix(', so there is no failure region to try.')}. It "
+        f"weakens, though: the worlds where the difference is not clearly in the article's "
+        f"direction gather where {_and(spans)} (a region holding "
+        f"{_percent(float(info['coverage']))} of them, in which {_percent(density)} of worlds "
+        "show no clear difference)."
+    )
+    middles = {
+        str(r["parameter"]): world_value(str(r["parameter"]), (r["low"] + r["high"]) / 2)
+        for r in rows
+    }
+    pair = _pair(key)
+    watch = (
+        f"Watch the {CHART_TITLES[outcome]} chart: the article expects the remedy "
+        f"({regime_text(pair.remedy_regime)}, right) to keep it "
+        f"{'higher' if int(pair.expected[outcome]) > 0 else 'lower'} than the error "
+        f"({regime_text(pair.error_regime)}, left); here the two lines should stay close, "
+        f"{_statistic_words(discovery.spec)}: the claim shrinks but does not turn (one city "
+        "is noisy; try another seed)."
+    )
+    fixed = _fixed_overrides(discovery.spec, label)
+    return Region(where, mechanisms_text(middles, sections), watch, _checked(fixed, middles, label))
 
 
 def _searched(discovery: Discovery, label: str, outcome: str) -> bool:
