@@ -272,7 +272,7 @@ def box_text(limits: pd.DataFrame, boxes: pd.DataFrame) -> str:
 
 
 def box_target(boxes: pd.DataFrame) -> str:
-    """What PRIM's boxes were sought on: ``reversal``, or ``failure`` for a claim that never reverses.
+    """What PRIM's boxes were sought on: ``reversal``, or ``failure`` (never reversed).
 
     Folders written before discovery recorded it sought reversals only.
     """
