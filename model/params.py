@@ -327,7 +327,8 @@ class Params:
         label="Worsening of needs",
         meaning="Rise of every unmet need per step: a slowly worsening economy.",
         basis="0 in the comparisons; calibrated to the growth of incident counts (16-21 % a "
-        "year) for the validation of rising incidents (docs/calibration.md)",
+        "year) for the validation of rising incidents, which it cannot reach: the counts "
+        "grow faster with no drift at all (docs/calibration.md)",
     )  # fmt: skip
     # --- social network
     network: str = _declare(
@@ -381,7 +382,7 @@ class Params:
         meaning="'stock': grievance accumulates and decays; 'epstein': G = hardship x (1 - L).",
     )  # fmt: skip
     inflow_rate: float = _declare(
-        0.0448, 0.0, 1.0, unit="1/step", group="grievance", plausible=(0.03, 0.065),
+        0.043, 0.0, 1.0, unit="1/step", group="grievance", plausible=(0.03, 0.065),
         label="Grievance build-up rate",
         meaning="Rate at which hardship and distrust turn into grievance.",
         basis="calibrated to China's rate of mass incidents, about 4 per 10,000 households a "
@@ -674,7 +675,7 @@ class Params:
         meaning="Grievance above which residents outside any organization may found one.",
     )  # fmt: skip
     org_founding_rate: float = _declare(
-        0.000224, 0.0, 1.0, unit="1/step", group="organizations", plausible=(0.00011, 0.00045),
+        0.000314, 0.0, 1.0, unit="1/step", group="organizations", plausible=(0.00016, 0.00063),
         label="Applications to found groups",
         meaning="Chance per step that an aggrieved non-member applies to found an organization.",
         basis="calibrated to 3.4-3.7 registered social organizations per 10,000 people in "
