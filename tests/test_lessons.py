@@ -155,7 +155,7 @@ def test_one_lever_at_a_time(lesson: Lesson) -> None:
 
 
 def test_small_runs_warn_naming_the_minimum() -> None:
-    with pytest.warns(SmallLessonWarning, match=f"minimum city size of {lessons.MIN_RESIDENTS}"):
+    with pytest.warns(SmallLessonWarning, match=f"minimum city size of {lessons.MIN_RESIDENTS:,}"):
         lessons.warn_if_small(300, lessons.MIN_STEPS)
     with pytest.warns(SmallLessonWarning, match=f"minimum horizon of {lessons.MIN_STEPS} weeks"):
         lessons.warn_if_small(lessons.MIN_RESIDENTS, 78)
@@ -334,3 +334,15 @@ def test_failure_region_from_a_generated_findings_file_runs_its_preset(
     preset = table.xs("where the claim fails (preset)", level="world")
     direct = lesson.paired_difference(["mean_grievance"], **BOX_PRESET_4, **TINY)
     pd.testing.assert_frame_equal(preset, direct)
+
+
+def test_the_size_measurement_behind_the_minimums_reports_shares_of_the_notebook() -> None:
+    """``python -m experiments.lessons sizes``: the notebook's own size is 100 % of itself."""
+    table = lessons.size_effects(errors=(6,), sizes=(200, 1_000), horizons=(), replications=2)
+    assert list(table["residents"]) == [200, 1_000]
+    own = table[table["residents"] == lessons.N_RESIDENTS].iloc[0]
+    assert own["weeks"] == lessons.STEPS[6] and own["share_of_notebook"] == 1.0
+    small = table[table["residents"] == 200].iloc[0]
+    assert small["share_of_notebook"] == pytest.approx(
+        small["trust_difference"] / own["trust_difference"]
+    )
