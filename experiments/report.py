@@ -629,6 +629,7 @@ def _pairs_html(
             parts.append("".join(f"<p>{e(s)}</p>" for s in sentences))
             parts.append("</div>")
         parts.append("</div>")
+        parts.append(where_it_fails_html(group[0]))
         parts.append("<h4>Time averages: mean [95% interval]</h4>")
         parts.append(pair_table_html(group, pair_table, spec.outcomes, "time_average"))
         parts.append("<details><summary>Final week: mean [95% interval]</summary>")
@@ -642,3 +643,34 @@ def _pairs_html(
         parts.append("<h2>Paired differences at a glance</h2>")
         parts.append(_image(figures["forest"], "forest plot of paired differences"))
     return "".join(parts)
+
+
+def where_it_fails_html(pair: Pair) -> str:
+    """Where the article's claim fails in the plausible world, from scenario discovery.
+
+    Read from the classroom's findings file (written from a ``sixerrors
+    discover`` folder by ``python -m experiments.classroom.findings``, which
+    names the folder), so the report, the classroom and docs/six_errors.md
+    say the same. Empty for a custom pair and when discovery has not
+    searched the pair.
+    """
+    if pair.number is None or not pair.name.startswith("error_"):
+        return ""
+    from experiments.classroom.findings import FindingsError, load_findings  # noqa: PLC0415
+
+    try:
+        findings = load_findings()
+    except (FindingsError, OSError):
+        return ""
+    finding = findings.of(pair.name.removeprefix("error_"))
+    if finding is None or not finding.fails_where:
+        return ""
+    e = html.escape
+    source = findings.discovery_source or "a sixerrors discover folder"
+    return (
+        "<h4>Where the claim fails (scenario discovery)</h4>"
+        f"<p>{e(finding.fails_where)}</p>"
+        + (f"<p>{e(finding.fails_through)}</p>" if finding.fails_through else "")
+        + f'<p class="muted">Not from this comparison: from {e(source)}, over the declared '
+        "plausible ranges of the world parameters (experiments/classroom/findings.toml).</p>"
+    )

@@ -287,3 +287,21 @@ def test_every_pair_is_run_and_reported_with_the_assumed_payoffs_off(
         assert rows["n"].min() == 3
     text = (comparison / "report.html").read_text(encoding="utf-8")
     assert f"Error {label}" in text
+
+
+def test_each_article_pair_says_where_its_claim_fails_from_discovery(comparison: Path) -> None:
+    """The report repeats the findings file's regions, so report, classroom and docs agree."""
+    import html as html_module
+
+    from experiments.classroom.findings import load_findings
+
+    text = html_module.unescape((comparison / "report.html").read_text(encoding="utf-8"))
+    findings = load_findings()
+    shown = 0
+    for key in ("1", "2", "3", "4", "5", "6", "1b"):
+        finding = findings.of(key)
+        if finding is not None and finding.fails_where:
+            assert finding.fails_where in text, key
+            shown += 1
+    assert text.count("Where the claim fails (scenario discovery)") == shown
+    assert shown >= 1, "the shipped findings file says where at least one claim fails"
