@@ -605,9 +605,11 @@ def _no_reversal(
             f"worlds{_sizes(spec)}: within the ranges sampled the claim holds or is unclear, "
             "so there is no failure region to try."
         )
-        weak = _weakening_region(discovery, label, outcome, key_of(label), where, sections)
-        if weak is not None:
-            return weak
+        # Where it weakens: trust's region first, else grievance's (or the other way).
+        for weakening in (outcome, other):
+            weak = _weakening_region(discovery, label, weakening, key_of(label), where, sections)
+            if weak is not None:
+                return weak
     groups = sorted({DECLARATIONS[f].group for f in factors})
     through = (
         f"No mechanism reversed it within the sampled ranges of the {_and(groups)} parameters."
