@@ -731,7 +731,7 @@ def size_effects(
                 error, steps=steps, n_residents=n_residents, replications=replications
             )
         table = lesson.paired_table(["mean_legitimacy"])
-        return float(table.loc[("mean_legitimacy", "time average"), "difference"])
+        return float(table.xs("time average", level="statistic")["difference"].iloc[0])
 
     for error in errors:
         reference = trust_difference(error, N_RESIDENTS, STEPS[error])

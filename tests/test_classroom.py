@@ -433,3 +433,27 @@ def test_a_generated_findings_file_reads_well_and_its_preset_applies(
         assert side.params.cadre_capacity == 3.0 and side.params.mean_degree == 13
     assert _slider(rc, DECLARATIONS["mean_degree"].label).v_model == 13
     box.close()
+
+
+def test_a_claim_that_only_weakens_says_so_on_its_button(
+    built: list[ClassroomPair], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from experiments.classroom.regions import WEAKENS
+
+    weak = Findings(
+        {
+            str(n): Finding(
+                str(n),
+                fails_where=f"It never reversed. {WEAKENS} somewhere.",
+                preset={"shock_rate": 0.08} if n == 1 else {},
+            )
+            for n in ERRORS
+        },
+        source="test",
+    )
+    monkeypatch.setattr(classroom_app, "findings", lambda: weak)
+    box, rc = solara.render(solara.AppLayout(children=[classroom_app.Page()]), handle_error=False)
+    assert not rc.find(v.Btn, children=["Try this: where the claim fails"]).widgets
+    rc.find(v.Btn, children=["Try this: where the claim weakens"]).widget.click()
+    assert [side.params.shock_rate for side in built[-1].sides] == [0.08, 0.08]
+    box.close()

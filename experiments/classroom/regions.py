@@ -619,6 +619,11 @@ def _no_reversal(
     return Region(where, through, "", {})
 
 
+WEAKENS = "It weakens, though:"
+"""How a region of a claim that never reversed begins its second sentence (the
+classroom then says "where the claim weakens", not "fails")."""
+
+
 def key_of(label: str) -> str:
     """The error key ("1" .. "6", "1b") of a discovery pair label ("error_1", "1b")."""
     return label.removeprefix("error_")
@@ -654,8 +659,8 @@ def _weakening_region(
     ]
     density = float(info["density"])
     where = (
-        f"{reversed_nowhere.removesuffix(', so there is no failure region to try.')}. It "
-        f"weakens, though: the worlds where the difference is not clearly in the article's "
+        f"{reversed_nowhere.removesuffix(', so there is no failure region to try.')}. "
+        f"{WEAKENS} the worlds where the difference is not clearly in the article's "
         f"direction gather where {_and(spans)} (a region holding "
         f"{_percent(float(info['coverage']))} of them, in which {_percent(density)} of worlds "
         "show no clear difference)."
