@@ -47,6 +47,9 @@ from experiments.provenance import provenance
 from experiments.runner import default_workers, local_pool
 from experiments.store import ResultsStore
 
+NEAR = 0.2
+"""How near its goal every target must be, at once, to end the rounds of :func:`calibrate`."""
+
 HOUSEHOLD_SIZE = 3.1
 """Persons per household: China's 2010 census gives 3.10; residents are households."""
 
@@ -256,7 +259,14 @@ def calibrate(
             for target in targets:
                 values[target.parameter] = bisect(target, values, seeds, pool, scale, record)
             final = [_checked(t, values, seeds, pool, scale) for t in targets]
-            if all(row["low"] <= row["measured"] <= row["high"] for row in final):
+            # Each target found alone can be moved by the next; another round
+            # unless all hold at once, each near its goal, not only within
+            # its (wide) tolerance.
+            if all(
+                row["low"] <= row["measured"] <= row["high"]
+                and abs(row["measured"] - row["goal"]) <= NEAR * row["goal"]
+                for row in final
+            ):
                 break
     return values, pd.DataFrame(trials), pd.DataFrame(final)
 

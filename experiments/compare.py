@@ -17,7 +17,9 @@ exactly zero.
 The running is the engine's (:func:`experiments.runner.run_tasks`, the task
 function :func:`experiments.tasks.simulate_task`, the folder
 :class:`experiments.store.ResultsStore`); this module builds the tasks,
-summarises the results and hands them to :mod:`experiments.report`.
+summarises the results and hands them to :mod:`experiments.report`. Its
+intervals, and why none can leave an outcome's possible range, are
+:mod:`experiments.intervals`'s.
 """
 
 from __future__ import annotations
@@ -30,13 +32,12 @@ from typing import Any, cast
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 from tqdm import tqdm
 
-from experiments import budget, stopping
+from experiments import budget, intervals, stopping
 from experiments.provenance import provenance, spec_hash, to_jsonable
 from experiments.runner import ExecutorChoice, choose_executor, make_tasks, run_session, run_tasks
-from experiments.scales import clip_interval, outcome_range
+from experiments.scales import outcome_range
 from experiments.specs import (
     ScenarioSpec,
     default_scenarios,
@@ -46,7 +47,10 @@ from experiments.specs import (
 from experiments.store import ResultsStore, StoreError
 from experiments.tasks import simulate_task, summarize_run
 
-CONFIDENCE = 0.95
+CONFIDENCE = intervals.CONFIDENCE
+t_interval = intervals.t_interval
+"""Student-t interval of a mean (:func:`experiments.intervals.t_interval`), also named here."""
+
 STATISTICS = ("final", "time_average")
 """Per-run statistics summarised: the value at the last step, and the mean
 over steps 1..T (step 0, the shared initial state, is left out; steps where
@@ -66,25 +70,6 @@ class ComparisonError(RuntimeError):
 
 
 # --------------------------------------------------------------------------- statistics
-
-
-def t_interval(
-    values: Sequence[float] | np.ndarray, confidence: float = CONFIDENCE
-) -> dict[str, float]:
-    """Mean, standard deviation and Student-t interval of ``values`` (NaN skipped).
-
-    With fewer than two values the spread is unknown and the interval NaN:
-    an interval from one replication would be a pretence.
-    """
-    x = np.asarray(values, dtype=float)
-    x = x[np.isfinite(x)]
-    n = int(x.size)
-    mean = float(x.mean()) if n else math.nan
-    if n < 2:
-        return {"n": n, "mean": mean, "sd": math.nan, "ci_low": math.nan, "ci_high": math.nan}
-    sd = float(x.std(ddof=1))
-    half = float(stats.t.ppf(0.5 + confidence / 2, n - 1)) * sd / math.sqrt(n)
-    return {"n": n, "mean": mean, "sd": sd, "ci_low": mean - half, "ci_high": mean + half}
 
 
 def run_statistics(results: pd.DataFrame, outcomes: Sequence[str]) -> pd.DataFrame:
@@ -111,23 +96,33 @@ def run_statistics(results: pd.DataFrame, outcomes: Sequence[str]) -> pd.DataFra
     return pd.DataFrame(rows, columns=["scenario", "replicate", "outcome", "statistic", "value"])
 
 
-def summarise_scenarios(per_run: pd.DataFrame, scenarios: Sequence[str]) -> pd.DataFrame:
-    """Per scenario, outcome and statistic: n, mean, sd and 95% t-interval.
+def summarise_scenarios(
+    per_run: pd.DataFrame, scenarios: Sequence[str], *, root_seed: int = 0
+) -> pd.DataFrame:
+    """Per scenario, outcome and statistic: n, mean, sd and a 95% interval of the mean.
 
-    The interval is cut to the outcome's possible range
-    (:func:`experiments.scales.clip_interval`): a share's stays in [0, 1], a
-    count's at or above zero.
+    The interval of a bounded outcome (a share, a count) is the percentile
+    bootstrap over replications (:func:`experiments.intervals.level_interval`):
+    it cannot leave the range of the values, so a share's stays in [0, 1] and
+    a count's at or above 0 without being cut. ``ci_method`` names the
+    method of each row.
+
+    Args:
+        per_run: :func:`run_statistics`'s table.
+        scenarios: Scenario names in report order.
+        root_seed: The comparison's root seed; the bootstrap's resamples
+            derive from it (:func:`experiments.intervals.bootstrap_seed`), so
+            a folder's summaries are reproduced exactly.
     """
+    seed = intervals.bootstrap_seed(root_seed)
     rows = []
     for (scenario, outcome, statistic), group in per_run.groupby(
         ["scenario", "outcome", "statistic"], sort=False
     ):
-        summary = t_interval(group["value"].to_numpy())
-        summary["ci_low"], summary["ci_high"] = clip_interval(
-            str(outcome), summary["ci_low"], summary["ci_high"]
-        )
+        summary = intervals.level_interval(group["value"].to_numpy(), str(outcome), seed=seed)
         rows.append({"scenario": scenario, "outcome": outcome, "statistic": statistic} | summary)
-    table = pd.DataFrame(rows)
+    columns = ["scenario", "outcome", "statistic", "n", "mean", "sd", "ci_low", "ci_high"]
+    table = pd.DataFrame(rows, columns=[*columns, "ci_method"])
     order = {name: i for i, name in enumerate(scenarios)}
     return table.sort_values(
         ["scenario", "outcome", "statistic"],
@@ -162,14 +157,31 @@ def verdict(expected: int | None, low: float, high: float) -> str:
 
 
 def summarise_pairs(
-    per_run: pd.DataFrame, pairs: Iterable[Any], outcomes: Sequence[str]
+    per_run: pd.DataFrame,
+    pairs: Iterable[Any],
+    outcomes: Sequence[str],
+    *,
+    root_seed: int = 0,
 ) -> pd.DataFrame:
     """Per pair, outcome and statistic: the paired difference remedy - error.
 
     Replicate ``r`` of the remedy is matched with replicate ``r`` of the
     error (common random numbers); replicates where either value is NaN are
-    dropped from that outcome only.
+    dropped from that outcome only. The interval is the Student-t interval
+    of the paired differences, the standard for common random numbers,
+    where it lies inside the difference's possible range, and the paired
+    percentile bootstrap where it does not
+    (:func:`experiments.intervals.difference_interval`); ``ci_method`` says
+    which.
+
+    Args:
+        per_run: :func:`run_statistics`'s table.
+        pairs: The spec's error/remedy pairs.
+        outcomes: Outcomes to summarise.
+        root_seed: The comparison's root seed, from which the bootstrap's
+            resamples derive.
     """
+    seed = intervals.bootstrap_seed(root_seed)
     wide = per_run.pivot_table(
         index=["outcome", "statistic", "replicate"],
         columns="scenario",
@@ -185,12 +197,9 @@ def summarise_pairs(
                 diff = block[pair.remedy].to_numpy(dtype=float) - block[pair.error].to_numpy(
                     dtype=float
                 )
-                summary = t_interval(diff)
-                summary["ci_low"], summary["ci_high"] = clip_interval(
-                    outcome, summary["ci_low"], summary["ci_high"], difference=True
-                )
+                summary = intervals.difference_interval(diff, outcome, seed=seed)
                 expected = pair.expected.get(outcome)
-                mean = summary["mean"]
+                mean = float(cast(float, summary["mean"]))
                 rows.append(
                     {
                         "pair": pair.name,
@@ -210,7 +219,11 @@ def summarise_pairs(
                             if not expected or not math.isfinite(mean)
                             else bool(np.sign(mean) == expected)
                         ),
-                        "verdict": verdict(expected, summary["ci_low"], summary["ci_high"]),
+                        "verdict": verdict(
+                            expected,
+                            float(cast(float, summary["ci_low"])),
+                            float(cast(float, summary["ci_high"])),
+                        ),
                     }
                 )
     columns = [
@@ -227,6 +240,7 @@ def summarise_pairs(
         "sd",
         "ci_low",
         "ci_high",
+        "ci_method",
         "expected",
         "matches_expected",
         "verdict",
@@ -238,40 +252,68 @@ def summarise_pairs(
     return table
 
 
-def timeseries(results: pd.DataFrame, outcomes: Sequence[str]) -> pd.DataFrame:
-    """Per scenario, outcome and step: mean and 95% t-interval across replications.
+def timeseries(
+    results: pd.DataFrame, outcomes: Sequence[str], *, root_seed: int = 0
+) -> pd.DataFrame:
+    """Per scenario, outcome and step: mean and 95% band across replications.
 
-    Bands are cut to each outcome's possible range, like the summaries' intervals.
+    The band is the Student-t interval where it lies inside the outcome's
+    possible range and the percentile bootstrap of that step's values where
+    it does not (:func:`experiments.intervals.band_bounds`), so no band
+    leaves the range and the cost stays low: only the steps near a bound are
+    resampled. ``ci_method`` says which, step by step.
+
+    Args:
+        results: One row per run and step: ``scenario``, ``step`` and the
+            outcomes.
+        outcomes: Outcomes to summarise.
+        root_seed: The comparison's root seed, from which the bootstrap's
+            resamples derive.
     """
-    long = results.melt(
-        id_vars=["scenario", "step"],
-        value_vars=list(outcomes),
-        var_name="outcome",
-        value_name="value",
-    )
-    table = (
-        long.groupby(["scenario", "outcome", "step"], sort=False)["value"]
-        .agg(["count", "mean", "std"])
-        .reset_index()
-    )
-    n = table["count"].to_numpy(dtype=float)
-    t = np.where(n >= 2, stats.t.ppf(0.5 + CONFIDENCE / 2, np.maximum(n - 1, 1)), np.nan)
-    half = t * table["std"].to_numpy(dtype=float) / np.sqrt(np.maximum(n, 1))
-    mean = table["mean"].to_numpy(dtype=float)
-    bounds = np.array([outcome_range(str(o)) for o in table["outcome"]]).reshape(-1, 2)
-    low = np.clip(mean - half, bounds[:, 0], bounds[:, 1])
-    high = np.clip(mean + half, bounds[:, 0], bounds[:, 1])
-    return pd.DataFrame(
-        {
-            "scenario": table["scenario"],
-            "outcome": table["outcome"],
-            "step": table["step"].astype("int64"),
-            "n": table["count"].astype("int64"),
-            "mean": mean,
-            "ci_low": low,
-            "ci_high": high,
-        }
-    )
+    seed = intervals.bootstrap_seed(root_seed)
+    keys = ["scenario", "step"]
+    frame = results[[*keys, *outcomes]].sort_values(keys, kind="stable")
+    # The k-th run of a (scenario, step) goes to column k: one row per step.
+    grouped = frame.groupby(keys, sort=False)
+    column = grouped.cumcount().to_numpy()
+    sizes = grouped.size()
+    row = np.repeat(np.arange(len(sizes)), sizes.to_numpy())
+    width = int(column.max()) + 1 if len(column) else 0
+    scenario = sizes.index.get_level_values("scenario").to_numpy()
+    step = sizes.index.get_level_values("step").to_numpy().astype("int64")
+    parts = []
+    for outcome in outcomes:
+        samples = np.full((len(sizes), width), np.nan)
+        samples[row, column] = frame[outcome].to_numpy(dtype=float)
+        n = np.isfinite(samples).sum(axis=1)
+        with np.errstate(invalid="ignore"):
+            mean = np.where(n > 0, np.nansum(samples, axis=1) / np.maximum(n, 1), np.nan)
+        low, high, method = intervals.band_bounds(samples, outcome_range(outcome), seed=seed)
+        parts.append(
+            pd.DataFrame(
+                {
+                    "scenario": scenario,
+                    "outcome": outcome,
+                    "step": step,
+                    "n": n.astype("int64"),
+                    "mean": mean,
+                    "ci_low": low,
+                    "ci_high": high,
+                    "ci_method": method,
+                }
+            )
+        )
+    table = pd.concat(parts, ignore_index=True)
+    # Outcomes in the order given, scenarios in the order of the results.
+    order = {
+        "outcome": {name: i for i, name in enumerate(outcomes)},
+        "scenario": {name: i for i, name in enumerate(pd.unique(results["scenario"]))},
+    }
+    return table.sort_values(
+        ["outcome", "scenario", "step"],
+        key=lambda c: c.map(order[str(c.name)]) if c.name in order else c,
+        kind="stable",
+    ).reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------- running
@@ -450,9 +492,9 @@ def summarise(store: ResultsStore, spec: ScenarioSpec, results: pd.DataFrame) ->
     results = results.assign(scenario=[names[p] for p in results["point"]])
     outcomes = list(spec.outcomes)
     per_run = run_statistics(results, outcomes)
-    scenario_table = summarise_scenarios(per_run, names)
-    pair_table = summarise_pairs(per_run, spec.pairs, outcomes)
-    series = timeseries(results, outcomes)
+    scenario_table = summarise_scenarios(per_run, names, root_seed=spec.seed)
+    pair_table = summarise_pairs(per_run, spec.pairs, outcomes, root_seed=spec.seed)
+    series = timeseries(results, outcomes, root_seed=spec.seed)
     store.write_summary("runs", per_run)
     store.write_summary("scenarios", scenario_table)
     store.write_summary("pairs", pair_table)

@@ -163,11 +163,16 @@ def analyze_claim(
         collected["points"].append(points)
         collected["headline"].append(headline_row(claim, outcome, points))
         defined = points[points["class"] != "undefined"]
-        target = (
-            defined["reversal"] if spec.prim.target == "reversal" else defined["class"] != "holds"
-        )
+        sought = spec.prim.target
+        if sought == "reversal" and not defined["reversal"].any():
+            # A claim that reverses nowhere may still weaken: PRIM then seeks
+            # where it is not borne out (no clear difference), so every claim
+            # has a region where it shrinks or reverses, or none is claimed.
+            sought = "failure"
+        target = defined["reversal"] if sought == "reversal" else defined["class"] != "holds"
         boxes = prim_analysis.find_boxes(defined[factors], target.to_numpy(dtype=bool), spec.prim)
         collected["headline"][-1]["boxes"] = len(boxes)
+        collected["headline"][-1]["box_target"] = sought
         if not boxes:
             continue
         tag = {"pair": claim.label, "outcome": outcome}
@@ -178,6 +183,7 @@ def analyze_claim(
                         {
                             **tag,
                             "box": b.number,
+                            "target": sought,
                             "coverage": b.coverage,
                             "density": b.density,
                             "mass": b.mass,
@@ -197,7 +203,7 @@ def analyze_claim(
             collected["box_limits"].append(limits.assign(**tag, box=b.number))
             collected["peeling"].append(b.trajectory.assign(**tag, box=b.number))
         name = f"{claim.label}_{outcome}"
-        title = f"{claim.label}, {outcome}: where the claim {_VERB[spec.prim.target]}"
+        title = f"{claim.label}, {outcome}: where the claim {_VERB[sought]}"
         prim_analysis.plot_peeling(boxes, figures / f"peeling_{name}.png", title=title)
         ranges = {f.name: (float(f.low or 0.0), float(f.high or 1.0)) for f in claim.factors}
         prim_analysis.plot_box_limits(boxes, ranges, figures / f"box_{name}.png", title=title)

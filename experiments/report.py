@@ -30,6 +30,7 @@ from typing import Any
 import pandas as pd
 from matplotlib.figure import Figure
 
+from experiments.intervals import RESAMPLES
 from experiments.report_figures import (
     VERDICT_COLOURS,
     forest_outcomes,
@@ -85,10 +86,30 @@ GLOSSARY: Mapping[str, str] = {
         "network and shocks and differ by their levers only."
     ),
     "95% interval": (
-        "A Student-t confidence interval of the mean over replications, cut back to the "
-        "values the outcome can take (a share's stays within 0 and 1, a count's at or "
-        "above 0). It says how well the mean is known with this many replications, not "
-        "how much single runs vary."
+        "A confidence interval of the mean over replications: how well the mean is known "
+        "with this many replications, not how much single runs vary. It never leaves the "
+        "values the outcome (or a difference of it) can take, because its method cannot, "
+        "not because it is cut: see interval method."
+    ),
+    "interval method": (
+        "Scenario levels of an outcome with a bound (a share, between 0 and 1; a count, 0 "
+        f"or more): a percentile bootstrap of the mean over replications ({RESAMPLES:,} resamples "
+        "drawn from a seed derived from the root seed, so the report is reproduced exactly; "
+        "percentiles widened for few replications, after Hesterberg 2015). Every resampled "
+        "mean is a mean of values the runs produced, so the interval stays inside them. "
+        "Paired differences: the Student-t interval of the differences, the standard for "
+        "common random numbers, where it lies within the difference's possible range (−1 "
+        "to 1 for a share), otherwise the paired percentile bootstrap. Bands over time: "
+        "the t interval where it lies within the outcome's range, otherwise the bootstrap. "
+        "The column ci_method of the summary tables names the method of every interval "
+        "(t or bootstrap). With fewer than 6 replications an interval that stays inside "
+        "the data cannot be trusted to cover the mean 95% of the time (all the runs may "
+        "fall on one side of it): run more for a level you publish."
+    ),
+    "no spread": (
+        "Where every replication gives the same value, the interval is that value, e.g. "
+        "[1, 1] for a stability every run kept: there is no spread over replications, "
+        "which is not certainty about other seeds."
     ),
     "as expected / opposite": (
         "The article expects the remedy to move this outcome in one direction, and the 95% "
@@ -555,7 +576,10 @@ def write_html(
     parts.append("</table>")
 
     parts.append("<h2>Scenarios by outcome</h2>")
-    parts.append("<p>Mean over replications [95% interval].</p>")
+    parts.append(
+        "<p>Mean over replications [95% interval; a percentile bootstrap for shares and "
+        'counts, see <a href="#glossary">interval method</a>].</p>'
+    )
     for statistic, title in (("time_average", "Time average"), ("final", "Final week")):
         block = scenario_tables_html(scenario_table, names, spec.outcomes, statistic)
         if statistic == "time_average":
@@ -608,6 +632,7 @@ def _pairs_html(
             parts.append("".join(f"<p>{e(s)}</p>" for s in sentences))
             parts.append("</div>")
         parts.append("</div>")
+        parts.append(where_it_fails_html(group[0]))
         parts.append("<h4>Time averages: mean [95% interval]</h4>")
         parts.append(pair_table_html(group, pair_table, spec.outcomes, "time_average"))
         parts.append("<details><summary>Final week: mean [95% interval]</summary>")
@@ -621,3 +646,34 @@ def _pairs_html(
         parts.append("<h2>Paired differences at a glance</h2>")
         parts.append(_image(figures["forest"], "forest plot of paired differences"))
     return "".join(parts)
+
+
+def where_it_fails_html(pair: Pair) -> str:
+    """Where the article's claim fails in the plausible world, from scenario discovery.
+
+    Read from the classroom's findings file (written from a ``sixerrors
+    discover`` folder by ``python -m experiments.classroom.findings``, which
+    names the folder), so the report, the classroom and docs/six_errors.md
+    say the same. Empty for a custom pair and when discovery has not
+    searched the pair.
+    """
+    if pair.number is None or not pair.name.startswith("error_"):
+        return ""
+    from experiments.classroom.findings import FindingsError, load_findings  # noqa: PLC0415
+
+    try:
+        findings = load_findings()
+    except (FindingsError, OSError):
+        return ""
+    finding = findings.of(pair.name.removeprefix("error_"))
+    if finding is None or not finding.fails_where:
+        return ""
+    e = html.escape
+    source = findings.discovery_source or "a sixerrors discover folder"
+    return (
+        "<h4>Where the claim fails (scenario discovery)</h4>"
+        f"<p>{e(finding.fails_where)}</p>"
+        + (f"<p>{e(finding.fails_through)}</p>" if finding.fails_through else "")
+        + f'<p class="muted">Not from this comparison: from {e(source)}, over the declared '
+        "plausible ranges of the world parameters (experiments/classroom/findings.toml).</p>"
+    )

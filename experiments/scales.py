@@ -6,13 +6,10 @@ declarations (:data:`model.outcomes.OUTCOME_INFO`) do not say in numbers:
 * the **possible range** of an outcome, read from its unit: a share lies in
   [0, 1], a count is never negative. An interval that leaves that range (a
   stability interval reaching 1.01, a count's reaching below zero) claims
-  values no run can produce, so :func:`clip_interval` cuts intervals back to
-  it. Cutting a Student-t interval at a bound the mean cannot cross keeps
-  its coverage (the true mean is inside the range, so it is inside the cut
-  interval whenever it was inside the whole one) and, unlike a bootstrap,
-  keeps the t interval's width at the few replications a classroom or a
-  quick comparison runs (a percentile bootstrap of 3 to 8 values is far too
-  narrow).
+  values no run can produce; :mod:`experiments.intervals` chooses, from
+  this range, an interval method that cannot leave it (a percentile
+  bootstrap for a bounded outcome's level, the t interval for a paired
+  difference where it fits), rather than cutting a t interval back.
 * the **axis** an outcome is drawn on: fixed, from zero, with a top that
   moves only in a few round jumps (:func:`axis_top`), so that a change from
   0.604 to 0.626 looks as small as it is and a line never runs off its
@@ -83,27 +80,6 @@ def difference_range(outcome: str) -> tuple[float, float]:
     low, high = outcome_range(outcome)
     span = high - low
     return (-span, span)
-
-
-def clip_interval(
-    outcome: str, low: float, high: float, *, difference: bool = False
-) -> tuple[float, float]:
-    """An interval cut back to what ``outcome`` (or a difference of it) can take.
-
-    NaN bounds stay NaN: no interval is not made into one.
-
-    Args:
-        outcome: Outcome name.
-        low: Lower bound.
-        high: Upper bound.
-        difference: The interval is of a difference of two values.
-    """
-    floor, ceiling = difference_range(outcome) if difference else outcome_range(outcome)
-    if not math.isnan(low):
-        low = min(max(low, floor), ceiling)
-    if not math.isnan(high):
-        high = min(max(high, floor), ceiling)
-    return low, high
 
 
 def nice_ceiling(value: float, floor: float) -> float:

@@ -15,7 +15,8 @@ commands, whose manifests reproduce them::
 
 Statistics are those of ``sixerrors compare`` (the time average and the
 final value of each run; paired differences remedy minus error with a 95 %
-t-interval over replications with common random numbers) and of
+t-interval over replications with common random numbers, the paired
+bootstrap where a t interval would leave the possible range) and of
 ``sixerrors discover`` (the share of the plausible world where the mean
 paired difference has the opposite sign to the claim, and PRIM's boxes).
 The page also draws ``docs/figures/six_errors_defaults.png``.
@@ -24,7 +25,6 @@ The page also draws ``docs/figures/six_errors_defaults.png``.
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import sys
 from collections.abc import Mapping, Sequence
@@ -40,6 +40,7 @@ from matplotlib.figure import Figure
 
 from model import ERRORS, VARIANT_PAIRS
 from model.outcomes import OUTCOME_INFO
+from model.params import DECLARATIONS
 
 ROOT = Path(__file__).resolve().parent.parent
 STATISTIC = "time_average"
@@ -66,14 +67,19 @@ MECHANISMS: Mapping[str, str] = {
         "fail: answered claims raise neighbours' expected return to voice, lowering everyone's "
         "petition and protest thresholds (`claims_weight`, `claims_learning`: Chen 2012, "
         "Lorentzen 2013); more petitions than service capacity go unanswered; concessions draw "
-        "on the budget that pays relief; and less repression deters less."
+        "on the budget that pays relief; and less repression deters less, so more protest can "
+        "spread into crowds (safety in numbers). A mass incident still in the street is settled "
+        "as a whole with the district's tolerance (Cai 2010): its members' needs are met at the "
+        "budget's expense, and everyone who saw it learns that disruption pays."
     ),
     "1b": (
         "The same claim through the evaluation of cadres: judged by incidents and petitions "
         "that reach above them, cadres shift effort to control and accept fewer petitions after "
         "each mark; judged by trust, they shift to service and accept more when trust falls "
-        "(symmetric rules, `adapt_rate`). The satisfaction-judged cadres inherit every cost of "
-        "tolerance (Error 1); the veto-judged ones every cost of control."
+        "(symmetric rules, `adapt_rate`). Veto-judged cadres also hire stability staff after "
+        "each mark (`stability_staff_cost`, paid from the livelihood budget before relief, "
+        "`staff_turnover`): more deterrence, less relief. The satisfaction-judged cadres "
+        "inherit every cost of tolerance (Error 1); the veto-judged ones every cost of control."
     ),
     "2": (
         "Service instead of control: the same cadres answer more petitions and hold more "
@@ -85,8 +91,9 @@ MECHANISMS: Mapping[str, str] = {
     ),
     "3": (
         "Open entry lets aggrieved residents found organizations that serve members' needs "
-        "(service kind), vouch for their petitions (mediation kind) and settle conflicts among "
-        "themselves (neighbourhood kind, assumed payoff `self_settlement`). Costs and ways to "
+        "(service kind, assumed payoff `membership_service`), vouch for their petitions "
+        "(mediation kind) and settle conflicts among themselves (neighbourhood kind, assumed "
+        "payoff `self_settlement`). Costs and ways to "
         "fail: every organization lowers its members' cost of collective action "
         "(`org_mobilization`: McCarthy and Zald 1977); support buys capacity but costs the "
         "budget (`org_support_cost`) and credibility with recruits "
@@ -107,8 +114,9 @@ MECHANISMS: Mapping[str, str] = {
         "Participation reveals what residents weigh, which the planner's biased lens misses; "
         "participants also understand the constraints and discount announced promises "
         "(`participant_understanding`). Top-down money relieves need too, but starts "
-        "projects' disputes over housing (`project_dispute_rate`) and raises expectations "
-        "faster than it meets them (`spending_visibility`: Davies 1962, Gurr 1970). Costs and "
+        "projects' disputes over housing (`project_dispute_rate`); any announced money raises "
+        "expectations faster than it meets them (`spending_visibility`: Davies 1962, Gurr "
+        "1970), participants' less. Costs and "
         "ways to fail: participation costs the budget (`participation_cost`), is captured by the "
         "better-off and the organized (`participation_capture`), and the trust participants gain "
         "is an assumed payoff (`procedural_justice`)."
@@ -252,13 +260,25 @@ def box_text(limits: pd.DataFrame, boxes: pd.DataFrame) -> str:
         narrower = low > row.range_low + 1e-12 or high < row.range_high - 1e-12
         if narrower:
             plausible = f"{row.range_low:.3g}–{row.range_high:.3g}"
-            restricted.append(f"`{row.parameter}` {low:.3g}–{high:.3g} (of {plausible})")
+            meaning = DECLARATIONS[row.parameter].meaning.rstrip(".").lower()
+            restricted.append(f"`{row.parameter}` {low:.3g}–{high:.3g} (of {plausible}; {meaning})")
     where = "; ".join(restricted) if restricted else "no restriction found"
     flag = "" if bool(first["meets_min_density"]) else " (below the density sought)"
+    verb = "are not borne out" if box_target(boxes) == "failure" else "reverse"
     return (
         f"{where}: coverage {first['coverage']:.0%}, density {first['density']:.0%} of its "
-        f"points reverse{flag}"
+        f"points {verb}{flag}"
     )
+
+
+def box_target(boxes: pd.DataFrame) -> str:
+    """What PRIM's boxes were sought on: ``reversal``, or ``failure`` (never reversed).
+
+    Folders written before discovery recorded it sought reversals only.
+    """
+    if "target" not in boxes.columns or boxes.empty:
+        return "reversal"
+    return str(boxes["target"].iloc[0])
 
 
 def discovery_lines(discovery: Mapping[str, pd.DataFrame], label: str) -> list[str]:
@@ -282,8 +302,70 @@ def discovery_lines(discovery: Mapping[str, pd.DataFrame], label: str) -> list[s
         )
         if len(mine):
             chosen = limits[(limits["pair"] == pair) & (limits["outcome"] == row.outcome)]
-            text += f"; PRIM's box: {box_text(chosen, mine)}"
+            if box_target(mine) == "failure":
+                text += (
+                    "; it reverses nowhere, but it weakens to no clear difference: PRIM's box "
+                    f"where it is not borne out: {box_text(chosen, mine)}"
+                )
+            else:
+                text += f"; PRIM's box: {box_text(chosen, mine)}"
         lines.append(text + ".")
+    return lines
+
+
+def verdict(full: Mapping[str, Difference], mech: Mapping[str, Difference], label: str) -> str:
+    """A plain sentence on whether the claim emerges, from the pair's trust and grievance rows."""
+    expected = dict(PAIRS[label].expected)
+    words = {
+        variant: {
+            o: direction_word(rows[o], expected.get(o))
+            for o in ("mean_legitimacy", "mean_grievance")
+            if o in rows
+        }
+        for variant, rows in (("full", full), ("mechanisms", mech))
+    }
+    agree = "the article's direction"
+    against = "the opposite of the article"
+    full_words, mech_words = set(words["full"].values()), set(words["mechanisms"].values())
+    if against in full_words:
+        return "**the model contradicts the claim** at the defaults"
+    if full_words == {agree}:
+        if mech_words == {agree}:
+            return "the claim holds at the defaults, with and without the assumed payoffs"
+        if against in mech_words:
+            return (
+                "the claim holds at the defaults **only through the assumed payoffs**: "
+                "the mechanisms alone point the other way"
+            )
+        return (
+            "the claim holds at the defaults, but **without the assumed payoffs it does not "
+            "clearly emerge**"
+        )
+    if agree in full_words:
+        return "the claim holds for one of trust and grievance only, at the defaults"
+    return "**the claim does not emerge** at the defaults (no clear difference)"
+
+
+def summary_lines(pairs: pd.DataFrame, discovery: Mapping[str, pd.DataFrame]) -> list[str]:
+    """One row per pair: what the model says of the claim at the defaults and over the world."""
+    headline = discovery.get("headline", pd.DataFrame())
+    lines = [
+        "| error | trust, full model | trust, mechanisms only | share of the plausible world "
+        "where the trust claim reverses | reading |",
+        "|---|---|---|---|---|",
+    ]
+    for label in LABELS:
+        full, mech = pair_rows(pairs, label, ""), pair_rows(pairs, label, "_mechanisms")
+        pair = "error_" + label if label != "1b" else "1b"
+        share = "n/a"
+        if len(headline):
+            row = headline[(headline["pair"] == pair) & (headline["outcome"] == "mean_legitimacy")]
+            if len(row):
+                share = f"{float(row['reversal_share'].iloc[0]):.0%}"
+        lines.append(
+            f"| {label} | {cell(full['mean_legitimacy'])} | {cell(mech['mean_legitimacy'])} "
+            f"| {share} | {verdict(full, mech, label)} |"
+        )
     return lines
 
 
@@ -317,10 +399,12 @@ def plot_defaults(pairs: pd.DataFrame, path: Path) -> Path:
 
 
 def folder_line(name: str, folder: Path) -> str:
-    """Which results folder a part of the page comes from, and its code version."""
-    manifest = json.loads((folder / "manifest.json").read_text())
-    commit = manifest.get("git", {}).get("commit") or manifest.get("git_commit") or "unknown"
-    return f"- {name}: `{folder.name}` (commit `{str(commit)[:10]}`)"
+    """Which results folder a part of the page comes from.
+
+    The page names folders, not code versions: each folder's manifest.json
+    records the version that made it, and the page describes the model.
+    """
+    return f"- {name}: `{folder.name}`"
 
 
 def render(defaults: Path, small: Path, large: Path, discovery_folder: Path, figure: Path) -> str:
@@ -359,20 +443,29 @@ def render(defaults: Path, small: Path, large: Path, discovery_folder: Path, fig
         "households and 260 weekly steps, common random numbers (replicate r has the same "
         "seed in both regimes of a pair, and every draw is a function of the seed and its "
         "coordinates). Each cell is the paired difference remedy − error of the run's time "
-        "average, with its 95 % t-interval. The plausible world is the Latin hypercube of "
+        "average, with its 95 % interval (Student-t, or the paired bootstrap where the t "
+        "interval would leave the possible range). The plausible world is the Latin hypercube of "
         "`sixerrors discover` over the declared plausible ranges of the world parameters each "
         "pair's mechanisms run through (experiments/scenarios/discover.toml); a point is a "
         "reversal when its mean paired difference has the sign opposite to the claim. The "
         "numbers are the model's answers under its stated assumptions and calibration "
         "(docs/calibration.md), not estimates about any real city.",
         "",
-        "Results folders:",
+        "Results folders (each one's manifest.json records the code version that made it):",
         folder_line("defaults", defaults),
         folder_line("small city", small),
         folder_line("large city", large),
         folder_line("scenario discovery", discovery_folder),
         "",
         f"![Paired differences at the defaults](figures/{figure.name})",
+        "",
+        "## In short",
+        "",
+        "What the model says of each claim (time average of trust, remedy − error, with its "
+        "95 % interval; the reading uses trust and grievance; the share of the plausible world "
+        "is from scenario discovery):",
+        "",
+        *summary_lines(pairs, discovery),
         "",
     ]
     for label in LABELS:

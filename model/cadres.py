@@ -52,11 +52,12 @@ class Cadre(mesa.Agent):  # type: ignore[misc]
         self.capacity = capacity
         self.control_share = control_share
         self.tolerance = tolerance
+        self.hired = 0.0
 
     @property
     def control_effort(self) -> float:
-        """Residents it can reach through control this step."""
-        return self.capacity * self.control_share
+        """Residents it can reach through control this step, hired stability staff included."""
+        return self.capacity * self.control_share + self.hired
 
     @property
     def service_effort(self) -> float:
@@ -70,6 +71,7 @@ class Cadre(mesa.Agent):  # type: ignore[misc]
         had_incident: bool,
         trust_fell: bool,
         rate: float,
+        turnover: float,
     ) -> None:
         """Process 11: shift effort and tolerance toward what the cadre is judged by.
 
@@ -81,10 +83,21 @@ class Cadre(mesa.Agent):  # type: ignore[misc]
         more petitions. The two are symmetric, at the same rate: neither
         is built to do better. ``fixed``: no change. This lets Error 1 grow
         from evaluation, not only from a fixed setting.
+
+        A cadre under the veto also hires stability staff after a mark
+        (auxiliary police, informants: the "stability maintenance" budget
+        that grew with incidents until it passed defence in 2010; Yu
+        Jianrong 2012): ``rate x capacity`` more control effort, paid from
+        the livelihood budget (``stability_staff_cost``), of which a share
+        ``turnover`` leaves every step, so the staff kept follows the rate
+        of marks. Whether the staff it buys deters more than the relief it
+        costs provokes is for the model to show.
         """
+        self.hired *= 1.0 - turnover
         if incentive == "stability_veto" and had_incident:
             self.control_share += rate * (1.0 - self.control_share)
             self.tolerance -= rate * self.tolerance
+            self.hired += rate * self.capacity
         elif incentive == "satisfaction" and trust_fell:
             self.control_share -= rate * self.control_share
             self.tolerance += rate * (1.0 - self.tolerance)

@@ -77,7 +77,12 @@ STREAMS = 64
     UPPER_LIMIT,
     PREVENTION_LIMIT,
     INTERCEPT_LIMIT,
-) = range(43)
+    COLLECTIVE_SHOCK,  # the collective shocks are indexed by their epicentre
+    COLLECTIVE_SIZE,
+    COLLECTIVE_DOMAIN,
+    INCIDENT_SETTLE,  # indexed by the incident's first member
+    INCIDENT_RESOLVE,
+) = range(48)
 """The stream of each random decision."""
 
 _GAMMA = np.uint64(0x9E3779B97F4A7C15)
@@ -113,7 +118,12 @@ def gap_to_next(key: np.uint64, step: int, stream: int, event: int, chance: floa
     if chance <= 0.0:
         return 2**62
     u = uniform(key, step, stream, event)
-    return int(np.floor(np.log1p(-u) / np.log1p(-chance)))
+    gap = np.floor(np.log1p(-u) / np.log1p(-chance))
+    # A chance so small that the gap overflows (or log1p rounds it to zero)
+    # means no success among any number of residents a model can hold.
+    if not gap < 2.0**62:
+        return 2**62
+    return int(gap)
 
 
 def run_key(rng: np.random.Generator) -> np.uint64:

@@ -27,6 +27,7 @@ from typing import Any, cast
 
 import numba
 import numpy as np
+from numba._dispatcher import compute_fingerprint
 
 PACKAGE = Path(__file__).resolve().parent
 
@@ -58,6 +59,14 @@ def cache_folder() -> Path:
 if "NUMBA_CACHE_DIR" not in os.environ:  # an explicit choice of the user wins
     numba.config.CACHE_DIR = str(cache_folder())  # type: ignore[attr-defined]
 
+# Idle OpenMP threads (numba's usual threading layer) sleep rather than spin
+# between the phases of a step. Spinning threads take a core from the serial
+# processes between the phases and from any other program; on a busy 2-core
+# machine each phase then waited milliseconds for its threads (a million
+# residents ran a third slower). Read when the threads start, at the first
+# parallel phase; an explicit choice of the user wins.
+os.environ.setdefault("OMP_WAIT_POLICY", "passive")
+
 # The coefficients record (one field per declared parameter) is a tuple that
 # parallel loops receive unpacked; numba refuses tuples above 100 fields there.
 _LARGEST_TUPLE = numba.config.PARFOR_MAX_TUPLE_SIZE  # type: ignore[attr-defined]
@@ -76,6 +85,12 @@ def inline_jit[F: Callable[..., Any]](function: F) -> F:
     whole arrays as arguments: an ordinary call passes each array with an
     atomic reference count and cannot be optimised with the loop around it,
     which costs more than the rule itself.
+
+    Inlining removes those counts only when the rule reads every array of a
+    record it takes before its first branch (``if``, ``and``, ``or``, a
+    conditional expression): numba holds a reference to each array of the
+    record until the last read, and cannot drop the pair across a branch.
+    ``stance_now`` (:mod:`model.submodels.stance`) shows the pattern.
     """
     return cast(F, numba.njit(cache=True, nogil=True, inline="always")(function))
 
@@ -144,8 +159,14 @@ def composition[F: Callable[..., Any]](function: F) -> F:
     Above, it runs as written, in Python, each pass on all cores. Same code,
     same order, same results (tested). The compiled twin's names are looked
     up at the first call, so a composition may call passes defined after it.
+
+    The compiled call skips numba's choice of a compiled version once it has
+    been made for arguments of the same types (:func:`argument_types`):
+    numba's own choice spells out the name of every field of every record,
+    which cost a tenth of a step at 2,000 residents.
     """
     names: dict[str, Any] = {}
+    entries: dict[tuple[Any, ...], Callable[..., Any]] = {}
     twin = types.FunctionType(
         function.__code__,
         names,
@@ -166,9 +187,35 @@ def composition[F: Callable[..., Any]](function: F) -> F:
             for name, value in function.__globals__.items():
                 if hasattr(value, "serial"):
                     names[name] = value.serial
-        return compiled(*args)
+        types_now = argument_types(args)
+        entry = entries.get(types_now) if types_now is not None else None
+        if entry is not None:
+            return entry(*args)
+        result = compiled(*args)
+        overloads = getattr(compiled, "overloads", None)  # None when numba is disabled
+        if types_now is not None and overloads is not None:
+            chosen = overloads.get(tuple(compiled.typeof_pyval(a) for a in args))
+            if chosen is not None:
+                entries[types_now] = chosen.entry_point
+        return result
 
     return cast(F, by_size)
+
+
+def argument_types(args: tuple[Any, ...]) -> tuple[Any, ...] | None:
+    """What decides which compiled version of a function takes ``args``, cheaply.
+
+    The class of each argument, and numba's fingerprint of the arguments
+    with every record as a plain tuple (the fingerprint of a named tuple
+    spells out its field names, which costs more than the call it serves).
+    Records of arrays and numbers only; ``None`` for anything numba cannot
+    fingerprint, which then goes through numba's own dispatch.
+    """
+    try:
+        plain = tuple(tuple(a) if isinstance(a, tuple) else a for a in args)
+        return tuple(map(type, args)), compute_fingerprint(plain)
+    except NotImplementedError:
+        return None
 
 
 prange = numba.prange

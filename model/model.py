@@ -48,8 +48,10 @@ from model.population import DOMAINS, Residents, check_invariants, initial_popul
 from model.regimes import regime as find_regime
 from model.schedule import partition_for, week
 from model.submodels.grid import Grid, assign_cells, grid_cost
+from model.submodels.grievance import start_settled
 from model.submodels.livelihood import (
     GOVERNANCE,
+    STABILITY,
     TARGETED,
     Planner,
     Relief,
@@ -206,6 +208,7 @@ class SocialManagementModel(mesa.Model):  # type: ignore[misc]
         self.first_incident: float = float("nan")
         assess_hardship(self.residents, 0, p.n_residents)
         self.residents.aspiration[:] = self.residents.hardship
+        start_settled(self.residents, self.coef)
         sums = np.zeros(TALLY_SIZE)
         tally_residents(self.residents, self.coef, 0, p.n_residents, sums)
         incidents = mass_incidents(self.residents, self.network, p.n_districts, p.incident_min_size)
@@ -279,9 +282,14 @@ class SocialManagementModel(mesa.Model):  # type: ignore[misc]
                 had_incident=bool(marks[cadre.district]),
                 trust_fell=bool(trust_fell[cadre.district]),
                 rate=self.params.adapt_rate,
+                turnover=self.params.staff_turnover,
             )
         self.districts = district_effort(self.cadres, self.districts.size, self.params, self.levers)
         self._effort = _effort_totals(self.districts)
+        hired = sum(cadre.hired for cadre in self.cadres)
+        self.treasury = self.treasury._replace(
+            staff_costs=min(hired * self.params.stability_staff_cost, self.treasury.budget)
+        )
 
     def _measure(
         self,
@@ -324,6 +332,7 @@ class SocialManagementModel(mesa.Model):  # type: ignore[misc]
             "service_spending": self._effort.service,
             "relief_spending": relief.spent if relief is not None else 0.0,
             "grid_cost": self.treasury.fixed_costs,
+            "stability_staff_cost": accounts[STABILITY],
             "grid_duplication": self.grid_duplication,
             "targeted_spending": accounts[TARGETED],
             "governance_costs": accounts[GOVERNANCE],

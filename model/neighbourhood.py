@@ -38,7 +38,7 @@ def network_of(adjacency: sp.csr_array) -> Network:
 
 @jit
 def connected_groups(
-    marked: BoolArray, indptr: IntArray, indices: IntArray
+    marked: BoolArray, indptr: IntArray, indices: IntArray, slot: IntArray
 ) -> tuple[IntArray, IntArray, FloatArray]:
     """Connected groups of marked residents.
 
@@ -46,6 +46,10 @@ def connected_groups(
     components by union-find over the ties between marked residents (one
     compiled pass; equivalent to ``scipy.sparse.csgraph.connected_components``
     on the induced subgraph, which the tests use as the reference).
+    ``slot`` is working space of one entry per resident, -1 everywhere
+    (``Residents.scratch``), and is left so: it holds each marked
+    resident's place among them while the groups are found, so that the
+    work is over the marked residents and not the whole city.
 
     Returns:
         (residents, label, sizes): the marked residents in index order,
@@ -54,12 +58,17 @@ def connected_groups(
     rows = np.flatnonzero(marked)
     if rows.size == 0:
         return rows, rows, np.zeros(0)
-    label, sizes = _components(indptr, indices, marked, rows)
+    label, sizes = _components(indptr, indices, marked, rows, slot)
     return rows, label, sizes
 
 
 @jit
-def _find(parent: IntArray, i: int) -> int:
+def find_root(parent: IntArray, i: int) -> int:
+    """The root of ``i``'s tree in the union-find forest ``parent``, compressing the path.
+
+    The one union-find of the model: mass incidents' connected groups and
+    the crowds that protest spreads through (:mod:`model.submodels.stance`).
+    """
     root = i
     while parent[root] != root:
         root = parent[root]
@@ -70,9 +79,8 @@ def _find(parent: IntArray, i: int) -> int:
 
 @jit
 def _components(
-    indptr: IntArray, indices: IntArray, marked: BoolArray, rows: IntArray
+    indptr: IntArray, indices: IntArray, marked: BoolArray, rows: IntArray, position: IntArray
 ) -> tuple[IntArray, FloatArray]:
-    position = np.full(marked.size, -1, dtype=np.int64)
     for k in range(rows.size):
         position[rows[k]] = k
     parent = np.arange(rows.size)
@@ -81,14 +89,16 @@ def _components(
         for slot in range(indptr[i], indptr[i + 1]):
             j = indices[slot]
             if j > i and marked[j]:
-                a, b = _find(parent, k), _find(parent, position[j])
+                a, b = find_root(parent, k), find_root(parent, position[j])
                 if a != b:
                     parent[max(a, b)] = min(a, b)
+    for k in range(rows.size):
+        position[rows[k]] = -1
     label = np.empty(rows.size, dtype=np.int64)
     root_label = np.full(rows.size, -1, dtype=np.int64)
     count = 0
     for k in range(rows.size):
-        root = _find(parent, k)
+        root = find_root(parent, k)
         if root_label[root] < 0:
             root_label[root] = count
             count += 1

@@ -256,6 +256,12 @@ HYPOTHESES: dict[str, Hypothesis] = {
             "Gong (2012), Errors 2 and 3 (society settling its own conflicts)",
         ),
         Hypothesis(
+            "membership_service",
+            "A service organization meets part of its members' weightiest need, at no cost "
+            "to the budget (volunteers and its own funds).",
+            "free assumption (what service organizations do; Spires 2011 on their role)",
+        ),
+        Hypothesis(
             "closure",
             "Having one's organization shut down is an injustice and costs trust.",
             "free assumption",
@@ -321,7 +327,8 @@ class Params:
         label="Worsening of needs",
         meaning="Rise of every unmet need per step: a slowly worsening economy.",
         basis="0 in the comparisons; calibrated to the growth of incident counts (16-21 % a "
-        "year) for the validation of rising incidents (docs/calibration.md)",
+        "year) for the validation of rising incidents, which it cannot reach: the counts "
+        "grow faster with no drift at all (docs/calibration.md)",
     )  # fmt: skip
     # --- social network
     network: str = _declare(
@@ -356,6 +363,18 @@ class Params:
         label="Cadres' adaptation speed",
         meaning="How fast a cadre shifts its control share and tolerance under an incentive.",
     )  # fmt: skip
+    staff_turnover: float = _declare(
+        1.0 / 52.0, 0.0, 1.0, unit="1/step", group="cadres", label="Stability staff turnover",
+        meaning="Share of the stability staff hired by cadres that leaves each step.",
+        basis="free assumption (contracts of about a year)",
+    )  # fmt: skip
+    stability_staff_cost: float = _declare(
+        0.05, 0.0, 10.0, unit="need units per unit of effort per step", group="cadres",
+        label="Cost of stability staff",
+        meaning="What a unit of control effort hired after incidents costs the livelihood budget.",
+        basis="free assumption, of the order of internal security outlays (about defence's, "
+        "Ministry of Finance 2010-2013; EVIDENCE)",
+    )  # fmt: skip
     # --- grievance (ODD.md, Submodels: grievance)
     grievance_mode: str = _declare(
         "stock", unit="kind", group="grievance", choices=GRIEVANCE_MODES,
@@ -363,7 +382,7 @@ class Params:
         meaning="'stock': grievance accumulates and decays; 'epstein': G = hardship x (1 - L).",
     )  # fmt: skip
     inflow_rate: float = _declare(
-        0.0906, 0.0, 1.0, unit="1/step", group="grievance", plausible=(0.06, 0.13),
+        0.043, 0.0, 1.0, unit="1/step", group="grievance", plausible=(0.03, 0.065),
         label="Grievance build-up rate",
         meaning="Rate at which hardship and distrust turn into grievance.",
         basis="calibrated to China's rate of mass incidents, about 4 per 10,000 households a "
@@ -389,7 +408,7 @@ class Params:
         5.0, 0.0, 100.0, unit="hardship per need/resident/step", group="grievance",
         plausible=(0.0, 15.0),
         label="Hope from announced spending",
-        meaning="Fall in expected hardship per unit of top-down relief per resident announced.",
+        meaning="Fall in expected hardship per unit of relief per resident announced.",
         basis="Davies (1962): improvements raise expectations; size a free assumption",
     )  # fmt: skip
     participant_understanding: float = _declare(
@@ -438,6 +457,18 @@ class Params:
         label="Protest contagion",
         meaning="Fall of the protest threshold when all neighbours protest (threshold contagion).",
         basis="Granovetter (1978), Watts (2002); size a free assumption",
+    )  # fmt: skip
+    spread_within_week: bool = _declare(
+        True, unit="switch", group="stance", label="Protest spreads within the week",
+        meaning="Protest spreads within the week until no one else joins (incidents unfold fast).",
+        basis="Granovetter (1978): a riot is the equilibrium of thresholds, reached in hours",
+    )  # fmt: skip
+    protest_rest: int = _declare(
+        4, 0, 520, unit="steps", group="stance", plausible=(0.0, 12.0),
+        label="Rest after a protest",
+        meaning="Steps a protester who went home rests before it protests again.",
+        basis="Tarrow (1998): protest waves end in exhaustion and demobilization; "
+        "length a free assumption",
     )  # fmt: skip
     rebuff_memory: int = _declare(
         8, 0, 520, unit="steps", group="stance",
@@ -589,6 +620,24 @@ class Params:
         label="Size of a shock",
         meaning="Largest rise in need from one shock; shocks are U(0, this).",
     )  # fmt: skip
+    collective_shock_rate: float = _declare(
+        1.0, 0.0, 10_000.0, unit="events per 10,000 residents per step", group="livelihood",
+        plausible=(0.25, 4.0), label="Collective shocks",
+        meaning="Collective shocks (a layoff, a requisition, pollution) that hit a neighbourhood.",
+        basis="shared grievances (land, layoffs, pollution) behind most incidents (EVIDENCE); "
+        "rate a free assumption",
+    )  # fmt: skip
+    collective_shock_least: float = _declare(
+        10.0, 1.0, 1_000_000.0, unit="households", group="livelihood", plausible=(5.0, 20.0),
+        label="Smallest collective shock",
+        meaning="Least footprint of a collective shock (the Pareto scale of its size).",
+    )  # fmt: skip
+    collective_shock_tail: float = _declare(
+        1.06, 0.1, 10.0, unit="-", group="livelihood", plausible=(0.8, 1.5),
+        label="Tail of collective shocks",
+        meaning="Pareto exponent of collective shocks' footprints (smaller: heavier tail).",
+        basis="Axtell (2001): firm sizes are Zipf-distributed with exponent 1.06",
+    )  # fmt: skip
     planner_bias: float = _declare(
         0.5, 0.0, 3.0, unit="log-sd", group="livelihood",
         label="Planner's error",
@@ -626,7 +675,7 @@ class Params:
         meaning="Grievance above which residents outside any organization may found one.",
     )  # fmt: skip
     org_founding_rate: float = _declare(
-        0.000135, 0.0, 1.0, unit="1/step", group="organizations", plausible=(0.00007, 0.0003),
+        0.000314, 0.0, 1.0, unit="1/step", group="organizations", plausible=(0.00016, 0.00063),
         label="Applications to found groups",
         meaning="Chance per step that an aggrieved non-member applies to found an organization.",
         basis="calibrated to 3.4-3.7 registered social organizations per 10,000 people in "
@@ -654,7 +703,7 @@ class Params:
     )  # fmt: skip
     org_service: float = _declare(
         0.05, 0.0, 1.0, unit="share/step", group="organizations",
-        label="Help from organizations",
+        label="Help from organizations", hypothesis="membership_service",
         meaning="Share of a member's weightiest need a service organization relieves per step.",
     )  # fmt: skip
     org_mediation: float = _declare(

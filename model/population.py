@@ -62,6 +62,8 @@ class Residents(NamedTuple):
         detention_left: Steps of detention left (0 when free).
         rebuffed_left: Steps until a rebuffed resident petitions again.
         deterred_left: Steps a stability visit still deters protest.
+        rest_left: Steps a resident who protested rests before it protests
+            again (demobilization after an incident).
         org: Organization id, or :data:`NO_ORGANIZATION`.
         petition_level: Where the resident's next petition goes: 0 the
             local (district) office, 1 the province, 2 the centre.
@@ -90,6 +92,13 @@ class Residents(NamedTuple):
         next_legitimacy: Trust after this step's update, before every
             resident adopts it (the update reads the neighbours' trust of
             the step before).
+        scratch: Working space, not state: a number per resident that a
+            process may use while it runs (a protester's link to its crowd
+            while protest spreads, its place among the protesters while
+            mass incidents are found), -1 for every resident before and
+            after. Why here: a process that made its own would fill an array
+            the size of the city each step, for the few protesters it
+            concerns (milliseconds a step at a million residents).
     """
 
     position: FloatArray
@@ -106,6 +115,7 @@ class Residents(NamedTuple):
     detention_left: IntArray
     rebuffed_left: IntArray
     deterred_left: IntArray
+    rest_left: IntArray
     org: IntArray
     petition_level: IntArray
     voice_expectation: FloatArray
@@ -120,6 +130,7 @@ class Residents(NamedTuple):
     claims_answered: IntArray
     grid_case: BoolArray
     next_legitimacy: FloatArray
+    scratch: IntArray
 
     @property
     def size(self) -> int:
@@ -146,6 +157,7 @@ def check_invariants(residents: Residents) -> None:
     detained = r.stance == Stance.DETAINED
     assert np.all(r.detention_left[detained] > 0), "detained without a term"
     assert np.all(r.detention_left[~detained] == 0), "free with a term"
+    assert np.all(r.scratch == -1), "working space left in use"
 
 
 @inline_jit
@@ -276,6 +288,7 @@ def initial_population(
         detention_left=np.zeros(n, dtype=np.int32),
         rebuffed_left=np.zeros(n, dtype=np.int32),
         deterred_left=np.zeros(n, dtype=np.int32),
+        rest_left=np.zeros(n, dtype=np.int32),
         org=np.full(n, NO_ORGANIZATION, dtype=np.int64),
         petition_level=np.zeros(n, dtype=np.int8),
         voice_expectation=np.full(n, voice_expectation),
@@ -290,4 +303,5 @@ def initial_population(
         claims_answered=np.zeros(n, dtype=np.int32),
         grid_case=np.zeros(n, dtype=np.bool_),
         next_legitimacy=np.zeros(n),
+        scratch=np.full(n, -1, dtype=np.int64),
     )

@@ -62,6 +62,7 @@ from model.submodels.livelihood import (
     Relief,
     Treasury,
     choose_participants,
+    collective_shocks,
     form_expectations,
     livelihood_relief,
     livelihood_shocks,
@@ -86,6 +87,8 @@ from model.submodels.stance import (
     count_protesting_neighbours,
     decide_stance,
     learn_from_claims,
+    let_rest_pass,
+    spread_protest,
 )
 from model.types import FloatArray
 
@@ -177,8 +180,10 @@ def week(
     afterwards (process 11, ``SocialManagementModel.step``), since they
     judge what this week recorded.
     """
-    # 0-1. Detention, rebuffs and deterrence run down; livelihood shocks;
+    # 1. Collective shocks hit neighbourhoods; then, 0-1. detention, rebuffs
+    # and deterrence run down; individual livelihood shocks;
     # who takes part in livelihood decisions; need summed per domain.
+    collective_shocks(residents, network, coef, key, step)
     city, by_district, participants = terms_shocks_and_participants(
         residents, districts, coef, key, step, partition
     )
@@ -190,12 +195,13 @@ def week(
     relief_grievance_and_stance(
         residents, network, districts, organizations, relief, coef, key, step, partition
     )
+    spread_protest(residents, network, districts, organizations, coef)
     # 5-6. Petitions at their levels, protests (arrest or dialogue),
     # prevention at the source, and the backlash among the victims'
     # neighbours; the grid notes where people protest.
     mark_protest_cells(residents, grid)
     petitions = respond_to_petitions(residents, districts, organizations, treasury, coef, key, step)
-    respond_to_protests(residents, districts, petitions, treasury, coef, key, step)
+    respond_to_protests(residents, network, districts, petitions, treasury, coef, key, step)
     prevent_at_source(residents, districts, treasury, coef, key, step)
     backlash(residents, network, coef)
     count_claims_seen(residents, network)
@@ -246,6 +252,7 @@ def terms_shocks_and_participants(
             serve_detention(residents, lo, hi)
             forget_rebuffs(residents, lo, hi)
             let_deterrence_fade(residents, lo, hi)
+            let_rest_pass(residents, lo, hi)
             livelihood_shocks(residents, coef, key, step, lo, hi)
             participants[c] += choose_participants(residents, coef, key, step, lo, hi)
             need_by_domain(residents, coef, lo, hi, city[c], by_district[c])

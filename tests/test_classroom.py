@@ -405,3 +405,55 @@ def test_try_this_button_is_hidden_without_a_preset_and_applies_one(
     rc.find(v.Btn, children=["Back to the article's setting"]).widget.click()
     assert built[-1].sides[0].params.shock_rate == DECLARATIONS["shock_rate"].default
     box.close()
+
+
+def test_a_generated_findings_file_reads_well_and_its_preset_applies(
+    built: list[ClassroomPair], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The refresher's sentences and preset (from a made-up discovery) in the app."""
+    from experiments.classroom.findings import refresh
+    from tests.synthetic_discovery import BOX_PRESET_1, make_discovery
+
+    path = tmp_path / "findings.toml"
+    path.write_text("".join(f"[errors.{n}]\n" for n in ERRORS), encoding="utf-8")
+    refresh(None, path, discovery=make_discovery(tmp_path / "discover-x"))
+    generated = load_findings(path)
+    finding = generated.of(1)
+    assert finding is not None and dict(finding.preset) == BOX_PRESET_1
+    monkeypatch.setattr(classroom_app, "findings", lambda: generated)
+    box, rc = solara.render(solara.AppLayout(children=[classroom_app.Page()]), handle_error=False)
+    html = " ".join(w.unsafe_innerHTML for w in rc.find(solara.widgets.HTML).widgets)
+    assert "The trust claim (the remedy keeps Trust in government higher) reverses" in html
+    assert "Why: Through the model&#x27;s cadres" in html
+    assert "Where the claim fails: sixerrors discover" in html
+    assert "Watch the Trust in government chart" in html  # under the Try this button
+    rc.find(v.Btn, children=["Try this: where the claim fails"]).widget.click()
+    fresh = built[-1]
+    for side in fresh.sides:
+        assert side.params.cadre_capacity == 3.0 and side.params.mean_degree == 13
+    assert _slider(rc, DECLARATIONS["mean_degree"].label).v_model == 13
+    box.close()
+
+
+def test_a_claim_that_only_weakens_says_so_on_its_button(
+    built: list[ClassroomPair], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from experiments.classroom.regions import WEAKENS
+
+    weak = Findings(
+        {
+            str(n): Finding(
+                str(n),
+                fails_where=f"It never reversed. {WEAKENS} somewhere.",
+                preset={"shock_rate": 0.08} if n == 1 else {},
+            )
+            for n in ERRORS
+        },
+        source="test",
+    )
+    monkeypatch.setattr(classroom_app, "findings", lambda: weak)
+    box, rc = solara.render(solara.AppLayout(children=[classroom_app.Page()]), handle_error=False)
+    assert not rc.find(v.Btn, children=["Try this: where the claim fails"]).widgets
+    rc.find(v.Btn, children=["Try this: where the claim weakens"]).widget.click()
+    assert [side.params.shock_rate for side in built[-1].sides] == [0.08, 0.08]
+    box.close()

@@ -145,7 +145,12 @@ def test_discover_end_to_end_on_a_tiny_spec_then_resume(tmp_path, capsys):
         name = f"{row.pair}_{row.outcome}"
         has_boxes = row.boxes > 0
         assert (folder / "figures" / f"peeling_{name}.png").exists() == has_boxes
-        assert has_boxes == (row.reversal_share > 0)
+        # Boxes where the claim reverses, or (when it reverses nowhere) where it is
+        # not borne out: a claim that only weakens still has its region.
+        if row.reversal_share > 0:
+            assert row.box_target == "reversal"
+        else:
+            assert row.box_target == "failure"
     assert (folder / "figures" / "reversal_shares.png").read_bytes().startswith(PNG)
     if headline["boxes"].sum():
         boxes = pd.read_csv(folder / "summaries" / "boxes.csv")
@@ -241,3 +246,38 @@ def test_interrupted_discovery_says_how_to_resume_with_the_same_sizes(
     err = capsys.readouterr().err
     assert code == 130
     assert f"sixerrors discover {spec} --samples 4 --resume {tmp_path / 'r'}" in err
+
+
+def test_a_claim_that_never_reverses_gets_the_region_where_it_is_not_borne_out(tmp_path):
+    """No point reverses; where ``release`` is low the difference is unclear: PRIM finds that."""
+    import tomllib
+
+    from experiments.discover import analyze_claim
+
+    doc = tomllib.loads(TINY.replace("samples = 10", "samples = 200"))
+    spec = parse_discovery(doc, tmp_path / "t.toml")
+    claim = next(c for c in spec.claims if c.label == "mine")
+    rng = np.random.default_rng(3)
+    design = pd.DataFrame(
+        {
+            "point": np.arange(200),
+            "pair": "mine",
+            "inflow_rate": rng.uniform(0.03, 0.065, 200),
+            "release": rng.uniform(0.2, 0.9, 200),
+        }
+    )
+    weak = design["release"] < 0.45
+    rows = []
+    for point, is_weak in zip(design["point"], weak, strict=True):
+        # Always the claim's sign (grievance lower under the remedy); tiny and noisy where weak.
+        centre, spread = (-0.0005, 0.01) if is_weak else (-0.05, 0.001)
+        rows += [{"point": point, "diff_mean_grievance_mean": centre + spread * e} for e in (-1, 1)]
+    runs = pd.DataFrame(rows)
+    got = analyze_claim(spec, claim, design, runs, tmp_path)
+    headline = got["headline"][0]
+    assert headline["reversal_share"] == 0
+    assert headline["box_target"] == "failure" and headline["boxes"] >= 1
+    limits = got["box_limits"][0]
+    release = limits[limits["parameter"] == "release"].iloc[0]
+    assert release["high"] < 0.6, "the box is where release is low"
+    assert (got["boxes"][0]["target"] == "failure").all()

@@ -155,7 +155,7 @@ def test_one_lever_at_a_time(lesson: Lesson) -> None:
 
 
 def test_small_runs_warn_naming_the_minimum() -> None:
-    with pytest.warns(SmallLessonWarning, match=f"minimum city size of {lessons.MIN_RESIDENTS}"):
+    with pytest.warns(SmallLessonWarning, match=f"minimum city size of {lessons.MIN_RESIDENTS:,}"):
         lessons.warn_if_small(300, lessons.MIN_STEPS)
     with pytest.warns(SmallLessonWarning, match=f"minimum horizon of {lessons.MIN_STEPS} weeks"):
         lessons.warn_if_small(lessons.MIN_RESIDENTS, 78)
@@ -278,7 +278,11 @@ def test_failure_region_shows_the_file_and_runs_its_preset_as_a_paired_compariso
     # half measured: what is missing still says so
     partial = lesson.failure_region(_findings(tmp_path, {"fails_where": "somewhere"}))
     assert "through: not measured yet" in partial.text()
-    assert "preset:  none yet" in partial.text()
+    assert "preset:  none (see where)" in partial.text()
+    assert (
+        "preset:  none yet"
+        in lesson.failure_region(_findings(tmp_path, {"fails_through": "x"})).text()
+    )
 
 
 # --------------------------------------------------------------------------- agreement
@@ -308,3 +312,37 @@ def test_an_exercise_gives_the_answer_of_the_main_run(error: int) -> None:
             assert got["ci_low"] > 0 or got["ci_high"] < 0, f"{outcome}: exercise cannot tell"
         else:
             assert abs(got["difference"]) < 0.01, (outcome, got, want)
+
+
+def test_failure_region_from_a_generated_findings_file_runs_its_preset(
+    lesson: Lesson, tmp_path: Path
+) -> None:
+    """Error 4 of the made-up discovery: trust never reverses, grievance does, in a box."""
+    from experiments.classroom.findings import refresh
+    from tests.synthetic_discovery import BOX_PRESET_4, make_discovery
+
+    path = _findings(tmp_path, {})
+    refresh(None, path, discovery=make_discovery(tmp_path / "discover-x"))
+    region = lesson.failure_region(path)
+    text = region.text()
+    assert "where:   Trust never reversed; the grievance claim" in text
+    assert "through: Through the model's petitions" in text
+    assert "Grievance released when answered (release) = 90 %" in text
+    assert "watch:   Watch the Grievance chart" in text
+    table = lesson.run_failure_preset(["mean_grievance"], path, **TINY)
+    assert table is not None
+    preset = table.xs("where the claim fails (preset)", level="world")
+    direct = lesson.paired_difference(["mean_grievance"], **BOX_PRESET_4, **TINY)
+    pd.testing.assert_frame_equal(preset, direct)
+
+
+def test_the_size_measurement_behind_the_minimums_reports_shares_of_the_notebook() -> None:
+    """``python -m experiments.lessons sizes``: the notebook's own size is 100 % of itself."""
+    table = lessons.size_effects(errors=(6,), sizes=(200, 1_000), horizons=(), replications=2)
+    assert list(table["residents"]) == [200, 1_000]
+    own = table[table["residents"] == lessons.N_RESIDENTS].iloc[0]
+    assert own["weeks"] == lessons.STEPS[6] and own["share_of_notebook"] == 1.0
+    small = table[table["residents"] == 200].iloc[0]
+    assert small["share_of_notebook"] == pytest.approx(
+        small["trust_difference"] / own["trust_difference"]
+    )

@@ -68,7 +68,8 @@ def test_invariants_hold_every_step(regime):
 
 @pytest.mark.parametrize("legitimacy", [0.3, 0.5, 0.7])
 def test_no_cadres_protest_share_is_epsteins(legitimacy):
-    # No cadres (C = 0), no contagion, grievance H (1 - L) with H ~ U(0, 1):
+    # No cadres (C = 0), no contagion, no collective shocks, no rest after
+    # protest, grievance H (1 - L) with H ~ U(0, 1):
     # share protesting = P(H (1 - L) > T) = 1 - T / (1 - L).
     threshold = 0.1
     m = SocialManagementModel(
@@ -88,6 +89,9 @@ def test_no_cadres_protest_share_is_epsteins(legitimacy):
         org_founding_rate=0.0,
         participation=0.0,
         claims_weight=0.0,
+        collective_shock_rate=0.0,
+        protest_rest=0,
+        tolerance=0.0,  # no incident settled: no answered protester gains trust
     )
     m.run_for(3)
     expected = 1 - threshold / (1 - legitimacy)

@@ -33,8 +33,10 @@ def test_groups_match_scipy_components(seed, n, degree, share):
     adjacency, rng = network(seed, n, degree)
     marked = rng.random(n) < share
     csr = sp.csr_array(adjacency)
-    rows, label, sizes = connected_groups(marked, csr.indptr, csr.indices)
+    slot = np.full(n, -1, dtype=np.int64)
+    rows, label, sizes = connected_groups(marked, csr.indptr, csr.indices, slot)
     assert np.array_equal(rows, np.flatnonzero(marked))
+    assert np.all(slot == -1), "working space left in use"
     if rows.size == 0:
         return
     sub = sp.csr_array(adjacency)[rows][:, rows]

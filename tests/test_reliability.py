@@ -34,13 +34,14 @@ TIMEOUT = 120  # seconds any one process may take before the test fails
 
 SWEEP = """\
 steps = 30
-residents = 300
+residents = 1000
 replications = 40
 outcomes = ["mean_legitimacy"]
 [factors]
 tolerance = [0.2, 0.5, 0.8]
 """
-"""120 real model runs: long enough to interrupt, short enough to finish."""
+"""120 real model runs: long enough to interrupt (a few seconds even on a fast machine,
+where 300 residents finished before the second batch was committed), short enough to finish."""
 
 
 # --------------------------------------------------------------------------- helpers

@@ -158,10 +158,10 @@ def test_no_interval_leaves_its_outcomes_range(comparison: Path) -> None:
                 assert (values >= low).all() and (values <= high).all(), (outcome, column)
 
 
-def test_clipping_keeps_a_t_interval_inside_a_shares_range() -> None:
+def test_a_shares_level_is_bootstrapped_not_clipped() -> None:
     values = [1.0, 1.0, 0.8]  # stability of three runs: the t interval reaches above 1
     raw = compare.t_interval(values)
-    assert raw["ci_high"] > 1.0 and raw["ci_low"] < 1.0
+    assert raw["ci_high"] > 1.0 and raw["ci_low"] < 0.8
     table = compare.summarise_scenarios(
         pd.DataFrame(
             {
@@ -174,8 +174,27 @@ def test_clipping_keeps_a_t_interval_inside_a_shares_range() -> None:
         ),
         ["s"],
     )
-    assert table.loc[0, "ci_high"] == 1.0
-    assert table.loc[0, "ci_low"] == pytest.approx(raw["ci_low"])
+    row = table.loc[0]
+    assert row["ci_method"] == "bootstrap"
+    # Inside the data, so inside [0, 1]; its lower end is no t interval's.
+    assert 0.8 <= row["ci_low"] < row["mean"] < row["ci_high"] <= 1.0
+    assert row["ci_low"] != pytest.approx(raw["ci_low"])
+
+
+def test_summaries_and_glossary_name_the_interval_method(comparison: Path) -> None:
+    store = ResultsStore.open(comparison)
+    for name in ("scenarios", "pairs", "timeseries"):
+        table = store.read_summary(name)
+        methods = set(table["ci_method"].dropna())
+        assert methods and methods <= {"t", "bootstrap"}, name
+    scenarios = store.read_summary("scenarios")
+    assert set(scenarios["ci_method"].dropna()) == {"bootstrap"}  # every outcome is bounded
+    text = (comparison / "report.html").read_text(encoding="utf-8")
+    glossary = text.split('id="glossary"', 1)[1].split("<h2>Manifest", 1)[0]
+    assert "<b>interval method</b>" in glossary and "<b>no spread</b>" in glossary
+    for phrase in ("percentile bootstrap", "Student-t", "ci_method", "no spread over replications"):
+        assert phrase in glossary, phrase
+    assert "cut back" not in glossary
 
 
 def test_tables_round_for_reading_and_fit_a_window(comparison: Path) -> None:
@@ -252,3 +271,37 @@ def test_classroom_findings_refuse_a_lever_or_an_out_of_range_preset(tmp_path: P
     path.write_text("[errors.1]\n", encoding="utf-8")
     with pytest.raises(fnd.FindingsError, match="no entry for error"):
         fnd.load_findings(path)
+
+
+@pytest.mark.parametrize("label", [*(str(n) for n in ERRORS), "1b"])
+def test_every_pair_is_run_and_reported_with_the_assumed_payoffs_off(
+    comparison: Path, label: str
+) -> None:
+    """Each claim twice: the full model and mechanisms only, in the tables and the page."""
+    pairs = pd.read_parquet(comparison / "summaries" / "pairs.parquet")
+    for name, variant in ((f"error_{label}", "full model"),
+                          (f"error_{label}_mechanisms", "mechanisms only")):  # fmt: skip
+        rows = pairs[pairs["pair"] == name]
+        assert len(rows), name
+        assert set(rows["variant"]) == {variant}
+        assert rows["n"].min() == 3
+    text = (comparison / "report.html").read_text(encoding="utf-8")
+    assert f"Error {label}" in text
+
+
+def test_each_article_pair_says_where_its_claim_fails_from_discovery(comparison: Path) -> None:
+    """The report repeats the findings file's regions, so report, classroom and docs agree."""
+    import html as html_module
+
+    from experiments.classroom.findings import load_findings
+
+    text = html_module.unescape((comparison / "report.html").read_text(encoding="utf-8"))
+    findings = load_findings()
+    shown = 0
+    for key in ("1", "2", "3", "4", "5", "6", "1b"):
+        finding = findings.of(key)
+        if finding is not None and finding.fails_where:
+            assert finding.fails_where in text, key
+            shown += 1
+    assert text.count("Where the claim fails (scenario discovery)") == shown
+    assert shown >= 1, "the shipped findings file says where at least one claim fails"

@@ -260,3 +260,15 @@ def test_spec_files_load_from_disk(tmp_path: Path) -> None:
     path = tmp_path / "sweep.toml"
     path.write_text('regime = "safety_valve"\n[factors]\ntolerance = [0.1, 0.5]\n')
     assert load_sweep(path).regime == "safety_valve"
+
+
+def test_the_harsh_world_is_what_its_file_says_of_the_defaults() -> None:
+    """Twice the default inflow of grievance, half its decay (the file's comment)."""
+    from model.params import DECLARATIONS
+
+    text = (SCENARIOS / "harsh_world.toml").read_text()
+    overrides = tomllib.loads(text)["overrides"]
+    inflow, decay = (DECLARATIONS[n].default for n in ("inflow_rate", "grievance_decay"))
+    assert overrides["inflow_rate"] == pytest.approx(2 * inflow)
+    assert overrides["grievance_decay"] == pytest.approx(decay / 2)
+    assert f"defaults {inflow:g} and {decay:g}" in text

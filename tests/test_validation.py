@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from experiments import cli
-from experiments.validation import battery, cascades, registry
+from experiments.validation import battery, cascades, document, registry, society
 from experiments.validation.registry import CheckContext, CheckResult
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -19,6 +19,16 @@ P5 = [
     "watts_control_unit_thresholds",
     "granovetter_riot",
     "granovetter_perturbed",
+]
+
+
+NEW_CONTROLS = [
+    "heavy_tailed_sizes_control",
+    "coercion_cost_control",
+    "inverted_pyramid_control",
+    "petitions_settled_locally_control",
+    "organization_density_control",
+    "grid_staffing_control",
 ]
 
 
@@ -108,10 +118,13 @@ def test_cli_lists_checks_and_refuses_an_unknown_one(tmp_path, capsys):
 
 
 def test_cli_reduced_battery_runs_every_check_and_the_cascade_checks_pass(tmp_path, capsys):
-    """Every check runs to a verdict; those of the threshold engine must pass.
+    """Every check runs to a verdict; every negative control and the P5 checks must pass.
 
-    The model's checks (E1-E6, P1-P3) may fail: a failure is a finding,
-    recorded in docs/validation.md, and the command then exits 1 naming them.
+    The model's pattern checks (E1-E6, P1-P3) may fail at this size: a
+    failure is a finding, reported by the full battery in docs/validation.md,
+    and the command then exits 1 naming them. A negative control, though,
+    shows a pattern absent where its mechanism is switched off, which must
+    hold at any size, as must the threshold engine's classics.
     """
     code = cli.main(["validate", "--reduced", "--seed", "2", "--out", str(tmp_path)])
     captured = capsys.readouterr()
@@ -124,10 +137,201 @@ def test_cli_reduced_battery_runs_every_check_and_the_cascade_checks_pass(tmp_pa
     assert set(table["status"]) <= {"pass", "fail"}, "no check may break (status 'error')"
     assert table["measured"].notna().all()
     passed = set(table.loc[table["status"] == "pass", "check"])
+    controls = {c.name for c in battery.registered_checks().values() if c.is_control}
+    assert set(NEW_CONTROLS) <= controls
+    assert controls <= passed, table.loc[table["check"].isin(controls), ["check", "measured"]]
     assert set(P5) <= passed
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert set(manifest["negative_controls"]) == controls
     failed = table.loc[table["status"] == "fail", "check"].tolist()
     if failed:
         assert code == cli.EXIT_CHECK_FAILED == 1
         assert f"{len(failed)} check(s) failed: {', '.join(failed)}" in captured.err
     else:
         assert code == 0
+
+
+def test_every_negative_control_names_a_registered_check_and_says_control():
+    checks = battery.registered_checks()
+    controls = {name: c.controls for name, c in checks.items() if c.is_control}
+    assert set(NEW_CONTROLS) | {"watts_control_zero_thresholds"} <= set(controls)
+    for name, checked in controls.items():
+        assert "control" in name and checked in checks and not checks[checked].is_control
+        assert checks[name].pattern == checks[checked].pattern
+        assert "natural" in (checks[name].run.__doc__ or "") or checked == "watts_window"
+
+
+def test_a_control_without_control_in_its_name_is_refused(scratch_checks):
+    with pytest.raises(ValueError, match="'control' in its name"):
+        registry.check("quiet", pattern="P5", title="", source="", controls="watts_window")(
+            cascades.watts_window
+        )
+
+
+def test_grid_staffing_measures_the_built_grid_and_its_control_the_fine_one(tmp_path):
+    context = CheckContext(reduced=True, seed=1, figures=tmp_path)
+    result = society.grid_staffing(context)
+    cells = result.details
+    assert result.passed, result.measured
+    assert cells["households"].sum() == society.COMMUNITY  # every household in one cell
+    assert (cells["households"] <= 200).all() and (cells["households"] == 200).sum() >= 20
+    assert result.value == pytest.approx(cells["households_per_leader"].mean())
+    control = society.grid_staffing_control(context)
+    assert control.passed and control.value == pytest.approx(10.0, abs=0.5)
+    assert (tmp_path / "grid_staffing_control.png").read_bytes().startswith(PNG)
+
+
+# --- the generated page: docs/validation.md from a results folder
+
+
+def _synthetic_folder(root: Path, *, reduced: bool, residents: int = 4_321) -> Path:
+    """A validate results folder as the battery writes it, with made-up numbers."""
+    folder = root / ("validate-reduced-20270101-000000" if reduced else "validate-20270101-000000")
+    (folder / "summaries").mkdir(parents=True)
+    (folder / "figures").mkdir()
+    rows = [
+        ("watts_window", "P5", "Watts' window", "pass", "cascades at z 2-6 (made up)", 6.0),
+        ("watts_control_zero_thresholds", "P5", "Zero thresholds", "pass", "all join", 1.0),
+        ("incident_growth", "E1", "Incidents grow", "fail", "growth 3.7% a year", 0.037),
+        ("incident_growth_rigid", "E1", "Incidents grow, rigid", "error", "error: boom", 0.0),
+        ("grid_staffing_control", "E6", "Fine grid off range", "pass", "10.0 households", 10.0),
+        ("grid_staffing", "E6", "Grid in range", "pass", "193.6 | households", 193.6),
+    ]
+    table = pd.DataFrame(
+        [
+            {
+                "check": c,
+                "pattern": p,
+                "title": t,
+                "status": st,
+                "measured": m,
+                "value": v,
+                "target": f"target of {c}",
+                "source": f"source of {c}",
+                "seconds": 1.5,
+            }
+            for c, p, t, st, m, v in rows
+        ],
+        columns=list(battery.CHECK_COLUMNS),
+    )
+    table.to_parquet(folder / "summaries" / "checks.parquet")
+    table.to_csv(folder / "summaries" / "checks.csv", index=False)
+    window = pd.DataFrame(
+        {
+            "mean_degree": list(range(1, 11)),
+            "trials": 77,
+            "global_cascades": [0, 50, 70, 66, 40, 9, 0, 0, 0, 0],
+            "frequency": [0, 0.649, 0.909, 0.857, 0.519, 0.117, 0, 0, 0, 0],
+            "mean_global_size": [float("nan"), 0.81, 0.94, 0.98, 0.99, 0.996] + [float("nan")] * 4,
+            "mean_size": [0.01] * 10,
+            "residents": residents,
+            "threshold": 0.18,
+            "global_share": 0.2,
+            "tie_margin": 1e-9,
+        }
+    )
+    window.to_parquet(folder / "summaries" / "watts_window.parquet")
+    pd.DataFrame({"year": [1, 2], "incidents_per_10k": [1.25, 1.3]}).to_parquet(
+        folder / "summaries" / "incident_growth.parquet"
+    )
+    for figure in ("watts_window", "incident_growth", "incident_growth_rigid", "granovetter"):
+        (folder / "figures" / f"{figure}.png").write_bytes(PNG + figure.encode())
+    manifest = {
+        "kind": "validate",
+        "reduced": reduced,
+        "root_seed": 5,
+        "checks": table["check"].tolist(),
+        "selected": [],
+        "negative_controls": {
+            "watts_control_zero_thresholds": "watts_window",
+            "grid_staffing_control": "grid_staffing",
+        },
+        "descriptions": {"grid_staffing_control": "Why: ``fine_siloed_grid`` is :func:`fine`."},
+        "figures": {
+            "watts_window": ["watts_window.png"],
+            "incident_growth": ["incident_growth.png"],
+            "incident_growth_rigid": ["incident_growth_rigid.png"],
+        },
+        "git": {"commit": "0123456789abcdef", "dirty": False},
+        "packages": {"numpy": "9.9.9"},
+        "host": {"cpus": 3},
+        "started": "2027-01-01T00:00:00+00:00",
+        "finished": "2027-01-01T00:06:40+00:00",
+        "checks_failed": ["incident_growth", "incident_growth_rigid"],
+    }
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    return folder
+
+
+@pytest.mark.parametrize("reduced", [True, False])
+def test_the_page_is_generated_from_a_results_folder(tmp_path, capsys, reduced):
+    folder = _synthetic_folder(tmp_path / "results", reduced=reduced)
+    page = tmp_path / "docs" / "validation.md"
+    stale = page.parent / "figures" / "validation" / "old.png"
+    stale.parent.mkdir(parents=True)
+    stale.write_bytes(PNG)
+    assert document.main([str(folder), "--out", str(page)]) == 0
+    text = page.read_text()
+    size = "reduced" if reduced else "full"
+    assert f"This page reports the **{size}** battery" in text
+    assert ("sixerrors validate --reduced --seed 5" in text) == reduced
+    assert reduced or "sixerrors validate --seed 5\n" in text
+    assert folder.name in text and "commit `0123456789ab`, a clean tree" in text
+    assert "numpy 9.9.9" in text and "6 min 40 s wall time on 3 cores" in text
+    assert "**4 of 6 checks passed**; negative controls: 2 of 2 passed" in text
+    # every check's row, verdict and words come from checks.csv (pipes escaped)
+    assert "| E1 | `incident_growth` | Incidents grow | growth 3.7% a year |" in text
+    assert "193.6 \\| households" in text and "| **error** |" in text
+    for name in ("watts_window", "incident_growth", "incident_growth_rigid"):
+        copied = page.parent / "figures" / "validation" / f"{name}.png"
+        assert copied.read_bytes() == (folder / "figures" / f"{name}.png").read_bytes()
+        assert f"(figures/validation/{name}.png)" in text
+    assert not stale.exists(), "figures of an earlier page must not linger"
+    # each control right after its check, in the table and in the controls section
+    assert text.index("| `grid_staffing` |") < text.index("| `grid_staffing_control` |")
+    assert "| `grid_staffing_control` | `grid_staffing` | pass | pass |" in text
+    assert "> Why: `fine_siloed_grid` is `fine`." in text
+    # the P5 numbers are the folder's, not the ones the old page typed
+    assert "4,321 residents per graph, 77 single-seed trials" in text
+    assert "| frequency | 0 | 0.649 | 0.909 |" in text
+    assert "z = 6, global cascades came from 9 of 77 trials" in text
+    assert "Watts' 0.18 = 9/50" in text and "degrees below 31,622" in text
+    assert "500 single-seed" not in text and "10,000 residents" not in text
+    assert "On every row: year" not in text and "| 2 | 1.3 |" in text  # a short table inline
+    assert "wrote" in capsys.readouterr().out
+
+
+def test_the_page_follows_the_folder(tmp_path):
+    pages = []
+    for residents in (1_111, 2_222):
+        folder = _synthetic_folder(tmp_path / str(residents), reduced=True, residents=residents)
+        page = document.write(folder, tmp_path / str(residents) / "validation.md")
+        pages.append(page.read_text())
+    assert "1,111 residents per graph" in pages[0] and "2,222 residents per graph" in pages[1]
+
+
+def test_an_older_folder_gives_figures_to_the_longest_matching_check(tmp_path):
+    folder = _synthetic_folder(tmp_path, reduced=True)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    for key in ("figures", "negative_controls", "descriptions"):
+        del manifest[key]
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    found = document.load(folder)
+    assert found.figures()["incident_growth"] == ["incident_growth.png"]
+    assert found.figures()["incident_growth_rigid"] == ["incident_growth_rigid.png"]
+    assert found.figures()[""] == ["granovetter.png"]
+    assert found.controls() == {
+        "watts_control_zero_thresholds": "",
+        "grid_staffing_control": "",
+    }
+    page = document.write(folder, tmp_path / "validation.md")
+    assert "## Other figures of the run" in page.read_text()
+
+
+def test_a_folder_that_is_not_a_battery_is_refused(tmp_path, capsys):
+    assert document.main([str(tmp_path), "--out", str(tmp_path / "v.md")]) == 2
+    assert "no manifest.json" in capsys.readouterr().err
+    (tmp_path / "manifest.json").write_text(json.dumps({"kind": "compare"}))
+    assert document.main([str(tmp_path), "--out", str(tmp_path / "v.md")]) == 2
+    assert "not 'sixerrors validate'" in capsys.readouterr().err
+    assert not (tmp_path / "v.md").exists()

@@ -12,6 +12,7 @@ The format (every key optional except the error tables themselves)::
     [about]
     provisional = true            # the panel then says the numbers are provisional
     source = "sixerrors compare --replications 6 ..."   # how the numbers were made
+    discovery_source = "sixerrors discover ..."          # how the regions were found
     statistic = "time_average"    # which statistic the differences are
     note = "..."                  # one line shown under the numbers
 
@@ -31,6 +32,17 @@ Refresh the differences from a comparison's results folder, keeping every
 sentence and preset already written, with::
 
     python -m experiments.classroom.findings results/default-YYYYMMDD-HHMMSS
+
+and write the sentences and presets from a ``sixerrors discover`` folder
+(:mod:`experiments.classroom.regions`: where the claim reverses, through
+which mechanisms, what to watch, and a preset inside the failure region),
+with or without a comparison folder::
+
+    python -m experiments.classroom.findings [COMPARE] --discovery results/discover-...
+
+Without ``--discovery`` the sentences and presets are kept as written, so
+hand-written text survives a refresh of the numbers; with it they are
+regenerated for every error the discovery searched.
 
 :func:`load_findings` checks the file: every error present, every preset
 name a declared world parameter (not a lever: a preset changes the world,
@@ -108,6 +120,7 @@ class Findings:
     source: str = ""
     statistic: str = "time_average"
     note: str = ""
+    discovery_source: str = ""
 
     def of(self, error: int | str | None) -> Finding | None:
         """The finding of error ``error``, or ``None`` (a free pair, or a missing entry)."""
@@ -217,6 +230,7 @@ def parse_findings(doc: Mapping[str, Any], where: str = "findings.toml") -> Find
         source=str(about.get("source", "")),
         statistic=str(about.get("statistic", "time_average")),
         note=str(about.get("note", "")),
+        discovery_source=str(about.get("discovery_source", "")),
     )
 
 
@@ -321,72 +335,119 @@ def _quoted(key: str) -> str:
 HEADER = (
     "What the runs say about each error: the classroom's Info panel reads this file.",
     "Format: see experiments/classroom/findings.py. Refresh the differences with",
-    "  python -m experiments.classroom.findings RESULTS_FOLDER",
-    "which keeps every sentence and preset written here. With provisional = true the",
-    "app says the numbers are provisional; --not-provisional marks settled results.",
+    "  python -m experiments.classroom.findings COMPARE_FOLDER",
+    "which keeps every sentence and preset written here; add --discovery DISCOVER_FOLDER",
+    "(with or without COMPARE_FOLDER) to write the sentences and presets from scenario",
+    "discovery instead. With provisional = true the app says the numbers are",
+    "provisional; --not-provisional marks settled results.",
 )
 
 
+def _commit_source(manifest: Mapping[str, Any]) -> str:
+    git = manifest.get("git")
+    commit = str(git.get("commit", ""))[:10] if isinstance(git, dict) else ""
+    return "" if commit in ("", "unknown") else commit
+
+
 def refresh(
-    folder: str | Path,
+    folder: str | Path | None,
     path: str | Path = FINDINGS_FILE,
     *,
     provisional: bool = True,
     statistic: str = "time_average",
+    discovery: str | Path | None = None,
 ) -> Path:
-    """Rewrite the differences of the findings file from a comparison's results folder.
+    """Rewrite the findings file from a comparison's and/or a discovery's results folder.
 
-    Sentences (``fails_where``, ``fails_through``, ``watch``) and presets of
-    the existing file are kept; ``[about]`` says where the numbers came from.
+    With ``folder`` (``sixerrors compare``) the differences are rewritten;
+    with ``discovery`` (``sixerrors discover``) the sentences and presets
+    of every error the discovery searched are generated from its tables
+    (:mod:`experiments.classroom.regions`). Whatever is not given is kept
+    from the existing file, so hand-written sentences survive a refresh of
+    the numbers, and a refresh of the regions keeps the numbers.
+    ``[about]`` names both sources (folder and commit).
+
+    Raises:
+        FindingsError: Neither folder given, or the result would not load.
     """
     import json  # noqa: PLC0415
 
     import pandas as pd  # noqa: PLC0415 - only this command reads tables
 
-    folder, path = Path(folder), Path(path)
-    pairs = pd.read_parquet(folder / "summaries" / "pairs.parquet")
-    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    spec = manifest.get("spec", {})
+    if folder is None and discovery is None:
+        raise FindingsError("give a sixerrors compare folder, --discovery FOLDER, or both")
+    path = Path(path)
     old = tomllib.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-    errors: dict[str, Any] = {}
-    for key, differences in differences_from_pairs(pairs, statistic).items():
-        previous = old.get("errors", {}).get(key, {})
-        errors[key] = {k: previous.get(k, "") for k in _ERROR_KEYS[:3]} | {
-            "preset": previous.get("preset", {}),
-            "differences": differences,
-        }
-    for key, previous in old.get("errors", {}).items():
-        errors.setdefault(key, previous)
-    commit = (
-        str(manifest.get("git", {}).get("commit", ""))[:10]
-        if isinstance(manifest.get("git"), dict)
-        else ""
-    )
-    about = {
+    old_about = old.get("about", {})
+    errors: dict[str, Any] = {
+        key: {k: previous.get(k, "") for k in _ERROR_KEYS[:3]}
+        | {"preset": previous.get("preset", {}), "differences": previous.get("differences", {})}
+        for key, previous in old.get("errors", {}).items()
+    }
+    about: dict[str, Any] = {
         "provisional": provisional,
-        "source": (
+        "source": old_about.get("source", ""),
+        "discovery_source": old_about.get("discovery_source", ""),
+        "statistic": old_about.get("statistic", statistic) if folder is None else statistic,
+        "note": old_about.get("note", ""),
+    }
+    if folder is not None:
+        folder = Path(folder)
+        pairs = pd.read_parquet(folder / "summaries" / "pairs.parquet")
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        spec = manifest.get("spec", {})
+        for key, differences in differences_from_pairs(pairs, statistic).items():
+            entry = errors.setdefault(key, {k: "" for k in _ERROR_KEYS[:3]} | {"preset": {}})
+            entry["differences"] = differences
+        commit = _commit_source(manifest)
+        about["source"] = (
             f"sixerrors compare: {spec.get('replications', '?')} paired replications of "
             f"{spec.get('steps', '?')} weeks with {spec.get('residents', '?')} residents"
             + (f", commit {commit}" if commit else "")
             + f" ({folder.name})"
-        ),
-        "statistic": statistic,
-        "note": old.get("about", {}).get("note", ""),
-    }
+        )
+    if discovery is not None:
+        from experiments.classroom import regions  # noqa: PLC0415 - reads pandas tables
+
+        found = regions.Discovery.read(discovery)
+        for key, region in regions.regions(found, error_keys()).items():
+            entry = errors.setdefault(key, {"differences": {}})
+            entry.update(region.entry())
+        about["discovery_source"] = found.source()
+    errors = {k: errors[k] for k in sorted(errors, key=_order)}
     text = to_toml({"about": about, "errors": errors}, HEADER)
     parse_findings(tomllib.loads(text), str(path))  # never write a file the app refuses
     path.write_text(text, encoding="utf-8")
     return path
 
 
+def _order(key: str) -> tuple[int, str]:
+    """Errors in the file's order: 1 .. 6, then variants."""
+    known = error_keys()
+    return (known.index(key), key) if key in known else (len(known), key)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m experiments.classroom.findings FOLDER``: refresh the differences."""
+    """``python -m experiments.classroom.findings [FOLDER] [--discovery FOLDER]``."""
     parser = argparse.ArgumentParser(
         prog="python -m experiments.classroom.findings",
-        description="Refresh the classroom's findings file from a sixerrors compare folder.",
+        description=(
+            "Refresh the classroom's findings file: the differences from a sixerrors compare "
+            "folder, and/or where each claim fails (sentences and Try this presets) from a "
+            "sixerrors discover folder. What is not given is kept from the file."
+        ),
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    parser.add_argument("folder", type=Path, help="results folder of sixerrors compare")
+    parser.add_argument(
+        "folder", type=Path, nargs="?", default=None, help="results folder of sixerrors compare"
+    )
+    parser.add_argument(
+        "--discovery",
+        type=Path,
+        default=None,
+        metavar="FOLDER",
+        help="results folder of sixerrors discover: regenerate the sentences and presets",
+    )
     parser.add_argument("--file", type=Path, default=FINDINGS_FILE, help="findings file")
     parser.add_argument(
         "--final", action="store_true", help="use final values instead of time averages"
@@ -398,14 +459,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="mark the numbers as the project's settled results",
     )
     args = parser.parse_args(argv)
+    if args.folder is None and args.discovery is None:
+        parser.error("give a sixerrors compare folder, --discovery FOLDER, or both")
+    from experiments.classroom.regions import DiscoveryError  # noqa: PLC0415
+
     try:
         path = refresh(
             args.folder,
             args.file,
             provisional=args.provisional,
             statistic="final" if args.final else "time_average",
+            discovery=args.discovery,
         )
-    except (FindingsError, FileNotFoundError) as exc:
+    except (FindingsError, DiscoveryError, FileNotFoundError) as exc:
         print(f"findings: error: {exc}", file=sys.stderr)
         return 2
     print(path)

@@ -38,6 +38,7 @@ from experiments.classroom.findings import VARIANTS, Finding, Findings, share_te
 from experiments.classroom.info import InfoPanel, to_html
 from experiments.classroom.labels import labelled, regime_text
 from experiments.classroom.pair import ClassroomPair
+from experiments.classroom.regions import WEAKENS
 from experiments.palette import ERROR_COLOUR, FREE_COLOURS, REMEDY_COLOUR
 from model import SocialManagementModel
 from model.outcomes import OUTCOME_INFO
@@ -438,13 +439,17 @@ def findings_html(finding: Finding | None, findings: Findings) -> str:
     if finding.preset:
         changes = ", ".join(f"{k} {v}" for k, v in labelled(finding.preset))
         parts.append(f"<p>The <b>Try this</b> button sets {html.escape(changes)}.</p>")
-    source = html.escape(findings.source)
     what = "time averages" if findings.statistic == "time_average" else "final values"
+    source = (
+        f"{html.escape(findings.source)}; {what}." if findings.source else f"{what.capitalize()}."
+    )
+    if findings.discovery_source:
+        source += f" Where the claim fails: {html.escape(findings.discovery_source)}."
     note = (
         f'<p class="sixerrors-provisional">Provisional numbers, to be replaced by the '
-        f"project's results. {source}; {what}.</p>"
+        f"project's results. {source}</p>"
         if findings.provisional
-        else f'<p class="sixerrors-muted">{source}; {what}.</p>'
+        else f'<p class="sixerrors-muted">{source}</p>'
     )
     parts.append(note)
     if findings.note:
@@ -484,15 +489,23 @@ def PresetButtons(
         return solara.Div()
     changes = "; ".join(f"{k} {v}" for k, v in labelled(finding.preset))
     with solara.Column(gap="4px", classes=["sixerrors-preset"]) as column:
-        solara.HTML(tag="div", unsafe_innerHTML="<b>Watch the claim fail</b>")
+        verb = "weaken" if WEAKENS in finding.fails_where else "fail"
+        solara.HTML(tag="div", unsafe_innerHTML=f"<b>Watch the claim {verb}</b>")
         solara.Button(
-            "Try this: where the claim fails",
+            f"Try this: where the claim {verb}s",
             color="primary",
             on_click=on_preset,
             classes=["sixerrors-try"],
         )
-        solara.HTML(tag="div", unsafe_innerHTML=html.escape(f"Sets {changes}, and resets."))
-        if finding.watch:
-            solara.HTML(tag="div", unsafe_innerHTML=html.escape(finding.watch))
+        # Folded, so that a long region never pushes the settings off the screen.
+        watch = f"<p>{html.escape(finding.watch)}</p>" if finding.watch else ""
+        solara.HTML(
+            tag="details",
+            unsafe_innerHTML=(
+                "<summary>What it sets, and what to watch</summary>"
+                f"<p>{html.escape(f'Sets {changes}, and resets.')}</p>{watch}"
+            ),
+            classes=["sixerrors-preset-details"],
+        )
         solara.Button("Back to the article's setting", text=True, on_click=on_defaults)
     return column

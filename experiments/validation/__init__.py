@@ -3,5 +3,7 @@
 :mod:`~experiments.validation.registry` defines what a check is and how one
 is registered; :mod:`~experiments.validation.battery` runs checks into a
 results folder; each theme module (``cascades``, ...) holds the checks of
-one pattern. docs/validation.md describes them all.
+one pattern, and ``controls`` the negative controls of the incident and
+petition patterns. :mod:`~experiments.validation.document` writes
+docs/validation.md from a battery's results folder.
 """

@@ -5,7 +5,12 @@ at the chosen size; the battery prints what each measured, against which
 target and source, and whether it passed, and writes a results folder like
 every other verb: ``manifest.json`` (seed, size, checks, provenance, how
 many passed), ``summaries/checks`` (one row per check, Parquet and CSV),
-``summaries/<check>`` (each check's own table) and ``figures/``.
+``summaries/<check>`` (each check's own table) and ``figures/``. The
+manifest also says which figures each check drew, which checks are
+negative controls of which, and what each check does (its docstring, which
+for a control says why the pattern must be absent), so that a document
+generated from the folder (:mod:`experiments.validation.document`) needs
+nothing but the folder and describes the code that ran, not today's.
 
 A check that raises is recorded as an error and counts as failed: a
 battery that cannot measure a pattern has not reproduced it.
@@ -15,6 +20,7 @@ from __future__ import annotations
 
 import difflib
 import importlib
+import inspect
 import time
 import traceback
 from collections.abc import Callable, Sequence
@@ -32,6 +38,7 @@ THEMES: tuple[str, ...] = (
     "experiments.validation.petitions",
     "experiments.validation.valve",
     "experiments.validation.society",
+    "experiments.validation.controls",
     "experiments.validation.cascades",
 )
 """Modules whose import registers checks; add a theme's module here."""
@@ -55,10 +62,30 @@ class ValidationError(ValueError):
 
 
 def registered_checks() -> dict[str, Check]:
-    """Every check of every theme, by name, in theme order."""
+    """Every check of every theme, by name, in theme order.
+
+    Raises:
+        ValidationError: A negative control names a check that no theme
+            registers (a control of nothing says nothing).
+    """
     for module in THEMES:
         importlib.import_module(module)
+    for chosen in REGISTRY.values():
+        if chosen.controls is not None and chosen.controls not in REGISTRY:
+            raise ValidationError(
+                f"negative control '{chosen.name}' controls unknown check '{chosen.controls}'"
+            )
     return dict(REGISTRY)
+
+
+def negative_controls(checks: Sequence[Check]) -> dict[str, str]:
+    """Each negative control among ``checks`` and the check it controls."""
+    return {c.name: c.controls for c in checks if c.controls is not None}
+
+
+def _figure_stamps(folder: Path) -> dict[str, int]:
+    """Each figure in ``folder`` and when it was last written (to tell what a check drew)."""
+    return {p.name: p.stat().st_mtime_ns for p in sorted(folder.glob("*.png"))}
 
 
 def select_checks(names: Sequence[str] = ()) -> list[Check]:
@@ -132,13 +159,20 @@ def run_battery(
             "reduced": reduced,
             "root_seed": int(seed),
             "checks": [c.name for c in checks],
+            "selected": list(dict.fromkeys(names)),
+            "negative_controls": negative_controls(checks),
+            "descriptions": {c.name: inspect.getdoc(c.run) or "" for c in checks},
             **provenance(executor="in-process"),
         },
     )
     context = CheckContext(reduced=reduced, seed=int(seed), figures=store.folder / FIGURES)
     rows = []
+    drawn: dict[str, list[str]] = {}
     for chosen in checks:
+        before = _figure_stamps(context.figures)
         status, result, seconds = _run_one(chosen, context)
+        after = _figure_stamps(context.figures)
+        drawn[chosen.name] = [name for name, stamp in after.items() if before.get(name) != stamp]
         if len(result.details):
             store.write_summary(chosen.name, result.details)
         rows.append(
@@ -159,5 +193,5 @@ def run_battery(
     table = pd.DataFrame(rows, columns=list(CHECK_COLUMNS))
     store.write_summary("checks", table)
     failed = table.loc[table["status"] != "pass", "check"].tolist()
-    store.mark_finished(checks_passed=len(table) - len(failed), checks_failed=failed)
+    store.mark_finished(checks_passed=len(table) - len(failed), checks_failed=failed, figures=drawn)
     return store.folder, table

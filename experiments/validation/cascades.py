@@ -20,6 +20,7 @@ from matplotlib.figure import Figure
 from experiments.validation.registry import CheckContext, CheckResult, check
 from model.cascades import (
     GLOBAL_SHARE,
+    TIE_MARGIN,
     ThresholdCascade,
     cascade_window,
     granovetter_thresholds,
@@ -46,6 +47,20 @@ def _window_sizes(context: CheckContext) -> tuple[int, int]:
 
 def _global(n: int) -> str:
     return f">= {GLOBAL_SHARE:.0%} of {n:,} residents"
+
+
+def _window(context: CheckContext, n: int, threshold: float, trials: int) -> pd.DataFrame:
+    """:func:`~model.cascades.cascade_window`, with the setting on every row.
+
+    The residents per graph, the threshold, the share that counts as global
+    and the tie margin of the rule go into the saved table so that a document written from the
+    results folder (:mod:`experiments.validation.document`) can state them
+    without reading the code, which may have changed since the run.
+    """
+    table = cascade_window(n, MEAN_DEGREES, threshold, trials, context.seed)
+    return table.assign(
+        residents=n, threshold=threshold, global_share=GLOBAL_SHARE, tie_margin=TIE_MARGIN
+    )
 
 
 def plot_window(table: pd.DataFrame, path: Path, *, title: str) -> Path:
@@ -85,7 +100,7 @@ def watts_window(context: CheckContext) -> CheckResult:
     mean size of at least 95 % of the network): Watts' bimodal edge.
     """
     n, trials = _window_sizes(context)
-    table = cascade_window(n, MEAN_DEGREES, WATTS_THRESHOLD, trials, context.seed)
+    table = _window(context, n, WATTS_THRESHOLD, trials)
     window = table.loc[table["global_cascades"] > 0, "mean_degree"].tolist()
     plot_window(
         table,
@@ -122,7 +137,7 @@ def watts_window(context: CheckContext) -> CheckResult:
 def _control(context: CheckContext, threshold: float, name: str) -> pd.DataFrame:
     n, _ = _window_sizes(context)
     trials = context.size(20, 100)
-    table = cascade_window(n, MEAN_DEGREES, threshold, trials, context.seed)
+    table = _window(context, n, threshold, trials)
     plot_window(
         table,
         context.figure_path(name),
@@ -136,6 +151,7 @@ def _control(context: CheckContext, threshold: float, name: str) -> pd.DataFrame
     pattern="P5",
     title="Negative control: with every threshold 0 the window vanishes (all join)",
     source=WATTS,
+    controls="watts_window",
 )
 def watts_control_zero_thresholds(context: CheckContext) -> CheckResult:
     """With threshold 0 everyone joins unprompted at every degree: no window at all."""
@@ -160,6 +176,7 @@ def watts_control_zero_thresholds(context: CheckContext) -> CheckResult:
     pattern="P5",
     title="Negative control: with every threshold 1 no cascade is global",
     source=WATTS,
+    controls="watts_window",
 )
 def watts_control_unit_thresholds(context: CheckContext) -> CheckResult:
     """With threshold 1 a resident needs all its neighbours first: cascades stay local."""

@@ -27,9 +27,12 @@ from experiments.calibrate import SETTLING_YEARS, growth_rate
 from experiments.validation.registry import CheckContext, CheckResult, check
 from experiments.validation.runs import Run, run_all, seeds_for, yearly
 
-INCIDENT_DRIFT = 0.0011
-"""The drift of every need per week that gives China's growth of incidents under
-the baseline regime over years 4-10 (calibrated: docs/calibration.md, ``need_drift``)."""
+INCIDENT_DRIFT = 1e-05
+"""The drift of every need per week that the calibration found for China's growth of
+incidents under the baseline regime over years 4-10 (docs/calibration.md, ``need_drift``).
+It is the lower end of the bracket: without any drift the counts of a settled city
+already swing in waves, and over years 4-10 they grow faster than China's, so the
+growth checks test the model's own waves more than a drift (docs/validation.md)."""
 
 GROWTH = "Tong and Lei (2010); Ministry of Public Security (2005); Sun Liping (2011)"
 TAILS = "MPS figures for 2004 (EVIDENCE 1); Biggs (2005)"

@@ -17,6 +17,12 @@ decorate it with :func:`check`; then list the module in
            source="Tong & Lei (2010); Sun Liping (2011)")
     def incident_growth(context: CheckContext) -> CheckResult:
         ...
+
+A *negative control* is a check of its own that runs a world where the
+mechanism behind a pattern is switched off and passes when the pattern is
+absent there: it shows that the measurement can come out the other way, so
+that a pass of the pattern's check means something. It names the check it
+controls (``controls=``) and has "control" in its name.
 """
 
 from __future__ import annotations
@@ -86,6 +92,8 @@ class Check:
         title: One line saying what is checked.
         source: Where the target comes from (a citation).
         run: The function that measures and judges.
+        controls: For a negative control, the check whose pattern it shows
+            absent where its mechanism is switched off; ``None`` otherwise.
     """
 
     name: str
@@ -93,6 +101,12 @@ class Check:
     title: str
     source: str
     run: Callable[[CheckContext], CheckResult]
+    controls: str | None = None
+
+    @property
+    def is_control(self) -> bool:
+        """Whether this is a negative control (it passes when a pattern is absent)."""
+        return self.controls is not None
 
 
 REGISTRY: dict[str, Check] = {}
@@ -105,12 +119,22 @@ def check(
     pattern: str,
     title: str,
     source: str,
+    controls: str | None = None,
 ) -> Callable[[Callable[[CheckContext], CheckResult]], Callable[[CheckContext], CheckResult]]:
     """Register the decorated function as the check ``name``.
 
+    Args:
+        name: Unique name of the check.
+        pattern: The pattern it belongs to.
+        title: One line saying what is checked.
+        source: Where the target comes from.
+        controls: For a negative control, the name of the check it controls
+            (which may be registered later, in another theme module).
+
     Raises:
         ValueError: ``name`` is already registered (two checks would share
-            one row and one table).
+            one row and one table), or a negative control lacks "control"
+            in its name (the name is how a reader of a table tells one).
     """
 
     def register(
@@ -118,7 +142,9 @@ def check(
     ) -> Callable[[CheckContext], CheckResult]:
         if name in REGISTRY:
             raise ValueError(f"check '{name}' is registered twice; give each check its own name")
-        REGISTRY[name] = Check(name, pattern, title, source, function)
+        if controls is not None and "control" not in name:
+            raise ValueError(f"negative control '{name}' must have 'control' in its name")
+        REGISTRY[name] = Check(name, pattern, title, source, function, controls)
         return function
 
     return register

@@ -64,7 +64,9 @@ def execute(run: Run, seed: int) -> Result:
         for _ in range(run.steps):
             model.step()
             marked = model.residents.stance == PROTESTING
-            _, _, groups = connected_groups(marked, network.indptr, network.indices)
+            _, _, groups = connected_groups(
+                marked, network.indptr, network.indices, model.residents.scratch
+            )
             sizes.extend(float(s) for s in groups if s >= minimum)
     elif run.steps:
         model.run_for(run.steps)

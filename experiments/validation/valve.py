@@ -99,19 +99,25 @@ def rare_but_larger(context: CheckContext) -> CheckResult:
         results = run_all(runs, seeds_for(context.seed, count, offset=10 * k))
         sizes = _incident_sizes(results)
         found[regime] = {
+            "protest_events_per_10k": mean_last_half(results, "small_protests_per_10k")
+            + mean_last_half(results, "incidents_per_10k"),
             "share_protesting": mean_last_half(results, "share_protesting"),
             "incidents": float(sizes.size),
             "mean_incident_size": float(sizes.mean()) if sizes.size else float("nan"),
         }
     table = pd.DataFrame(found).T.rename_axis("regime").reset_index()
     rigid, valve = found["rigid_suppression"], found["safety_valve"]
-    rarer = rigid["share_protesting"] < valve["share_protesting"]
+    # Coser's "rarer" is about how often conflict breaks out, not how many
+    # take part: protest events (connected groups of protesters, small or
+    # mass) per 10,000 a week; "larger" is the mean size of mass incidents.
+    rarer = rigid["protest_events_per_10k"] < valve["protest_events_per_10k"]
     larger = bool(rigid["mean_incident_size"] > valve["mean_incident_size"])
     return CheckResult(
-        f"protesting {rigid['share_protesting']:.3f} (rigid) vs {valve['share_protesting']:.3f} "
-        f"(tolerant); mean incident {rigid['mean_incident_size']:.1f} vs "
-        f"{valve['mean_incident_size']:.1f} households",
-        "less protest but larger incidents under rigid suppression",
+        f"protest events {rigid['protest_events_per_10k']:.2f} (rigid) vs "
+        f"{valve['protest_events_per_10k']:.2f} (tolerant) per 10,000 a week; mean incident "
+        f"{rigid['mean_incident_size']:.1f} vs {valve['mean_incident_size']:.1f} households "
+        f"(share protesting {rigid['share_protesting']:.4f} vs {valve['share_protesting']:.4f})",
+        "protest breaks out less often but incidents are larger under rigid suppression",
         bool(rarer and larger),
         value=rigid["mean_incident_size"] - valve["mean_incident_size"],
         details=table,

@@ -65,6 +65,29 @@ def update_grievance(
         r.injustice[i] = 0.0
 
 
+@jit
+def start_settled(residents: Residents, coef: Coefficients) -> None:
+    """Initial grievance: the stock's steady state under the initial hardship and trust.
+
+    A city does not start without grievance. Each resident starts at the
+    fixed point of :func:`grievance_after` with no injustice, ``G* = a /
+    (grievance_decay + a)``, ``a = min(1, inflow_rate H (1 - L))`` (in
+    ``epstein`` mode, ``H (1 - L)``), so that no wave of protest comes from
+    grievance catching up with hardship in the first years: what the
+    early weeks show is the regime, not the initial state.
+    """
+    r = residents
+    for k in range(r.stance.size):
+        i = unsigned(k)
+        pressure = r.hardship[i] * (1.0 - r.legitimacy[i])
+        if coef.grievance_mode == EPSTEIN:
+            r.grievance[i] = pressure
+        else:
+            inflow = min(1.0, coef.inflow_rate * pressure)
+            total = coef.grievance_decay + inflow
+            r.grievance[i] = inflow / total if total > 0.0 else 0.0
+
+
 @inline_jit
 def grievance_after(
     grievance: float,

@@ -28,6 +28,9 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 
 from model.draws import (
+    COLLECTIVE_DOMAIN,
+    COLLECTIVE_SHOCK,
+    COLLECTIVE_SIZE,
     PARTICIPATE,
     PROJECT_DISPUTE,
     PROJECT_DISPUTE_SIZE,
@@ -41,16 +44,18 @@ from model.population import DOMAINS, NO_ORGANIZATION, weightiest
 from model.types import FloatArray
 
 if TYPE_CHECKING:
+    from model.neighbourhood import Network
     from model.params import Coefficients
     from model.population import Residents
 
 HOUSING = DOMAINS.index("housing")
 """The domain that projects' disputes (land, relocation) hit."""
 
-OWED, RELIEF, TARGETED, GOVERNANCE, GRID = range(5)
+OWED, RELIEF, TARGETED, GOVERNANCE, GRID, STABILITY = range(6)
 """The accounts of :class:`Treasury`: what is owed to the next step, and this step's
 relief, targeted spending (concessions and resolved cases), governance
-(participation, committees, support to organizations) and the grid."""
+(participation, committees, support to organizations), the grid and the
+stability staff that cadres judged by incidents hire."""
 
 WEIGHTED_NEED, NEED, VOICED_NEED = range(3)
 """The rows of the need sums per domain of :func:`need_by_domain`: need weighted by
@@ -85,29 +90,38 @@ class Treasury(NamedTuple):
         budget: The livelihood budget per step (need units).
         fixed_costs: What the grid's staff and platforms cost per step.
         accounts: Indexed by :data:`OWED`, :data:`RELIEF`, :data:`TARGETED`,
-            :data:`GOVERNANCE`, :data:`GRID`.
+            :data:`GOVERNANCE`, :data:`GRID`, :data:`STABILITY`.
+        staff_costs: What the stability staff hired by cadres cost per step
+            (:meth:`model.cadres.Cadre.adapt`); paid after the grid.
     """
 
     budget: float
     fixed_costs: float
     accounts: FloatArray
+    staff_costs: float = 0.0
 
 
 def treasury(budget: float, fixed_costs: float) -> Treasury:
     """A treasury with nothing owed; the grid gets at most the whole budget."""
-    accounts = np.zeros(5)
-    return Treasury(budget, min(fixed_costs, budget), accounts)
+    accounts = np.zeros(6)
+    return Treasury(budget, min(fixed_costs, budget), accounts, 0.0)
 
 
 @jit
 def open_budget(treasury: Treasury) -> float:
-    """Start a step's accounts: pay the grid and what is owed; return what is left for relief."""
+    """Start a step's accounts: pay the grid, the stability staff and what is owed.
+
+    Returns:
+        What is left for relief.
+    """
     accounts = treasury.accounts
-    available = treasury.budget - treasury.fixed_costs
+    staff = min(treasury.staff_costs, treasury.budget - treasury.fixed_costs)
+    available = treasury.budget - treasury.fixed_costs - staff
     paid = min(accounts[OWED], available)
     accounts[OWED] -= paid
     accounts[RELIEF] = accounts[TARGETED] = accounts[GOVERNANCE] = 0.0
     accounts[GRID] = treasury.fixed_costs
+    accounts[STABILITY] = staff
     left: float = available - paid
     return left
 
@@ -197,6 +211,70 @@ def livelihood_shocks(
             if draw < chance:
                 need[i, d] = min(need[i, d] + draw / chance * size, 1.0)
                 shocked = True
+
+
+@jit
+def collective_shocks(
+    residents: Residents, network: Network, coef: Coefficients, key: np.uint64, step: int
+) -> int:
+    """Collective shocks: a layoff, a requisition or a polluting plant hits a neighbourhood at once.
+
+    Most grievances behind mass incidents are shared: a factory closes, a
+    village's land is requisitioned, a plant pollutes a district (EVIDENCE:
+    projects' disputes a leading cause). Events arrive at
+    ``collective_shock_rate`` per 10,000 residents a step, each resident an
+    epicentre independently (drawn event by event,
+    :func:`~model.draws.gap_to_next`). An event hits one domain, drawn at
+    random, of a footprint of ``S`` households: the epicentre and its
+    network neighbours in breadth-first order (the network is spatial, so
+    the footprint is a neighbourhood). ``S`` is Pareto with least size
+    ``collective_shock_least`` and tail exponent ``collective_shock_tail``
+    (the sizes of firms, the employers whose closures hit their workers
+    together, are Zipf-distributed: Axtell 2001), at most the city. Each
+    household hit has its need in that domain raised by ``shock_size``.
+    Serial: the footprints cross any partition of the residents.
+
+    Returns:
+        How many events there were.
+    """
+    rate = coef.collective_shock_rate / 10_000.0
+    if rate <= 0.0:
+        return 0
+    need = residents.need
+    indptr, indices = network.indptr, network.indices
+    n = residents.stance.size
+    domains = need.shape[1]
+    # A household already hit by this event is marked in the residents'
+    # working space (0; -1 otherwise, as it is left).
+    hit = residents.scratch
+    footprint = np.empty(n, dtype=np.int64)
+    events = 0
+    epicentre = gap_to_next(key, step, COLLECTIVE_SHOCK, 0, rate)
+    while epicentre < n:
+        size = coef.collective_shock_least * (
+            1.0 - uniform(key, step, COLLECTIVE_SIZE, epicentre)
+        ) ** (-1.0 / coef.collective_shock_tail)
+        households = int(min(size, n))
+        domain = min(int(uniform(key, step, COLLECTIVE_DOMAIN, epicentre) * domains), domains - 1)
+        footprint[0] = epicentre
+        hit[epicentre] = 0
+        head, tail = 0, 1
+        while head < tail < households:
+            j = unsigned(footprint[head])
+            head += 1
+            for slot in range(indptr[j], indptr[unsigned(j + 1)]):
+                k = indices[slot]
+                if hit[k] < 0 and tail < households:
+                    hit[k] = 0
+                    footprint[tail] = k
+                    tail += 1
+        for m in range(tail):
+            i = unsigned(footprint[m])
+            need[i, domain] = min(need[i, domain] + coef.shock_size, 1.0)
+            hit[i] = -1
+        events += 1
+        epicentre += 1 + gap_to_next(key, step, COLLECTIVE_SHOCK, events, rate)
+    return events
 
 
 @jit
@@ -484,8 +562,8 @@ def form_expectations(
 ) -> None:
     """What residents ``lo..hi-1`` expect their hardship to be, after this step's announcements.
 
-    Announced top-down relief promises every resident a fall in hardship
-    of ``spending_visibility x top-down relief per resident`` (a
+    Announced relief, however it was decided, promises every resident a
+    fall in hardship of ``spending_visibility x relief per resident`` (a
     participant, who knows the constraints, discounts a share
     ``participant_understanding`` of it); the expectation moves toward
     actual hardship less the promise at rate ``expectation_adaptation``.
@@ -494,7 +572,7 @@ def form_expectations(
     """
     r = residents
     n = r.stance.size
-    promise = coef.spending_visibility * relief.topdown / max(n, 1)
+    promise = coef.spending_visibility * relief.spent / max(n, 1)
     rate = coef.expectation_adaptation
     for k in range(lo, hi):
         i = unsigned(k)

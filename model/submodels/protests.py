@@ -23,12 +23,15 @@ from model.draws import (
     DIALOGUE_LIMIT,
     DIALOGUE_QUEUE,
     DIALOGUE_RESOLVE,
+    INCIDENT_RESOLVE,
+    INCIDENT_SETTLE,
     PROTEST_ARREST,
     PROTEST_QUEUE,
     PROTEST_TERM,
     uniform,
 )
 from model.jit import jit
+from model.neighbourhood import connected_groups
 from model.population import PROTESTING
 from model.submodels.capacity import served_within_capacity
 from model.submodels.petitions import PetitionReport, answer
@@ -37,6 +40,7 @@ from model.submodels.stance import FAILED
 
 if TYPE_CHECKING:
     from model.cadres import Districts
+    from model.neighbourhood import Network
     from model.params import Coefficients
     from model.population import Residents
     from model.submodels.livelihood import Treasury
@@ -45,6 +49,7 @@ if TYPE_CHECKING:
 @jit
 def respond_to_protests(
     residents: Residents,
+    network: Network,
     districts: Districts,
     petitions: PetitionReport,
     treasury: Treasury,
@@ -88,7 +93,52 @@ def respond_to_protests(
     )
     for j in range(still_free.size):
         i = still_free[j]
+        r.rest_left[i] = coef.protest_rest
         if offered[j] and uniform(key, step, DIALOGUE, i) < coef.rights:
             answer(r, i, treasury, coef, uniform(key, step, DIALOGUE_RESOLVE, i))
         else:
             r.voice_outcome[i] = FAILED
+    settle_incidents(r, network, districts, treasury, coef, key, step)
+
+
+@jit
+def settle_incidents(
+    residents: Residents,
+    network: Network,
+    districts: Districts,
+    treasury: Treasury,
+    coef: Coefficients,
+    key: np.uint64,
+    step: int,
+) -> None:
+    """Mass incidents are settled as a whole, or not: a big fuss, a big solution.
+
+    Authorities answer a large incident collectively where they answer an
+    individual only within a cadre's effort: higher levels send a team,
+    settle with the crowd and pay (Cai 2010: disruptive, large protests
+    win concessions more often; Chen 2012). Each mass incident still in
+    the street after the arrests (a connected group of at least
+    ``incident_min_size`` free protesters) is settled with probability
+    the tolerance of the district of its first member; then every member
+    whose claim was not yet answered is answered
+    (:func:`~model.submodels.petitions.answer`: voice, and a concession
+    with probability ``resolution`` as far as the budget can pay).
+    Otherwise the crowd goes home unanswered.
+    """
+    r = residents
+    members, label, sizes = connected_groups(
+        r.stance == PROTESTING, network.indptr, network.indices, r.scratch
+    )
+    first = np.full(sizes.size, -1, dtype=np.int64)
+    for m in range(members.size):
+        if first[label[m]] < 0:
+            first[label[m]] = members[m]
+    settled = np.zeros(sizes.size, dtype=np.bool_)
+    for g in range(sizes.size):
+        if sizes[g] >= coef.incident_min_size:
+            tolerance = districts.tolerance[r.district[first[g]]]
+            settled[g] = uniform(key, step, INCIDENT_SETTLE, first[g]) < tolerance
+    for m in range(members.size):
+        i = members[m]
+        if settled[label[m]] and r.voice_outcome[i] == FAILED:
+            answer(r, i, treasury, coef, uniform(key, step, INCIDENT_RESOLVE, i))

@@ -14,8 +14,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from model.jit import inline_jit, jit, unsigned
+from model.neighbourhood import find_root
 from model.params import ARREST_RULES
 from model.population import DETAINED, NO_ORGANIZATION, PETITIONING, PROTESTING, QUIET
+from model.types import FloatArray, IntArray
 
 if TYPE_CHECKING:
     from model.cadres import Districts
@@ -87,55 +89,279 @@ def decide_stance(
     :func:`count_protesting_neighbours`, so it may write the
     stance in place.
     """
-    r = residents
-    indptr = network.indptr
-    rule = coef.arrest_rule
-    threshold, contagion, k_arrest = coef.protest_threshold, coef.contagion, coef.arrest_k
-    collective = coef.collective_responsibility
-    # Most residents see no protester: their risk is their district's, computed once.
-    alone = np.empty(districts.control_in_view.size)
-    for d in range(alone.size):
-        alone[d] = arrest_probability_one(districts.control_in_view[d], 1.0, k_arrest, rule)
+    alone = risk_alone(districts, coef)
     for k in range(lo, hi):
         i = unsigned(k)
-        degree = indptr[unsigned(k + 1)] - indptr[i]
-        share = r.protesting_neighbours[i] / max(degree, 1)
-        risk_aversion = r.risk_aversion[i]
-        o = r.org[i]
-        if o != NO_ORGANIZATION:
-            share = max(share, organizations.protest_share[o])
-            risk_aversion *= 1.0 - coef.org_mobilization
-        claims = coef.claims_weight * (r.voice_expectation[i] - coef.initial_voice_expectation)
-        if collective and r.cell[i] >= 0:
-            claims -= coef.collective_deterrence
-        district = r.district[i]
-        # Epstein's rule cannot fire when grievance is below the lowered
-        # threshold, whatever the risk; the arrest probability (an
-        # exponential) is computed only for those it can concern.
-        arrest_prob = 1.0
-        if r.grievance[i] > threshold - contagion * share - claims:
-            if r.protesting_neighbours[i] == 0:
-                arrest_prob = alone[district]
-            else:
-                arrest_prob = arrest_probability_one(
-                    districts.control_in_view[district],
-                    r.protesting_neighbours[i] + 1.0,
-                    k_arrest,
-                    rule,
-                )
-        r.stance[i] = stance_of(
-            r.stance[i],
-            r.grievance[i],
-            r.legitimacy[i],
-            risk_aversion,
-            arrest_prob,
-            share,
-            claims,
-            r.rebuffed_left[i],
-            districts.petition_risk[district],
-            r.deterred_left[i] > 0,
+        residents.stance[i] = stance_now(
+            residents,
+            network,
+            districts,
+            organizations,
             coef,
+            i,
+            alone,
+            residents.protesting_neighbours[i],
         )
+
+
+@jit
+def let_rest_pass(residents: Residents, lo: int, hi: int) -> None:
+    """A week passes for residents ``lo..hi-1`` resting after a protest."""
+    left = residents.rest_left
+    for k in range(lo, hi):
+        i = unsigned(k)
+        left[i] = max(left[i] - 1, 0)
+
+
+@jit
+def spread_protest(
+    residents: Residents,
+    network: Network,
+    districts: Districts,
+    organizations: Organizations,
+    coef: Coefficients,
+) -> None:
+    """The week's protest spreads until no one else joins: an incident unfolds within the week.
+
+    Mass incidents grow in hours, not weeks: onlookers join when they see
+    a crowd in the street (Granovetter 1978: the riot is the equilibrium
+    of the thresholds; Watts 2002). After every resident has decided
+    (:func:`decide_stance`, which sees last week's protest), every
+    neighbour of a protester decides again by the same rule, with this
+    week's protest in view: the share of its neighbours protesting (the
+    contagion of the threshold) and, as the protesters it sees (Epstein's
+    A), the crowd it would join, that is every protester connected to it
+    through protesting neighbours, as far as one sees: at most
+    ``control_visibility`` residents, the view in which C counts control
+    (safety in numbers: Epstein 2002; Kuran 1991). Its earlier decision
+    stands unless the rule now says protest; each new protester's
+    neighbours decide in turn, and then, since a merged crowd is larger for
+    everyone beside it, every resident beside a protester decides again,
+    pass after pass, until a whole pass adds no one. Joining is one way
+    within the week (Granovetter's monotone dynamics), so the spread ends.
+    Afterwards ``protesting_neighbours`` holds this week's counts. Serial:
+    a joiner changes its neighbours' counts and crowds.
+    """
+    r = residents
+    indptr, indices = network.indptr, network.indices
+    count, stance = r.protesting_neighbours, r.stance
+    n = stance.size
+    queue = np.empty(n, dtype=np.int64)
+    tail = 0
+    for j in range(n):
+        if stance[j] == PROTESTING:
+            queue[tail] = j
+            tail += 1
+    count[:] = 0
+    for head in range(tail):
+        j = unsigned(queue[head])
+        for slot in range(indptr[j], indptr[unsigned(j + 1)]):
+            count[indices[slot]] += 1
+    if not coef.spread_within_week:
+        return
+    # The crowds: protesters joined through protesting neighbours (union-find,
+    # in the residents' working space; a size is set as its resident joins).
+    crowd_of = r.scratch
+    crowd_size = np.empty(n, dtype=np.int64)
+    for head in range(tail):
+        join_crowd(network, stance, crowd_of, crowd_size, queue[head])
+    alone = risk_alone(districts, coef)
+    # Epstein's A counts protesters among the residents one keeps an eye on,
+    # the same view in which C counts control (control_visibility).
+    view = int(coef.control_visibility)
+    head = 0
+    while True:
+        while head < tail:
+            j = unsigned(queue[head])
+            head += 1
+            for slot in range(indptr[j], indptr[unsigned(j + 1)]):
+                tail = join_if_moved(
+                    r, network, districts, organizations, coef, crowd_of, crowd_size,
+                    queue, tail, unsigned(indices[slot]), alone, view,
+                )  # fmt: skip
+        # A crowd that grew through a joiner elsewhere is larger for every
+        # resident beside it, not only for the joiner's neighbours: all of
+        # them decide again, and the spread goes on until a whole pass adds
+        # no one (the fixed point; each pass is over the protesters' fringe).
+        before = tail
+        for k in range(n):
+            if count[k] > 0:
+                tail = join_if_moved(
+                    r, network, districts, organizations, coef, crowd_of, crowd_size,
+                    queue, tail, unsigned(k), alone, view,
+                )  # fmt: skip
+        if tail == before:
+            break
+    for head in range(tail):
+        crowd_of[queue[head]] = -1
+
+
+@inline_jit
+def join_if_moved(
+    residents: Residents,
+    network: Network,
+    districts: Districts,
+    organizations: Organizations,
+    coef: Coefficients,
+    crowd_of: IntArray,
+    crowd_size: IntArray,
+    queue: IntArray,
+    tail: int,
+    k: int,
+    alone: FloatArray,
+    view: int,
+) -> int:
+    """Resident ``k`` decides again with this week's protest in view; a joiner is queued.
+
+    Returns the new end of the queue. The detained and those already
+    protesting do not decide again (joining is one way within the week).
+    """
+    stance = residents.stance
+    if stance[k] == PROTESTING or stance[k] == DETAINED:
+        return tail
+    seen = min(crowd_in_view(network, stance, crowd_of, crowd_size, k), view)
+    if stance_now(residents, network, districts, organizations, coef, k, alone, seen) != PROTESTING:
+        return tail
+    stance[k] = PROTESTING
+    join_crowd(network, stance, crowd_of, crowd_size, k)
+    queue[tail] = k
+    count = residents.protesting_neighbours
+    for other in range(network.indptr[k], network.indptr[unsigned(k + 1)]):
+        count[network.indices[other]] += 1
+    return tail + 1
+
+
+@jit
+def join_crowd(
+    network: Network, stance: IntArray, crowd_of: IntArray, crowd_size: IntArray, i: int
+) -> None:
+    """Protester ``i`` joins the crowds of its protesting neighbours, merging them."""
+    me = int(np.int64(i))  # one integer type (int64), whatever the caller's index
+    if crowd_of[me] < 0:
+        crowd_of[me] = me
+        crowd_size[me] = 1
+    for slot in range(network.indptr[me], network.indptr[me + 1]):
+        k = network.indices[slot]
+        if stance[k] != PROTESTING or crowd_of[k] < 0:
+            continue
+        a, b = find_root(crowd_of, me), find_root(crowd_of, k)
+        if a != b:
+            if crowd_size[a] < crowd_size[b]:
+                a, b = b, a
+            crowd_of[b] = a
+            crowd_size[a] += crowd_size[b]
+
+
+@jit
+def crowd_in_view(
+    network: Network, stance: IntArray, crowd_of: IntArray, crowd_size: IntArray, i: int
+) -> int:
+    """Protesters resident ``i`` sees: the crowds its protesting neighbours belong to."""
+    seen = 0
+    start, end = network.indptr[i], network.indptr[i + 1]
+    for slot in range(start, end):
+        k = network.indices[slot]
+        if stance[k] != PROTESTING or crowd_of[k] < 0:
+            continue
+        root = find_root(crowd_of, k)
+        counted = False
+        for earlier in range(start, slot):
+            m = network.indices[earlier]
+            if stance[m] == PROTESTING and crowd_of[m] >= 0 and find_root(crowd_of, m) == root:
+                counted = True
+                break
+        if not counted:
+            seen += crowd_size[root]
+    return seen
+
+
+@jit
+def risk_alone(districts: Districts, coef: Coefficients) -> FloatArray:
+    """Each district's arrest probability for a resident who sees no other protester.
+
+    Most residents see none: their risk is their district's, computed once a pass.
+    """
+    alone = np.empty(districts.control_in_view.size)
+    for d in range(alone.size):
+        alone[d] = arrest_probability_one(
+            districts.control_in_view[d], 1.0, coef.arrest_k, coef.arrest_rule
+        )
+    return alone
+
+
+@inline_jit
+def stance_now(
+    residents: Residents,
+    network: Network,
+    districts: Districts,
+    organizations: Organizations,
+    coef: Coefficients,
+    i: int,
+    alone: FloatArray,
+    seen: int,
+) -> int:
+    """Resident ``i``'s stance given the protesters it sees now (``seen``, Epstein's A - 1).
+
+    The inputs of :func:`stance_of` for one resident: the share of its
+    neighbours protesting (or of its organization's members), its risk
+    aversion (lower for members), the expected return to voice, collective
+    deterrence, and its arrest probability from its district's control and
+    the protesters it sees.
+    """
+    r = residents
+    # Every read from the records comes first, before any branch: an inlined
+    # function holds a reference to each array of the records it takes
+    # until its last read, and past a branch numba can no longer drop the
+    # pair of atomic reference counts (about 80 per resident here, 25 times
+    # the cost of the rule itself). A non-member reads the organization
+    # table's last row, which is always empty (``Organizations``).
+    degree = network.indptr[unsigned(i + 1)] - network.indptr[i]
+    protesting_neighbours = r.protesting_neighbours[i]
+    risk_aversion = r.risk_aversion[i]
+    o = r.org[i]
+    members_protesting = organizations.protest_share[o]
+    voice_expectation = r.voice_expectation[i]
+    in_cell = r.cell[i] >= 0
+    district = r.district[i]
+    grievance = r.grievance[i]
+    stance = r.stance[i]
+    legitimacy = r.legitimacy[i]
+    rebuffed_left = r.rebuffed_left[i]
+    held_back = (r.deterred_left[i] > 0) | (r.rest_left[i] > 0)
+    control = districts.control_in_view[district]
+    petition_risk = districts.petition_risk[district]
+    risk_when_alone = alone[district]
+    share = protesting_neighbours / max(degree, 1)
+    if o != NO_ORGANIZATION:
+        share = max(share, members_protesting)
+        risk_aversion *= 1.0 - coef.org_mobilization
+    claims = coef.claims_weight * (voice_expectation - coef.initial_voice_expectation)
+    if coef.collective_responsibility and in_cell:
+        claims -= coef.collective_deterrence
+    # Epstein's rule cannot fire when grievance is below the lowered
+    # threshold, whatever the risk; the arrest probability (an
+    # exponential) is computed only for those it can concern.
+    arrest_prob = 1.0
+    if grievance > coef.protest_threshold - coef.contagion * share - claims:
+        if seen == 0:
+            arrest_prob = risk_when_alone
+        else:
+            arrest_prob = arrest_probability_one(
+                control, seen + 1.0, coef.arrest_k, coef.arrest_rule
+            )
+    return stance_of(
+        stance,
+        grievance,
+        legitimacy,
+        risk_aversion,
+        arrest_prob,
+        share,
+        claims,
+        rebuffed_left,
+        petition_risk,
+        held_back,
+        coef,
+    )
 
 
 @inline_jit

@@ -1,0 +1,247 @@
+"""Negative controls of the incident and petition patterns (EVIDENCE 1, 2).
+
+A negative control runs a world where the mechanism behind a pattern is
+switched off and passes when the pattern is absent there. It shows that the
+pattern's check can fail, so that its pass means something: a measurement
+that came out "heavy-tailed" or "rising" whatever the model did would be no
+test. Only controls whose expected absence follows from the mechanism are
+here, each with its reasoning; each measures as its check does, with the
+same helpers, so the two differ only in the world.
+
+They live apart from :mod:`~experiments.validation.incidents` and
+:mod:`~experiments.validation.petitions` so that those modules stay the one
+home of what the pattern checks measure and against which target.
+The controls of P5, E4 and E6 sit beside their checks (``cascades``,
+``society``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from experiments.validation.incidents import COERCION, INCIDENT_DRIFT, TAILS, tail_slope
+from experiments.validation.petitions import BUREAU, _settled_locally
+from experiments.validation.registry import CheckContext, CheckResult, check
+from experiments.validation.runs import Run, mean_last_half, run_all, seeds_for, yearly
+from model.params import DECLARATIONS
+
+HEAVY_SLOPE = (-1.3, -0.6)
+"""The heavy-tail check's range of top-decade slopes (incidents.heavy_tailed_sizes)."""
+
+HEAVY_LARGEST = 100
+"""The heavy-tail check's least largest incident, in households."""
+
+INFLOW_FACTOR = 4.0
+"""Latent discontent of the heavy-tail control, as a multiple of the default ``inflow_rate``.
+
+Enough for hundreds of incidents in the reduced city without collective
+shocks; within the range the safety-valve check sweeps (valve.DISCONTENT).
+"""
+
+SMALL_LOCAL_CAPACITY = 0.01
+"""Local capacity of the settled-locally control, as a share of the default ``cadre_capacity``."""
+
+
+@check("heavy_tailed_sizes_control", pattern="E1",
+       title="Negative control: without collective shocks and fast spread, sizes are not "
+       "heavy-tailed",
+       source=TAILS, controls="heavy_tailed_sizes")  # fmt: skip
+def heavy_tailed_sizes_control(context: CheckContext) -> CheckResult:
+    """The heavy-tail check's city without collective shocks or spread within the week.
+
+    Why it is natural: the model's large incidents come from two mechanisms,
+    collective shocks that hit a whole neighbourhood at once (Pareto-sized
+    footprints) and protest that spreads within the week until no one else
+    joins (Granovetter's equilibrium). Without both, residents turn out on
+    their own grievance, which shocks raise one by one, and protest spreads
+    by at most one tie a week; the connected groups of protesters are then
+    expected to be small and their sizes thin-tailed.
+
+    Without collective shocks the default world has next to no incidents,
+    which would make the control pass for want of a tail to measure. So
+    latent discontent is raised (``inflow_rate`` x :data:`INFLOW_FACTOR`)
+    until incidents are common, raising every resident's grievance alike
+    and giving them no common cause. Passes when the heavy-tail pattern is
+    absent (slope outside the check's range or no incident of its least
+    size). Too few incidents to measure a tail is reported as a failure:
+    the control then shows nothing. If a heavy tail remains, the control
+    fails and says so: something else makes the tail, and the check's pass
+    does not show that these two mechanisms do.
+    """
+    residents, steps, count = context.size((20_000, 156, 1), (100_000, 260, 4))
+    inflow = min(1.0, INFLOW_FACTOR * float(DECLARATIONS["inflow_rate"].default))
+    overrides = {
+        "collective_shock_rate": 0.0,
+        "spread_within_week": False,
+        "inflow_rate": inflow,
+    }
+    runs = [Run("baseline", residents, steps, overrides, incident_sizes=True)] * count
+    results = run_all(runs, seeds_for(context.seed, count, offset=100))
+    sizes = np.sort(np.concatenate([r.incident_sizes for r in results]))
+    table = pd.DataFrame({"size": sizes})
+    world = (
+        f"{residents:,} households, {count} run(s) of {steps} weeks; no collective shocks, no "
+        f"spread within the week, inflow_rate {inflow:.3g}"
+    )
+    if sizes.size < 20:
+        return CheckResult(
+            f"only {sizes.size} incidents ({world}): too few to measure a tail",
+            "the heavy tail absent, over at least 20 incidents",
+            False,
+            details=table,
+        )
+    slope = tail_slope(sizes)
+    heavy = bool(HEAVY_SLOPE[0] <= slope <= HEAVY_SLOPE[1] and sizes[-1] >= HEAVY_LARGEST)
+    ccdf = 1.0 - np.arange(sizes.size) / sizes.size
+    fig = Figure(figsize=(6, 3.6), layout="constrained")
+    ax = fig.add_subplot()
+    ax.loglog(sizes, ccdf, ".", markersize=3)
+    ax.axvline(sizes[-1] / 10, color="grey", linestyle="--", label="top decade")
+    ax.set_xlabel("incident size (households)")
+    ax.set_ylabel("share of incidents at least this large")
+    ax.set_title(f"Control: {sizes.size} incidents, largest {sizes[-1]:.0f}: slope {slope:.2f}")
+    ax.legend()
+    fig.savefig(context.figure_path("heavy_tailed_sizes_control"), dpi=120)
+    return CheckResult(
+        f"top-decade CCDF slope {slope:.2f} over {sizes.size} incidents (largest "
+        f"{sizes[-1]:.0f} households; {world})",
+        f"the heavy tail absent: slope outside {HEAVY_SLOPE[0]} to {HEAVY_SLOPE[1]} or no "
+        f"incident of {HEAVY_LARGEST} households (over at least 20 incidents)",
+        not heavy,
+        value=slope,
+        details=table,
+    )
+
+
+@check("coercion_cost_control", pattern="E1",
+       title="Negative control: with cadres judged by nothing, coercive effort does not rise",
+       source=COERCION, controls="coercion_cost")  # fmt: skip
+def coercion_cost_control(context: CheckContext) -> CheckResult:
+    """Rigid suppression with hardship drifting, as in the check, but ``cadre_incentive = "fixed"``.
+
+    Why it is natural: control effort rises only because cadres judged by
+    incidents (the one-vote veto) shift effort to control and hire stability
+    staff after each mark (``model.cadres.Cadre.adapt``). Cadres judged by
+    nothing never adapt, so their control effort must stay where it started
+    however incidents grow: the vicious circle cannot close. Passes when
+    the last year's control effort is no higher than the first's.
+    """
+    residents, count = context.size((2_000, 1), (10_000, 3))
+    overrides = {"need_drift": INCIDENT_DRIFT, "cadre_incentive": "fixed"}
+    runs = [Run("rigid_suppression", residents, 520, overrides)] * count
+    results = run_all(runs, seeds_for(context.seed, count, offset=200))
+    incidents = np.array([yearly(r.table["incidents_per_10k"].to_numpy()[1:]) for r in results])
+    effort = np.array([yearly(r.table["control_spending"].to_numpy()[1:]) / 52 for r in results])
+    mean_incidents, mean_effort = incidents.mean(axis=0), effort.mean(axis=0)
+    table = pd.DataFrame(
+        {
+            "year": np.arange(1, mean_effort.size + 1),
+            "incidents_per_10k": mean_incidents,
+            "control_effort": mean_effort,
+        }
+    )
+    rise = float(mean_effort[-1] / mean_effort[0] - 1.0) if mean_effort[0] else float("nan")
+    return CheckResult(
+        f"control effort {mean_effort[0]:.1f} -> {mean_effort[-1]:.1f} (change {rise:+.1%}), "
+        f"incidents {mean_incidents[0]:.1f} -> {mean_incidents[-1]:.1f} per 10,000 a year "
+        f"({count} run(s) of {residents:,} households, cadres judged by nothing)",
+        "control effort does not rise over ten years (the vicious circle absent)",
+        bool(mean_effort[-1] <= mean_effort[0] * (1.0 + 1e-9)),
+        value=rise,
+        details=table,
+    )
+
+
+@check("inverted_pyramid_control", pattern="E2",
+       title="Negative control: with no escalation no petition goes up, blocked or not",
+       source=BUREAU, controls="inverted_pyramid")  # fmt: skip
+def inverted_pyramid_control(context: CheckContext) -> CheckResult:
+    """The inverted pyramid's three settings with ``escalation = 0``.
+
+    Why it is natural: a petition goes above the local level only when a
+    petitioner failed at one level takes the next petition higher, with
+    probability ``escalation`` (``model.submodels.petitions``), and every
+    resident starts at the local level. With escalation 0, blocking local
+    channels can make petitions fail but cannot send them up: the share
+    filed above the local level must be zero in every setting, so the
+    pyramid cannot invert.
+    """
+    residents, count = context.size((2_000, 1), (2_000, 4))
+    settings = {
+        "working channels": {},
+        "a quarter of the local capacity": {"cadre_capacity": 1.0},
+        "more rejection and interception": {"tolerance": 0.1},
+    }
+    rows = []
+    for k, (name, overrides) in enumerate(settings.items()):
+        runs = [Run("baseline", residents, 260, {**overrides, "escalation": 0.0})] * count
+        results = run_all(runs, seeds_for(context.seed, count, offset=10 * k))
+        upward = [float(np.nanmax(r.table["share_petitions_upward"].to_numpy())) for r in results]
+        rows.append(
+            {
+                "setting": name,
+                "share_upward": mean_last_half(results, "share_petitions_upward"),
+                "most_upward_in_a_week": max(upward),
+            }
+        )
+    table = pd.DataFrame(rows)
+    most = float(table["most_upward_in_a_week"].max())
+    shares = ", ".join(
+        f"{s:.1%} ({n})" for n, s in zip(table["setting"], table["share_upward"], strict=True)
+    )
+    return CheckResult(
+        f"share of petitions filed above the local level: {shares}; at most {most:.1%} in any "
+        f"week ({count} run(s) per setting, escalation 0)",
+        "zero in every setting and every week (no inverted pyramid)",
+        most == 0.0,
+        value=most,
+        details=table,
+    )
+
+
+@check("petitions_settled_locally_control", pattern="E2",
+       title="Negative control: with local capacity near zero, under 80 % are settled locally",
+       source=BUREAU, controls="petitions_settled_locally")  # fmt: skip
+def petitions_settled_locally_control(context: CheckContext) -> CheckResult:
+    """The baseline with cadres' capacity cut to near zero (:data:`SMALL_LOCAL_CAPACITY`).
+
+    Why it is natural: a local petition is settled only when the district's
+    service effort handles it, and that effort is the cadres' capacity
+    (``cadre_capacity`` x cadres); the offices above have their own
+    capacity, which the cut leaves alone, and the same cut leaves too little
+    control effort to intercept petitioners on their way up. Failed local
+    petitioners escalate, so the share settled locally must fall well below
+    80 %. The capacity is cut to near zero rather than to zero so that the
+    districts keep their cadres (a district without any is a different
+    world).
+    """
+    residents, count = context.size((2_000, 1), (2_000, 4))
+    capacity = SMALL_LOCAL_CAPACITY * float(DECLARATIONS["cadre_capacity"].default)
+    runs = [Run("baseline", residents, 260, {"cadre_capacity": capacity})] * count
+    results = run_all(runs, seeds_for(context.seed, count))
+    share = _settled_locally(results)
+    table = pd.DataFrame(
+        {
+            "cadre_capacity": [capacity],
+            "share_settled_locally": [share],
+            "share_petitions_upward": [mean_last_half(results, "share_petitions_upward")],
+        }
+    )
+    if not np.isfinite(share):
+        return CheckResult(
+            f"no petition settled anywhere in weeks 131-260 ({count} run(s), cadre_capacity "
+            f"{capacity:g})",
+            "below 80 % settled locally",
+            False,
+            details=table,
+        )
+    return CheckResult(
+        f"{share:.1%} of settled petitions settled locally ({count} run(s), weeks 131-260, "
+        f"cadre_capacity {capacity:g}, {SMALL_LOCAL_CAPACITY:.0%} of the default)",
+        "below 80 % (the local-settlement pattern absent)",
+        bool(share < 0.8),
+        value=share,
+        details=table,
+    )
