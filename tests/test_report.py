@@ -303,5 +303,5 @@ def test_each_article_pair_says_where_its_claim_fails_from_discovery(comparison:
         if finding is not None and finding.fails_where:
             assert finding.fails_where in text, key
             shown += 1
-    assert text.count("Where the claim fails (scenario discovery)") == shown
+    assert text.count("Where the claim fails or weakens (scenario discovery)") == shown
     assert shown >= 1, "the shipped findings file says where at least one claim fails"

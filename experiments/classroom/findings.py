@@ -385,7 +385,10 @@ def refresh(
         for key, previous in old.get("errors", {}).items()
     }
     about: dict[str, Any] = {
-        "provisional": provisional,
+        # Provisional or settled is said of the numbers: kept when only the regions change.
+        "provisional": (
+            provisional if folder is not None else bool(old_about.get("provisional", True))
+        ),
         "source": old_about.get("source", ""),
         "discovery_source": old_about.get("discovery_source", ""),
         "statistic": old_about.get("statistic", statistic) if folder is None else statistic,
@@ -456,7 +459,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--not-provisional",
         dest="provisional",
         action="store_false",
-        help="mark the numbers as the project's settled results",
+        help="mark the numbers as the project's settled results (with a compare folder; "
+        "a refresh of the regions alone keeps what the file says)",
     )
     args = parser.parse_args(argv)
     if args.folder is None and args.discovery is None:
@@ -471,7 +475,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             statistic="final" if args.final else "time_average",
             discovery=args.discovery,
         )
-    except (FindingsError, DiscoveryError, FileNotFoundError) as exc:
+    except FileNotFoundError as exc:
+        print(
+            f"findings: error: {exc.filename} not found: give the results folder of "
+            "sixerrors compare (and of sixerrors discover for --discovery)",
+            file=sys.stderr,
+        )
+        return 2
+    except (FindingsError, DiscoveryError) as exc:
         print(f"findings: error: {exc}", file=sys.stderr)
         return 2
     print(path)
