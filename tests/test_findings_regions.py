@@ -116,7 +116,8 @@ def test_a_claim_that_only_weakens_gets_its_weak_region_as_the_preset(
     assert "reversed in any of 40 sampled plausible worlds" in region.fails_where
     assert "no failure region to try" not in region.fails_where
     assert "It weakens, though" in region.fails_where and "90 %" in region.fails_where
-    assert "the two lines should stay close" in region.watch
+    assert "the two lines should stay close" in region.watch and region.region == "weakens"
+    assert generated["1"].region == "fails" and generated["3"].region == ""
     assert "grid" in region.fails_through
 
 
