@@ -52,7 +52,12 @@ try:  # Ctrl-C while the libraries load must give one line, not a traceback
     from experiments import compare, specs, stopping
     from experiments.budget import BudgetError
     from experiments.compare import ComparisonError, Interrupted
-    from experiments.helptext import DefaultsHelpFormatter
+    from experiments.helptext import (
+        EXIT_BAD_INPUT,
+        DefaultsHelpFormatter,
+        non_negative_int,
+        positive_int,
+    )
     from experiments.run_summary import run_summary_lines
     from experiments.runner import (
         MPI_LAUNCH,
@@ -91,8 +96,7 @@ RUN_SEED = 0
 
 EXIT_OK = 0
 EXIT_CHECK_FAILED = 1
-EXIT_BAD_INPUT = 2
-EXIT_TASKS_FAILED = 3
+EXIT_TASKS_FAILED = 3  # EXIT_BAD_INPUT (2) comes from experiments.helptext
 EXIT_INTERRUPTED = 130
 """Exit statuses: 0 every task succeeded, 1 a validation check failed (the
 command worked; the model missed a pattern), 2 bad input (nothing computed
@@ -130,26 +134,6 @@ class _Parser(argparse.ArgumentParser):
 # --------------------------------------------------------------------------- options
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value} must be at least 1")
-    return value
-
-
-def _non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{value} must be zero or more")
-    return value
-
-
 def parse_assignment(text: str) -> tuple[str, Any]:
     """Parse ``name=value`` from ``--set`` into a validated parameter value.
 
@@ -180,7 +164,7 @@ def _executor_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("where to run")
     group.add_argument(
         "--workers",
-        type=_non_negative_int,
+        type=non_negative_int,
         default=None,
         metavar="W",
         help="local worker processes (default: one per core; 0: in this process)",
@@ -242,20 +226,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument(
         "--residents",
-        type=_positive_int,
+        type=positive_int,
         default=None,
         metavar="N",
         help="residents (households); default: the model's declared default",
     )
     run.add_argument(
         "--steps",
-        type=_positive_int,
+        type=positive_int,
         default=RUN_STEPS,
         metavar="T",
         help="weekly steps to run (at least 1)",
     )
     run.add_argument(
-        "--seed", type=_non_negative_int, default=RUN_SEED, metavar="S", help="the run's seed"
+        "--seed", type=non_negative_int, default=RUN_SEED, metavar="S", help="the run's seed"
     )
     _out_option(run)
     run.set_defaults(handler=_cmd_run)
@@ -281,14 +265,14 @@ def build_parser() -> argparse.ArgumentParser:
     ):
         compare.add_argument(
             f"--{size}",
-            type=_positive_int,
+            type=positive_int,
             default=None,
             metavar=metavar,
             help=f"{what}; default: the scenario file's",
         )
     compare.add_argument(
         "--seed",
-        type=_non_negative_int,
+        type=non_negative_int,
         default=None,
         metavar="S",
         help="root seed; default: the scenario file's",
@@ -320,7 +304,7 @@ def build_parser() -> argparse.ArgumentParser:
         )
         sub.add_argument(
             "--seed",
-            type=_non_negative_int,
+            type=non_negative_int,
             default=None,
             metavar="S",
             help="root seed; default: the spec's",
@@ -329,7 +313,7 @@ def build_parser() -> argparse.ArgumentParser:
             for size in ("samples", "replications", "steps", "residents"):
                 sub.add_argument(
                     f"--{size}",
-                    type=_positive_int,
+                    type=positive_int,
                     default=None,
                     metavar="N",
                     help=f"replace the spec's {size}",
@@ -360,7 +344,7 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--list", action="store_true", help="list every check and exit")
     validate.add_argument(
         "--seed",
-        type=_non_negative_int,
+        type=non_negative_int,
         default=None,
         metavar="S",
         help=f"root seed; default: {specs.DEFAULT_SEED}",
@@ -396,7 +380,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="interface to listen on: 127.0.0.1 is this computer only, 0.0.0.0 every "
         "network interface (pupils' own devices)",
     )
-    classroom.add_argument("--port", type=_positive_int, default=8765, help="TCP port")
+    classroom.add_argument("--port", type=positive_int, default=8765, help="TCP port")
     classroom.set_defaults(handler=_cmd_classroom)
     return parser
 

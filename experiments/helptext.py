@@ -12,6 +12,7 @@ can use it without importing the whole command line.
 from __future__ import annotations
 
 import argparse
+from typing import Any, NoReturn
 
 
 class DefaultsHelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
@@ -33,3 +34,51 @@ class DefaultsHelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
         if none_to_show or "default" in text:
             return text
         return super()._get_help_string(action)
+
+
+EXIT_BAD_INPUT = 2
+"""Exit status of a command given bad input (one line on stderr names the problem)."""
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line (``PROG: error: ...; see '...'``), exit 2.
+
+    argparse's default prints the whole usage block before the error; the
+    project's contract is one line naming the problem and the fix. Every
+    ``--help`` shows its defaults (:class:`DefaultsHelpFormatter`).
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", DefaultsHelpFormatter)
+        super().__init__(*args, **kwargs)
+
+    def error(self, message: str) -> NoReturn:
+        """Print one line and exit with :data:`EXIT_BAD_INPUT`."""
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message}; see '{self.prog} --help'\n")
+
+
+def positive_int(text: str) -> int:
+    """An option's whole number of at least 1 (argparse ``type``)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} must be at least 1")
+    return value
+
+
+def non_negative_int(text: str) -> int:
+    """An option's whole number of zero or more (argparse ``type``)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{value} must be zero or more")
+    return value
+
+
+def positive_ints(text: str) -> list[int]:
+    """A comma-separated list of whole numbers of at least 1 (argparse ``type``)."""
+    return [positive_int(part) for part in text.split(",") if part.strip()] or [positive_int(text)]

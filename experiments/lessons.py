@@ -759,5 +759,6 @@ if __name__ == "__main__":
     import sys
 
     if sys.argv[1:] != ["sizes"]:
-        sys.exit("usage: python -m experiments.lessons sizes")
+        print("usage: python -m experiments.lessons sizes", file=sys.stderr)
+        sys.exit(2)
     print(size_effects().to_string(index=False, float_format=lambda x: f"{x:.3f}"))

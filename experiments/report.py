@@ -671,7 +671,8 @@ def where_it_fails_html(pair: Pair) -> str:
     e = html.escape
     source = findings.discovery_source or "a sixerrors discover folder"
     return (
-        "<h4>Where the claim fails (scenario discovery)</h4>"
+        f"<h4>Where the claim {'weakens' if finding.region == 'weakens' else 'fails'} "
+        "(scenario discovery)</h4>"
         f"<p>{e(finding.fails_where)}</p>"
         + (f"<p>{e(finding.fails_through)}</p>" if finding.fails_through else "")
         + f'<p class="muted">Not from this comparison: from {e(source)}, over the declared '

@@ -522,6 +522,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"six_errors_report: {folder} is not a results folder (no manifest.json); "
                   "pass the folder a sixerrors command printed", file=sys.stderr)  # fmt: skip
             return 2
+    needed = [(args.defaults, "pairs"), (args.small, "pairs"), (args.large, "pairs")]
+    for folder, table in [*needed, (args.discovery, "headline")]:
+        if not (folder / "summaries" / f"{table}.parquet").exists():
+            kind = "sixerrors discover" if table == "headline" else "sixerrors compare"
+            print(f"six_errors_report: {folder} has no summaries/{table}.parquet; pass the "
+                  f"folder {kind} wrote", file=sys.stderr)  # fmt: skip
+            return 2
     figure = args.out.parent / "figures" / "six_errors_defaults.png"
     figure.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(render(args.defaults, args.small, args.large, args.discovery, figure))

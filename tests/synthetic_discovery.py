@@ -13,8 +13,11 @@ say exactly what it should write without running the model:
 * error 3: no reversal on trust or grievance; no preset.
 * error 4: trust never reverses, grievance does, in a box on ``release``
   (0.8–1.0); preset ``release = 0.9``.
+* error 6: trust never reverses but weakens where ``grid_staff_cost`` is
+  low: a box sought where the claim is not borne out (``target``
+  "failure"); preset its middle.
 
-Errors 5, 6 and 1b are not searched, so their hand-written text must stay.
+Errors 5 and 1b are not searched, so their hand-written text must stay.
 """
 
 from __future__ import annotations

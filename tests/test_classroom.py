@@ -438,14 +438,13 @@ def test_a_generated_findings_file_reads_well_and_its_preset_applies(
 def test_a_claim_that_only_weakens_says_so_on_its_button(
     built: list[ClassroomPair], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from experiments.classroom.regions import WEAKENS
-
     weak = Findings(
         {
             str(n): Finding(
                 str(n),
-                fails_where=f"It never reversed. {WEAKENS} somewhere.",
+                fails_where="It never reversed; it weakens somewhere.",
                 preset={"shock_rate": 0.08} if n == 1 else {},
+                region="weakens",
             )
             for n in ERRORS
         },

@@ -401,3 +401,28 @@ def test_classroom_refuses_an_address_it_cannot_serve(capsys) -> None:
     assert "192.0.2.1" in line and "--host 127.0.0.1" in line
     line = _one_error_line(capsys, cli.main(["classroom", "--host", "no such host!"]))
     assert "--host" in line
+
+
+@pytest.mark.parametrize(
+    ("which", "args", "needle"),
+    [
+        ("epstein", ["--sizes", "abc"], "--sizes: 'abc' is not a whole number"),
+        ("epstein", ["--sizes", "40,0"], "--sizes: 0 must be at least 1"),
+        ("model", ["--sizes", "x"], "--sizes: 'x' is not a whole number"),
+        ("runner", ["--tasks", "0"], "--tasks: 0 must be at least 1"),
+        ("discover", ["--workers", "-1"], "--workers: -1 must be zero or more"),
+        ("classroom", ["--ticks", "0"], "--ticks: 0 must be at least 1"),
+        ("compare", ["--replications", "0"], "--replications: 0 must be at least 1"),
+    ],
+)
+def test_a_benchmark_given_bad_input_says_so_in_one_line(which, args, needle, capsys):
+    """Benchmarks parse like every verb: one line naming the problem, exit 2, nothing run."""
+    import importlib
+
+    module = importlib.import_module(f"experiments.bench.{which}")
+    with pytest.raises(SystemExit) as stop:
+        module.build_parser().parse_args(args)
+    assert stop.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert needle in err and f"see 'sixerrors bench {which} --help'" in err
+    assert "\n" not in err

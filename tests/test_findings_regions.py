@@ -116,7 +116,8 @@ def test_a_claim_that_only_weakens_gets_its_weak_region_as_the_preset(
     assert "reversed in any of 40 sampled plausible worlds" in region.fails_where
     assert "no failure region to try" not in region.fails_where
     assert "It weakens, though" in region.fails_where and "90 %" in region.fails_where
-    assert "the two lines should stay close" in region.watch
+    assert "the two lines should stay close" in region.watch and region.region == "weakens"
+    assert generated["1"].region == "fails" and generated["3"].region == ""
     assert "grid" in region.fails_through
 
 
@@ -165,12 +166,15 @@ def test_refresh_with_both_folders_then_either_keeps_what_it_does_not_replace(
     assert five.fails_where == "Hand-written." and dict(five.preset) == {"shock_rate": 0.05}
 
     # the numbers alone: the generated sentences and the discovery's name stay
-    fnd.refresh(compare, path)
+    fnd.refresh(compare, path, provisional=False)
     again = fnd.load_findings(path)
     assert again.errors["1"] == one and again.discovery_source == loaded.discovery_source
-    # the regions alone: the differences stay
+    assert not again.provisional
+    # the regions alone: the differences stay, and so does "settled"
     assert fnd.main(["--discovery", str(discovery), "--file", str(path)]) == 0
-    assert fnd.load_findings(path).errors["1"].differences == one.differences
+    regions_only = fnd.load_findings(path)
+    assert regions_only.errors["1"].differences == one.differences
+    assert not regions_only.provisional
     assert list(tomllib.loads(path.read_text(encoding="utf-8"))["errors"]) == [
         "1",
         "2",
@@ -191,6 +195,10 @@ def test_the_command_needs_a_folder_and_refuses_one_that_is_not_a_discovery(
     code = fnd.main(["--discovery", str(tmp_path), "--file", str(tmp_path / "f.toml")])
     assert code == 2
     assert "sixerrors discover" in capsys.readouterr().err
+    missing = tmp_path / "no-such-folder"
+    assert fnd.main([str(missing), "--file", str(tmp_path / "f.toml")]) == 2
+    line = capsys.readouterr().err.strip()
+    assert "not found" in line and "sixerrors compare" in line and "\n" not in line
 
 
 TINY_SPEC = """

@@ -328,6 +328,19 @@ def test_deprivation_adds_to_grievance_only_above_what_was_expected():
     )
 
 
+@given(seeds, sizes, st.floats(0.01, 1.0), st.floats(0.001, 1.0))
+def test_a_new_city_starts_with_grievance_at_its_steady_state(seed, n, decay, inflow):
+    """``grievance.start_settled`` (run by the model's constructor): a week without
+    injustice or new deprivation leaves the initial grievance where it is."""
+    w = world(n=n, seed=seed, scramble=False, grievance_decay=decay, inflow_rate=inflow)
+    r = w.residents
+    assert np.all((r.grievance >= 0) & (r.grievance <= 1))
+    assert np.any(r.grievance > 0), "a city does not start without grievance"
+    before = r.grievance.copy()
+    update_grievance(r, w.organizations, w.coef, 0, n)
+    assert np.allclose(r.grievance, before, atol=1e-12)
+
+
 def test_epstein_grievance_is_hardship_times_distrust():
     w = world(n=100, seed=1, grievance_mode="epstein")
     assess_hardship(w.residents, 0, 100)

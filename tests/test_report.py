@@ -303,5 +303,11 @@ def test_each_article_pair_says_where_its_claim_fails_from_discovery(comparison:
         if finding is not None and finding.fails_where:
             assert finding.fails_where in text, key
             shown += 1
-    assert text.count("Where the claim fails (scenario discovery)") == shown
+    for key in ("1", "2", "3", "4", "5", "6", "1b"):
+        finding = findings.of(key)
+        if finding is not None and finding.region == "weakens":
+            weak = f"Where the claim weakens (scenario discovery)</h4><p>{finding.fails_where[:40]}"
+            assert weak in text, key
+    headings = text.count("Where the claim fails (scenario discovery)")
+    assert headings + text.count("Where the claim weakens (scenario discovery)") == shown
     assert shown >= 1, "the shipped findings file says where at least one claim fails"

@@ -124,3 +124,22 @@ def test_a_folder_without_a_manifest_is_refused(tmp_path, capsys):
     )  # fmt: skip
     assert status == 2
     assert "not a results folder" in capsys.readouterr().err
+
+
+def test_a_folder_of_the_wrong_kind_is_refused_before_anything_is_written(tmp_path, capsys):
+    """A discover folder passed as --defaults: one line naming the missing table, exit 2."""
+    discovery = _folder(tmp_path, "discover-1", _discovery())
+    out = tmp_path / "docs" / "page.md"
+    status = page.main(
+        [
+            "--defaults", str(discovery),
+            "--small", str(discovery),
+            "--large", str(discovery),
+            "--discovery", str(discovery),
+            "--out", str(out),
+        ]
+    )  # fmt: skip
+    assert status == 2
+    err = capsys.readouterr().err.strip()
+    assert "has no summaries/pairs.parquet" in err and "sixerrors compare" in err
+    assert "\n" not in err and not out.parent.exists()

@@ -334,4 +334,8 @@ def test_a_folder_that_is_not_a_battery_is_refused(tmp_path, capsys):
     (tmp_path / "manifest.json").write_text(json.dumps({"kind": "compare"}))
     assert document.main([str(tmp_path), "--out", str(tmp_path / "v.md")]) == 2
     assert "not 'sixerrors validate'" in capsys.readouterr().err
+    for broken, needle in (("{not json", "cannot be read"), ("[1, 2]", "not a manifest")):
+        (tmp_path / "manifest.json").write_text(broken)
+        assert document.main([str(tmp_path), "--out", str(tmp_path / "v.md")]) == 2
+        assert needle in capsys.readouterr().err
     assert not (tmp_path / "v.md").exists()

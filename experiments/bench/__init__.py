@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import argparse
 
-from experiments.helptext import DefaultsHelpFormatter
+from experiments.helptext import OneLineParser
 
 
 def description(doc: str | None) -> str:
@@ -33,14 +33,11 @@ def bench_parser(which: str, doc: str | None) -> argparse.ArgumentParser:
     Every benchmark is documented as a verb of ``sixerrors``, so its
     ``--help`` says ``usage: sixerrors bench WHICH`` (argparse would
     otherwise name the module file, "model.py", when ``sixerrors bench``
-    runs it), describes what it measures and shows every option's default.
+    runs it), describes what it measures and shows every option's default;
+    a usage error is one line and exit status 2.
 
     Args:
         which: The benchmark's name (``model``, ``compare``, ...).
         doc: The module's docstring (its first paragraph is the description).
     """
-    return argparse.ArgumentParser(
-        prog=f"sixerrors bench {which}",
-        description=description(doc),
-        formatter_class=DefaultsHelpFormatter,
-    )
+    return OneLineParser(prog=f"sixerrors bench {which}", description=description(doc))

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from experiments.bench import bench_parser
 from experiments.classroom.drawing import SideDrawing
 from experiments.classroom.pair import ClassroomPair, PairChoice
+from experiments.helptext import non_negative_int, positive_int
 
 
 def measure(
@@ -59,16 +60,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="one error pair, 1 to 6 (default: all six)",
     )
     parser.add_argument(
-        "--residents", type=int, default=2000, metavar="N", help="residents of each side"
+        "--residents", type=positive_int, default=2000, metavar="N", help="residents of each side"
     )
     parser.add_argument(
         "--warmup",
-        type=int,
+        type=non_negative_int,
         default=20,
         metavar="N",
         help="ticks not timed first (they build the figures' backgrounds)",
     )
-    parser.add_argument("--ticks", type=int, default=40, metavar="N", help="ticks timed")
+    parser.add_argument("--ticks", type=positive_int, default=40, metavar="N", help="ticks timed")
     return parser
 
 

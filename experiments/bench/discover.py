@@ -27,6 +27,7 @@ import pandas as pd
 from experiments.bench import bench_parser
 from experiments.bench.model import ISSUE_MESA_RATE, mesa_epstein_rate
 from experiments.discover import analyze, claim_designs, claim_settings, run_discovery
+from experiments.helptext import non_negative_int, positive_int
 from experiments.runner import default_workers, local_pool, make_tasks, run_tasks
 from experiments.specs import DEFAULT_DISCOVERY, DiscoverySpec, load_discovery
 from experiments.store import ResultsStore
@@ -95,13 +96,17 @@ def build_parser() -> argparse.ArgumentParser:
     parser = bench_parser("discover", __doc__)
     parser.add_argument(
         "--workers",
-        type=int,
+        type=non_negative_int,
         default=default_workers(),
         metavar="W",
         help="local worker processes (the default is one per core)",
     )
     parser.add_argument(
-        "--tasks", type=int, default=16, metavar="N", help="paired tasks timed for the estimate"
+        "--tasks",
+        type=positive_int,
+        default=16,
+        metavar="N",
+        help="paired tasks timed for the estimate",
     )
     parser.add_argument(
         "--full", action="store_true", help="run and time the whole discovery job instead"

@@ -25,6 +25,7 @@ import time
 from collections.abc import Callable
 
 from experiments.bench import bench_parser
+from experiments.helptext import positive_int, positive_ints
 from model.epstein import CivilViolence
 
 CLOCKS: dict[str, Callable[[], float]] = {"cpu": time.process_time, "wall": time.perf_counter}
@@ -72,18 +73,22 @@ def build_parser() -> argparse.ArgumentParser:
     """The options of ``sixerrors bench epstein``."""
     parser = bench_parser("epstein", __doc__)
     parser.add_argument(
-        "--sizes", default="40,100,200", metavar="L,L,...", help="comma-separated lattice sides"
+        "--sizes",
+        type=positive_ints,
+        default="40,100,200",
+        metavar="L,L,...",
+        help="comma-separated lattice sides",
     )
     parser.add_argument(
         "--steps",
-        type=int,
+        type=positive_int,
         default=20,
         metavar="T",
         help="timed steps of Mesa's model (fewer on large lattices)",
     )
     parser.add_argument(
         "--our-steps",
-        type=int,
+        type=positive_int,
         default=200,
         metavar="T",
         help="timed steps of ours (cheap, so more)",
@@ -100,7 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> None:
     """Print the table: size, agents, step times, agent-steps/s, ratio."""
     args = build_parser().parse_args(argv)
-    sizes = [int(s) for s in str(args.sizes).split(",") if s]
+    sizes = list(args.sizes)
     print(
         f"{'size':>9} {'agents':>7} {'mesa ms':>9} {'ours ms':>8}"
         f" {'mesa a-s/s':>11} {'ours a-s/s':>11} {'ratio':>7}"

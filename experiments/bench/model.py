@@ -24,6 +24,7 @@ import time
 from typing import Any
 
 from experiments.bench import bench_parser
+from experiments.helptext import positive_int, positive_ints
 
 GIB = 1024**3
 ISSUE_MESA_RATE = 25_000
@@ -97,11 +98,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser = bench_parser("model", __doc__)
     parser.add_argument(
         "--sizes",
+        type=positive_ints,
         default="1000,10000,100000,1000000",
         metavar="N,N,...",
         help="comma-separated numbers of residents, each measured in a fresh process",
     )
-    parser.add_argument("--steps", type=int, default=100, metavar="T", help="steps per size")
+    parser.add_argument(
+        "--steps", type=positive_int, default=100, metavar="T", help="steps per size"
+    )
     parser.add_argument("--regime", default="baseline", metavar="NAME", help="the regime run")
     parser.add_argument(
         "--quick", action="store_true", help="1,000 and 10,000 residents only (a smoke test)"
@@ -118,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.child:
         print(json.dumps(measure(int(args.child[0]), int(args.child[1]), args.child[2])))
         return 0
-    sizes = [1000, 10_000] if args.quick else [int(s) for s in args.sizes.split(",")]
+    sizes = [1000, 10_000] if args.quick else list(args.sizes)
     print(f"sixerrors model benchmark, regime {args.regime}, {args.steps} steps per size")
     print(f"{'residents':>10} {'build s':>8} {'run s':>8} {'resident-steps/s':>17} {'peak GiB':>9}")
     rows: list[dict[str, Any]] = []

@@ -22,6 +22,7 @@ from typing import Any
 from experiments import designs
 from experiments.bench import bench_parser
 from experiments.bench.model import ISSUE_MESA_RATE, mesa_epstein_rate
+from experiments.helptext import non_negative_int, positive_int
 from experiments.runner import default_workers, make_tasks, run_tasks
 from experiments.specs import parse_sensitivity
 from experiments.store import ResultsStore
@@ -127,16 +128,20 @@ def build_parser() -> argparse.ArgumentParser:
     parser = bench_parser("runner", __doc__)
     parser.add_argument(
         "--workers",
-        type=int,
+        type=non_negative_int,
         default=default_workers(),
         metavar="W",
         help="local worker processes (the default is one per core)",
     )
     parser.add_argument(
-        "--tasks", type=int, default=5000, metavar="N", help="near-zero probe tasks timed"
+        "--tasks", type=positive_int, default=5000, metavar="N", help="near-zero probe tasks timed"
     )
     parser.add_argument(
-        "--runs", type=int, default=4, metavar="N", help="model runs timed for the estimate"
+        "--runs",
+        type=positive_int,
+        default=4,
+        metavar="N",
+        help="model runs timed for the estimate",
     )
     parser.add_argument(
         "--full", action="store_true", help="run and time the whole Sobol job instead"

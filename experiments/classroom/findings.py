@@ -20,6 +20,7 @@ The format (every key optional except the error tables themselves)::
     fails_where = "..."           # where in the world the claim fails, one sentence
     fails_through = "..."         # through which mechanism, one sentence
     watch = "..."                 # what the class should watch after the preset
+    region = "fails"              # "fails" (it reverses there), "weakens" (it only shrinks)
 
     [errors.1.preset]             # world parameters the "Try this" button sets
     shock_rate = 0.08             # (an empty table hides the button)
@@ -69,7 +70,13 @@ FINDINGS_FILE = Path(__file__).with_name("findings.toml")
 VARIANTS: tuple[str, str] = ("full_model", "mechanisms_only")
 """Keys of the two differences of an outcome: every mechanism and payoff, and mechanisms only."""
 
-_ERROR_KEYS = ("fails_where", "fails_through", "watch", "preset", "differences")
+_ERROR_KEYS = ("fails_where", "fails_through", "watch", "region", "preset", "differences")
+_TEXT_KEYS = _ERROR_KEYS[:4]
+"""The keys of an error's table that hold a string."""
+
+REGION_KINDS = ("", "fails", "weakens")
+"""What ``region`` says of ``fails_where``: not said (hand-written or no region),
+the claim reverses there, or it only weakens to no clear difference."""
 
 
 class FindingsError(ValueError):
@@ -99,6 +106,9 @@ class Finding:
         fails_where: Where in the world the claim fails ("" when not yet known).
         fails_through: Through which mechanism it fails.
         watch: What the class should watch after applying the preset.
+        region: ``"fails"`` when the claim reverses in that region,
+            ``"weakens"`` when it only shrinks to no clear difference there,
+            ``""`` when not said (:data:`REGION_KINDS`).
         preset: World-parameter overrides that move the city there.
         differences: Outcome -> variant ("full_model", "mechanisms_only") -> interval.
     """
@@ -109,6 +119,7 @@ class Finding:
     watch: str = ""
     preset: Mapping[str, Any] = field(default_factory=dict)
     differences: Mapping[str, Mapping[str, Interval]] = field(default_factory=dict)
+    region: str = ""
 
 
 @dataclass(frozen=True)
@@ -174,6 +185,13 @@ def _text(entry: Mapping[str, Any], key: str, where: str) -> str:
     return " ".join(value.split())
 
 
+def _region_kind(entry: Mapping[str, Any], place: str) -> str:
+    kind = _text(entry, "region", place)
+    if kind not in REGION_KINDS:
+        raise FindingsError(f'{place}.region: "{kind}" is not one of "fails", "weakens" or ""')
+    return kind
+
+
 def parse_findings(doc: Mapping[str, Any], where: str = "findings.toml") -> Findings:
     """Check a parsed findings document and build its :class:`Findings`.
 
@@ -221,6 +239,7 @@ def parse_findings(doc: Mapping[str, Any], where: str = "findings.toml") -> Find
             fails_where=_text(entry, "fails_where", place),
             fails_through=_text(entry, "fails_through", place),
             watch=_text(entry, "watch", place),
+            region=_region_kind(entry, place),
             preset=check_preset(preset, f"{place}.preset"),
             differences=differences,
         )
@@ -319,7 +338,7 @@ def to_toml(doc: Mapping[str, Any], header: Sequence[str] = ()) -> str:
     lines += ["", "[about]", *(f"{k} = {_toml_value(v)}" for k, v in about.items())]
     for key, entry in doc.get("errors", {}).items():
         lines += ["", f"[errors.{_quoted(key)}]"]
-        lines += [f"{k} = {_toml_value(entry.get(k, ''))}" for k in _ERROR_KEYS[:3]]
+        lines += [f"{k} = {_toml_value(entry.get(k, ''))}" for k in _TEXT_KEYS]
         lines += [f"[errors.{_quoted(key)}.preset]"]
         lines += [f"{k} = {_toml_value(v)}" for k, v in entry.get("preset", {}).items()]
         for outcome, variants in entry.get("differences", {}).items():
@@ -380,12 +399,15 @@ def refresh(
     old = tomllib.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
     old_about = old.get("about", {})
     errors: dict[str, Any] = {
-        key: {k: previous.get(k, "") for k in _ERROR_KEYS[:3]}
+        key: {k: previous.get(k, "") for k in _TEXT_KEYS}
         | {"preset": previous.get("preset", {}), "differences": previous.get("differences", {})}
         for key, previous in old.get("errors", {}).items()
     }
     about: dict[str, Any] = {
-        "provisional": provisional,
+        # Provisional or settled is said of the numbers: kept when only the regions change.
+        "provisional": (
+            provisional if folder is not None else bool(old_about.get("provisional", True))
+        ),
         "source": old_about.get("source", ""),
         "discovery_source": old_about.get("discovery_source", ""),
         "statistic": old_about.get("statistic", statistic) if folder is None else statistic,
@@ -397,7 +419,7 @@ def refresh(
         manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
         spec = manifest.get("spec", {})
         for key, differences in differences_from_pairs(pairs, statistic).items():
-            entry = errors.setdefault(key, {k: "" for k in _ERROR_KEYS[:3]} | {"preset": {}})
+            entry = errors.setdefault(key, {k: "" for k in _TEXT_KEYS} | {"preset": {}})
             entry["differences"] = differences
         commit = _commit_source(manifest)
         about["source"] = (
@@ -456,7 +478,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--not-provisional",
         dest="provisional",
         action="store_false",
-        help="mark the numbers as the project's settled results",
+        help="mark the numbers as the project's settled results (with a compare folder; "
+        "a refresh of the regions alone keeps what the file says)",
     )
     args = parser.parse_args(argv)
     if args.folder is None and args.discovery is None:
@@ -471,7 +494,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             statistic="final" if args.final else "time_average",
             discovery=args.discovery,
         )
-    except (FindingsError, DiscoveryError, FileNotFoundError) as exc:
+    except FileNotFoundError as exc:
+        print(
+            f"findings: error: {exc.filename} not found: give the results folder of "
+            "sixerrors compare (and of sixerrors discover for --discovery)",
+            file=sys.stderr,
+        )
+        return 2
+    except (FindingsError, DiscoveryError) as exc:
         print(f"findings: error: {exc}", file=sys.stderr)
         return 2
     print(path)

@@ -135,12 +135,17 @@ class Discovery:
 
 @dataclass(frozen=True)
 class Region:
-    """The four generated fields of one error's findings entry."""
+    """The generated fields of one error's findings entry.
+
+    ``region`` is ``"fails"`` (the claim reverses there), ``"weakens"`` (it
+    only shrinks to no clear difference) or ``""`` (no region to try).
+    """
 
     fails_where: str
     fails_through: str
     watch: str
     preset: Mapping[str, Any]
+    region: str = "fails"
 
     def entry(self) -> dict[str, Any]:
         """The fields as a findings-file table."""
@@ -148,6 +153,7 @@ class Region:
             "fails_where": self.fails_where,
             "fails_through": self.fails_through,
             "watch": self.watch,
+            "region": self.region,
             "preset": dict(self.preset),
         }
 
@@ -511,12 +517,7 @@ def region(
     if box is not None and not restricted.empty:
         info = box[0]
         rows = _records(restricted)
-        spans = [
-            f"{DECLARATIONS[r['parameter']].label} is "
-            f"{span_text(r['parameter'], r['low'], r['high'])} "
-            f"(sampled {span_text(r['parameter'], r['range_low'], r['range_high'])})"
-            for r in rows
-        ]
+        spans = box_spans(rows)
         density = float(info["density"])
         dense = "" if bool(info.get("meets_min_density", True)) else ", less dense than sought"
         where = (
@@ -524,10 +525,7 @@ def region(
             f"{_percent(float(info['coverage']))} of them (coverage), in which "
             f"{_percent(density)} of worlds reverse (density{dense})."
         )
-        middles = {
-            str(r["parameter"]): world_value(str(r["parameter"]), (r["low"] + r["high"]) / 2)
-            for r in rows
-        }
+        middles = box_middles(rows)
         return Region(
             where,
             mechanisms_text(middles, sections),
@@ -563,6 +561,24 @@ def region(
         watch_text(key, outcome, spec, None),
         _checked(fixed, values, label),
     )
+
+
+def box_spans(rows: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Each restricted parameter of a box in words: its label, its span and the span sampled."""
+    return [
+        f"{DECLARATIONS[r['parameter']].label} is "
+        f"{span_text(r['parameter'], r['low'], r['high'])} "
+        f"(sampled {span_text(r['parameter'], r['range_low'], r['range_high'])})"
+        for r in rows
+    ]
+
+
+def box_middles(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """A box's preset: the middle of each restricted parameter, as the app may set it."""
+    return {
+        str(r["parameter"]): world_value(str(r["parameter"]), (r["low"] + r["high"]) / 2)
+        for r in rows
+    }
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -616,12 +632,11 @@ def _no_reversal(
         if groups
         else ""
     )
-    return Region(where, through, "", {})
+    return Region(where, through, "", {}, region="")
 
 
 WEAKENS = "It weakens, though:"
-"""How a region of a claim that never reversed begins its second sentence (the
-classroom then says "where the claim weakens", not "fails")."""
+"""How a region of a claim that never reversed begins its second sentence."""
 
 
 def key_of(label: str) -> str:
@@ -651,12 +666,7 @@ def _weakening_region(
     if restricted.empty:
         return None
     info, rows = box[0], _records(restricted)
-    spans = [
-        f"{DECLARATIONS[r['parameter']].label} is "
-        f"{span_text(r['parameter'], r['low'], r['high'])} "
-        f"(sampled {span_text(r['parameter'], r['range_low'], r['range_high'])})"
-        for r in rows
-    ]
+    spans = box_spans(rows)
     density = float(info["density"])
     where = (
         f"{reversed_nowhere.removesuffix(', so there is no failure region to try.')}. "
@@ -665,10 +675,7 @@ def _weakening_region(
         f"{_percent(float(info['coverage']))} of them, in which {_percent(density)} of worlds "
         "show no clear difference)."
     )
-    middles = {
-        str(r["parameter"]): world_value(str(r["parameter"]), (r["low"] + r["high"]) / 2)
-        for r in rows
-    }
+    middles = box_middles(rows)
     pair = _pair(key)
     watch = (
         f"Watch the {CHART_TITLES[outcome]} chart: the article expects the remedy "
@@ -679,7 +686,13 @@ def _weakening_region(
         "is noisy; try another seed)."
     )
     fixed = _fixed_overrides(discovery.spec, label)
-    return Region(where, mechanisms_text(middles, sections), watch, _checked(fixed, middles, label))
+    return Region(
+        where,
+        mechanisms_text(middles, sections),
+        watch,
+        _checked(fixed, middles, label),
+        region="weakens",
+    )
 
 
 def _searched(discovery: Discovery, label: str, outcome: str) -> bool:

@@ -38,7 +38,6 @@ from experiments.classroom.findings import VARIANTS, Finding, Findings, share_te
 from experiments.classroom.info import InfoPanel, to_html
 from experiments.classroom.labels import labelled, regime_text
 from experiments.classroom.pair import ClassroomPair
-from experiments.classroom.regions import WEAKENS
 from experiments.palette import ERROR_COLOUR, FREE_COLOURS, REMEDY_COLOUR
 from model import SocialManagementModel
 from model.outcomes import OUTCOME_INFO
@@ -489,7 +488,7 @@ def PresetButtons(
         return solara.Div()
     changes = "; ".join(f"{k} {v}" for k, v in labelled(finding.preset))
     with solara.Column(gap="4px", classes=["sixerrors-preset"]) as column:
-        verb = "weaken" if WEAKENS in finding.fails_where else "fail"
+        verb = "weaken" if finding.region == "weakens" else "fail"
         solara.HTML(tag="div", unsafe_innerHTML=f"<b>Watch the claim {verb}</b>")
         solara.Button(
             f"Try this: where the claim {verb}s",

@@ -19,19 +19,23 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
 
-from experiments.validation.incidents import COERCION, INCIDENT_DRIFT, TAILS, tail_slope
-from experiments.validation.petitions import BUREAU, _settled_locally
+from experiments.validation.incidents import (
+    COERCION,
+    HEAVY_LARGEST,
+    HEAVY_SLOPE,
+    INCIDENT_DRIFT,
+    MIN_INCIDENTS,
+    TAILS,
+    is_heavy,
+    plot_ccdf,
+    tail_slope,
+    yearly_incidents_and_effort,
+)
+from experiments.validation.petitions import BLOCKED_SETTINGS, BUREAU, settled_locally
 from experiments.validation.registry import CheckContext, CheckResult, check
-from experiments.validation.runs import Run, mean_last_half, run_all, seeds_for, yearly
+from experiments.validation.runs import Run, mean_last_half, run_all, seeds_for
 from model.params import DECLARATIONS
-
-HEAVY_SLOPE = (-1.3, -0.6)
-"""The heavy-tail check's range of top-decade slopes (incidents.heavy_tailed_sizes)."""
-
-HEAVY_LARGEST = 100
-"""The heavy-tail check's least largest incident, in households."""
 
 INFLOW_FACTOR = 4.0
 """Latent discontent of the heavy-tail control, as a multiple of the default ``inflow_rate``.
@@ -85,30 +89,21 @@ def heavy_tailed_sizes_control(context: CheckContext) -> CheckResult:
         f"{residents:,} households, {count} run(s) of {steps} weeks; no collective shocks, no "
         f"spread within the week, inflow_rate {inflow:.3g}"
     )
-    if sizes.size < 20:
+    if sizes.size < MIN_INCIDENTS:
         return CheckResult(
             f"only {sizes.size} incidents ({world}): too few to measure a tail",
-            "the heavy tail absent, over at least 20 incidents",
+            f"the heavy tail absent, over at least {MIN_INCIDENTS} incidents",
             False,
             details=table,
         )
     slope = tail_slope(sizes)
-    heavy = bool(HEAVY_SLOPE[0] <= slope <= HEAVY_SLOPE[1] and sizes[-1] >= HEAVY_LARGEST)
-    ccdf = 1.0 - np.arange(sizes.size) / sizes.size
-    fig = Figure(figsize=(6, 3.6), layout="constrained")
-    ax = fig.add_subplot()
-    ax.loglog(sizes, ccdf, ".", markersize=3)
-    ax.axvline(sizes[-1] / 10, color="grey", linestyle="--", label="top decade")
-    ax.set_xlabel("incident size (households)")
-    ax.set_ylabel("share of incidents at least this large")
-    ax.set_title(f"Control: {sizes.size} incidents, largest {sizes[-1]:.0f}: slope {slope:.2f}")
-    ax.legend()
-    fig.savefig(context.figure_path("heavy_tailed_sizes_control"), dpi=120)
+    heavy = is_heavy(sizes, slope)
+    plot_ccdf(sizes, slope, context.figure_path("heavy_tailed_sizes_control"), "Control: ")
     return CheckResult(
         f"top-decade CCDF slope {slope:.2f} over {sizes.size} incidents (largest "
         f"{sizes[-1]:.0f} households; {world})",
         f"the heavy tail absent: slope outside {HEAVY_SLOPE[0]} to {HEAVY_SLOPE[1]} or no "
-        f"incident of {HEAVY_LARGEST} households (over at least 20 incidents)",
+        f"incident of {HEAVY_LARGEST} households (over at least {MIN_INCIDENTS} incidents)",
         not heavy,
         value=slope,
         details=table,
@@ -132,16 +127,9 @@ def coercion_cost_control(context: CheckContext) -> CheckResult:
     overrides = {"need_drift": INCIDENT_DRIFT, "cadre_incentive": "fixed"}
     runs = [Run("rigid_suppression", residents, 520, overrides)] * count
     results = run_all(runs, seeds_for(context.seed, count, offset=200))
-    incidents = np.array([yearly(r.table["incidents_per_10k"].to_numpy()[1:]) for r in results])
-    effort = np.array([yearly(r.table["control_spending"].to_numpy()[1:]) / 52 for r in results])
-    mean_incidents, mean_effort = incidents.mean(axis=0), effort.mean(axis=0)
-    table = pd.DataFrame(
-        {
-            "year": np.arange(1, mean_effort.size + 1),
-            "incidents_per_10k": mean_incidents,
-            "control_effort": mean_effort,
-        }
-    )
+    table = yearly_incidents_and_effort(results)
+    mean_incidents = table["incidents_per_10k"].to_numpy()
+    mean_effort = table["control_effort"].to_numpy()
     rise = float(mean_effort[-1] / mean_effort[0] - 1.0) if mean_effort[0] else float("nan")
     return CheckResult(
         f"control effort {mean_effort[0]:.1f} -> {mean_effort[-1]:.1f} (change {rise:+.1%}), "
@@ -169,13 +157,8 @@ def inverted_pyramid_control(context: CheckContext) -> CheckResult:
     pyramid cannot invert.
     """
     residents, count = context.size((2_000, 1), (2_000, 4))
-    settings = {
-        "working channels": {},
-        "a quarter of the local capacity": {"cadre_capacity": 1.0},
-        "more rejection and interception": {"tolerance": 0.1},
-    }
     rows = []
-    for k, (name, overrides) in enumerate(settings.items()):
+    for k, (name, overrides) in enumerate(BLOCKED_SETTINGS.items()):
         runs = [Run("baseline", residents, 260, {**overrides, "escalation": 0.0})] * count
         results = run_all(runs, seeds_for(context.seed, count, offset=10 * k))
         upward = [float(np.nanmax(r.table["share_petitions_upward"].to_numpy())) for r in results]
@@ -221,7 +204,7 @@ def petitions_settled_locally_control(context: CheckContext) -> CheckResult:
     capacity = SMALL_LOCAL_CAPACITY * float(DECLARATIONS["cadre_capacity"].default)
     runs = [Run("baseline", residents, 260, {"cadre_capacity": capacity})] * count
     results = run_all(runs, seeds_for(context.seed, count))
-    share = _settled_locally(results)
+    share = settled_locally(results)
     table = pd.DataFrame(
         {
             "cadre_capacity": [capacity],

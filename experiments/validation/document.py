@@ -136,7 +136,14 @@ def load(folder: Path) -> Battery:
             f"{folder} is not a results folder (no manifest.json); pass the folder "
             "'sixerrors validate' printed"
         )
-    manifest = json.loads(manifest_path.read_text())
+    try:
+        manifest = json.loads(manifest_path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise DocumentError(
+            f"{manifest_path} cannot be read ({exc}); run the battery again"
+        ) from exc
+    if not isinstance(manifest, dict):
+        raise DocumentError(f"{manifest_path} is not a manifest (not a JSON object)")
     if manifest.get("kind") != "validate":
         raise DocumentError(
             f"{folder} was written by '{manifest.get('kind', 'unknown')}', not "
@@ -148,6 +155,8 @@ def load(folder: Path) -> Battery:
         raise DocumentError(
             f"{folder} has no summaries/checks (the battery did not finish); run it again"
         )
+    if "check" not in checks.columns:
+        raise DocumentError(f"{folder}'s summaries/checks has no 'check' column; run it again")
     return Battery(folder, manifest, checks)
 
 

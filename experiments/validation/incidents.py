@@ -19,13 +19,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
 from experiments.calibrate import SETTLING_YEARS, growth_rate
 from experiments.validation.registry import CheckContext, CheckResult, check
-from experiments.validation.runs import Run, run_all, seeds_for, yearly
+from experiments.validation.runs import Result, Run, run_all, seeds_for, yearly
 
 INCIDENT_DRIFT = 1e-05
 """The drift of every need per week that the calibration found for China's growth of
@@ -106,6 +109,49 @@ def tail_slope(sizes: np.ndarray) -> float:
     return float(np.polyfit(np.log10(distinct), np.log10(ccdf), 1)[0])
 
 
+HEAVY_SLOPE = (-1.3, -0.6)
+"""The range of top-decade CCDF slopes that counts as a heavy tail (EVIDENCE 1)."""
+
+HEAVY_LARGEST = 100
+"""The least largest incident, in households, of a heavy tail: incidents of hundreds."""
+
+MIN_INCIDENTS = 20
+"""Fewest incidents over which a tail is measured at all."""
+
+
+def is_heavy(sizes: np.ndarray, slope: float) -> bool:
+    """Whether sorted incident ``sizes`` with top-decade ``slope`` have the heavy tail."""
+    return bool(HEAVY_SLOPE[0] <= slope <= HEAVY_SLOPE[1] and sizes[-1] >= HEAVY_LARGEST)
+
+
+def plot_ccdf(sizes: np.ndarray, slope: float, path: Path, title: str = "") -> None:
+    """The CCDF of sorted incident ``sizes`` on log-log axes, the top decade marked."""
+    ccdf = 1.0 - np.arange(sizes.size) / sizes.size
+    fig = Figure(figsize=(6, 3.6), layout="constrained")
+    ax = fig.add_subplot()
+    ax.loglog(sizes, ccdf, ".", markersize=3)
+    ax.axvline(sizes[-1] / 10, color="grey", linestyle="--", label="top decade")
+    ax.set_xlabel("incident size (households)")
+    ax.set_ylabel("share of incidents at least this large")
+    ax.set_title(f"{title}{sizes.size} incidents, largest {sizes[-1]:.0f}: slope {slope:.2f}")
+    ax.legend()
+    fig.savefig(path, dpi=120)
+
+
+def yearly_incidents_and_effort(results: Sequence[Result]) -> pd.DataFrame:
+    """Mean over runs, year by year, of incidents per 10,000 and weekly control effort."""
+    incidents = np.array([yearly(r.table["incidents_per_10k"].to_numpy()[1:]) for r in results])
+    effort = np.array([yearly(r.table["control_spending"].to_numpy()[1:]) / 52 for r in results])
+    mean_effort = effort.mean(axis=0)
+    return pd.DataFrame(
+        {
+            "year": np.arange(1, mean_effort.size + 1),
+            "incidents_per_10k": incidents.mean(axis=0),
+            "control_effort": mean_effort,
+        }
+    )
+
+
 @check("heavy_tailed_sizes", pattern="E1",
        title="Incident sizes are heavy-tailed: CCDF slope -0.6 to -1.3 over the top decade",
        source=TAILS)  # fmt: skip
@@ -116,22 +162,13 @@ def heavy_tailed_sizes(context: CheckContext) -> CheckResult:
     results = run_all(runs, seeds_for(context.seed, count, offset=100))
     sizes = np.concatenate([r.incident_sizes for r in results])
     table = pd.DataFrame({"size": np.sort(sizes)})
-    if sizes.size < 20:
+    if sizes.size < MIN_INCIDENTS:
         return CheckResult(f"only {sizes.size} incidents", "a CCDF slope of -0.6 to -1.3",
                            False, details=table)  # fmt: skip
     slope = tail_slope(sizes)
     values = np.sort(sizes)
-    ccdf = 1.0 - np.arange(values.size) / values.size
-    fig = Figure(figsize=(6, 3.6), layout="constrained")
-    ax = fig.add_subplot()
-    ax.loglog(values, ccdf, ".", markersize=3)
-    ax.axvline(values[-1] / 10, color="grey", linestyle="--", label="top decade")
-    ax.set_xlabel("incident size (households)")
-    ax.set_ylabel("share of incidents at least this large")
-    ax.set_title(f"{sizes.size} incidents, largest {values[-1]:.0f}: slope {slope:.2f}")
-    ax.legend()
-    fig.savefig(context.figure_path("heavy_tailed_sizes"), dpi=120)
-    passed = bool(-1.3 <= slope <= -0.6 and values[-1] >= 100)
+    plot_ccdf(values, slope, context.figure_path("heavy_tailed_sizes"))
+    passed = is_heavy(values, slope)
     return CheckResult(
         f"top-decade CCDF slope {slope:.2f} over {sizes.size} incidents (largest "
         f"{values[-1]:.0f} households; {residents:,} households, {count} runs of {steps} weeks)",
@@ -148,19 +185,12 @@ def _coercion(context: CheckContext, regime: str, offset: int) -> CheckResult:
     overrides = {"need_drift": INCIDENT_DRIFT, "cadre_incentive": "stability_veto"}
     runs = [Run(regime, residents, 520, overrides)] * count
     results = run_all(runs, seeds_for(context.seed, count, offset=offset))
-    incidents = np.array([yearly(r.table["incidents_per_10k"].to_numpy()[1:]) for r in results])
-    effort = np.array([yearly(r.table["control_spending"].to_numpy()[1:]) / 52 for r in results])
-    mean_incidents, mean_effort = incidents.mean(axis=0), effort.mean(axis=0)
+    table = yearly_incidents_and_effort(results)
+    mean_incidents = table["incidents_per_10k"].to_numpy()
+    mean_effort = table["control_effort"].to_numpy()
     varied = mean_incidents.std() > 0 and mean_effort.std() > 0
     correlation = float(np.corrcoef(mean_incidents, mean_effort)[0, 1]) if varied else float("nan")
     rises = bool(mean_effort[-1] > mean_effort[0] and mean_incidents[-1] > mean_incidents[0])
-    table = pd.DataFrame(
-        {
-            "year": np.arange(1, mean_effort.size + 1),
-            "incidents_per_10k": mean_incidents,
-            "control_effort": mean_effort,
-        }
-    )
     return CheckResult(
         f"control effort {mean_effort[0]:.0f} -> {mean_effort[-1]:.0f}, incidents "
         f"{mean_incidents[0]:.1f} -> {mean_incidents[-1]:.1f} per 10,000 a year; "

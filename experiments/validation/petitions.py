@@ -12,6 +12,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
+
 import numpy as np
 import pandas as pd
 
@@ -20,8 +23,18 @@ from experiments.validation.runs import Run, mean_last_half, run_all, seeds_for
 
 BUREAU = "State Bureau for Letters and Calls (2003), as quoted in EVIDENCE 2"
 
+BLOCKED_SETTINGS: Mapping[str, Mapping[str, float]] = MappingProxyType(
+    {
+        "working channels": {},
+        "a quarter of the local capacity": {"cadre_capacity": 1.0},
+        "more rejection and interception": {"tolerance": 0.1},
+    }
+)
+"""The inverted pyramid's settings, in this order (its check unpacks them so):
+working local channels, then two ways of blocking them."""
 
-def _settled_locally(results: list) -> float:  # type: ignore[type-arg]
+
+def settled_locally(results: list) -> float:  # type: ignore[type-arg]
     """Of all petitions settled in the last half of the runs, the share settled locally."""
     local = upward = 0.0
     for result in results:
@@ -36,11 +49,11 @@ def _settled_locally(results: list) -> float:  # type: ignore[type-arg]
 @check("petitions_settled_locally", pattern="E2",
        title="With working local channels, at least 80 % of petitions settled are settled locally",
        source=BUREAU)  # fmt: skip
-def petitions_settled_locally(context: CheckContext) -> CheckResult:
+def petitionssettled_locally(context: CheckContext) -> CheckResult:
     """The baseline regime: the share of settled petitions settled at the local level."""
     residents, count = context.size((2_000, 2), (2_000, 8))
     results = run_all([Run("baseline", residents, 260)] * count, seeds_for(context.seed, count))
-    share = _settled_locally(results)
+    share = settled_locally(results)
     return CheckResult(
         f"{share:.1%} of settled petitions settled locally ({count} runs, weeks 131-260)",
         "at least 80 %",
@@ -59,13 +72,8 @@ def inverted_pyramid(context: CheckContext) -> CheckResult:
     rejection and interception raised (tolerance 0.1).
     """
     residents, count = context.size((2_000, 2), (2_000, 8))
-    settings = {
-        "working channels": {},
-        "a quarter of the local capacity": {"cadre_capacity": 1.0},
-        "more rejection and interception": {"tolerance": 0.1},
-    }
     rows = []
-    for k, (name, overrides) in enumerate(settings.items()):
+    for k, (name, overrides) in enumerate(BLOCKED_SETTINGS.items()):
         runs = [Run("baseline", residents, 260, overrides)] * count
         results = run_all(runs, seeds_for(context.seed, count, offset=10 * k))
         rows.append(

@@ -51,7 +51,10 @@ if TYPE_CHECKING:
 HOUSING = DOMAINS.index("housing")
 """The domain that projects' disputes (land, relocation) hit."""
 
-OWED, RELIEF, TARGETED, GOVERNANCE, GRID, STABILITY = range(6)
+ACCOUNTS = 6
+"""How many accounts a :class:`Treasury` keeps (the slots below)."""
+
+OWED, RELIEF, TARGETED, GOVERNANCE, GRID, STABILITY = range(ACCOUNTS)
 """The accounts of :class:`Treasury`: what is owed to the next step, and this step's
 relief, targeted spending (concessions and resolved cases), governance
 (participation, committees, support to organizations), the grid and the
@@ -103,7 +106,7 @@ class Treasury(NamedTuple):
 
 def treasury(budget: float, fixed_costs: float) -> Treasury:
     """A treasury with nothing owed; the grid gets at most the whole budget."""
-    accounts = np.zeros(6)
+    accounts = np.zeros(ACCOUNTS)
     return Treasury(budget, min(fixed_costs, budget), accounts, 0.0)
 
 
@@ -247,9 +250,10 @@ def collective_shocks(
     # A household already hit by this event is marked in the residents'
     # working space (0; -1 otherwise, as it is left).
     hit = residents.scratch
-    footprint = np.empty(n, dtype=np.int64)
     events = 0
     epicentre = gap_to_next(key, step, COLLECTIVE_SHOCK, 0, rate)
+    # The footprint's households in order, allocated only in a week with an event.
+    footprint = np.empty(n if epicentre < n else 0, dtype=np.int64)
     while epicentre < n:
         size = coef.collective_shock_least * (
             1.0 - uniform(key, step, COLLECTIVE_SIZE, epicentre)

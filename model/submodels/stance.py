@@ -170,6 +170,10 @@ def spread_protest(
     # the same view in which C counts control (control_visibility).
     view = int(coef.control_visibility)
     head = 0
+    # Queue length when every resident beside a protester last decided with
+    # the crowds as they stood: the drain below has each initial protester's
+    # neighbours decide, so the fringe needs another pass only after a joiner.
+    settled = tail
     while True:
         while head < tail:
             j = unsigned(queue[head])
@@ -179,19 +183,19 @@ def spread_protest(
                     r, network, districts, organizations, coef, crowd_of, crowd_size,
                     queue, tail, unsigned(indices[slot]), alone, view,
                 )  # fmt: skip
+        if tail == settled:
+            break
         # A crowd that grew through a joiner elsewhere is larger for every
         # resident beside it, not only for the joiner's neighbours: all of
         # them decide again, and the spread goes on until a whole pass adds
         # no one (the fixed point; each pass is over the protesters' fringe).
-        before = tail
+        settled = tail
         for k in range(n):
             if count[k] > 0:
                 tail = join_if_moved(
                     r, network, districts, organizations, coef, crowd_of, crowd_size,
                     queue, tail, unsigned(k), alone, view,
                 )  # fmt: skip
-        if tail == before:
-            break
     for head in range(tail):
         crowd_of[queue[head]] = -1
 
