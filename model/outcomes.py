@@ -298,7 +298,10 @@ def mass_incidents(
     """The step's mass incidents: connected groups of protesters, counted once.
 
     A group of at least ``min_size`` protesters is an incident (ODD.md,
-    Observation). Compiled whole, because the model asks it every step and at
+    Observation). The week calls it once protest has spread and before
+    anyone responds: an incident the police break up, or cut into pieces,
+    happened all the same, at the size it reached (police statistics count
+    the incidents they handled). Compiled whole, because the model asks it every step and at
     2,000 residents numpy glue around :func:`connected_groups` cost more
     than finding the groups.
 

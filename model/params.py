@@ -675,7 +675,7 @@ class Params:
         meaning="Grievance above which residents outside any organization may found one.",
     )  # fmt: skip
     org_founding_rate: float = _declare(
-        0.000314, 0.0, 1.0, unit="1/step", group="organizations", plausible=(0.00016, 0.00063),
+        0.000341, 0.0, 1.0, unit="1/step", group="organizations", plausible=(0.00017, 0.00068),
         label="Applications to found groups",
         meaning="Chance per step that an aggrieved non-member applies to found an organization.",
         basis="calibrated to 3.4-3.7 registered social organizations per 10,000 people in "

@@ -196,6 +196,9 @@ def week(
         residents, network, districts, organizations, relief, coef, key, step, partition
     )
     spread_protest(residents, network, districts, organizations, coef)
+    # 4. Mass incidents are counted as they formed in the street, before the
+    # response: an incident the police break up happened all the same.
+    incidents = mass_incidents(residents, network, districts.size.size, coef.incident_min_size)
     # 5-6. Petitions at their levels, protests (arrest or dialogue),
     # prevention at the source, and the backlash among the victims'
     # neighbours; the grid notes where people protest.
@@ -219,9 +222,8 @@ def week(
     # 8-9. Members of organizations that ended are released; residents learn
     # whether voice pays; trust.
     release_learn_and_trust(residents, network, organizations, coef, partition)
-    # 9-10. The new trust is adopted and the outcomes' sums taken; mass incidents.
+    # 9-10. The new trust is adopted and the outcomes' sums taken.
     tally = adopt_trust_and_tally(residents, coef, partition)
-    incidents = mass_incidents(residents, network, districts.size.size, coef.incident_min_size)
     return Week(organizations, tally, relief, petitions, incidents, gini(residents.grievance))
 
 

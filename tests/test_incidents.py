@@ -205,6 +205,29 @@ def test_rest_runs_down_and_keeps_residents_from_protest(seed, n):
         assert decided != Stance.PROTESTING
 
 
+# --- incidents counted as they formed ------------------------------------------
+
+
+def test_an_incident_the_police_break_up_is_counted():
+    """Incidents are counted before the response: arresting every protester erases none.
+
+    Control so strong that every protester is arrested the week it protests,
+    in a world aggrieved enough that crowds still form: no one is left in the
+    street at the end of any week, yet the incidents are on the record, with
+    their sizes (counted after the arrests, there would be none).
+    """
+    m = SocialManagementModel("rigid_suppression", 500, rng=1, repression=1.0,
+                              control_share=1.0, cadres_per_1000=200.0, inflow_rate=0.3)  # fmt: skip
+    left_in_street = 0
+    for _ in range(80):
+        m.step()
+        left_in_street += int((m.residents.stance == Stance.PROTESTING).sum())
+    table = m.outcome_table()
+    assert left_in_street == 0
+    assert table["mass_incidents"].sum() > 0
+    assert table["largest_incident"].max() >= m.params.incident_min_size
+
+
 # --- incidents settled as a whole --------------------------------------------
 
 
