@@ -216,8 +216,8 @@ def test_an_incident_the_police_break_up_is_counted():
     street at the end of any week, yet the incidents are on the record, with
     their sizes (counted after the arrests, there would be none).
     """
-    m = SocialManagementModel("rigid_suppression", 500, rng=1, repression=1.0,
-                              control_share=1.0, cadres_per_1000=200.0, inflow_rate=0.3)  # fmt: skip
+    strong_control = {"repression": 1.0, "control_share": 1.0, "cadres_per_1000": 200.0}
+    m = SocialManagementModel("rigid_suppression", 500, rng=1, inflow_rate=0.3, **strong_control)
     left_in_street = 0
     for _ in range(80):
         m.step()
