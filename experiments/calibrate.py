@@ -142,8 +142,12 @@ rigid suppression, as the article's error)."""
 
 def measure(
     target: Target, steps: int, residents: int, seed: int, values: Mapping[str, Any]
-) -> float:
-    """The target's measure in one run with these parameter values (a worker's task)."""
+) -> float | np.ndarray:
+    """The target's measure in one run with these parameter values (a worker's task).
+
+    For the growth target, the run's yearly counts: growth is measured on
+    their mean over the seeds (:func:`trial`).
+    """
     from model import simulate  # noqa: PLC0415 (imported in the worker)
 
     table = simulate(target.regime, steps=steps, n_residents=residents, seed=seed, **values)
@@ -152,7 +156,7 @@ def measure(
     yearly = yearly_incidents(table["incidents_per_10k"].to_numpy()[1:])
     if target.name == "incident_rate":
         return float(yearly[SETTLING_YEARS:].mean())
-    return growth_rate(yearly[SETTLING_YEARS:])
+    return yearly
 
 
 def yearly_incidents(weekly: np.ndarray) -> np.ndarray:
@@ -162,7 +166,7 @@ def yearly_incidents(weekly: np.ndarray) -> np.ndarray:
 
 
 def growth_rate(yearly: np.ndarray) -> float:
-    """Yearly growth: the slope of log(incidents + 1 per 10,000 over the city) against years.
+    """Yearly growth: the slope of log(incidents + 0.1 per 10,000) against years.
 
     A log-linear fit over every year, with the counts offset by a small
     constant so that a quiet first year does not make the growth infinite.
@@ -180,12 +184,21 @@ def trial(
     pool: Any,
     scale: float,
 ) -> float:
-    """The target's measure, averaged over ``seeds``, with the parameter at ``value``."""
+    """The target's measure, averaged over ``seeds``, with the parameter at ``value``.
+
+    Growth is the growth of the seeds' mean yearly counts, not the mean of
+    each seed's growth: a national count adds up cities whose waves are
+    not in step, and a single city's quiet years would weigh as zeros in a
+    log (the validation measures it so, ``experiments.validation.incidents``).
+    """
     values = {**fixed, **target.overrides, target.parameter: value}
     residents = max(500, int(target.residents * scale))
     steps = target.steps
     futures = [pool.submit(measure, target, steps, residents, s, values) for s in seeds]
-    return float(np.nanmean([f.result() for f in futures]))
+    measures = [f.result() for f in futures]
+    if target.name == GROWTH.name:
+        return growth_rate(np.mean(measures, axis=0)[SETTLING_YEARS:])
+    return float(np.nanmean(measures))
 
 
 def bisect(
