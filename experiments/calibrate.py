@@ -350,7 +350,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         description="Calibrate the model's free world parameters to facts (docs/calibration.md).",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    parser.add_argument("--seeds", type=int, default=6, help="seeds per trial")
+    parser.add_argument("--seeds", type=int, default=20, help="seeds per trial")
     parser.add_argument("--workers", type=int, default=default_workers(), help="processes")
     parser.add_argument("--scale", type=float, default=1.0, help="city size relative to full")
     parser.add_argument("--growth", action="store_true", help="also find the drift of incidents")

@@ -28,7 +28,7 @@ from matplotlib.figure import Figure
 
 from experiments.calibrate import SETTLING_YEARS, growth_rate
 from experiments.validation.registry import CheckContext, CheckResult, check
-from experiments.validation.runs import Result, Run, run_all, seeds_for, yearly
+from experiments.validation.runs import CITIES, Result, Run, run_all, seeds_for, yearly
 
 INCIDENT_DRIFT = 1e-05
 """The drift of every need per week that the calibration found for China's growth of
@@ -44,7 +44,7 @@ COERCION = "Ministry of Finance budgets 2010-2013 (internal security); Yu Jianro
 
 def _growth(context: CheckContext, regime: str, name: str, offset: int) -> CheckResult:
     """Ten years of ``regime`` with needs drifting by :data:`INCIDENT_DRIFT` a week."""
-    residents, count = context.size((4_000, 3), (10_000, 6))
+    residents, count = context.size((4_000, 3), (10_000, CITIES))
     runs = [Run(regime, residents, 520, {"need_drift": INCIDENT_DRIFT})] * count
     results = run_all(runs, seeds_for(context.seed, count, offset=offset))
     years = np.array([yearly(r.table["incidents_per_10k"].to_numpy()[1:]) for r in results])
@@ -181,7 +181,7 @@ def heavy_tailed_sizes(context: CheckContext) -> CheckResult:
 
 def _coercion(context: CheckContext, regime: str, offset: int) -> CheckResult:
     """Ten years of ``regime`` with cadres judged by incidents and hardship drifting."""
-    residents, count = context.size((4_000, 3), (10_000, 6))
+    residents, count = context.size((4_000, 3), (10_000, CITIES))
     overrides = {"need_drift": INCIDENT_DRIFT, "cadre_incentive": "stability_veto"}
     runs = [Run(regime, residents, 520, overrides)] * count
     results = run_all(runs, seeds_for(context.seed, count, offset=offset))

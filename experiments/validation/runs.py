@@ -22,6 +22,12 @@ from experiments.runner import default_workers, local_pool
 SEED_OFFSET = 7_000
 """Battery seeds start here above the battery's root seed, clear of the calibration's."""
 
+CITIES = 20
+"""Cities (seeds) the full battery averages for yearly counts and densities: as many as
+the calibration (``python -m experiments.calibrate``, docs/calibration.md). One city's
+waves of protest swing a ten-year count and its founding of organizations is rare,
+so six cities could pass or fail a check by which seeds they were."""
+
 
 @dataclass(frozen=True)
 class Run:

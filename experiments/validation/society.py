@@ -27,7 +27,7 @@ from matplotlib.figure import Figure
 
 from experiments.calibrate import HOUSEHOLD_SIZE
 from experiments.validation.registry import CheckContext, CheckResult, check
-from experiments.validation.runs import Run, run_all, seeds_for
+from experiments.validation.runs import CITIES, Run, run_all, seeds_for
 
 CIVIL_AFFAIRS = "Ministry of Civil Affairs bulletins 2010-2012"
 GRID = "EVIDENCE 6: a community of 4,839 households in 21 grids"
@@ -51,7 +51,7 @@ left over; the share leaves room for it (and for one city-sized rounding).
        source=CIVIL_AFFAIRS)  # fmt: skip
 def organization_density(context: CheckContext) -> CheckResult:
     """The baseline regime after five years, on seeds the calibration did not use."""
-    residents, count = context.size((5_000, 2), (10_000, 6))
+    residents, count = context.size((5_000, 2), (10_000, CITIES))
     results = run_all([Run("baseline", residents, 260)] * count, seeds_for(context.seed, count))
     density = float(np.mean([r.table["organizations_per_10k"].iloc[-1] for r in results]))
     target = 3.55 * HOUSEHOLD_SIZE
