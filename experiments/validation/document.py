@@ -364,7 +364,9 @@ PATTERNS: Mapping[str, tuple[str, str]] = {
         "hardship drifts upward (the drift is calibrated, docs/calibration.md; absolute counts "
         "are not fitted), a heavy tail of incident sizes in a city large enough for incidents "
         "of hundreds, and control effort rising with incidents where cadres are judged by "
-        "them (the one-vote veto). The controls switch off the mechanism of each: without "
+        "them (the one-vote veto). The growth over seven years of the mean of twenty cities "
+        "depends on which twenty: the calibration's own seeds give another figure with the "
+        "same drift (docs/calibration.md). The controls switch off the mechanism of each: without "
         "collective shocks and spread within the week the tail must be thin, and cadres "
         "judged by nothing must not raise their control effort.",
     ),

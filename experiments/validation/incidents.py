@@ -33,9 +33,9 @@ from experiments.validation.runs import CITIES, Result, Run, run_all, seeds_for,
 INCIDENT_DRIFT = 1e-05
 """The drift of every need per week that the calibration found for China's growth of
 incidents under the baseline regime over years 4-10 (docs/calibration.md, ``need_drift``).
-It is the lower end of the bracket: without any drift the counts of a settled city
-already swing in waves, and over years 4-10 they grow faster than China's, so the
-growth checks test the model's own waves more than a drift (docs/validation.md)."""
+It is the lower end of the bracket: the target lies outside what the bracket gives
+(the mean count of twenty cities swings in a wave that peaks in year 8 and does not
+trend), so the growth checks test the model's own waves more than a drift."""
 
 GROWTH = "Tong and Lei (2010); Ministry of Public Security (2005); Sun Liping (2011)"
 TAILS = "MPS figures for 2004 (EVIDENCE 1); Biggs (2005)"
