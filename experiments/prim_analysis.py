@@ -74,6 +74,28 @@ class Box:
     trajectory: pd.DataFrame
 
 
+def restricted_limits(limits: pd.DataFrame) -> pd.DataFrame:
+    """The rows of one box's limits that narrow a parameter, narrowest first.
+
+    The one rule by which the documents and the classroom word a box: PRIM's
+    own ``restricted`` flag where the table has it (:func:`find_boxes`
+    writes it), else the limits compared with the sampled range (tables
+    written before it did). ``kept_share`` is the share of the sampled range
+    the box keeps, by which the rows are ordered.
+    """
+    if "restricted" in limits.columns:
+        mask = limits["restricted"].astype(bool)
+    else:
+        tol = 1e-12
+        mask = (limits["low"] > limits["range_low"] + tol) | (
+            limits["high"] < limits["range_high"] - tol
+        )
+    kept = limits[mask].copy()
+    width = (kept["range_high"] - kept["range_low"]).where(lambda w: w > 0, 1.0)
+    kept["kept_share"] = (kept["high"] - kept["low"]) / width
+    return kept.sort_values("kept_share", kind="stable")
+
+
 def choose_step(trajectory: pd.DataFrame, min_density: float) -> int:
     """The step to keep: the best balance of coverage and density, dense enough if possible.
 

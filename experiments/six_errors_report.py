@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from experiments.prim_analysis import restricted_limits
 from model import ERRORS, VARIANT_PAIRS
 from model.outcomes import OUTCOME_INFO
 from model.params import DECLARATIONS
@@ -251,17 +252,15 @@ def size_line(sizes: Mapping[str, pd.DataFrame], label: str) -> str:
 
 
 def box_text(limits: pd.DataFrame, boxes: pd.DataFrame) -> str:
-    """PRIM's first box as readable limits, with its coverage and density."""
+    """PRIM's first box as readable limits, narrowest first, with its coverage and density."""
     first = boxes.sort_values("box").iloc[0]
     mine = limits[limits["box"] == first["box"]]
     restricted = []
-    for row in mine.itertuples():
+    for row in restricted_limits(mine).itertuples():
         low, high = float(row.low), float(row.high)
-        narrower = low > row.range_low + 1e-12 or high < row.range_high - 1e-12
-        if narrower:
-            plausible = f"{row.range_low:.3g}–{row.range_high:.3g}"
-            meaning = DECLARATIONS[row.parameter].meaning.rstrip(".").lower()
-            restricted.append(f"`{row.parameter}` {low:.3g}–{high:.3g} (of {plausible}; {meaning})")
+        plausible = f"{row.range_low:.3g}–{row.range_high:.3g}"
+        meaning = DECLARATIONS[row.parameter].meaning.rstrip(".").lower()
+        restricted.append(f"`{row.parameter}` {low:.3g}–{high:.3g} (of {plausible}; {meaning})")
     where = "; ".join(restricted) if restricted else "no restriction found"
     flag = "" if bool(first["meets_min_density"]) else " (below the density sought)"
     verb = "are not borne out" if box_target(boxes) == "failure" else "reverse"

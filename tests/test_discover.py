@@ -11,7 +11,7 @@ import pytest
 
 from experiments import cli
 from experiments.discover import classify
-from experiments.prim_analysis import choose_step, find_boxes
+from experiments.prim_analysis import choose_step, find_boxes, restricted_limits
 from experiments.specs import PrimSettings, SpecError, load_discovery, parse_discovery
 from model.params import DECLARATIONS
 
@@ -39,6 +39,24 @@ def test_prim_recovers_a_planted_box():
     assert limits.loc["b", "high"] == pytest.approx(0.3, abs=0.05)
     assert first.trajectory["chosen"].sum() == 1
     assert first.trajectory.loc[first.step, "density"] == first.density
+
+
+def test_a_box_is_worded_by_what_it_restricts_narrowest_first():
+    """One rule for the documents and the classroom: PRIM's flag, else the sampled range."""
+    limits = pd.DataFrame(
+        {
+            "parameter": ["a", "b", "c"],
+            "low": [0.2, 0.0, 0.0],
+            "high": [1.0, 0.1, 1.0],
+            "range_low": [0.0, 0.0, 0.0],
+            "range_high": [1.0, 1.0, 1.0],
+        }
+    )
+    by_range = restricted_limits(limits)
+    assert list(by_range["parameter"]) == ["b", "a"]  # b keeps 10 %, a 80 %; c is whole
+    assert list(by_range["kept_share"]) == pytest.approx([0.1, 0.8])
+    flagged = restricted_limits(limits.assign(restricted=[False, True, True]))
+    assert list(flagged["parameter"]) == ["b", "c"]  # PRIM's own flag decides
 
 
 def test_prim_edge_cases_and_the_choice_of_a_box():

@@ -39,6 +39,7 @@ import pandas as pd
 
 from experiments.classroom.findings import check_preset
 from experiments.classroom.labels import PERCENT_UNITS, plain_unit, regime_text
+from experiments.prim_analysis import restricted_limits
 from model import ERRORS, VARIANT_PAIRS
 from model.params import DECLARATIONS
 from model.regimes import ErrorPair
@@ -347,28 +348,19 @@ def factor_columns(points: pd.DataFrame) -> list[str]:
     ]
 
 
-def restricted_limits(limits: pd.DataFrame) -> pd.DataFrame:
-    """The rows of one box's limits that narrow a world parameter, narrowest first.
+def world_limits(limits: pd.DataFrame) -> pd.DataFrame:
+    """The limits of one box that narrow a world parameter, narrowest first.
 
-    Uses PRIM's own ``restricted`` flag where the table has it, else
-    compares the limits with the sampled range. Levers and unknown names
-    are dropped: the preset may set only world parameters, and a sentence
-    that named a limit the button does not set would mislead.
+    PRIM's rule (:func:`experiments.prim_analysis.restricted_limits`), with
+    levers and unknown names dropped: the preset may set only world
+    parameters, and a sentence that named a limit the button does not set
+    would mislead.
     """
-    if "restricted" in limits.columns:
-        mask = limits["restricted"].astype(bool)
-    else:
-        tol = 1e-12
-        mask = (limits["low"] > limits["range_low"] + tol) | (
-            limits["high"] < limits["range_high"] - tol
-        )
-    world = limits["parameter"].map(
+    kept = restricted_limits(limits)
+    world = kept["parameter"].map(
         lambda name: name in DECLARATIONS and not DECLARATIONS[name].is_lever
     )
-    kept = limits[mask & world.astype(bool)].copy()
-    width = (kept["range_high"] - kept["range_low"]).where(lambda w: w > 0, 1.0)
-    kept["kept_share"] = (kept["high"] - kept["low"]) / width
-    return kept.sort_values("kept_share", kind="stable")
+    return kept[world.astype(bool)]
 
 
 def apart_parameters(
@@ -513,7 +505,7 @@ def region(
     )
     fixed = _fixed_overrides(spec, label)
     box = _first_box(discovery, label, outcome)
-    restricted = restricted_limits(box[1]) if box is not None else pd.DataFrame()
+    restricted = world_limits(box[1]) if box is not None else pd.DataFrame()
     if box is not None and not restricted.empty:
         info = box[0]
         rows = _records(restricted)
@@ -662,7 +654,7 @@ def _weakening_region(
     box = _first_box(discovery, label, outcome)
     if box is None or str(box[0].get("target", "reversal")) != "failure":
         return None
-    restricted = restricted_limits(box[1])
+    restricted = world_limits(box[1])
     if restricted.empty:
         return None
     info, rows = box[0], _records(restricted)
