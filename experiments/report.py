@@ -41,7 +41,7 @@ from experiments.report_figures import (
     records_by,
 )
 from experiments.scales import axis_top, outcome_range
-from experiments.specs import MECHANISMS_SUFFIX, Pair, ScenarioSpec
+from experiments.specs import MECHANISMS_SUFFIX, Pair, ScenarioSpec, error_key
 from experiments.store import write_text_atomically
 from model.outcomes import OUTCOME_INFO
 
@@ -665,7 +665,7 @@ def where_it_fails_html(pair: Pair) -> str:
         findings = load_findings()
     except (FindingsError, OSError):
         return ""
-    finding = findings.of(pair.name.removeprefix("error_"))
+    finding = findings.of(error_key(pair.name))
     if finding is None or not finding.fails_where:
         return ""
     e = html.escape

@@ -39,6 +39,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from experiments.prim_analysis import restricted_limits
+from experiments.specs import MECHANISMS_PAIR_SUFFIX, discovery_label, pair_name
 from model import ERRORS, VARIANT_PAIRS
 from model.outcomes import OUTCOME_INFO
 from model.params import DECLARATIONS
@@ -168,7 +169,7 @@ def cell(d: Difference) -> str:
 
 def pair_rows(pairs: pd.DataFrame, label: str, variant_suffix: str) -> dict[str, Difference]:
     """One pair's differences at the page's statistic, by outcome."""
-    rows = pairs[(pairs["pair"] == f"error_{label}{variant_suffix}")]
+    rows = pairs[(pairs["pair"] == pair_name(label, variant_suffix))]
     rows = rows[rows["statistic"] == STATISTIC]
     return {
         str(outcome): Difference(float(mean), float(low), float(high), int(n))
@@ -200,7 +201,7 @@ def direction_word(d: Difference, expected: int | None) -> str:
 
 def defaults_table(pairs: pd.DataFrame, label: str) -> list[str]:
     """The pair's differences at the defaults, full model and mechanisms only."""
-    full, mech = pair_rows(pairs, label, ""), pair_rows(pairs, label, "_mechanisms")
+    full, mech = pair_rows(pairs, label, ""), pair_rows(pairs, label, MECHANISMS_PAIR_SUFFIX)
     expected = dict(PAIRS[label].expected)
     lines = [
         "| outcome | better | full model | mechanisms only | assumed share | reading (full) |",
@@ -256,11 +257,14 @@ def box_text(limits: pd.DataFrame, boxes: pd.DataFrame) -> str:
     first = boxes.sort_values("box").iloc[0]
     mine = limits[limits["box"] == first["box"]]
     restricted = []
-    for row in restricted_limits(mine).itertuples():
-        low, high = float(row.low), float(row.high)
-        plausible = f"{row.range_low:.3g}–{row.range_high:.3g}"
-        meaning = DECLARATIONS[row.parameter].meaning.rstrip(".").lower()
-        restricted.append(f"`{row.parameter}` {low:.3g}–{high:.3g} (of {plausible}; {meaning})")
+    kept = restricted_limits(mine)
+    columns = ("parameter", "low", "high", "range_low", "range_high")
+    for name, low, high, range_low, range_high in zip(*(kept[c] for c in columns), strict=True):
+        plausible = f"{float(range_low):.3g}–{float(range_high):.3g}"
+        meaning = DECLARATIONS[str(name)].meaning.rstrip(".").lower()
+        restricted.append(
+            f"`{name}` {float(low):.3g}–{float(high):.3g} (of {plausible}; {meaning})"
+        )
     where = "; ".join(restricted) if restricted else "no restriction found"
     flag = "" if bool(first["meets_min_density"]) else " (below the density sought)"
     verb = "are not borne out" if box_target(boxes) == "failure" else "reverse"
@@ -282,7 +286,7 @@ def box_target(boxes: pd.DataFrame) -> str:
 
 def discovery_lines(discovery: Mapping[str, pd.DataFrame], label: str) -> list[str]:
     """Where the claim reverses over the plausible world, per outcome."""
-    pair = "error_" + label if label != "1b" else "1b"
+    pair = discovery_label(label)
     headline = discovery["headline"]
     lines = []
     for row in headline[headline["pair"] == pair].itertuples():
@@ -354,8 +358,8 @@ def summary_lines(pairs: pd.DataFrame, discovery: Mapping[str, pd.DataFrame]) ->
         "|---|---|---|---|---|",
     ]
     for label in LABELS:
-        full, mech = pair_rows(pairs, label, ""), pair_rows(pairs, label, "_mechanisms")
-        pair = "error_" + label if label != "1b" else "1b"
+        full, mech = pair_rows(pairs, label, ""), pair_rows(pairs, label, MECHANISMS_PAIR_SUFFIX)
+        pair = discovery_label(label)
         share = "n/a"
         if len(headline):
             row = headline[(headline["pair"] == pair) & (headline["outcome"] == "mean_legitimacy")]
@@ -377,7 +381,7 @@ def plot_defaults(pairs: pd.DataFrame, path: Path) -> Path:
         for y, label in enumerate(LABELS):
             for offset, suffix, colour in (
                 (-0.15, "", "#1e8449"),
-                (0.15, "_mechanisms", "#7f8c8d"),
+                (0.15, MECHANISMS_PAIR_SUFFIX, "#7f8c8d"),
             ):
                 d = pair_rows(pairs, label, suffix)[outcome]
                 ax.errorbar(

@@ -300,6 +300,28 @@ FULL_MODEL, MECHANISMS_ONLY = "full model", "mechanisms only"
 MECHANISMS_SUFFIX = " (mechanisms only)"
 """Appended to a regime's name for its scenario with the assumed payoffs off."""
 
+MECHANISMS_PAIR_SUFFIX = "_mechanisms"
+"""Appended to an article pair's name for its variant with the assumed payoffs off."""
+
+
+def pair_name(key: str, suffix: str = "") -> str:
+    """A comparison's name of an article pair: ``error_<key>`` and a variant's suffix.
+
+    ``key`` is the error's key ("1" .. "6", "1b"); ``suffix`` is "" for the
+    full model and :data:`MECHANISMS_PAIR_SUFFIX` for the mechanisms only.
+    """
+    return f"error_{key}{suffix}"
+
+
+def discovery_label(key: str) -> str:
+    """Discovery's label of an error key: ``error_<n>`` for the article's six, else the key."""
+    return pair_name(key) if key.isdigit() else key
+
+
+def error_key(name: str) -> str:
+    """The error key ("1" .. "6", "1b") of a pair name or discovery label (no suffix)."""
+    return name.removeprefix("error_")
+
 
 @dataclass(frozen=True)
 class Pair:
@@ -530,7 +552,7 @@ def parse_scenarios(
             variants.append(
                 (
                     MECHANISMS_ONLY,
-                    "_mechanisms",
+                    MECHANISMS_PAIR_SUFFIX,
                     e.error_regime + MECHANISMS_SUFFIX,
                     e.remedy_regime + MECHANISMS_SUFFIX,
                 )
@@ -538,7 +560,7 @@ def parse_scenarios(
         for variant, suffix, error, remedy in variants:
             pairs.append(
                 Pair(
-                    name=f"error_{label}{suffix}",
+                    name=pair_name(label, suffix),
                     title=f"Error {label}: {e.title}",
                     error=error,
                     remedy=remedy,
@@ -1192,7 +1214,7 @@ def _claim(
                 "(name the table otherwise for a pair of your own)",
             )
         pair = _regime_pair(reader, int(key), *where)
-        label, title = f"error_{key}", f"Error {key}: {ERRORS[int(key)].title}"
+        label, title = discovery_label(key), f"Error {key}: {ERRORS[int(key)].title}"
     else:
         pair = _regime_pair(
             reader, {k: entry[k] for k in ("error", "remedy", "expected") if k in entry}, *where

@@ -61,6 +61,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from experiments.specs import MECHANISMS_PAIR_SUFFIX, pair_name
 from model import ERRORS, VARIANT_PAIRS
 from model.params import DECLARATIONS, ParameterError
 
@@ -308,8 +309,8 @@ def differences_from_pairs(pairs: Any, statistic: str = "time_average") -> dict[
     result: dict[str, Any] = {}
     for key in error_keys():
         claim = (ERRORS[int(key)] if key.isdigit() else VARIANT_PAIRS[key]).expected
-        for suffix in ("", "_mechanisms"):
-            block = rows[rows["pair"] == f"error_{key}{suffix}"]
+        for suffix in ("", MECHANISMS_PAIR_SUFFIX):
+            block = rows[rows["pair"] == pair_name(key, suffix)]
             for _, row in block[block["outcome"].isin(list(claim))].iterrows():
                 values = [float(row[c]) for c in ("mean", "ci_low", "ci_high")]
                 if not all(math.isfinite(v) for v in values):

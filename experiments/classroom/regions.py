@@ -40,6 +40,7 @@ import pandas as pd
 from experiments.classroom.findings import check_preset
 from experiments.classroom.labels import PERCENT_UNITS, plain_unit, regime_text
 from experiments.prim_analysis import restricted_limits
+from experiments.specs import discovery_label, error_key
 from model import ERRORS, VARIANT_PAIRS
 from model.params import DECLARATIONS
 from model.regimes import ErrorPair
@@ -164,11 +165,6 @@ class Region:
 
 def _thousands(value: Any) -> str:
     return f"{value:,}" if isinstance(value, int) else str(value)
-
-
-def pair_label(key: str) -> str:
-    """Discovery's label of an error key: ``error_<n>`` for the article's six, else the key."""
-    return f"error_{key}" if key.isdigit() else key
 
 
 def _pair(key: str) -> ErrorPair:
@@ -469,7 +465,7 @@ def region(
             ``ODD.md`` when ``None``).
     """
     sections = submodel_sections() if sections is None else sections
-    label = pair_label(key)
+    label = discovery_label(key)
     outcome = chosen_outcome(discovery.headline, label)
     if outcome is None:
         return None
@@ -615,7 +611,7 @@ def _no_reversal(
         )
         # Where it weakens: trust's region first, else grievance's (or the other way).
         for weakening in (outcome, other):
-            weak = _weakening_region(discovery, label, weakening, key_of(label), where, sections)
+            weak = _weakening_region(discovery, label, weakening, error_key(label), where, sections)
             if weak is not None:
                 return weak
     groups = sorted({DECLARATIONS[f].group for f in factors})
@@ -629,11 +625,6 @@ def _no_reversal(
 
 WEAKENS = "It weakens, though:"
 """How a region of a claim that never reversed begins its second sentence."""
-
-
-def key_of(label: str) -> str:
-    """The error key ("1" .. "6", "1b") of a discovery pair label ("error_1", "1b")."""
-    return label.removeprefix("error_")
 
 
 def _weakening_region(
