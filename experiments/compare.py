@@ -285,21 +285,18 @@ def timeseries(
     for outcome in outcomes:
         samples = np.full((len(sizes), width), np.nan)
         samples[row, column] = frame[outcome].to_numpy(dtype=float)
-        n = np.isfinite(samples).sum(axis=1)
-        with np.errstate(invalid="ignore"):
-            mean = np.where(n > 0, np.nansum(samples, axis=1) / np.maximum(n, 1), np.nan)
-        low, high, method = intervals.band_bounds(samples, outcome_range(outcome), seed=seed)
+        band = intervals.band_bounds(samples, outcome_range(outcome), seed=seed)
         parts.append(
             pd.DataFrame(
                 {
                     "scenario": scenario,
                     "outcome": outcome,
                     "step": step,
-                    "n": n.astype("int64"),
-                    "mean": mean,
-                    "ci_low": low,
-                    "ci_high": high,
-                    "ci_method": method,
+                    "n": band.n.astype("int64"),
+                    "mean": band.mean,
+                    "ci_low": band.low,
+                    "ci_high": band.high,
+                    "ci_method": band.method,
                 }
             )
         )

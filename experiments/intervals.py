@@ -48,10 +48,12 @@ Why these choices:
   function of the values, not of their order or of the other groups (but
   for rounding in the last bit): the same results folder always gives the
   same intervals.
-* **Fast.** One matrix of resample counts is drawn per sample size and
-  applied to every group of that size at once (a matrix product): the
-  scenario levels of 30 scenarios x 10 outcomes x 2 statistics at 30
-  replications take under half a second.
+* **Fast.** One matrix of resample counts is drawn per sample size (and
+  cached), and a bootstrap is a matrix product with it: a time series'
+  steps near a bound are resampled in one product (:func:`band_bounds`);
+  levels and differences take one product per group, and the scenario
+  levels of 30 scenarios x 10 outcomes x 2 statistics at 30 replications
+  take under half a second.
 * **No spread.** Where every replication has the same value, the interval
   is that value (e.g. [1, 1] for a stability every run kept): there is no
   spread over replications, which is not to say the mean is known exactly.
@@ -62,7 +64,7 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Sequence
-from typing import Final, Literal
+from typing import Final, Literal, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -290,21 +292,36 @@ def difference_interval(
     return summary | {"ci_low": low, "ci_high": high, "ci_method": BOOTSTRAP}
 
 
+class Bands(NamedTuple):
+    """One outcome's band, row by row (step by step): what :func:`band_bounds` returns.
+
+    Attributes:
+        n: Replications with a value.
+        mean: Their mean (NaN without any).
+        low: Lower bound (NaN where fewer than two values give no interval).
+        high: Upper bound.
+        method: :data:`T` or :data:`BOOTSTRAP`, ``None`` where there is no interval.
+    """
+
+    n: FloatArray
+    mean: FloatArray
+    low: FloatArray
+    high: FloatArray
+    method: npt.NDArray[np.object_]
+
+
 def band_bounds(
     samples: FloatArray,
     limits: tuple[float, float],
     *,
     seed: int,
     confidence: float = CONFIDENCE,
-) -> tuple[FloatArray, FloatArray, npt.NDArray[np.object_]]:
+) -> Bands:
     """Bands of one outcome, one row of ``samples`` per step (NaN = missing replication).
 
     The t interval where it lies inside ``limits``, the bootstrap of that
-    row where it does not (:mod:`experiments.intervals`'s rule for bands).
-
-    Returns:
-        Lower bounds, upper bounds and the method of each row (``None``
-        where fewer than two values give no interval).
+    row where it does not (:mod:`experiments.intervals`'s rule for bands);
+    the count and mean it is centred on come with it.
     """
     values = np.asarray(samples, dtype=np.float64)
     finite = np.isfinite(values)
@@ -323,13 +340,14 @@ def band_bounds(
         block = np.sort(values[rows], axis=1)[:, :size]
         low[rows], high[rows] = bootstrap_bounds(block, seed=seed, confidence=confidence)
         method[rows] = BOOTSTRAP
-    return low, high, method
+    return Bands(n, mean, low, high, method)
 
 
 __all__ = [
     "BOOTSTRAP",
     "CONFIDENCE",
     "RESAMPLES",
+    "Bands",
     "T",
     "band_bounds",
     "bootstrap_bounds",

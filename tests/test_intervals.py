@@ -81,9 +81,13 @@ def test_a_paired_difference_never_leaves_its_range(
 @example(rows=[[0.0, 0.0, 0.0, 0.01], [1.0, 1.0, 1.0, 1.0], [0.5, math.nan, math.nan, math.nan]])
 def test_a_band_never_leaves_its_range(rows: list[list[float]]) -> None:
     samples = np.array(rows, dtype=float)
-    low, high, method = intervals.band_bounds(samples, (0.0, 1.0), seed=SEED)
+    band = intervals.band_bounds(samples, (0.0, 1.0), seed=SEED)
+    low, high, method = band.low, band.high, band.method
     for i, row in enumerate(samples):
         finite = row[np.isfinite(row)]
+        assert band.n[i] == finite.size
+        if finite.size:
+            assert band.mean[i] == pytest.approx(finite.mean())
         if finite.size < 2:
             assert math.isnan(low[i]) and math.isnan(high[i]) and method[i] is None
         else:
