@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -339,3 +341,17 @@ def test_a_folder_that_is_not_a_battery_is_refused(tmp_path, capsys):
         assert document.main([str(tmp_path), "--out", str(tmp_path / "v.md")]) == 2
         assert needle in capsys.readouterr().err
     assert not (tmp_path / "v.md").exists()
+
+
+def test_a_tail_without_a_top_decade_says_why():
+    """One incident that dwarfs the rest leaves no slope; the record names the gap."""
+    from experiments.validation.incidents import slope_words, tail_slope
+
+    sizes = np.sort(np.array([5.0, 8, 12, 40, 90, 300, 700, 7105]))
+    slope = tail_slope(sizes)
+    assert math.isnan(slope)
+    words = slope_words(sizes, slope)
+    assert "710-7105 holds 1 distinct size(s)" in words
+    assert words.endswith("the largest below it is 700")
+    heavy = np.sort(np.round(10_000 / np.arange(1, 200)))
+    assert slope_words(heavy, tail_slope(heavy)).startswith("top-decade CCDF slope -")

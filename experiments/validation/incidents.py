@@ -19,6 +19,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -119,6 +120,25 @@ MIN_INCIDENTS = 20
 """Fewest incidents over which a tail is measured at all."""
 
 
+def slope_words(sizes: np.ndarray, slope: float) -> str:
+    """The top-decade slope of sorted ``sizes`` for the record, or why there is none.
+
+    A slope needs three distinct sizes in the top decade; when one incident
+    dwarfs the rest, the decade below it is empty and the record says so,
+    with the largest size under the decade.
+    """
+    if math.isfinite(slope):
+        return f"top-decade CCDF slope {slope:.2f}"
+    floor = sizes[-1] / 10.0
+    inside = np.unique(sizes[sizes >= floor]).size
+    below = sizes[sizes < floor]
+    under = f"; the largest below it is {below[-1]:.0f}" if below.size else ""
+    return (
+        f"no top-decade slope: the decade {floor:.0f}-{sizes[-1]:.0f} holds {inside} distinct "
+        f"size(s){under}"
+    )
+
+
 def is_heavy(sizes: np.ndarray, slope: float) -> bool:
     """Whether sorted incident ``sizes`` with top-decade ``slope`` have the heavy tail."""
     return bool(HEAVY_SLOPE[0] <= slope <= HEAVY_SLOPE[1] and sizes[-1] >= HEAVY_LARGEST)
@@ -170,7 +190,7 @@ def heavy_tailed_sizes(context: CheckContext) -> CheckResult:
     plot_ccdf(values, slope, context.figure_path("heavy_tailed_sizes"))
     passed = is_heavy(values, slope)
     return CheckResult(
-        f"top-decade CCDF slope {slope:.2f} over {sizes.size} incidents (largest "
+        f"{slope_words(values, slope)} over {sizes.size} incidents (largest "
         f"{values[-1]:.0f} households; {residents:,} households, {count} runs of {steps} weeks)",
         "slope -0.6 to -1.3 with incidents of at least 100 households",
         passed,
