@@ -190,7 +190,7 @@ def heavy_tailed_sizes(context: CheckContext) -> CheckResult:
     plot_ccdf(values, slope, context.figure_path("heavy_tailed_sizes"))
     passed = is_heavy(values, slope)
     return CheckResult(
-        f"{slope_words(values, slope)} over {sizes.size} incidents (largest "
+        f"{slope_words(values, slope)} ({sizes.size} incidents, the largest "
         f"{values[-1]:.0f} households; {residents:,} households, {count} runs of {steps} weeks)",
         "slope -0.6 to -1.3 with incidents of at least 100 households",
         passed,
