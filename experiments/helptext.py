@@ -57,26 +57,25 @@ class OneLineParser(argparse.ArgumentParser):
         self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message}; see '{self.prog} --help'\n")
 
 
-def positive_int(text: str) -> int:
-    """An option's whole number of at least 1 (argparse ``type``)."""
+def _whole_number(text: str, least: int, bound: str) -> int:
+    """``text`` as a whole number of at least ``least``; ``bound`` words the limit."""
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value} must be at least 1")
+    if value < least:
+        raise argparse.ArgumentTypeError(f"{value} must be {bound}")
     return value
+
+
+def positive_int(text: str) -> int:
+    """An option's whole number of at least 1 (argparse ``type``)."""
+    return _whole_number(text, 1, "at least 1")
 
 
 def non_negative_int(text: str) -> int:
     """An option's whole number of zero or more (argparse ``type``)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{value} must be zero or more")
-    return value
+    return _whole_number(text, 0, "zero or more")
 
 
 def positive_ints(text: str) -> list[int]:

@@ -301,10 +301,9 @@ def mass_incidents(
     Observation). The week calls it once protest has spread and before
     anyone responds: an incident the police break up, or cut into pieces,
     happened all the same, at the size it reached (police statistics count
-    the incidents they handled). Compiled whole, because the model asks it every step and at
-    2,000 residents numpy glue around :func:`connected_groups` cost more
-    than finding the groups.
-
+    the incidents they handled). Compiled whole, because the model asks it
+    every step and at 2,000 residents numpy glue around
+    :func:`connected_groups` cost more than finding the groups.
     """
     per_district = np.zeros(n_districts, dtype=np.int64)
     rows, label, sizes = connected_groups(

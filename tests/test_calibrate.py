@@ -12,6 +12,7 @@ import pytest
 
 from experiments import calibrate
 from experiments.calibrate import GROWTH, TARGETS, Target, bisect, growth_rate, yearly_incidents
+from experiments.runner import InlineExecutor
 
 
 def test_growth_rate_recovers_an_exponential_trend():
@@ -51,30 +52,13 @@ def test_bisection_keeps_the_nearer_end_when_the_target_is_out_of_reach(monkeypa
     assert found == 1.0
 
 
-class _Done:
-    """A finished task of :class:`_InlinePool`."""
-
-    def __init__(self, value: Any) -> None:
-        self.value = value
-
-    def result(self) -> Any:
-        return self.value
-
-
-class _InlinePool:
-    """A pool that runs each task at once, in this process."""
-
-    def submit(self, function: Any, *args: Any) -> _Done:
-        return _Done(function(*args))
-
-
 def test_growth_is_of_the_seeds_mean_counts_as_the_validation_measures_it(monkeypatch):
     """Two cities whose waves are not in step: the growth of their sum, not of each."""
     early = np.array([5.0] * 3 + [20.0, 1, 1, 1, 1, 1, 1])
     late = np.array([5.0] * 3 + [1.0, 1, 1, 1, 1, 1, 20])
     by_seed = {1: early, 2: late}
     monkeypatch.setattr(calibrate, "measure", lambda target, steps, n, seed, values: by_seed[seed])
-    measured = calibrate.trial(GROWTH, 1e-5, {}, [1, 2], _InlinePool(), 1.0)
+    measured = calibrate.trial(GROWTH, 1e-5, {}, [1, 2], InlineExecutor(), 1.0)
     settled = calibrate.SETTLING_YEARS
     assert measured == pytest.approx(growth_rate(((early + late) / 2)[settled:]))
     each = np.mean([growth_rate(early[settled:]), growth_rate(late[settled:])])

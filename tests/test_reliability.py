@@ -24,7 +24,7 @@ import pandas as pd
 import pytest
 
 from experiments import cli
-from experiments.runner import make_tasks, run_tasks
+from experiments.runner import Task, make_tasks, run_tasks
 from experiments.store import FolderBusy, ResultsStore
 from experiments.tasks import probe_task
 from tests.test_cli import SCENARIO
@@ -76,6 +76,12 @@ def wait_for(
         if time.monotonic() > deadline:
             pytest.fail(f"timed out waiting for {what}")
         time.sleep(0.05)
+
+
+def run_in_process(tasks: list[Task], tmp_path: Path, *, root_seed: int) -> pd.DataFrame:
+    """The results of ``tasks`` run in this process without a hitch: what a run must keep."""
+    store = ResultsStore.create(tmp_path, "ref", {"root_seed": root_seed})
+    return run_tasks(tasks, probe_task, store, workers=0, progress=False)
 
 
 def finish(proc: subprocess.Popen[str]) -> tuple[int, str, str]:
@@ -185,13 +191,7 @@ def test_two_concurrent_resumes_give_the_uninterrupted_result(tmp_path):
     assert [code for code, _, _ in endings] == [0, 2], endings
     assert "is being written by process" in endings[1][2]
     assert len(store.run_table(latest=False)) == 80  # no task ran twice
-    reference = run_tasks(
-        tasks,
-        probe_task,
-        ResultsStore.create(tmp_path, "ref", {"root_seed": 4}),
-        workers=0,
-        progress=False,
-    )
+    reference = run_in_process(tasks, tmp_path, root_seed=4)
     pd.testing.assert_frame_equal(store.read_results(), reference, check_exact=True)
 
 
@@ -542,10 +542,9 @@ def test_ctrl_c_while_compare_summarises_says_what_was_kept(tmp_path, capsys, mo
 
 # --------------------------------------------------------------------------- dead workers
 
-WORKER_DEATHS = textwrap.dedent("""
-    import os, signal, sys, time
+MORTAL_TASK = textwrap.dedent("""
+    import os, signal, sys
     from pathlib import Path
-    import pandas as pd
     from experiments.runner import make_tasks, run_tasks
     from experiments.store import ResultsStore
     from experiments.tasks import probe_task
@@ -557,7 +556,11 @@ WORKER_DEATHS = textwrap.dedent("""
             marker.touch()
             os.kill(os.getpid(), signal.SIGKILL)  # as the OOM killer does
         return probe_task(task, seed)
+""")
+"""A task that kills its own worker (SIGKILL, as the OOM killer does) when told to:
+``die`` "always", or "once" (a marker file remembers it happened)."""
 
+WORKER_DEATHS = MORTAL_TASK + textwrap.dedent("""
     if __name__ == "__main__":
         out, die = sys.argv[1], sys.argv[2]
         settings = [{"sleep": 0.05, "rows": 2} for _ in range(40)]
@@ -582,13 +585,7 @@ def test_a_killed_worker_costs_only_its_own_task(tmp_path, die):
     if die == "always":
         assert table.loc[5, "error"].startswith("WorkerDied: the worker process died 2 times")
     tasks = make_tasks([{"sleep": 0.05, "rows": 2} for _ in range(40)], 1)
-    reference = run_tasks(
-        tasks,
-        probe_task,
-        ResultsStore.create(tmp_path, "ref", {"root_seed": 2}),
-        workers=0,
-        progress=False,
-    )
+    reference = run_in_process(tasks, tmp_path, root_seed=2)
     expected = reference[~reference["task_id"].isin(failed)].reset_index(drop=True)
     pd.testing.assert_frame_equal(store.read_results(), expected, check_exact=True)
 
@@ -629,21 +626,8 @@ def test_a_worker_that_ran_out_of_memory_is_replaced(tmp_path):
     assert table["worker"].nunique() >= 2  # the spent process ran nothing more
 
 
-DASK_DEATHS = textwrap.dedent("""
-    import os, signal, sys
-    from pathlib import Path
+DASK_DEATHS = MORTAL_TASK + textwrap.dedent("""
     import dask, distributed
-    from experiments.runner import make_tasks, run_tasks
-    from experiments.store import ResultsStore
-    from experiments.tasks import probe_task
-
-    def mortal(task, seed):
-        s = task.settings
-        marker = Path(s.get("marker", "/nonexistent"))
-        if s.get("die") == "always" or (s.get("die") == "once" and not marker.exists()):
-            marker.touch()
-            os.kill(os.getpid(), signal.SIGKILL)  # as the OOM killer does
-        return probe_task(task, seed)
 
     if __name__ == "__main__":
         out, die = sys.argv[1], sys.argv[2]
@@ -684,13 +668,7 @@ def test_a_dask_worker_killed_mid_task_costs_only_its_own_task(tmp_path, die):
     if die == "always":  # two KilledWorker while alone, each after two deaths
         assert table.loc[5, "error"].startswith("WorkerDied: the worker process died 4 times")
     tasks = make_tasks([{"sleep": 0.05, "rows": 2} for _ in range(40)], 1)
-    reference = run_tasks(
-        tasks,
-        probe_task,
-        ResultsStore.create(tmp_path, "ref", {"root_seed": 2}),
-        workers=0,
-        progress=False,
-    )
+    reference = run_in_process(tasks, tmp_path, root_seed=2)
     expected = reference[~reference["task_id"].isin(failed)].reset_index(drop=True)
     pd.testing.assert_frame_equal(store.read_results(), expected, check_exact=True)
 
