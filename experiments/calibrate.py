@@ -43,6 +43,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from experiments.helptext import OneLineParser, positive_int
 from experiments.provenance import provenance
 from experiments.runner import default_workers, local_pool
 from experiments.store import ResultsStore
@@ -343,16 +344,27 @@ def _yearly_run(
     return yearly_incidents(weekly["incidents_per_10k"].to_numpy()), protest
 
 
+def _positive_scale(text: str) -> float:
+    """``--scale``: a number above zero (argparse ``type``)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{value} must be above 0")
+    return value
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the calibration and write its results folder."""
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="python -m experiments.calibrate",
         description="Calibrate the model's free world parameters to facts (docs/calibration.md).",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    parser.add_argument("--seeds", type=int, default=20, help="seeds per trial")
-    parser.add_argument("--workers", type=int, default=default_workers(), help="processes")
-    parser.add_argument("--scale", type=float, default=1.0, help="city size relative to full")
+    parser.add_argument("--seeds", type=positive_int, default=20, help="seeds per trial")
+    parser.add_argument("--workers", type=positive_int, default=default_workers(), help="processes")
+    parser.add_argument("--scale", type=_positive_scale, default=1.0,
+                        help="city size relative to full")  # fmt: skip
     parser.add_argument("--growth", action="store_true", help="also find the drift of incidents")
     parser.add_argument("--out", default="results", help="parent folder of the results folder")
     args = parser.parse_args(argv)

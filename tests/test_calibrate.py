@@ -107,3 +107,21 @@ def test_command_writes_the_calibrated_values_and_the_yearly_course(tmp_path, ca
     assert list(years["year"]) == list(range(1, 11))
     assert (years["incidents_per_10k"] >= 0).all()
     assert "calibration:" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("option", "needle"),
+    [
+        (["--seeds", "0"], "0 must be at least 1"),
+        (["--seeds", "six"], "'six' is not a whole number"),
+        (["--workers", "0"], "0 must be at least 1"),
+        (["--scale", "0"], "0.0 must be above 0"),
+    ],
+)
+def test_bad_options_are_one_line_and_exit_2(tmp_path, capsys, option, needle):
+    with pytest.raises(SystemExit) as stop:
+        calibrate.main([*option, "--out", str(tmp_path)])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and needle in err
+    assert not any(tmp_path.iterdir())  # nothing was started
