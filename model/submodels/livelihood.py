@@ -233,7 +233,8 @@ def collective_shocks(
     the footprint is a neighbourhood). ``S`` is Pareto with least size
     ``collective_shock_least`` and tail exponent ``collective_shock_tail``
     (the sizes of firms, the employers whose closures hit their workers
-    together, are Zipf-distributed: Axtell 2001), at most the city. Each
+    together, are Zipf-distributed: Axtell 2001), rounded down to whole
+    households and at most the city. Each
     household hit has its need in that domain raised by ``shock_size``.
     Serial: the footprints cross any partition of the residents.
 
