@@ -72,7 +72,9 @@ MECHANISMS: Mapping[str, str] = {
         "on the budget that pays relief; and less repression deters less, so more protest can "
         "spread into crowds (safety in numbers). A mass incident still in the street is settled "
         "as a whole with the district's tolerance (Cai 2010): its members' needs are met at the "
-        "budget's expense, and everyone who saw it learns that disruption pays."
+        "budget's expense, and everyone who saw it learns that disruption pays. A crowd that "
+        "outgrows its district's control draws forces from above (`reinforcement`, Tanner "
+        "2004): under rigid suppression they arrest, and backlash follows."
     ),
     "1b": (
         "The same claim through the evaluation of cadres: judged by incidents and petitions "

@@ -109,7 +109,8 @@ class Districts(NamedTuple):
     Attributes:
         size: Residents per district.
         arrest_capacity: Residents the district's control effort can reach
-            per step to intercept or arrest (what prevention leaves of it).
+            per step to intercept or arrest (what prevention leaves of it,
+            and the forces higher levels sent).
         prevention_capacity: Residents the control effort given to
             prevention at the source can look after per step.
         service_capacity: Residents the district's service effort serves per step.
@@ -135,9 +136,18 @@ class Districts(NamedTuple):
 
 
 def district_effort(
-    cadres: Iterable[Cadre], size: FloatArray, params: Params, levers: Levers
+    cadres: Iterable[Cadre],
+    size: FloatArray,
+    params: Params,
+    levers: Levers,
+    outside_forces: FloatArray,
 ) -> Districts:
-    """Sum the cadres' control and service effort, and their tolerance, per district."""
+    """Sum the cadres' control and service effort, and their tolerance, per district.
+
+    ``outside_forces`` (control effort higher levels sent, per district:
+    :mod:`model.submodels.reinforcement`) add to the arrest capacity, not
+    to prevention: they come to disperse crowds.
+    """
     n = size.size
     cadres = list(cadres)
     district = np.array([c.district for c in cadres], dtype=np.int64)
@@ -152,7 +162,7 @@ def district_effort(
     mean_tolerance = np.bincount(district, weights=tolerance, minlength=n) / np.maximum(count, 1)
     district_tolerance = np.where(count > 0, mean_tolerance, levers.tolerance)
     repression = levers.repression
-    arrest_capacity = control_capacity * (1.0 - levers.prevention)
+    arrest_capacity = control_capacity * (1.0 - levers.prevention) + outside_forces
     return Districts(
         size=size,
         arrest_capacity=arrest_capacity,

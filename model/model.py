@@ -69,6 +69,7 @@ from model.submodels.petitions import (
     SETTLED_LOCALLY,
     PetitionReport,
 )
+from model.submodels.reinforcement import send_reinforcements
 from model.types import FloatArray, IntArray
 
 
@@ -182,7 +183,10 @@ class SocialManagementModel(mesa.Model):  # type: ignore[misc]
                     control_share=lv.control_share,
                     tolerance=lv.tolerance,
                 )
-        self.districts: Districts = district_effort(self.cadres, district_size, p, lv)
+        self.outside_forces: FloatArray = np.zeros(p.n_districts)
+        self.districts: Districts = district_effort(
+            self.cadres, district_size, p, lv, self.outside_forces
+        )
         self._effort = _effort_totals(self.districts)
 
         self.planner = Planner(planner_lens(len(DOMAINS), p.planner_bias, self.rng))
@@ -234,8 +238,9 @@ class SocialManagementModel(mesa.Model):  # type: ignore[misc]
 
         The residents' and organizations' processes, with the sums behind
         the outcomes, run as one composition (:func:`model.schedule.week`);
-        then the outcomes are measured (process 10), the cadres, Mesa
-        agents, adapt to what they are judged by (process 11), and the
+        then the outcomes are measured (process 10), higher levels send
+        forces where crowds outgrew a district's control and the cadres,
+        Mesa agents, adapt to what they are judged by (process 11), and the
         DataCollector records the outcomes.
         """
         incentive = self.levers.cadre_incentive
@@ -257,9 +262,19 @@ class SocialManagementModel(mesa.Model):  # type: ignore[misc]
         self._measure(
             result.tally, result.incidents, result.relief, result.petitions, result.grievance_gini
         )
+        forces_before = self.outside_forces
+        self.outside_forces = send_reinforcements(
+            forces_before,
+            result.incidents.protesters_by_district,
+            self.districts.arrest_capacity,
+            reinforcement=self.params.reinforcement,
+            withdrawal=self.params.reinforcement_withdrawal,
+        )
         if trust_before is not None:
             marks = result.incidents.protesters_by_district + result.petitions.upward
             self._adapt_cadres(trust_before, marks)
+        if trust_before is not None or forces_before.any() or self.outside_forces.any():
+            self._gather_effort()
         self.datacollector.collect(self)
         if self.check:
             check_invariants(self.residents)
@@ -284,11 +299,21 @@ class SocialManagementModel(mesa.Model):  # type: ignore[misc]
                 rate=self.params.adapt_rate,
                 turnover=self.params.staff_turnover,
             )
-        self.districts = district_effort(self.cadres, self.districts.size, self.params, self.levers)
+
+    def _gather_effort(self) -> None:
+        """The districts' effort after cadres adapted or forces came or left, and its cost.
+
+        The stability staff the cadres hired are paid from the livelihood
+        budget from the next step on; the forces higher levels send are
+        paid from above (the People's Armed Police has its own budget).
+        """
+        self.districts = district_effort(
+            self.cadres, self.districts.size, self.params, self.levers, self.outside_forces
+        )
         self._effort = _effort_totals(self.districts)
-        hired = sum(cadre.hired for cadre in self.cadres)
+        staff = sum(cadre.hired for cadre in self.cadres)
         self.treasury = self.treasury._replace(
-            staff_costs=min(hired * self.params.stability_staff_cost, self.treasury.budget)
+            staff_costs=min(staff * self.params.stability_staff_cost, self.treasury.budget)
         )
 
     def _measure(
@@ -329,6 +354,7 @@ class SocialManagementModel(mesa.Model):  # type: ignore[misc]
             "stability": 1.0 - self.incident_steps / self.steps if self.steps else 1.0,
             "time_to_first_incident": self.first_incident,
             "control_spending": self._effort.control,
+            "outside_forces": float(self.outside_forces.sum()),
             "service_spending": self._effort.service,
             "relief_spending": relief.spent if relief is not None else 0.0,
             "grid_cost": self.treasury.fixed_costs,

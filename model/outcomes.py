@@ -82,6 +82,12 @@ _OUTCOMES = (
         +1,
     ),
     Outcome("control_spending", "Cadre effort spent on control this step", "effort", 0),
+    Outcome(
+        "outside_forces",
+        "Control effort sent by higher levels to districts whose crowds outgrew their control",
+        "effort",
+        0,
+    ),
     Outcome("service_spending", "Cadre effort spent on service this step", "effort", 0),
     Outcome("relief_spending", "Livelihood budget spent on relief this step", "need units", 0),
     Outcome(

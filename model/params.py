@@ -535,6 +535,20 @@ class Params:
         label="Smallest mass incident",
         meaning="Smallest connected group of protesting neighbours counted as a mass incident.",
     )  # fmt: skip
+    reinforcement: float = _declare(
+        1.0, 0.0, 100.0, unit="units of control effort per protester", group="protests",
+        plausible=(0.0, 2.0), label="Forces sent from above",
+        meaning="Control effort higher levels send to a district per protester in its mass "
+        "incidents beyond its own reach.",
+        basis="free assumption: 1 sends enough to reach the whole crowd, as the People's Armed "
+        "Police are sent to incidents local police cannot contain (Tanner 2004); 0 sends none",
+    )  # fmt: skip
+    reinforcement_withdrawal: float = _declare(
+        0.25, 0.0, 1.0, unit="1/step", group="protests", plausible=(0.1, 1.0),
+        label="Withdrawal of outside forces",
+        meaning="Share of the forces sent from above that leaves each step.",
+        basis="free assumption (deployments of about a month)",
+    )  # fmt: skip
     # --- assumed payoffs: injustice
     injustice_unanswered: float = _declare(
         0.005, 0.0, 1.0, unit="grievance", group="injustice", hypothesis="frustration",

@@ -24,6 +24,7 @@ from model.population import Stance
 from model.submodels.livelihood import STABILITY, collective_shocks, open_budget, treasury
 from model.submodels.petitions import PetitionReport
 from model.submodels.protests import respond_to_protests, settle_incidents
+from model.submodels.reinforcement import send_reinforcements
 from model.submodels.stance import (
     ANSWERED,
     FAILED,
@@ -312,6 +313,56 @@ def test_the_veto_hires_and_pays_in_a_run():
 
 
 # --- rare events drawn event by event -----------------------------------------
+
+
+# --- forces sent from above -----------------------------------------------------
+
+
+@given(
+    st.lists(st.floats(0.0, 500.0), min_size=1, max_size=8),
+    st.floats(0.0, 3.0),
+    st.floats(0.0, 1.0),
+    seeds,
+)
+def test_forces_are_sent_for_the_crowd_beyond_reach_and_withdraw(capacities, share, leave, seed):
+    """Forces follow the crowd a district could not reach, and a share leaves each week."""
+    rng = np.random.default_rng(seed)
+    capacity = np.array(capacities)
+    forces = rng.uniform(0.0, 100.0, capacity.size)
+    crowd = rng.integers(0, 1_000, capacity.size)
+    sent = send_reinforcements(forces, crowd, capacity, reinforcement=share, withdrawal=leave)
+    beyond = np.maximum(crowd - capacity, 0.0)
+    np.testing.assert_allclose(sent, forces * (1.0 - leave) + share * beyond)
+    within = crowd <= capacity
+    np.testing.assert_allclose(sent[within], forces[within] * (1.0 - leave))
+
+
+def test_forces_come_after_an_overwhelming_incident_and_add_to_arrest_capacity():
+    """Where a crowd outgrew a district's control, the next week's reach includes the forces.
+
+    An aggrieved city under rigid suppression with little control: the week
+    whose incidents first hold more protesters than a district can reach
+    brings forces there, which the district's arrest capacity includes from
+    then on; the city's budget does not pay them. With ``reinforcement`` 0
+    no force ever comes.
+    """
+    weak_control = {"inflow_rate": 0.5, "cadres_per_1000": 4.0}
+    sent = SocialManagementModel("rigid_suppression", 800, rng=2, **weak_control)
+    own = sent.districts.arrest_capacity.copy()
+    for _ in range(80):
+        sent.step()
+        if sent.outside_forces.any():
+            break
+    assert sent.outside_forces.any()
+    assert sent.outcomes["mass_incidents"] > 0
+    np.testing.assert_allclose(sent.districts.arrest_capacity, own + sent.outside_forces)
+    assert sent.treasury.staff_costs == 0.0
+    sent.step()
+    assert sent.outcomes["outside_forces"] > 0.0
+    none = SocialManagementModel("rigid_suppression", 800, rng=2, reinforcement=0.0, **weak_control)
+    none.run_for(sent.steps)
+    assert none.outcome_table()["outside_forces"].max() == 0.0
+    np.testing.assert_array_equal(none.districts.arrest_capacity, own)
 
 
 @given(st.floats(0.0, 1e-300), st.integers(0, 50))

@@ -92,6 +92,7 @@ def test_no_cadres_protest_share_is_epsteins(legitimacy):
         collective_shock_rate=0.0,
         protest_rest=0,
         tolerance=0.0,  # no incident settled: no answered protester gains trust
+        reinforcement=0.0,  # and no forces from above: no control at all
     )
     m.run_for(3)
     expected = 1 - threshold / (1 - legitimacy)

@@ -111,20 +111,23 @@ def heavy_tailed_sizes_control(context: CheckContext) -> CheckResult:
 
 
 @check("coercion_cost_control", pattern="E1",
-       title="Negative control: with cadres judged by nothing, coercive effort does not rise",
+       title="Negative control: with nothing that adds control, coercive effort does not rise",
        source=COERCION, controls="coercion_cost")  # fmt: skip
 def coercion_cost_control(context: CheckContext) -> CheckResult:
-    """Rigid suppression with hardship drifting, as in the check, but ``cadre_incentive = "fixed"``.
+    """Rigid suppression with hardship drifting, as in the check, but nothing that adds control.
 
     Why it is natural: control effort rises only because cadres judged by
     incidents (the one-vote veto) shift effort to control and hire stability
-    staff after each mark (``model.cadres.Cadre.adapt``). Cadres judged by
-    nothing never adapt, so their control effort must stay where it started
+    staff after each mark (``model.cadres.Cadre.adapt``), and because higher
+    levels send forces where crowds outgrow a district's control
+    (``model.submodels.reinforcement``). Cadres judged by nothing
+    (``cadre_incentive = "fixed"``) never adapt and, with ``reinforcement =
+    0``, no force comes, so control effort must stay where it started
     however incidents grow: the vicious circle cannot close. Passes when
     the last year's control effort is no higher than the first's.
     """
     residents, count = context.size((2_000, 1), (10_000, 3))
-    overrides = {"need_drift": INCIDENT_DRIFT, "cadre_incentive": "fixed"}
+    overrides = {"need_drift": INCIDENT_DRIFT, "cadre_incentive": "fixed", "reinforcement": 0.0}
     runs = [Run("rigid_suppression", residents, 520, overrides)] * count
     results = run_all(runs, seeds_for(context.seed, count, offset=200))
     table = yearly_incidents_and_effort(results)
@@ -134,7 +137,7 @@ def coercion_cost_control(context: CheckContext) -> CheckResult:
     return CheckResult(
         f"control effort {mean_effort[0]:.1f} -> {mean_effort[-1]:.1f} (change {rise:+.1%}), "
         f"incidents {mean_incidents[0]:.1f} -> {mean_incidents[-1]:.1f} per 10,000 a year "
-        f"({count} run(s) of {residents:,} households, cadres judged by nothing)",
+        f"({count} run(s) of {residents:,} households, no veto and no forces from above)",
         "control effort does not rise over ten years (the vicious circle absent)",
         bool(mean_effort[-1] <= mean_effort[0] * (1.0 + 1e-9)),
         value=rise,
