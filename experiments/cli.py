@@ -343,6 +343,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     validate.add_argument("--list", action="store_true", help="list every check and exit")
     validate.add_argument(
+        "--set",
+        dest="assignments",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a world parameter for every run of every check (repeatable); a check's own "
+        "settings win, e.g. --set reinforcement=0",
+    )
+    validate.add_argument(
         "--seed",
         type=non_negative_int,
         default=None,
@@ -554,12 +563,20 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         for chosen in battery.select_checks(args.checks):
             print(f"{chosen.name} ({chosen.pattern}): {chosen.title} [{chosen.source}]")
         return EXIT_OK
+    world = dict(parse_assignment(a) for a in args.assignments)
+    levers = [name for name in world if DECLARATIONS[name].is_lever]
+    if levers:
+        raise CommandError(
+            f"--set {levers[0]}: validate's --set takes world parameters; "
+            f"{levers[0]} is a lever, which each check's regimes set"
+        )
     folder, table = battery.run_battery(
         args.checks,
         reduced=args.reduced,
         seed=specs.DEFAULT_SEED if args.seed is None else args.seed,
         out=args.out,
         report=lambda lines: print(lines, flush=True),
+        world=world,
     )
     failed = table.loc[table["status"] != "pass", "check"].tolist()
     size = "reduced" if args.reduced else "full"

@@ -327,7 +327,10 @@ class SocialManagementModel(mesa.Model):  # type: ignore[misc]
         """This step's outcomes (ODD.md, Observation), by name.
 
         ``relief`` and ``petitions`` are ``None`` for the initial state.
+        The step's incidents are kept (``incidents``) for what an outcome
+        cannot hold: the size of each one.
         """
+        self.incidents = incidents
         if self.steps > 0 and incidents.number:
             self.incident_steps += 1
             if np.isnan(self.first_incident):

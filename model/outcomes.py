@@ -289,12 +289,15 @@ class Incidents(NamedTuple):
         largest: Size of the largest connected group of protesters (incident or not).
         protesters_by_district: Protesters taking part in an incident, per
             district (what cadres judged by incidents see).
+        sizes: Protesters in each incident, as it formed (for the size
+            distribution; ``number`` values).
     """
 
     number: int
     small: int
     largest: float
     protesters_by_district: IntArray
+    sizes: FloatArray
 
 
 @jit
@@ -325,7 +328,7 @@ def mass_incidents(
     for k in range(rows.size):
         if sizes[label[k]] >= min_size:
             per_district[residents.district[rows[k]]] += 1
-    return Incidents(count, small, largest, per_district)
+    return Incidents(count, small, largest, per_district, sizes[sizes >= min_size])
 
 
 GINI_BINS = 1 << 16

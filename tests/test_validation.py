@@ -13,6 +13,7 @@ import pytest
 from experiments import cli
 from experiments.validation import battery, cascades, document, registry, society
 from experiments.validation.registry import CheckContext, CheckResult
+from experiments.validation.runs import Run, run_all
 
 PNG = b"\x89PNG\r\n\x1a\n"
 P5 = [
@@ -355,3 +356,53 @@ def test_a_tail_without_a_top_decade_says_why():
     assert words.endswith("the largest below it is 700")
     heavy = np.sort(np.round(10_000 / np.arange(1, 200)))
     assert slope_words(heavy, tail_slope(heavy)).startswith("top-decade CCDF slope -")
+
+
+# --- runs: incident sizes as counted, and the battery's world ----------------
+
+
+def test_incident_sizes_are_the_incidents_the_model_counted():
+    """The sizes a check reads are those of the incidents on the record, as they formed.
+
+    One size per counted incident, and in every week with an incident the
+    largest group of protesters is one of them (sizes read from the street
+    at the week's end, after the arrests, broke this).
+    """
+    run = Run("rigid_suppression", 800, 60, {"inflow_rate": 0.4}, incident_sizes=True)
+    (result,) = run_all([run], [3], world={}, workers=1)
+    counted = result.table["mass_incidents"].iloc[1:]
+    assert counted.sum() > 0
+    assert result.incident_sizes.size == counted.sum()
+    weeks = result.table.iloc[1:][counted.to_numpy() > 0]
+    assert result.incident_sizes.max() == weeks["largest_incident"].max()
+    assert result.incident_sizes.min() >= 5
+
+
+def test_the_battery_world_is_where_every_run_starts_and_a_check_s_own_settings_win():
+    aggrieved = {"inflow_rate": 0.5, "cadres_per_1000": 4.0}
+    runs = [
+        Run("rigid_suppression", 600, 40, aggrieved),
+        Run("rigid_suppression", 600, 40, {**aggrieved, "reinforcement": 1.0}),
+    ]
+    without, own = run_all(runs, [2, 2], world={"reinforcement": 0.0}, workers=1)
+    assert without.table["outside_forces"].max() == 0.0
+    assert own.table["outside_forces"].max() > 0.0
+
+
+def test_validate_set_takes_world_parameters_only(tmp_path, capsys):
+    assert cli.main(["validate", "--set", "tolerance=0.5", "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "tolerance is a lever" in err[0]
+    assert not list(tmp_path.iterdir())
+
+
+def test_validate_set_is_recorded_and_named_in_the_command(tmp_path, capsys):
+    code = cli.main(
+        ["validate", "--reduced", "--check", "granovetter_riot", "--set", "reinforcement=0",
+         "--out", str(tmp_path)]
+    )  # fmt: skip
+    assert code == 0
+    folder = Path(capsys.readouterr().out.strip().splitlines()[-1])
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["world"] == {"reinforcement": 0.0}
+    assert "--set reinforcement=0.0" in document.command(manifest)

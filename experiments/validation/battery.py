@@ -23,8 +23,9 @@ import importlib
 import inspect
 import time
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -134,6 +135,7 @@ def run_battery(
     seed: int = DEFAULT_SEED,
     out: str | Path = "results",
     report: Callable[[str], None] | None = None,
+    world: Mapping[str, Any] | None = None,
 ) -> tuple[Path, pd.DataFrame]:
     """Run the chosen checks (all by default) and write the results folder.
 
@@ -141,6 +143,9 @@ def run_battery(
         names: Checks to run; empty for every registered check.
         reduced: The test suite's size instead of the full one.
         seed: Root seed of every check's randomness.
+        world: World parameters every run starts from (validated values,
+            ``--set``): the battery in another plausible world. A check's
+            own settings win.
         out: Parent of the results folder.
         report: Called with each check's printed lines as it finishes.
 
@@ -158,6 +163,7 @@ def run_battery(
             "kind": "validate",
             "reduced": reduced,
             "root_seed": int(seed),
+            "world": dict(world or {}),
             "checks": [c.name for c in checks],
             "selected": list(dict.fromkeys(names)),
             "negative_controls": negative_controls(checks),
@@ -165,7 +171,9 @@ def run_battery(
             **provenance(executor="in-process"),
         },
     )
-    context = CheckContext(reduced=reduced, seed=int(seed), figures=store.folder / FIGURES)
+    context = CheckContext(
+        reduced=reduced, seed=int(seed), figures=store.folder / FIGURES, world=dict(world or {})
+    )
     rows = []
     drawn: dict[str, list[str]] = {}
     for chosen in checks:

@@ -244,6 +244,7 @@ def command(manifest: Mapping[str, Any]) -> str:
         parts.append("--reduced")
     parts.append(f"--seed {manifest.get('root_seed', 'unknown')}")
     parts += [f"--check {name}" for name in manifest.get("selected", [])]
+    parts += [f"--set {name}={value}" for name, value in manifest.get("world", {}).items()]
     return " ".join(parts)
 
 
@@ -293,6 +294,7 @@ sixerrors validate --reduced            # the test suite's size (minutes)
 sixerrors validate --check watts_window --check granovetter_riot
 sixerrors validate --list               # every check, its pattern and source
 sixerrors validate --seed 7 --out DIR   # another root seed; another parent folder
+sixerrors validate --set reinforcement=0  # the battery in another world (checks' own settings win)
 python -m experiments.validation.document FOLDER [--out docs/validation.md]
 ```"""
 

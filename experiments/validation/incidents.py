@@ -47,7 +47,7 @@ def _growth(context: CheckContext, regime: str, name: str, offset: int) -> Check
     """Ten years of ``regime`` with needs drifting by :data:`INCIDENT_DRIFT` a week."""
     residents, count = context.size((4_000, 3), (10_000, CITIES))
     runs = [Run(regime, residents, 520, {"need_drift": INCIDENT_DRIFT})] * count
-    results = run_all(runs, seeds_for(context.seed, count, offset=offset))
+    results = run_all(runs, seeds_for(context.seed, count, offset=offset), world=context.world)
     years = np.array([yearly(r.table["incidents_per_10k"].to_numpy()[1:]) for r in results])
     mean_years = years.mean(axis=0)
     growth = growth_rate(mean_years[SETTLING_YEARS:])
@@ -179,7 +179,7 @@ def heavy_tailed_sizes(context: CheckContext) -> CheckResult:
     """A large city under the calibrated baseline regime, every incident's size recorded."""
     residents, steps, count = context.size((20_000, 156, 2), (100_000, 260, 4))
     runs = [Run("baseline", residents, steps, incident_sizes=True)] * count
-    results = run_all(runs, seeds_for(context.seed, count, offset=100))
+    results = run_all(runs, seeds_for(context.seed, count, offset=100), world=context.world)
     sizes = np.concatenate([r.incident_sizes for r in results])
     table = pd.DataFrame({"size": np.sort(sizes)})
     if sizes.size < MIN_INCIDENTS:
@@ -204,7 +204,7 @@ def _coercion(context: CheckContext, regime: str, offset: int) -> CheckResult:
     residents, count = context.size((4_000, 3), (10_000, CITIES))
     overrides = {"need_drift": INCIDENT_DRIFT, "cadre_incentive": "stability_veto"}
     runs = [Run(regime, residents, 520, overrides)] * count
-    results = run_all(runs, seeds_for(context.seed, count, offset=offset))
+    results = run_all(runs, seeds_for(context.seed, count, offset=offset), world=context.world)
     table = yearly_incidents_and_effort(results)
     mean_incidents = table["incidents_per_10k"].to_numpy()
     mean_effort = table["control_effort"].to_numpy()

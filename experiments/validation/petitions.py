@@ -52,7 +52,11 @@ def settled_locally(results: list) -> float:  # type: ignore[type-arg]
 def petitionssettled_locally(context: CheckContext) -> CheckResult:
     """The baseline regime: the share of settled petitions settled at the local level."""
     residents, count = context.size((2_000, 2), (2_000, 8))
-    results = run_all([Run("baseline", residents, 260)] * count, seeds_for(context.seed, count))
+    results = run_all(
+        [Run("baseline", residents, 260)] * count,
+        seeds_for(context.seed, count),
+        world=context.world,
+    )
     share = settled_locally(results)
     return CheckResult(
         f"{share:.1%} of settled petitions settled locally ({count} runs, weeks 131-260)",
@@ -75,7 +79,7 @@ def inverted_pyramid(context: CheckContext) -> CheckResult:
     rows = []
     for k, (name, overrides) in enumerate(BLOCKED_SETTINGS.items()):
         runs = [Run("baseline", residents, 260, overrides)] * count
-        results = run_all(runs, seeds_for(context.seed, count, offset=10 * k))
+        results = run_all(runs, seeds_for(context.seed, count, offset=10 * k), world=context.world)
         rows.append(
             {"setting": name, "share_upward": mean_last_half(results, "share_petitions_upward")}
         )

@@ -27,10 +27,10 @@ controls (``controls=``) and has "control" in its name.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import pandas as pd
 
@@ -46,11 +46,14 @@ class CheckContext:
         seed: Root seed of the battery; a check derives all its randomness
             from it, so a battery run is reproducible from one number.
         figures: Folder where the check saves its PNG figures.
+        world: World parameters every run of every check starts from
+            (``sixerrors validate --set``); a check's own settings win.
     """
 
     reduced: bool
     seed: int
     figures: Path
+    world: Mapping[str, Any] = field(default_factory=dict)
 
     def size(self, reduced: T, full: T) -> T:
         """``reduced`` in a reduced battery, else ``full``: one line per size setting."""

@@ -2,16 +2,17 @@
 
 Checks measure patterns over seeds and settings; each run here is one
 model, one seed, and returns its per-step outcome table, plus (where asked)
-the size of every mass incident of every step (the outcome table keeps only
-the largest). Seeds are derived from the battery's seed and the run's
-place in the list, so a battery run is reproducible and uses seeds the
-calibration did not (docs/calibration.md uses 1000 onward).
+the size of every mass incident of every step, as it formed (the outcome
+table keeps only the largest; ``SocialManagementModel.incidents``). Seeds
+are derived from the battery's seed and the run's place in the list, so a
+battery run is reproducible and uses seeds the calibration did not
+(docs/calibration.md uses 1000 onward).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -59,30 +60,36 @@ class Result:
 def execute(run: Run, seed: int) -> Result:
     """Run one model (a worker's task)."""
     from model import SocialManagementModel  # noqa: PLC0415 (imported in the worker)
-    from model.neighbourhood import connected_groups  # noqa: PLC0415
-    from model.population import PROTESTING  # noqa: PLC0415
 
     model = SocialManagementModel(run.regime, n_residents=run.residents, rng=seed, **run.overrides)
     sizes: list[float] = []
     if run.incident_sizes:
-        minimum = model.params.incident_min_size
-        network = model.network
         for _ in range(run.steps):
             model.step()
-            marked = model.residents.stance == PROTESTING
-            _, _, groups = connected_groups(
-                marked, network.indptr, network.indices, model.residents.scratch
-            )
-            sizes.extend(float(s) for s in groups if s >= minimum)
+            sizes.extend(model.incidents.sizes.tolist())
     elif run.steps:
         model.run_for(run.steps)
     return Result(model.outcome_table(), np.array(sizes))
 
 
-def run_all(runs: Sequence[Run], seeds: Sequence[int], workers: int | None = None) -> list[Result]:
-    """Every run in ``runs`` with the seed at the same place in ``seeds``, in parallel."""
+def run_all(
+    runs: Sequence[Run],
+    seeds: Sequence[int],
+    *,
+    world: Mapping[str, Any],
+    workers: int | None = None,
+) -> list[Result]:
+    """Every run in ``runs`` with the seed at the same place in ``seeds``, in parallel.
+
+    ``world`` (the battery's ``--set``, :attr:`CheckContext.world`) is
+    the world every run starts from; a run's own overrides win, because
+    they are what its check is about (a negative control that switches a
+    mechanism off must stay off). It is required, so that no check can
+    forget it.
+    """
+    placed = [replace(run, overrides={**world, **run.overrides}) for run in runs]
     with local_pool(workers or default_workers()) as pool:
-        futures = [pool.submit(execute, run, seed) for run, seed in zip(runs, seeds, strict=True)]
+        futures = [pool.submit(execute, run, seed) for run, seed in zip(placed, seeds, strict=True)]
         return [f.result() for f in futures]
 
 

@@ -52,7 +52,11 @@ left over; the share leaves room for it (and for one city-sized rounding).
 def organization_density(context: CheckContext) -> CheckResult:
     """The baseline regime after five years, on seeds the calibration did not use."""
     residents, count = context.size((5_000, 2), (10_000, CITIES))
-    results = run_all([Run("baseline", residents, 260)] * count, seeds_for(context.seed, count))
+    results = run_all(
+        [Run("baseline", residents, 260)] * count,
+        seeds_for(context.seed, count),
+        world=context.world,
+    )
     density = float(np.mean([r.table["organizations_per_10k"].iloc[-1] for r in results]))
     target = 3.55 * HOUSEHOLD_SIZE
     return CheckResult(
@@ -80,7 +84,7 @@ def organization_density_control(context: CheckContext) -> CheckResult:
     """
     residents, count = context.size((2_000, 1), (10_000, 2))
     runs = [Run("baseline", residents, 260, {"org_openness": 0.0})] * count
-    results = run_all(runs, seeds_for(context.seed, count))
+    results = run_all(runs, seeds_for(context.seed, count), world=context.world)
     most = max(int(r.table["organizations"].max()) for r in results)
     density = float(np.mean([r.table["organizations_per_10k"].iloc[-1] for r in results]))
     table = pd.DataFrame(

@@ -48,7 +48,7 @@ def safety_valve_inverted_u(context: CheckContext) -> CheckResult:
     for k, factor in enumerate(DISCONTENT):
         overrides = {"inflow_rate": min(1.0, factor * inflow)}
         runs = [Run("safety_valve", residents, 156, overrides)] * count
-        results = run_all(runs, seeds_for(context.seed, count, offset=10 * k))
+        results = run_all(runs, seeds_for(context.seed, count, offset=10 * k), world=context.world)
         rows.append(
             {
                 "inflow_factor": factor,
@@ -96,7 +96,7 @@ def rare_but_larger(context: CheckContext) -> CheckResult:
     found = {}
     for k, regime in enumerate(("rigid_suppression", "safety_valve")):
         runs = [Run(regime, residents, 260, overrides, incident_sizes=True)] * count
-        results = run_all(runs, seeds_for(context.seed, count, offset=10 * k))
+        results = run_all(runs, seeds_for(context.seed, count, offset=10 * k), world=context.world)
         sizes = _incident_sizes(results)
         found[regime] = {
             "protest_events_per_10k": mean_last_half(results, "small_protests_per_10k")
@@ -132,7 +132,7 @@ def punctuated_equilibrium(context: CheckContext) -> CheckResult:
     residents, count = context.size((3_000, 2), (10_000, 4))
     overrides = {"inflow_rate": min(1.0, 1.5 * float(DECLARATIONS["inflow_rate"].default))}
     runs = [Run("rigid_suppression", residents, 520, overrides)] * count
-    results = run_all(runs, seeds_for(context.seed, count))
+    results = run_all(runs, seeds_for(context.seed, count), world=context.world)
     gaps, rising = [], []
     for result in results:
         table = result.table.iloc[1:]
@@ -162,7 +162,9 @@ def _pair_runs(context: CheckContext, steps: int, offset: int) -> dict[str, list
     residents, count = context.size((2_000, 3), (2_000, 12))
     return {
         regime: run_all(
-            [Run(regime, residents, steps)] * count, seeds_for(context.seed, count, offset=offset)
+            [Run(regime, residents, steps)] * count,
+            seeds_for(context.seed, count, offset=offset),
+            world=context.world,
         )
         for regime in ("rigid_suppression", "safety_valve")
     }
