@@ -382,7 +382,7 @@ class Params:
         meaning="'stock': grievance accumulates and decays; 'epstein': G = hardship x (1 - L).",
     )  # fmt: skip
     inflow_rate: float = _declare(
-        0.043, 0.0, 1.0, unit="1/step", group="grievance", plausible=(0.03, 0.065),
+        0.0453, 0.0, 1.0, unit="1/step", group="grievance", plausible=(0.032, 0.068),
         label="Grievance build-up rate",
         meaning="Rate at which hardship and distrust turn into grievance.",
         basis="calibrated to China's rate of mass incidents, about 4 per 10,000 households a "
@@ -689,7 +689,7 @@ class Params:
         meaning="Grievance above which residents outside any organization may found one.",
     )  # fmt: skip
     org_founding_rate: float = _declare(
-        0.000341, 0.0, 1.0, unit="1/step", group="organizations", plausible=(0.00017, 0.00068),
+        0.000265, 0.0, 1.0, unit="1/step", group="organizations", plausible=(0.00013, 0.00053),
         label="Applications to found groups",
         meaning="Chance per step that an aggrieved non-member applies to found an organization.",
         basis="calibrated to 3.4-3.7 registered social organizations per 10,000 people in "
