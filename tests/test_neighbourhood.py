@@ -63,7 +63,7 @@ def test_mass_incidents_count_the_large_groups_of_scipy_components(seed, n, degr
     residents = world(n=n, seed=seed, scramble=False).residents
     residents.stance[:] = np.where(marked, int(Stance.PROTESTING), int(Stance.QUIET))
     residents.district[:] = district
-    incidents, small, largest, per_district = mass_incidents(
+    incidents, small, largest, per_district, incident_sizes = mass_incidents(
         residents, Network(csr.indptr, csr.indices), 3, size
     )
     rows = np.flatnonzero(marked)
@@ -75,7 +75,8 @@ def test_mass_incidents_count_the_large_groups_of_scipy_components(seed, n, degr
         assert incidents == int(large.sum())
         assert small == int((~large).sum())
         assert largest == sizes.max()
+        assert sorted(incident_sizes) == sorted(sizes[large])
         expected_districts = np.bincount(district[rows[large[reference]]], minlength=3)
     else:
-        assert (incidents, small, largest) == (0, 0, 0.0)
+        assert (incidents, small, largest, incident_sizes.size) == (0, 0, 0.0, 0)
     assert np.array_equal(per_district, expected_districts)
