@@ -309,9 +309,9 @@ RESULTS_FOLDER = [
     "Like every verb, the battery writes `results/validate-<timestamp>/` "
     "(`validate-reduced-<timestamp>/` with `--reduced`):",
     "",
-    "- `manifest.json`: the root seed, the size, the checks run (and those chosen with "
-    "`--check`), which failed, which checks are negative controls of which, the figures "
-    "each check drew, the git commit, package versions and host;",
+    "- `manifest.json`: the root seed, the world set with `--set`, the size, the checks run "
+    "(and those chosen with `--check`), which failed, which checks are negative controls of "
+    "which, the figures each check drew, the git commit, package versions and host;",
     "- `summaries/checks.parquet` and `.csv`: one row per check with `check`, `pattern`, "
     "`title`, `status` (`pass`, `fail`, or `error` for a check that raised, which counts as "
     "failed), `measured`, `value` (the headline number), `target`, `source` and `seconds`;",
