@@ -146,6 +146,8 @@ def calibrate(
     measures the warm-up (it is what a fresh worker pays once); then one
     step at the spec's size, then as many steps as fit in what is left of
     ``seconds`` (at most :data:`CALIBRATION_MAX_STEPS`, at most ``steps``),
+    doubled while the steps cost less than building the model (else a
+    step's cost is lost in the build's noise and can come out as zero),
     twice if time allows, keeping the faster of each (a shared machine
     only ever slows a run down). The stop flag is polled between calls and
     no call is interrupted (see :mod:`experiments.stopping`).
@@ -184,8 +186,16 @@ def calibrate(
             one = timed(size, 1)
             many, k = one, 1
             if steps >= 2:  # a k-step call costs at most k one-step calls
-                k = max(2, min(steps, CALIBRATION_MAX_STEPS, int(seconds / (3 * max(one, 1e-4)))))
+                most = min(steps, CALIBRATION_MAX_STEPS)
+                k = max(2, min(most, int(seconds / (3 * max(one, 1e-4)))))
                 many = timed(size, k)
+                # Where building the model costs more than the steps (a large
+                # network, few steps), the steps' time is the small difference
+                # of two noisy times: double the steps until they cost as much
+                # as the call without them, while time allows.
+                while many < 2 * one and k < most and deadline - time.perf_counter() > 2 * many:
+                    k = min(2 * k, most)
+                    many = timed(size, k)
                 if deadline - time.perf_counter() > many + one:
                     many = min(many, timed(size, k))
                     one = min(one, timed(size, 1))

@@ -24,7 +24,7 @@ from model.population import Stance
 from model.submodels.livelihood import STABILITY, collective_shocks, open_budget, treasury
 from model.submodels.petitions import PetitionReport
 from model.submodels.protests import respond_to_protests, settle_incidents
-from model.submodels.reinforcement import send_reinforcements
+from model.submodels.reinforcement import FORCES_GONE, send_reinforcements
 from model.submodels.stance import (
     ANSWERED,
     FAILED,
@@ -332,9 +332,12 @@ def test_forces_are_sent_for_the_crowd_beyond_reach_and_withdraw(capacities, sha
     crowd = rng.integers(0, 1_000, capacity.size)
     sent = send_reinforcements(forces, crowd, capacity, reinforcement=share, withdrawal=leave)
     beyond = np.maximum(crowd - capacity, 0.0)
-    np.testing.assert_allclose(sent, forces * (1.0 - leave) + share * beyond)
+    expected = forces * (1.0 - leave) + share * beyond
+    expected[expected < FORCES_GONE] = 0.0
+    np.testing.assert_allclose(sent, expected)
     within = crowd <= capacity
-    np.testing.assert_allclose(sent[within], forces[within] * (1.0 - leave))
+    assert np.all(sent[within] <= forces[within] * (1.0 - leave))
+    assert np.all((sent == 0.0) | (sent >= FORCES_GONE))
 
 
 def test_forces_come_after_an_overwhelming_incident_and_add_to_arrest_capacity():

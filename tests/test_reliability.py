@@ -972,6 +972,31 @@ def test_a_larger_model_is_estimated_slower():
     assert large.task_seconds(520) > 1.5 * large.task_seconds(260)
 
 
+def test_where_building_costs_more_than_the_steps_the_calibration_runs_more_steps():
+    """A step's cost is not left to the difference of two build-dominated times.
+
+    A task whose build (50 ms) dwarfs its steps (0.1 ms each): the first
+    calibration call of several steps costs about as much as the one-step
+    call, so their difference is noise. The calibration doubles the steps
+    up to :data:`~experiments.budget.CALIBRATION_MAX_STEPS` (it stopped at
+    six before, and a busy machine could make the step cost zero).
+    """
+    import time as clock
+
+    from experiments import budget
+
+    asked: list[int] = []
+
+    def build_heavy(task, worker):
+        asked.append(task.settings["steps"])
+        clock.sleep(0.05 + 0.0001 * task.settings["steps"])
+
+    calibration = budget.calibrate(budget.Probe(build_heavy, {}), residents=100, steps=260)
+    assert calibration is not None
+    assert max(asked) == budget.CALIBRATION_MAX_STEPS
+    assert calibration.step_seconds > 0.0
+
+
 def test_without_a_calibration_run_the_constant_stands_in():
     from experiments import budget
 

@@ -23,6 +23,14 @@ from __future__ import annotations
 
 from model.types import FloatArray, IntArray
 
+FORCES_GONE = 0.01
+"""Control effort per district below which the last of the forces goes home.
+
+A hundredth of a case a week deters no one; without this cut, forces that
+withdraw by a share each week would never reach zero, and the model would
+recompute every district's effort every week for nothing.
+"""
+
 
 def send_reinforcements(
     forces: FloatArray,
@@ -38,8 +46,9 @@ def send_reinforcements(
     where this week's mass incidents held more protesters than the
     district's control could reach (its arrest capacity, forces present
     included), higher levels send ``reinforcement`` units of control effort
-    per protester beyond that reach. The districts are few, so this is
-    plain array code, called once a step by the model.
+    per protester beyond that reach. Forces below :data:`FORCES_GONE` go
+    home. The districts are few, so this is plain array code, called by
+    the model in a step with an incident or with forces present.
 
     Args:
         forces: Control effort sent from above and present this week, per district.
@@ -54,4 +63,6 @@ def send_reinforcements(
         The forces per district from next week on.
     """
     beyond_reach = (crowd - arrest_capacity).clip(min=0.0)
-    return forces * (1.0 - withdrawal) + reinforcement * beyond_reach
+    staying = forces * (1.0 - withdrawal) + reinforcement * beyond_reach
+    staying[staying < FORCES_GONE] = 0.0
+    return staying
