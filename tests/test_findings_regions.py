@@ -8,11 +8,14 @@ end to end and checks that what it writes loads in the app.
 
 from __future__ import annotations
 
+import math
 import tomllib
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from experiments.classroom import findings as fnd
 from experiments.classroom import regions
@@ -249,3 +252,12 @@ def test_numbers_for_reading_never_use_an_exponent_above_one() -> None:
     assert regions.number_text(99.9) == "100"
     assert regions.number_text(28.1) == "28"
     assert regions.number_text(5.45) in {"5.5", "5.4"}
+
+
+@given(st.floats(-1e6, 1e6, allow_nan=False).filter(lambda x: x != 0.0), st.integers(2, 3))
+def test_numbers_for_reading_never_use_an_exponent(x, digits) -> None:
+    """Nor below 0.0001: a box limit of 4.1e-05 reads "0.000041" (it reached a class as 4e-05)."""
+    text = regions.number_text(x, digits)
+    assert "e" not in text.lower()
+    assert math.isclose(float(text.replace(",", "")), x, rel_tol=0.06, abs_tol=0.5)
+    assert regions.number_text(4.1e-05) == "0.000041"

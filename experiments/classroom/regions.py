@@ -187,7 +187,11 @@ def number_text(x: float, digits: int = 2) -> str:
         places = digits - 1 - math.floor(math.log10(abs(x)))
         rounded = round(x, places)
         return f"{rounded:,.0f}" if places <= 0 or abs(rounded) >= 100 else f"{rounded:.{places}f}"
-    return f"{x:.{digits}g}"
+    text = f"{x:.{digits}g}"
+    if "e" in text:  # below 0.0001: written out, as a class reads it (0.000041, not 4.1e-05)
+        places = digits - 1 - math.floor(math.log10(abs(x)))
+        text = f"{x:.{places}f}".rstrip("0").rstrip(".")
+    return text
 
 
 def _amounts(name: str, values: Sequence[float], digits: int = 2) -> tuple[list[str], str]:
