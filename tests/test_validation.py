@@ -406,3 +406,30 @@ def test_validate_set_is_recorded_and_named_in_the_command(tmp_path, capsys):
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["world"] == {"reinforcement": 0.0}
     assert "--set reinforcement=0.0" in document.command(manifest)
+
+
+def test_the_page_shows_another_world_beside_its_own(tmp_path):
+    """``--beside OTHER``: each check here and in the other world, with the commands."""
+    folder = _synthetic_folder(tmp_path / "here", reduced=False)
+    other = _synthetic_folder(tmp_path / "there", reduced=False)
+    manifest = json.loads((other / "manifest.json").read_text())
+    manifest["world"] = {"reinforcement": 0.0}
+    (other / "manifest.json").write_text(json.dumps(manifest))
+    table = pd.read_csv(other / "summaries" / "checks.csv")
+    table.loc[table["check"] == "incident_growth", ["status", "measured"]] = ["pass", "growth 15%"]
+    table.to_csv(other / "summaries" / "checks.csv", index=False)
+    table.to_parquet(other / "summaries" / "checks.parquet")
+    page = tmp_path / "validation.md"
+    assert document.main([str(folder), "--beside", str(other), "--out", str(page)]) == 0
+    text = page.read_text()
+    assert "## The same checks in another world" in text
+    assert "sixerrors validate --seed 5 --set reinforcement=0.0" in text
+    assert "`reinforcement = 0.0`" in text
+    assert "Verdicts that change: `incident_growth`." in text
+    assert "| `incident_growth` | **fail** | growth 3.7% a year | pass | growth 15% |" in text
+    plain = tmp_path / "plain.md"
+    assert document.main([str(folder), "--out", str(plain)]) == 0
+    assert "## The same checks in another world" not in plain.read_text()
+    assert (
+        document.main([str(folder), "--beside", str(tmp_path / "nowhere"), "--out", str(page)]) == 2
+    )

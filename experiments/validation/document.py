@@ -295,7 +295,7 @@ sixerrors validate --check watts_window --check granovetter_riot
 sixerrors validate --list               # every check, its pattern and source
 sixerrors validate --seed 7 --out DIR   # another root seed; another parent folder
 sixerrors validate --set reinforcement=0  # the battery in another world (checks' own settings win)
-python -m experiments.validation.document FOLDER [--out docs/validation.md]
+python -m experiments.validation.document FOLDER [--beside OTHER] [--out docs/validation.md]
 ```"""
 
 EXIT_STATUS = (
@@ -429,7 +429,7 @@ PATTERNS: Mapping[str, tuple[str, str]] = {
 # --- sections
 
 
-def run_section(battery: Battery, page: Path) -> list[str]:
+def run_section(battery: Battery, page: Path, beside: Battery | None = None) -> list[str]:
     """Which battery the page reports, the commands that made it, and its verdict."""
     manifest, table = battery.manifest, battery.checks
     size = "reduced" if battery.reduced else "full"
@@ -461,7 +461,8 @@ def run_section(battery: Battery, page: Path) -> list[str]:
         "",
         "```",
         f"{command(manifest)}",
-        f"{PROG} FOLDER --out {_page_name(page)}",
+        *([command(beside.manifest)] if beside is not None else []),
+        f"{PROG} FOLDER{' --beside OTHER' if beside is not None else ''} --out {_page_name(page)}",
         "```",
         "",
         f"- Results folder (FOLDER): `{battery.folder.name}` ({size} size, root seed "
@@ -529,6 +530,50 @@ def controls_section(battery: Battery) -> list[str]:
         ]
     )
     return markdown_table(rows)
+
+
+def beside_section(battery: Battery, beside: Battery) -> list[str]:
+    """The same checks in another world (``--beside``): both verdicts and measured figures.
+
+    Why: a verdict is the model's at its defaults; which verdicts move when
+    one assumption is switched off (``sixerrors validate --set``) shows what
+    each pattern rests on, and a reader should not have to rerun it.
+    """
+    world = beside.manifest.get("world") or {}
+    setting = ", ".join(f"`{k} = {v}`" for k, v in world.items()) or "the same world"
+    here = beside_rows(battery)
+    there = beside_rows(beside)
+    shared = [name for name in here if name in there]
+    rows = pd.DataFrame(
+        [
+            {
+                "check": code(name),
+                "here": here[name][0],
+                "measured here": here[name][1],
+                "there": there[name][0],
+                "measured there": there[name][1],
+            }
+            for name in shared
+        ]
+    )
+    changed = [code(n) for n in shared if here[n][0] != there[n][0]]
+    return [
+        f"The battery run again with {setting} (OTHER: `{beside.folder.name}`, "
+        f"{commit_line(beside.manifest)}, root seed {beside.manifest.get('root_seed', 'unknown')}"
+        f"): each check's verdict and measured figure on this page (here) and there. "
+        + (f"Verdicts that change: {', '.join(changed)}." if changed else "No verdict changes."),
+        "",
+        *markdown_table(rows),
+    ]
+
+
+def beside_rows(battery: Battery) -> dict[str, tuple[str, str]]:
+    """Each check's verdict in words and its measured figure, in the page's order."""
+    return {
+        str(row["check"]): (STATUS_WORDS.get(str(row["status"]), str(row["status"])),
+                            str(row["measured"]))
+        for _, row in ordered(battery).iterrows()
+    }  # fmt: skip
 
 
 def figure_lines(battery: Battery, names: Sequence[str], links: Mapping[str, str]) -> list[str]:
@@ -708,13 +753,16 @@ def patterns_section(battery: Battery, links: Mapping[str, str]) -> list[str]:
     return lines
 
 
-def render(battery: Battery, page: Path, links: Mapping[str, str]) -> str:
+def render(
+    battery: Battery, page: Path, links: Mapping[str, str], beside: Battery | None = None
+) -> str:
     """The whole page.
 
     Args:
         battery: The results folder, read.
         page: Where the page goes (for the command it prints).
         links: Each figure's file name and its link from the page.
+        beside: Another battery run (``--beside``), shown check by check beside it.
     """
     lines = [
         "# Validation: the pattern battery",
@@ -727,7 +775,7 @@ def render(battery: Battery, page: Path, links: Mapping[str, str]) -> str:
         "",
         "## This page's battery run",
         "",
-        *run_section(battery, page),
+        *run_section(battery, page, beside),
         "",
         "## How to read this page",
         "",
@@ -743,6 +791,11 @@ def render(battery: Battery, page: Path, links: Mapping[str, str]) -> str:
         "",
         *controls_section(battery),
         "",
+        *(
+            ["## The same checks in another world", "", *beside_section(battery, beside), ""]
+            if beside is not None
+            else []
+        ),
         *patterns_section(battery, links),
         "## Running the battery",
         "",
@@ -799,16 +852,20 @@ def copy_figures(battery: Battery, page: Path) -> dict[str, str]:
     return links
 
 
-def write(folder: Path, page: Path = PAGE) -> Path:
+def write(folder: Path, page: Path = PAGE, beside: Path | None = None) -> Path:
     """Write the page (and copy its figures) from the results folder ``folder``.
 
+    ``beside``, another validate folder, adds its verdicts check by check
+    (its figures are not copied: the page's figures are ``folder``'s).
+
     Raises:
-        DocumentError: ``folder`` is not a finished validate folder.
+        DocumentError: ``folder`` or ``beside`` is not a finished validate folder.
     """
     battery = load(folder)
+    other = load(beside) if beside is not None else None
     page.parent.mkdir(parents=True, exist_ok=True)
     links = copy_figures(battery, page)
-    page.write_text(render(battery, page, links))
+    page.write_text(render(battery, page, links, other))
     return page
 
 
@@ -821,9 +878,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("folder", type=Path, help="the folder 'sixerrors validate' printed")
     parser.add_argument("--out", type=Path, default=PAGE, help="the page to write")
+    parser.add_argument(
+        "--beside",
+        type=Path,
+        default=None,
+        metavar="OTHER",
+        help="another validate folder (e.g. from --set) whose verdicts the page shows beside",
+    )
     args = parser.parse_args(argv)
     try:
-        page = write(args.folder, args.out)
+        page = write(args.folder, args.out, args.beside)
     except DocumentError as exc:
         print(f"validation document: {exc}", file=sys.stderr)
         return 2
