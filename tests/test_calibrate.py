@@ -28,7 +28,7 @@ def test_yearly_incidents_sum_full_years_only():
 
 def _linear_target(value: float, bracket: tuple[float, float]) -> Target:
     return Target("toy", "inflow_rate", value, 0.9 * value, 1.1 * value, "-", "-", "baseline",
-                  1000, 10, bracket)  # fmt: skip
+                  1000, 10, bracket, outcome="incidents_per_10k", measured="final")  # fmt: skip
 
 
 def test_bisection_finds_the_value_of_a_rising_measure(monkeypatch):
