@@ -184,7 +184,6 @@ class SocialManagementModel(mesa.Model):  # type: ignore[misc]
                     tolerance=lv.tolerance,
                 )
         self.outside_forces: FloatArray = np.zeros(p.n_districts)
-        self.forces_present = False
         self.districts: Districts = district_effort(
             self.cadres, district_size, p, lv, self.outside_forces
         )
@@ -263,7 +262,7 @@ class SocialManagementModel(mesa.Model):  # type: ignore[misc]
         self._measure(
             result.tally, result.incidents, result.relief, result.petitions, result.grievance_gini
         )
-        forces_moved = bool(result.incidents.number) or self.forces_present
+        forces_moved = bool(result.incidents.number or self.outside_forces.any())
         if forces_moved:
             self.outside_forces = send_reinforcements(
                 self.outside_forces,
@@ -272,7 +271,6 @@ class SocialManagementModel(mesa.Model):  # type: ignore[misc]
                 reinforcement=self.params.reinforcement,
                 withdrawal=self.params.reinforcement_withdrawal,
             )
-            self.forces_present = bool(self.outside_forces.any())
         if trust_before is not None:
             marks = result.incidents.protesters_by_district + result.petitions.upward
             self._adapt_cadres(trust_before, marks)

@@ -81,7 +81,12 @@ _OUTCOMES = (
         "steps",
         +1,
     ),
-    Outcome("control_spending", "Cadre effort spent on control this step", "effort", 0),
+    Outcome(
+        "control_spending",
+        "Control effort this step: cadres', their stability staff's and forces sent from above",
+        "effort",
+        0,
+    ),
     Outcome(
         "outside_forces",
         "Control effort sent by higher levels to districts whose crowds outgrew their control",

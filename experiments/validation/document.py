@@ -51,6 +51,11 @@ INLINE_ROWS = 12
 STATUS_WORDS = {"pass": "pass", "fail": "**fail**", "error": "**error**"}
 
 
+def verdict(status: object) -> str:
+    """A check's status as the page writes it (failures in bold)."""
+    return STATUS_WORDS.get(str(status), str(status))
+
+
 class DocumentError(ValueError):
     """The folder cannot make the page (one line naming the fix)."""
 
@@ -503,7 +508,7 @@ def checks_table(battery: Battery) -> list[str]:
     checks = ordered(battery)
     rows = checks.assign(
         check=checks["check"].map(code),
-        result=checks["status"].map(lambda s: STATUS_WORDS.get(str(s), str(s))),
+        result=checks["status"].map(verdict),
     )
     columns = ["pattern", "check", "title", "measured", "target", "source", "result"]
     return markdown_table(rows[columns].fillna(""))
@@ -570,10 +575,9 @@ def beside_section(battery: Battery, beside: Battery) -> list[str]:
 def beside_rows(battery: Battery) -> dict[str, tuple[str, str]]:
     """Each check's verdict in words and its measured figure, in the page's order."""
     return {
-        str(row["check"]): (STATUS_WORDS.get(str(row["status"]), str(row["status"])),
-                            str(row["measured"]))
+        str(row["check"]): (verdict(row["status"]), str(row["measured"]))
         for _, row in ordered(battery).iterrows()
-    }  # fmt: skip
+    }
 
 
 def figure_lines(battery: Battery, names: Sequence[str], links: Mapping[str, str]) -> list[str]:
@@ -611,7 +615,7 @@ def check_lines(battery: Battery, row: pd.Series, links: Mapping[str, str]) -> l
     role = f" It controls {code(controls[name])}." if controls.get(name) else ""
     description = battery.description(name)
     return [
-        f"### {code(name)}: {STATUS_WORDS.get(str(row['status']), str(row['status']))}",
+        f"### {code(name)}: {verdict(row['status'])}",
         "",
         f"{row['title']}.{role}",
         "",
