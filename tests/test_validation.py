@@ -389,6 +389,26 @@ def test_the_battery_world_is_where_every_run_starts_and_a_check_s_own_settings_
     assert own.table["outside_forces"].max() > 0.0
 
 
+def test_a_check_derives_its_settings_from_the_world_it_runs_in(tmp_path):
+    """``--set inflow_rate=...`` must reach a check that runs at twice the inflow.
+
+    A check that derived its setting from the declared default would undo the
+    world's value with its own setting, which wins.
+    """
+    default = float(registry.DECLARATIONS["inflow_rate"].default)
+    plain = CheckContext(reduced=True, seed=1, figures=tmp_path)
+    harsh = CheckContext(reduced=True, seed=1, figures=tmp_path, world={"inflow_rate": 0.09})
+    assert plain.world_value("inflow_rate") == default
+    assert harsh.world_value("inflow_rate") == 0.09
+    source = Path(registry.__file__).parent
+    derived_from_default = [
+        f.name
+        for f in source.glob("*.py")
+        if f.name != "registry.py" and 'DECLARATIONS["' in f.read_text()
+    ]
+    assert derived_from_default == []
+
+
 def test_validate_set_takes_world_parameters_only(tmp_path, capsys):
     assert cli.main(["validate", "--set", "tolerance=0.5", "--out", str(tmp_path)]) == 2
     err = capsys.readouterr().err.strip().splitlines()

@@ -35,17 +35,16 @@ from experiments.validation.incidents import (
 from experiments.validation.petitions import BLOCKED_SETTINGS, BUREAU, settled_locally
 from experiments.validation.registry import CheckContext, CheckResult, check
 from experiments.validation.runs import Run, mean_last_half, run_all, seeds_for
-from model.params import DECLARATIONS
 
 INFLOW_FACTOR = 4.0
-"""Latent discontent of the heavy-tail control, as a multiple of the default ``inflow_rate``.
+"""Latent discontent of the heavy-tail control, as a multiple of the world's ``inflow_rate``.
 
 Enough for hundreds of incidents in the reduced city without collective
 shocks; within the range the safety-valve check sweeps (valve.DISCONTENT).
 """
 
 SMALL_LOCAL_CAPACITY = 0.01
-"""Local capacity of the settled-locally control, as a share of the default ``cadre_capacity``."""
+"""Local capacity of the settled-locally control, as a share of the world's ``cadre_capacity``."""
 
 
 @check("heavy_tailed_sizes_control", pattern="E1",
@@ -75,7 +74,7 @@ def heavy_tailed_sizes_control(context: CheckContext) -> CheckResult:
     does not show that these two mechanisms do.
     """
     residents, steps, count = context.size((20_000, 156, 1), (100_000, 260, 4))
-    inflow = min(1.0, INFLOW_FACTOR * float(DECLARATIONS["inflow_rate"].default))
+    inflow = min(1.0, INFLOW_FACTOR * context.world_value("inflow_rate"))
     overrides = {
         "collective_shock_rate": 0.0,
         "spread_within_week": False,
@@ -204,7 +203,7 @@ def petitions_settled_locally_control(context: CheckContext) -> CheckResult:
     world).
     """
     residents, count = context.size((2_000, 1), (2_000, 4))
-    capacity = SMALL_LOCAL_CAPACITY * float(DECLARATIONS["cadre_capacity"].default)
+    capacity = SMALL_LOCAL_CAPACITY * context.world_value("cadre_capacity")
     runs = [Run("baseline", residents, 260, {"cadre_capacity": capacity})] * count
     results = run_all(runs, seeds_for(context.seed, count), world=context.world)
     share = settled_locally(results)
@@ -225,7 +224,7 @@ def petitions_settled_locally_control(context: CheckContext) -> CheckResult:
         )
     return CheckResult(
         f"{share:.1%} of settled petitions settled locally ({count} run(s), weeks 131-260, "
-        f"cadre_capacity {capacity:g}, {SMALL_LOCAL_CAPACITY:.0%} of the default)",
+        f"cadre_capacity {capacity:g}, {SMALL_LOCAL_CAPACITY:.0%} of the world's)",
         "below 80 % (the local-settlement pattern absent)",
         bool(share < 0.8),
         value=share,

@@ -34,6 +34,8 @@ from typing import Any, TypeVar
 
 import pandas as pd
 
+from model.params import DECLARATIONS
+
 T = TypeVar("T")
 
 
@@ -47,7 +49,9 @@ class CheckContext:
             from it, so a battery run is reproducible from one number.
         figures: Folder where the check saves its PNG figures.
         world: World parameters every run of every check starts from
-            (``sixerrors validate --set``); a check's own settings win.
+            (``sixerrors validate --set``); a check's own settings win, and
+            a setting derived from a parameter derives from its value here
+            (:meth:`world_value`).
     """
 
     reduced: bool
@@ -58,6 +62,16 @@ class CheckContext:
     def size(self, reduced: T, full: T) -> T:
         """``reduced`` in a reduced battery, else ``full``: one line per size setting."""
         return reduced if self.reduced else full
+
+    def world_value(self, name: str) -> float:
+        """A world parameter's value in this battery: what ``--set`` gave it, else its default.
+
+        Why: a check that derives a setting from a parameter (twice the
+        inflow, a tenth of the capacity) must derive it from the world it
+        runs in; from the declared default, a ``--set`` of that parameter
+        would be silently overridden by the check's own setting.
+        """
+        return float(self.world.get(name, DECLARATIONS[name].default))
 
     def figure_path(self, name: str) -> Path:
         """``figures/<name>.png`` in the battery's results folder."""

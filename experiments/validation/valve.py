@@ -27,14 +27,13 @@ from matplotlib.figure import Figure
 
 from experiments.validation.registry import CheckContext, CheckResult, check
 from experiments.validation.runs import Result, Run, mean_last_half, run_all, seeds_for
-from model.params import DECLARATIONS
 
 LORENTZEN = "Lorentzen (2013), Quarterly J. Political Science 8(2): 127-158"
 COSER = "Coser (1956), The Functions of Social Conflict"
 ODD = "ODD.md, patterns P1-P3; Epstein (2002); Coser (1956)"
 
 DISCONTENT = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
-"""Multiples of the default ``inflow_rate`` that set latent discontent from low to high."""
+"""Multiples of the world's ``inflow_rate`` that set latent discontent from low to high."""
 
 
 @check("safety_valve_inverted_u", pattern="E3",
@@ -43,7 +42,7 @@ DISCONTENT = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
 def safety_valve_inverted_u(context: CheckContext) -> CheckResult:
     """The safety-valve regime, with latent discontent (inflow of grievance) swept."""
     residents, count = context.size((2_000, 1), (4_000, 3))
-    inflow = float(DECLARATIONS["inflow_rate"].default)
+    inflow = context.world_value("inflow_rate")
     rows = []
     for k, factor in enumerate(DISCONTENT):
         overrides = {"inflow_rate": min(1.0, factor * inflow)}
@@ -92,7 +91,7 @@ def _incident_sizes(results: list[Result]) -> np.ndarray:
 def rare_but_larger(context: CheckContext) -> CheckResult:
     """Rigid suppression against the safety valve, in the same aggrieved world."""
     residents, count = context.size((3_000, 2), (10_000, 4))
-    overrides = {"inflow_rate": min(1.0, 2.0 * float(DECLARATIONS["inflow_rate"].default))}
+    overrides = {"inflow_rate": min(1.0, 2.0 * context.world_value("inflow_rate"))}
     found = {}
     for k, regime in enumerate(("rigid_suppression", "safety_valve")):
         runs = [Run(regime, residents, 260, overrides, incident_sizes=True)] * count
@@ -130,7 +129,7 @@ def rare_but_larger(context: CheckContext) -> CheckResult:
 def punctuated_equilibrium(context: CheckContext) -> CheckResult:
     """Rigid suppression: incident weeks come in bursts, hidden grievance builds between."""
     residents, count = context.size((3_000, 2), (10_000, 4))
-    overrides = {"inflow_rate": min(1.0, 1.5 * float(DECLARATIONS["inflow_rate"].default))}
+    overrides = {"inflow_rate": min(1.0, 1.5 * context.world_value("inflow_rate"))}
     runs = [Run("rigid_suppression", residents, 520, overrides)] * count
     results = run_all(runs, seeds_for(context.seed, count), world=context.world)
     gaps, rising = [], []

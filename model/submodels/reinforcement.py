@@ -12,9 +12,9 @@ falls as the crowd grows.
 
 What higher levels send is control effort that arrests, like the cadres',
 with probability ``repression``: under a tolerant regime it deters little.
-It has the costs of any control: arrests make victims and backlash, and the
-forces are paid from the livelihood budget at ``stability_staff_cost``
-(the cost of stability maintenance that local budgets bear). It can fail:
+It has the costs of any control: arrests make victims and backlash. The
+forces are paid from above (the People's Armed Police has its own budget),
+not from the city's livelihood budget. It can fail:
 the forces arrive the week after the incident that called them, and a
 crowd they arrest turns its neighbours against the state.
 """
