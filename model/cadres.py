@@ -116,11 +116,17 @@ class Districts(NamedTuple):
         service_capacity: Residents the district's service effort serves per step.
         tolerance: Mean tolerance of the district's cadres (the regime's
             tolerance where a district has no cadre).
+        arrest_probability: Probability that a protester the district's
+            control reaches is arrested: the regime's ``repression`` for
+            its own control, and for the forces sent from above
+            ``repression`` moved a share ``forces_autonomy`` of the way to
+            their own ``forces_repression``; averaged over the two by their
+            share of the arrest capacity.
         control_in_view: Epstein's C for the district's residents: control
             effort per resident that would arrest (arrest capacity x
-            repression), times ``control_visibility``, the residents whose
-            surroundings one notices (the network analogue of the cops
-            within Epstein's vision radius).
+            arrest probability), times ``control_visibility``, the
+            residents whose surroundings one notices (the network analogue
+            of the cops within Epstein's vision radius).
         petition_risk: What residents expect a petition to bring: rejection,
             then detention, at the district cadres' own rates, unless rights
             protect petitioners: ``(1 - tolerance) x repression x (1 - rights)``.
@@ -131,6 +137,7 @@ class Districts(NamedTuple):
     prevention_capacity: FloatArray
     service_capacity: FloatArray
     tolerance: FloatArray
+    arrest_probability: FloatArray
     control_in_view: FloatArray
     petition_risk: FloatArray
 
@@ -146,7 +153,9 @@ def district_effort(
 
     ``outside_forces`` (control effort higher levels sent, per district:
     :mod:`model.submodels.reinforcement`) add to the arrest capacity, not
-    to prevention: they come to disperse crowds.
+    to prevention: they come to disperse crowds. They arrest by the city's
+    policy or by higher levels' own orders, as ``forces_autonomy`` weighs
+    them: a tolerant city that calls them may see its crowds arrested.
     """
     n = size.size
     cadres = list(cadres)
@@ -163,13 +172,20 @@ def district_effort(
     district_tolerance = np.where(count > 0, mean_tolerance, levers.tolerance)
     repression = levers.repression
     arrest_capacity = control_capacity * (1.0 - levers.prevention) + outside_forces
+    # Written as the city's repression plus the forces' departure from it,
+    # so that forces following the city's policy (autonomy 0) leave every
+    # figure exactly as it is without the choice.
+    forces_departure = params.forces_autonomy * (params.forces_repression - repression)
+    forces_share = outside_forces / np.maximum(arrest_capacity, 1e-12)
+    arrest_probability = repression + forces_share * forces_departure
     return Districts(
         size=size,
         arrest_capacity=arrest_capacity,
         prevention_capacity=control_capacity * levers.prevention,
         service_capacity=service_capacity,
         tolerance=district_tolerance,
-        control_in_view=repression
+        arrest_probability=arrest_probability,
+        control_in_view=arrest_probability
         * arrest_capacity
         / np.maximum(size, 1.0)
         * params.control_visibility,

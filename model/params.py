@@ -549,6 +549,24 @@ class Params:
         meaning="Share of the forces sent from above that leaves each step.",
         basis="free assumption (deployments of about a month)",
     )  # fmt: skip
+    forces_autonomy: float = _declare(
+        0.0, 0.0, 1.0, unit="share", group="protests", plausible=(0.0, 1.0),
+        label="Forces' own orders",
+        meaning="Weight of higher levels' own orders, against the city's policy, in how readily "
+        "the forces sent from above arrest.",
+        basis="free assumption: 0, the forces follow the city's policy, is the model before "
+        "the choice was open; higher levels both send the People's Armed Police to disperse "
+        "crowds (Tanner 2004) and restrain local repression that goes too far (Cai 2008), so "
+        "whose orders the forces follow is not settled by the sources",
+    )  # fmt: skip
+    forces_repression: float = _declare(
+        0.8, 0.0, 1.0, unit="probability", group="protests", plausible=(0.0, 1.0),
+        label="Forces' own repression",
+        meaning="Probability that forces acting on higher levels' orders arrest a protester "
+        "they reach.",
+        basis="free assumption: forces sent to disperse a crowd arrest as readily as rigid "
+        "suppression does; acts only through forces_autonomy",
+    )  # fmt: skip
     # --- assumed payoffs: injustice
     injustice_unanswered: float = _declare(
         0.005, 0.0, 1.0, unit="grievance", group="injustice", hypothesis="frustration",

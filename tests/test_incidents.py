@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from scipy.sparse.csgraph import connected_components
 
 from model import SocialManagementModel
-from model.cadres import Cadre
+from model.cadres import Cadre, district_effort
 from model.draws import gap_to_next
 from model.population import Stance
 from model.submodels.livelihood import STABILITY, collective_shocks, open_budget, treasury
@@ -366,6 +366,63 @@ def test_forces_come_after_an_overwhelming_incident_and_add_to_arrest_capacity()
     none.run_for(sent.steps)
     assert none.outcome_table()["outside_forces"].max() == 0.0
     np.testing.assert_array_equal(none.districts.arrest_capacity, own)
+
+
+@given(
+    st.lists(st.floats(0.0, 500.0), min_size=1, max_size=6),
+    st.floats(0.0, 1.0),
+    st.floats(0.0, 1.0),
+    st.sampled_from(["rigid_suppression", "safety_valve", "baseline"]),
+    seeds,
+)
+def test_forces_arrest_by_the_orders_they_follow(forces_list, autonomy, own, regime, seed):
+    """A district's arrest probability weighs the forces' orders by their share of its reach.
+
+    Where no forces are present, or they follow the city (autonomy 0), a
+    protester is arrested with the regime's own ``repression``, exactly;
+    otherwise the probability lies between the city's and the forces' own,
+    and the control residents see is that probability times the reach.
+    """
+    model = SocialManagementModel(
+        regime, 300, rng=seed, forces_autonomy=autonomy, forces_repression=own
+    )
+    params = model.params
+    forces = np.resize(np.array(forces_list), model.districts.size.size)
+    effort = district_effort(model.cadres, model.districts.size, params, model.levers, forces)
+    city = model.levers.repression
+    forces_own = city + autonomy * (own - city)
+    low, high = min(city, forces_own), max(city, forces_own)
+    probability = effort.arrest_probability
+    assert np.all((probability >= low - 1e-12) & (probability <= high + 1e-12))
+    assert np.all(probability[forces == 0.0] == city)
+    if autonomy == 0.0:
+        assert np.all(probability == city)
+    np.testing.assert_allclose(
+        effort.control_in_view,
+        probability
+        * effort.arrest_capacity
+        / np.maximum(effort.size, 1.0)
+        * params.control_visibility,
+    )
+
+
+def test_a_tolerant_city_that_calls_forces_on_their_own_orders_sees_arrests():
+    """Forces that follow higher levels' orders arrest in a city that would not.
+
+    A safety-valve city, aggrieved and thinly staffed, calls forces; when
+    they follow the city's policy (autonomy 0) they arrest as rarely as it
+    does, when they follow their own orders of certain arrest they detain
+    more of its residents. Same seed, same world otherwise.
+    """
+    harsh = {"inflow_rate": 0.5, "cadres_per_1000": 4.0, "forces_repression": 1.0}
+    detained = {}
+    for autonomy in (0.0, 1.0):
+        model = SocialManagementModel("safety_valve", 800, rng=3, forces_autonomy=autonomy, **harsh)
+        model.run_for(60)
+        table = model.outcome_table()
+        assert table["outside_forces"].max() > 0.0
+        detained[autonomy] = table["share_detained"].sum()
+    assert detained[1.0] > detained[0.0]
 
 
 @given(st.floats(0.0, 1e-300), st.integers(0, 50))

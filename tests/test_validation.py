@@ -442,14 +442,25 @@ def test_the_page_shows_another_world_beside_its_own(tmp_path):
     page = tmp_path / "validation.md"
     assert document.main([str(folder), "--beside", str(other), "--out", str(page)]) == 0
     text = page.read_text()
-    assert "## The same checks in another world" in text
+    assert "## The same checks in other worlds" in text
+    assert "### With `reinforcement = 0.0`" in text
     assert "sixerrors validate --seed 5 --set reinforcement=0.0" in text
     assert "`reinforcement = 0.0`" in text
     assert "Verdicts that change: `incident_growth`." in text
     assert "| `incident_growth` | **fail** | growth 3.7% a year | pass | growth 15% |" in text
     plain = tmp_path / "plain.md"
     assert document.main([str(folder), "--out", str(plain)]) == 0
-    assert "## The same checks in another world" not in plain.read_text()
+    assert "## The same checks in other worlds" not in plain.read_text()
+    third = _synthetic_folder(tmp_path / "third", reduced=False)
+    manifest["world"] = {"forces_autonomy": 1.0}
+    (third / "manifest.json").write_text(json.dumps(manifest))
+    both = tmp_path / "both.md"
+    argv = [str(folder), "--beside", str(other), "--beside", str(third), "--out", str(both)]
+    assert document.main(argv) == 0
+    text = both.read_text()
+    assert text.count("### With ") == 2
+    assert text.index("`reinforcement = 0.0`") < text.index("### With `forces_autonomy = 1.0`")
+    assert "--beside OTHER --beside OTHER --out" in text
     assert (
         document.main([str(folder), "--beside", str(tmp_path / "nowhere"), "--out", str(page)]) == 2
     )

@@ -300,7 +300,7 @@ sixerrors validate --check watts_window --check granovetter_riot
 sixerrors validate --list               # every check, its pattern and source
 sixerrors validate --seed 7 --out DIR   # another root seed; another parent folder
 sixerrors validate --set reinforcement=0  # the battery in another world (checks' own settings win)
-python -m experiments.validation.document FOLDER [--beside OTHER] [--out docs/validation.md]
+python -m experiments.validation.document FOLDER [--beside OTHER ...] [--out docs/validation.md]
 ```"""
 
 EXIT_STATUS = (
@@ -434,7 +434,7 @@ PATTERNS: Mapping[str, tuple[str, str]] = {
 # --- sections
 
 
-def run_section(battery: Battery, page: Path, beside: Battery | None = None) -> list[str]:
+def run_section(battery: Battery, page: Path, beside: Sequence[Battery] = ()) -> list[str]:
     """Which battery the page reports, the commands that made it, and its verdict."""
     manifest, table = battery.manifest, battery.checks
     size = "reduced" if battery.reduced else "full"
@@ -466,8 +466,8 @@ def run_section(battery: Battery, page: Path, beside: Battery | None = None) -> 
         "",
         "```",
         f"{command(manifest)}",
-        *([command(beside.manifest)] if beside is not None else []),
-        f"{PROG} FOLDER{' --beside OTHER' if beside is not None else ''} --out {_page_name(page)}",
+        *(command(other.manifest) for other in beside),
+        f"{PROG} FOLDER{' --beside OTHER' * len(beside)} --out {_page_name(page)}",
         "```",
         "",
         f"- Results folder (FOLDER): `{battery.folder.name}` ({size} size, root seed "
@@ -538,7 +538,7 @@ def controls_section(battery: Battery) -> list[str]:
 
 
 def beside_section(battery: Battery, beside: Battery) -> list[str]:
-    """The same checks in another world (``--beside``): both verdicts and measured figures.
+    """The same checks in one other world (``--beside``): both verdicts and measured figures.
 
     Why: a verdict is the model's at its defaults; which verdicts move when
     one assumption is switched off (``sixerrors validate --set``) shows what
@@ -570,6 +570,12 @@ def beside_section(battery: Battery, beside: Battery) -> list[str]:
         "",
         *markdown_table(rows),
     ]
+
+
+def world_title(battery: Battery) -> str:
+    """A heading naming the world a battery ran in: its ``--set`` settings."""
+    world = battery.manifest.get("world") or {}
+    return "With " + ", ".join(f"`{k} = {v}`" for k, v in world.items()) if world else "Same world"
 
 
 def beside_rows(battery: Battery) -> dict[str, tuple[str, str]]:
@@ -758,7 +764,7 @@ def patterns_section(battery: Battery, links: Mapping[str, str]) -> list[str]:
 
 
 def render(
-    battery: Battery, page: Path, links: Mapping[str, str], beside: Battery | None = None
+    battery: Battery, page: Path, links: Mapping[str, str], beside: Sequence[Battery] = ()
 ) -> str:
     """The whole page.
 
@@ -766,7 +772,7 @@ def render(
         battery: The results folder, read.
         page: Where the page goes (for the command it prints).
         links: Each figure's file name and its link from the page.
-        beside: Another battery run (``--beside``), shown check by check beside it.
+        beside: Other battery runs (``--beside``), each shown check by check beside it.
     """
     lines = [
         "# Validation: the pattern battery",
@@ -795,10 +801,11 @@ def render(
         "",
         *controls_section(battery),
         "",
+        *(["## The same checks in other worlds", ""] if beside else []),
         *(
-            ["## The same checks in another world", "", *beside_section(battery, beside), ""]
-            if beside is not None
-            else []
+            line
+            for other in beside
+            for line in (f"### {world_title(other)}", "", *beside_section(battery, other), "")
         ),
         *patterns_section(battery, links),
         "## Running the battery",
@@ -856,20 +863,21 @@ def copy_figures(battery: Battery, page: Path) -> dict[str, str]:
     return links
 
 
-def write(folder: Path, page: Path = PAGE, beside: Path | None = None) -> Path:
+def write(folder: Path, page: Path = PAGE, beside: Sequence[Path] = ()) -> Path:
     """Write the page (and copy its figures) from the results folder ``folder``.
 
-    ``beside``, another validate folder, adds its verdicts check by check
-    (its figures are not copied: the page's figures are ``folder``'s).
+    ``beside``, other validate folders, add their verdicts check by check,
+    one section each (their figures are not copied: the page's figures are
+    ``folder``'s).
 
     Raises:
-        DocumentError: ``folder`` or ``beside`` is not a finished validate folder.
+        DocumentError: ``folder`` or one of ``beside`` is not a finished validate folder.
     """
     battery = load(folder)
-    other = load(beside) if beside is not None else None
+    others = [load(other) for other in beside]
     page.parent.mkdir(parents=True, exist_ok=True)
     links = copy_figures(battery, page)
-    page.write_text(render(battery, page, links, other))
+    page.write_text(render(battery, page, links, others))
     return page
 
 
@@ -885,9 +893,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--beside",
         type=Path,
-        default=None,
+        action="append",
+        default=[],
         metavar="OTHER",
-        help="another validate folder (e.g. from --set) whose verdicts the page shows beside",
+        help="another validate folder (e.g. from --set) whose verdicts the page shows beside; "
+        "repeat for more worlds",
     )
     args = parser.parse_args(argv)
     try:

@@ -2,7 +2,9 @@
 
 Control effort gives each district a capacity to act against protesters
 (what interception of upward petitioners left of it); each protester it
-reaches is arrested with probability ``repression`` and detained
+reaches is arrested with the district's arrest probability (the regime's
+``repression``, unless forces sent from above on their own orders are
+part of the reach: ``Districts.arrest_probability``) and detained
 (:func:`~model.submodels.repression.detain`). Protesters not arrested get
 dialogue with probability ``rights``, within the service effort left after
 petitions: their claim is answered like a petition (voice, and perhaps a
@@ -61,7 +63,7 @@ def respond_to_protests(
 
     Protesters queue for control in a random order; those the district's
     control effort (less the interceptions of ``petitions``) reaches are
-    arrested with probability ``repression``. The rest queue for dialogue
+    arrested with the district's ``arrest_probability``. The rest queue for dialogue
     within the service effort the handled petitions left, and get it with
     probability ``rights`` (:func:`~model.submodels.petitions.answer`).
     Serial, because capacity is shared.
@@ -78,7 +80,8 @@ def respond_to_protests(
     free = np.zeros(protesters.size, dtype=np.bool_)
     for j in range(protesters.size):
         i = protesters[j]
-        if reached[j] and uniform(key, step, PROTEST_ARREST, i) < coef.repression:
+        arrest_probability = districts.arrest_probability[r.district[i]]
+        if reached[j] and uniform(key, step, PROTEST_ARREST, i) < arrest_probability:
             detain(r, i, detention_term(key, step, PROTEST_TERM, i, coef.max_detention), coef)
             r.voice_outcome[i] = FAILED
         else:

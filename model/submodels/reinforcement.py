@@ -10,8 +10,12 @@ resistance and its limits). Without this, a district whose crowd outgrew
 its control would stay in the street, because Epstein's arrest probability
 falls as the crowd grows.
 
-What higher levels send is control effort that arrests, like the cadres',
-with probability ``repression``: under a tolerant regime it deters little.
+What higher levels send is control effort that arrests by the city's
+``repression``, or by higher levels' own ``forces_repression`` as far as
+``forces_autonomy`` says they follow their own orders
+(``Districts.arrest_probability``, :func:`model.cadres.district_effort`):
+following a tolerant city's policy, they deter little; on their own orders,
+they arrest where the city would not.
 It has the costs of any control: arrests make victims and backlash. The
 forces are paid from above (the People's Armed Police has its own budget),
 not from the city's livelihood budget. It can fail:
