@@ -9,7 +9,7 @@ mode (:mod:`model.epstein`) both call :func:`activates` and
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
@@ -113,6 +113,27 @@ def let_rest_pass(residents: Residents, lo: int, hi: int) -> None:
         left[i] = max(left[i] - 1, 0)
 
 
+class Spread(NamedTuple):
+    """The week's spread of protest as it unfolds (:func:`spread_protest`'s working state).
+
+    Attributes:
+        crowd_of: Union-find parent of each protester's crowd, -1 for
+            residents not protesting this week.
+        crowd_size: Size of the crowd whose root a resident is.
+        queue: Protesters in the order they joined; ``tail`` (kept apart,
+            since it moves) marks the end.
+        alone: Each district's arrest probability for a resident who sees
+            no other protester (:func:`risk_alone`).
+        most_seen: Most protesters a resident sees (``control_visibility``).
+    """
+
+    crowd_of: IntArray
+    crowd_size: IntArray
+    queue: IntArray
+    alone: FloatArray
+    most_seen: int
+
+
 @jit
 def spread_protest(
     residents: Residents,
@@ -165,10 +186,13 @@ def spread_protest(
     crowd_size = np.empty(n, dtype=np.int64)
     for head in range(tail):
         join_crowd(network, stance, crowd_of, crowd_size, queue[head])
-    alone = risk_alone(districts, coef)
     # Epstein's A counts protesters among the residents one keeps an eye on,
-    # the same view in which C counts control (control_visibility).
-    view = int(coef.control_visibility)
+    # the same view in which C counts control (control_visibility). Built by
+    # position: compiled code cannot build a named tuple by keyword; the
+    # order is Spread's.
+    spread = Spread(
+        crowd_of, crowd_size, queue, risk_alone(districts, coef), int(coef.control_visibility)
+    )
     head = 0
     # Queue length when every resident beside a protester last decided with
     # the crowds as they stood: the drain below has each initial protester's
@@ -180,8 +204,8 @@ def spread_protest(
             head += 1
             for slot in range(indptr[j], indptr[unsigned(j + 1)]):
                 tail = join_if_moved(
-                    r, network, districts, organizations, coef, crowd_of, crowd_size,
-                    queue, tail, unsigned(indices[slot]), alone, view,
+                    r, network, districts, organizations, coef, spread, tail,
+                    unsigned(indices[slot]),
                 )  # fmt: skip
         if tail == settled:
             break
@@ -193,8 +217,7 @@ def spread_protest(
         for k in range(n):
             if count[k] > 0:
                 tail = join_if_moved(
-                    r, network, districts, organizations, coef, crowd_of, crowd_size,
-                    queue, tail, unsigned(k), alone, view,
+                    r, network, districts, organizations, coef, spread, tail, unsigned(k)
                 )  # fmt: skip
     for head in range(tail):
         crowd_of[queue[head]] = -1
@@ -207,28 +230,28 @@ def join_if_moved(
     districts: Districts,
     organizations: Organizations,
     coef: Coefficients,
-    crowd_of: IntArray,
-    crowd_size: IntArray,
-    queue: IntArray,
+    spread: Spread,
     tail: int,
     k: int,
-    alone: FloatArray,
-    view: int,
 ) -> int:
     """Resident ``k`` decides again with this week's protest in view; a joiner is queued.
 
-    Returns the new end of the queue. The detained and those already
-    protesting do not decide again (joining is one way within the week).
+    Returns the new end of the queue (``spread.queue`` up to ``tail``). The
+    detained and those already protesting do not decide again (joining is
+    one way within the week).
     """
     stance = residents.stance
     if stance[k] == PROTESTING or stance[k] == DETAINED:
         return tail
-    seen = min(crowd_in_view(network, stance, crowd_of, crowd_size, k), view)
-    if stance_now(residents, network, districts, organizations, coef, k, alone, seen) != PROTESTING:
+    seen = min(
+        crowd_in_view(network, stance, spread.crowd_of, spread.crowd_size, k), spread.most_seen
+    )
+    decided = stance_now(residents, network, districts, organizations, coef, k, spread.alone, seen)
+    if decided != PROTESTING:
         return tail
     stance[k] = PROTESTING
-    join_crowd(network, stance, crowd_of, crowd_size, k)
-    queue[tail] = k
+    join_crowd(network, stance, spread.crowd_of, spread.crowd_size, k)
+    spread.queue[tail] = k
     count = residents.protesting_neighbours
     for other in range(network.indptr[k], network.indptr[unsigned(k + 1)]):
         count[network.indices[other]] += 1
