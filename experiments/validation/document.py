@@ -373,9 +373,12 @@ PATTERNS: Mapping[str, tuple[str, str]] = {
         "of hundreds, and control effort rising with incidents where cadres are judged by "
         "them (the one-vote veto). The growth over seven years of the mean of twenty cities "
         "depends on which twenty: the calibration's own seeds give another figure with the "
-        "same drift (docs/calibration.md). The controls switch off the mechanism of each: without "
-        "collective shocks and spread within the week the tail must be thin, and cadres "
-        "judged by nothing must not raise their control effort.",
+        "same drift (docs/calibration.md). Each growth check's table also gives, year by "
+        "year, the share of households protesting and the largest incident: where protest "
+        "grows and the count does not, the same protesters meet in fewer, larger incidents "
+        "(one incident is one connected group of protesters). The controls switch off the "
+        "mechanism of each: without collective shocks and spread within the week the tail "
+        "must be thin, and cadres judged by nothing must not raise their control effort.",
     ),
     "E2": (
         "Petitions: settled locally, or pushed upward",

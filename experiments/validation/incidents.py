@@ -38,6 +38,9 @@ It is the lower end of the bracket: the target lies outside what the bracket giv
 (the mean count of twenty cities swings in a wave that peaks in year 8 and does not
 trend), so the growth checks test the model's own waves more than a drift."""
 
+WEEKS_A_YEAR = 52
+"""Weeks in a simulated year (:func:`~experiments.validation.runs.yearly` sums 52 weeks)."""
+
 GROWTH = "Tong and Lei (2010); Ministry of Public Security (2005); Sun Liping (2011)"
 TAILS = "MPS figures for 2004 (EVIDENCE 1); Biggs (2005)"
 COERCION = "Ministry of Finance budgets 2010-2013 (internal security); Yu Jianrong (2012)"
@@ -52,17 +55,33 @@ def _growth(context: CheckContext, regime: str, name: str, offset: int) -> Check
     mean_years = years.mean(axis=0)
     growth = growth_rate(mean_years[SETTLING_YEARS:])
     table = pd.DataFrame(
-        {"year": np.arange(1, mean_years.size + 1), "incidents_per_10k": mean_years}
+        {
+            "year": np.arange(1, mean_years.size + 1),
+            "incidents_per_10k": mean_years,
+            # Why a count can fail to grow while protest does: the same
+            # protesters in fewer, larger incidents. Weekly means per year.
+            **{
+                outcome: np.mean([yearly(r.table[outcome].to_numpy()[1:]) for r in results], axis=0)
+                / WEEKS_A_YEAR
+                for outcome in ("share_protesting", "largest_incident_per_10k")
+            },
+        }
     )
-    fig = Figure(figsize=(6, 3.6), layout="constrained")
-    ax = fig.add_subplot()
-    ax.plot(table["year"], table["incidents_per_10k"] + 0.1, "o-")
-    ax.set_yscale("log")
-    ax.set_xlabel("year")
-    ax.set_ylabel("mass incidents per 10,000 households (+0.1)")
-    ax.axvspan(0.5, SETTLING_YEARS + 0.5, color="0.9", label="settling (not fitted)")
-    ax.legend(loc="best", fontsize=8)
-    ax.set_title(f"{regime}, need drift {INCIDENT_DRIFT:g}/week: growth {growth:.0%}/year")
+    fig = Figure(figsize=(6, 5.4), layout="constrained")
+    count_ax, crowd_ax = fig.subplots(2, 1, sharex=True)
+    count_ax.plot(table["year"], table["incidents_per_10k"] + 0.1, "o-")
+    count_ax.set_yscale("log")
+    count_ax.set_ylabel("mass incidents per 10,000\nhouseholds (+0.1)")
+    for ax in (count_ax, crowd_ax):
+        ax.axvspan(0.5, SETTLING_YEARS + 0.5, color="0.9", label="settling (not fitted)")
+    count_ax.legend(loc="best", fontsize=8)
+    count_ax.set_title(f"{regime}, need drift {INCIDENT_DRIFT:g}/week: growth {growth:.0%}/year")
+    crowd_ax.plot(table["year"], table["share_protesting"], "s-", color="C1")
+    crowd_ax.set_ylabel("share protesting\n(weekly mean)", color="C1")
+    largest_ax = crowd_ax.twinx()
+    largest_ax.plot(table["year"], table["largest_incident_per_10k"], "^--", color="C2")
+    largest_ax.set_ylabel("largest incident per 10,000\n(weekly mean)", color="C2")
+    crowd_ax.set_xlabel("year")
     fig.savefig(context.figure_path(name), dpi=120)
     return CheckResult(
         f"growth {growth:.1%} a year over years {SETTLING_YEARS + 1}-10; "
