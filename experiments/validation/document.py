@@ -300,6 +300,7 @@ sixerrors validate --check watts_window --check granovetter_riot
 sixerrors validate --list               # every check, its pattern and source
 sixerrors validate --seed 7 --out DIR   # another root seed; another parent folder
 sixerrors validate --set reinforcement=0  # the battery in another world (checks' own settings win)
+sixerrors validate --set forces_autonomy=1  # forces sent from above on their own orders
 python -m experiments.validation.document FOLDER [--beside OTHER ...] [--out docs/validation.md]
 ```"""
 
