@@ -392,8 +392,11 @@ PATTERNS: Mapping[str, tuple[str, str]] = {
     "E3": (
         "The safety valve and what suppression stores up",
         "Lorentzen (2013): under tolerance of small protest, observed small protest against "
-        "latent discontent is an inverted U. Coser (1956): a rigid system sees conflict break "
-        "out less often, but larger when it does.",
+        "latent discontent is an inverted U. In his account the state tightens control as "
+        "protest grows dangerous; the safety-valve regime's cadres do not respond at all, so a "
+        "second check sweeps the same discontent with cadres judged by incidents, the model's "
+        "own way for the state to tighten control as protest grows. Coser (1956): a rigid "
+        "system sees conflict break out less often, but larger when it does.",
     ),
     "E4": (
         "Social organizations",

@@ -3,7 +3,9 @@
 - Lorentzen (2013): under tolerance of small protest, observed small
   protest against latent discontent is an inverted U: rare where discontent
   is low, more common in between, rarer again where discontent is so high
-  that protesters join into large incidents.
+  that protesters join into large incidents. Checked with the safety
+  valve's cadres fixed, and with them judged by incidents (the state
+  tightening control as protest grows).
 - Coser (1956): a rigid system that suppresses conflict sees protest less
   often, but conflict, when it comes, is larger.
 - P1, punctuated equilibrium (Epstein 2002): under suppression, long quiet
@@ -41,13 +43,44 @@ DISCONTENT = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
        source=LORENTZEN)  # fmt: skip
 def safety_valve_inverted_u(context: CheckContext) -> CheckResult:
     """The safety-valve regime, with latent discontent (inflow of grievance) swept."""
+    return _discontent_sweep(context, "safety_valve_inverted_u", {}, offset=0)
+
+
+@check("safety_valve_inverted_u_responsive", pattern="E3",
+       title="Under tolerance with cadres judged by incidents, small protest against latent "
+       "discontent is an inverted U",
+       source=LORENTZEN)  # fmt: skip
+def safety_valve_inverted_u_responsive(context: CheckContext) -> CheckResult:
+    """The same sweep where the state answers protest: cadres judged by incidents.
+
+    Why a second check: in Lorentzen's account the state tolerates small
+    protest only while it is not dangerous, and tightens control as protest
+    grows; in the safety-valve regime the cadres do not respond at all.
+    Judging cadres by incidents (``cadre_incentive`` "stability_veto") is
+    the model's own way for the state to tighten control as protest grows
+    (cadres shift effort to control and hire stability staff).
+    """
+    return _discontent_sweep(
+        context,
+        "safety_valve_inverted_u_responsive",
+        {"cadre_incentive": "stability_veto"},
+        offset=100,
+    )
+
+
+def _discontent_sweep(
+    context: CheckContext, name: str, overrides: dict[str, object], *, offset: int
+) -> CheckResult:
+    """The safety valve over :data:`DISCONTENT`; passes on an interior peak of small protest."""
     residents, count = context.size((2_000, 1), (4_000, 3))
     inflow = context.world_value("inflow_rate")
     rows = []
     for k, factor in enumerate(DISCONTENT):
-        overrides = {"inflow_rate": min(1.0, factor * inflow)}
-        runs = [Run("safety_valve", residents, 156, overrides)] * count
-        results = run_all(runs, seeds_for(context.seed, count, offset=10 * k), world=context.world)
+        settings = {**overrides, "inflow_rate": min(1.0, factor * inflow)}
+        runs = [Run("safety_valve", residents, 156, settings)] * count
+        results = run_all(
+            runs, seeds_for(context.seed, count, offset=offset + 10 * k), world=context.world
+        )
         rows.append(
             {
                 "inflow_factor": factor,
@@ -67,9 +100,10 @@ def safety_valve_inverted_u(context: CheckContext) -> CheckResult:
     ax.plot(table["mean_grievance"], table["incidents_per_10k"], "s--", label="mass incidents")
     ax.set_xlabel("latent discontent: mean grievance")
     ax.set_ylabel("groups of protesters per 10,000 households, weekly")
-    ax.set_title("Safety valve: observed small protest against discontent")
+    judged = ", cadres judged by incidents" if overrides else ""
+    ax.set_title(f"Safety valve{judged}: observed small protest against discontent")
     ax.legend()
-    fig.savefig(context.figure_path("safety_valve_inverted_u"), dpi=120)
+    fig.savefig(context.figure_path(name), dpi=120)
     return CheckResult(
         f"small protests peak at {small[peak]:.2f} per 10,000 (grievance "
         f"{table['mean_grievance'].iloc[peak]:.2f}); {small[0]:.2f} at the lowest and "
