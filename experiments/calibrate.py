@@ -168,16 +168,24 @@ def measure(
     table = simulate(target.regime, steps=steps, n_residents=residents, seed=seed, **values)
     if target.measured == "final":
         return float(table[target.outcome].iloc[-1])
-    yearly = yearly_incidents(table[target.outcome].to_numpy()[1:])
+    yearly = yearly_sums(table[target.outcome].to_numpy()[1:])
     if target.measured == "yearly_level":
         return float(yearly[SETTLING_YEARS:].mean())
     return yearly
 
 
-def yearly_incidents(weekly: np.ndarray) -> np.ndarray:
-    """Incidents per 10,000 residents in each full year of 52 weeks."""
-    years = weekly.size // 52
-    return np.asarray(weekly[: years * 52].reshape(years, 52).sum(axis=1))
+WEEKS_A_YEAR = 52
+"""Weeks in a simulated year (a step is a week)."""
+
+
+def yearly_sums(weekly: np.ndarray) -> np.ndarray:
+    """Sums of a weekly outcome over each full year (step 0 excluded by the caller).
+
+    One function for the calibration and the validation, so that both count
+    a year, and so measure growth, the same way.
+    """
+    years = weekly.size // WEEKS_A_YEAR
+    return np.asarray(weekly[: years * WEEKS_A_YEAR].reshape(years, WEEKS_A_YEAR).sum(axis=1))
 
 
 def growth_rate(yearly: np.ndarray) -> float:
@@ -355,7 +363,7 @@ def _yearly_run(
     weekly = table.iloc[1:]
     years = len(weekly) // 52
     protest = weekly["share_protesting"].to_numpy()[: years * 52].reshape(years, 52).mean(axis=1)
-    return yearly_incidents(weekly["incidents_per_10k"].to_numpy()), protest
+    return yearly_sums(weekly["incidents_per_10k"].to_numpy()), protest
 
 
 def _positive_scale(text: str) -> float:

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from experiments import calibrate
-from experiments.calibrate import GROWTH, TARGETS, Target, bisect, growth_rate, yearly_incidents
+from experiments.calibrate import GROWTH, TARGETS, Target, bisect, growth_rate, yearly_sums
 from experiments.runner import InlineExecutor
 
 
@@ -23,7 +23,7 @@ def test_growth_rate_recovers_an_exponential_trend():
 
 def test_yearly_incidents_sum_full_years_only():
     weekly = np.ones(52 * 3 + 10)
-    assert np.array_equal(yearly_incidents(weekly), [52.0, 52.0, 52.0])
+    assert np.array_equal(yearly_sums(weekly), [52.0, 52.0, 52.0])
 
 
 def _linear_target(value: float, bracket: tuple[float, float]) -> Target:

@@ -551,8 +551,7 @@ def beside_section(battery: Battery, beside: Battery) -> list[str]:
     one assumption is switched off (``sixerrors validate --set``) shows what
     each pattern rests on, and a reader should not have to rerun it.
     """
-    world = beside.manifest.get("world") or {}
-    setting = ", ".join(f"`{k} = {v}`" for k, v in world.items()) or "the same world"
+    setting = world_settings(beside) or "the same world"
     here = beside_rows(battery)
     there = beside_rows(beside)
     shared = [name for name in here if name in there]
@@ -579,10 +578,16 @@ def beside_section(battery: Battery, beside: Battery) -> list[str]:
     ]
 
 
+def world_settings(battery: Battery) -> str:
+    """The ``--set`` settings a battery ran with, for reading ("" if none)."""
+    world = battery.manifest.get("world") or {}
+    return ", ".join(f"`{k} = {v}`" for k, v in world.items())
+
+
 def world_title(battery: Battery) -> str:
     """A heading naming the world a battery ran in: its ``--set`` settings."""
-    world = battery.manifest.get("world") or {}
-    return "With " + ", ".join(f"`{k} = {v}`" for k, v in world.items()) if world else "Same world"
+    setting = world_settings(battery)
+    return f"With {setting}" if setting else "Same world"
 
 
 def beside_rows(battery: Battery) -> dict[str, tuple[str, str]]:

@@ -27,9 +27,9 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from experiments.calibrate import SETTLING_YEARS, growth_rate
+from experiments.calibrate import SETTLING_YEARS, WEEKS_A_YEAR, growth_rate, yearly_sums
 from experiments.validation.registry import CheckContext, CheckResult, check
-from experiments.validation.runs import CITIES, Result, Run, run_all, seeds_for, yearly
+from experiments.validation.runs import CITIES, Result, Run, run_all, seeds_for
 
 INCIDENT_DRIFT = 1e-05
 """The drift of every need per week that the calibration found for China's growth of
@@ -37,9 +37,6 @@ incidents under the baseline regime over years 4-10 (docs/calibration.md, ``need
 It is the lower end of the bracket: the target lies outside what the bracket gives
 (the mean count of twenty cities swings in a wave that peaks in year 8 and does not
 trend), so the growth checks test the model's own waves more than a drift."""
-
-WEEKS_A_YEAR = 52
-"""Weeks in a simulated year (:func:`~experiments.validation.runs.yearly` sums 52 weeks)."""
 
 GROWTH = "Tong and Lei (2010); Ministry of Public Security (2005); Sun Liping (2011)"
 TAILS = "MPS figures for 2004 (EVIDENCE 1); Biggs (2005)"
@@ -51,7 +48,7 @@ def _growth(context: CheckContext, regime: str, name: str, offset: int) -> Check
     residents, count = context.size((4_000, 3), (10_000, CITIES))
     runs = [Run(regime, residents, 520, {"need_drift": INCIDENT_DRIFT})] * count
     results = run_all(runs, seeds_for(context.seed, count, offset=offset), world=context.world)
-    years = np.array([yearly(r.table["incidents_per_10k"].to_numpy()[1:]) for r in results])
+    years = np.array([yearly_sums(r.table["incidents_per_10k"].to_numpy()[1:]) for r in results])
     mean_years = years.mean(axis=0)
     growth = growth_rate(mean_years[SETTLING_YEARS:])
     table = pd.DataFrame(
@@ -61,7 +58,9 @@ def _growth(context: CheckContext, regime: str, name: str, offset: int) -> Check
             # Why a count can fail to grow while protest does: the same
             # protesters in fewer, larger incidents. Weekly means per year.
             **{
-                outcome: np.mean([yearly(r.table[outcome].to_numpy()[1:]) for r in results], axis=0)
+                outcome: np.mean(
+                    [yearly_sums(r.table[outcome].to_numpy()[1:]) for r in results], axis=0
+                )
                 / WEEKS_A_YEAR
                 for outcome in ("share_protesting", "largest_incident_per_10k")
             },
@@ -179,8 +178,12 @@ def plot_ccdf(sizes: np.ndarray, slope: float, path: Path, title: str = "") -> N
 
 def yearly_incidents_and_effort(results: Sequence[Result]) -> pd.DataFrame:
     """Mean over runs, year by year, of incidents per 10,000 and weekly control effort."""
-    incidents = np.array([yearly(r.table["incidents_per_10k"].to_numpy()[1:]) for r in results])
-    effort = np.array([yearly(r.table["control_spending"].to_numpy()[1:]) / 52 for r in results])
+    incidents = np.array(
+        [yearly_sums(r.table["incidents_per_10k"].to_numpy()[1:]) for r in results]
+    )
+    effort = np.array(
+        [yearly_sums(r.table["control_spending"].to_numpy()[1:]) / WEEKS_A_YEAR for r in results]
+    )
     mean_effort = effort.mean(axis=0)
     return pd.DataFrame(
         {

@@ -104,12 +104,6 @@ def last_half(table: pd.DataFrame) -> pd.DataFrame:
     return table.iloc[1 + steps // 2 :]
 
 
-def yearly(values: np.ndarray) -> np.ndarray:
-    """Sums over each full year of 52 weekly values (step 0 excluded by the caller)."""
-    years = values.size // 52
-    return np.asarray(values[: years * 52].reshape(years, 52).sum(axis=1))
-
-
 def mean_last_half(results: Sequence[Result], outcome: str) -> float:
     """Mean of an outcome over the last half of every run, then over runs."""
     return float(np.nanmean([last_half(r.table)[outcome].mean() for r in results]))

@@ -43,7 +43,7 @@ DISCONTENT = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
        source=LORENTZEN)  # fmt: skip
 def safety_valve_inverted_u(context: CheckContext) -> CheckResult:
     """The safety-valve regime, with latent discontent (inflow of grievance) swept."""
-    return _discontent_sweep(context, "safety_valve_inverted_u", {}, offset=0)
+    return _discontent_sweep(context, "safety_valve_inverted_u", "Safety valve", {}, offset=0)
 
 
 @check("safety_valve_inverted_u_responsive", pattern="E3",
@@ -63,15 +63,19 @@ def safety_valve_inverted_u_responsive(context: CheckContext) -> CheckResult:
     return _discontent_sweep(
         context,
         "safety_valve_inverted_u_responsive",
+        "Safety valve, cadres judged by incidents",
         {"cadre_incentive": "stability_veto"},
         offset=100,
     )
 
 
 def _discontent_sweep(
-    context: CheckContext, name: str, overrides: dict[str, object], *, offset: int
+    context: CheckContext, name: str, label: str, overrides: dict[str, object], *, offset: int
 ) -> CheckResult:
-    """The safety valve over :data:`DISCONTENT`; passes on an interior peak of small protest."""
+    """The safety valve over :data:`DISCONTENT`; passes on an interior peak of small protest.
+
+    ``label`` names the world in the figure's title; ``overrides`` set it.
+    """
     residents, count = context.size((2_000, 1), (4_000, 3))
     inflow = context.world_value("inflow_rate")
     rows = []
@@ -100,8 +104,7 @@ def _discontent_sweep(
     ax.plot(table["mean_grievance"], table["incidents_per_10k"], "s--", label="mass incidents")
     ax.set_xlabel("latent discontent: mean grievance")
     ax.set_ylabel("groups of protesters per 10,000 households, weekly")
-    judged = ", cadres judged by incidents" if overrides else ""
-    ax.set_title(f"Safety valve{judged}: observed small protest against discontent")
+    ax.set_title(f"{label}: observed small protest against discontent")
     ax.legend()
     fig.savefig(context.figure_path(name), dpi=120)
     return CheckResult(

@@ -80,8 +80,10 @@ def respond_to_protests(
     free = np.zeros(protesters.size, dtype=np.bool_)
     for j in range(protesters.size):
         i = protesters[j]
-        arrest_probability = districts.arrest_probability[r.district[i]]
-        if reached[j] and uniform(key, step, PROTEST_ARREST, i) < arrest_probability:
+        if (
+            reached[j]
+            and uniform(key, step, PROTEST_ARREST, i) < districts.arrest_probability[r.district[i]]
+        ):
             detain(r, i, detention_term(key, step, PROTEST_TERM, i, coef.max_detention), coef)
             r.voice_outcome[i] = FAILED
         else:
