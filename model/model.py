@@ -262,8 +262,10 @@ class SocialManagementModel(mesa.Model):  # type: ignore[misc]
         self._measure(
             result.tally, result.incidents, result.relief, result.petitions, result.grievance_gini
         )
-        forces_moved = bool(result.incidents.number or self.outside_forces.any())
-        if forces_moved:
+        # Forces are called by this step's incidents and withdraw step by step
+        # after them: while any are called or present, the effort changes.
+        forces_at_work = bool(result.incidents.number or self.outside_forces.any())
+        if forces_at_work:
             self.outside_forces = send_reinforcements(
                 self.outside_forces,
                 result.incidents.protesters_by_district,
@@ -274,7 +276,7 @@ class SocialManagementModel(mesa.Model):  # type: ignore[misc]
         if trust_before is not None:
             marks = result.incidents.protesters_by_district + result.petitions.upward
             self._adapt_cadres(trust_before, marks)
-        if trust_before is not None or forces_moved:
+        if trust_before is not None or forces_at_work:
             self._gather_effort()
         self.datacollector.collect(self)
         if self.check:
@@ -353,6 +355,7 @@ class SocialManagementModel(mesa.Model):  # type: ignore[misc]
             "mass_incidents": float(incidents.number),
             "largest_incident": incidents.largest,
             "incidents_per_10k": incidents.number * 10_000.0 / n,
+            "district_incidents_per_10k": incidents.by_district * 10_000.0 / n,
             "small_protests_per_10k": incidents.small * 10_000.0 / n,
             "largest_incident_per_10k": incidents.largest * 10_000.0 / n,
             "stability": 1.0 - self.incident_steps / self.steps if self.steps else 1.0,

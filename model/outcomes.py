@@ -63,6 +63,13 @@ _OUTCOMES = (
     Outcome("largest_incident", "Residents in the largest connected protest", "residents", -1),
     Outcome("incidents_per_10k", "Mass incidents per 10,000 residents", "per 10,000", -1),
     Outcome(
+        "district_incidents_per_10k",
+        "Mass incidents counted once per district they reach with at least incident_min_size"
+        " protesters, per 10,000 residents",
+        "per 10,000",
+        -1,
+    ),
+    Outcome(
         "small_protests_per_10k",
         "Connected groups of protesters too small to be mass incidents, per 10,000 residents",
         "per 10,000",
@@ -296,6 +303,11 @@ class Incidents(NamedTuple):
             district (what cadres judged by incidents see).
         sizes: Protesters in each incident, as it formed (for the size
             distribution; ``number`` values).
+        by_district: Incidents counted where they confront an administration:
+            each incident's part in one district with at least
+            ``incident_min_size`` protesters counts once, so a crowd whose
+            ties run across three districts is up to three (ODD.md,
+            Observation).
     """
 
     number: int
@@ -303,6 +315,7 @@ class Incidents(NamedTuple):
     largest: float
     protesters_by_district: IntArray
     sizes: FloatArray
+    by_district: int
 
 
 @jit
@@ -330,10 +343,35 @@ def mass_incidents(
             count += 1
         else:
             small += 1
+    # Each incident member's key (its incident, its district): sorted, a run
+    # of equal keys is the incident's part in one district.
+    keys = np.empty(rows.size, dtype=np.int64)
+    members = 0
     for k in range(rows.size):
         if sizes[label[k]] >= min_size:
-            per_district[residents.district[rows[k]]] += 1
-    return Incidents(count, small, largest, per_district, sizes[sizes >= min_size])
+            district = residents.district[rows[k]]
+            per_district[district] += 1
+            keys[members] = label[k] * n_districts + district
+            members += 1
+    return Incidents(
+        count,
+        small,
+        largest,
+        per_district,
+        sizes[sizes >= min_size],
+        _parts_of_at_least(np.sort(keys[:members]), min_size),
+    )
+
+
+@jit
+def _parts_of_at_least(sorted_keys: IntArray, min_size: float) -> int:
+    """Runs of equal keys in ``sorted_keys`` at least ``min_size`` long."""
+    parts, run = 0, 0
+    for k in range(sorted_keys.size):
+        run = run + 1 if k > 0 and sorted_keys[k] == sorted_keys[k - 1] else 1
+        if run >= min_size > run - 1:  # the run has just reached min_size
+            parts += 1
+    return parts
 
 
 GINI_BINS = 1 << 16

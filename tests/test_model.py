@@ -107,6 +107,11 @@ def test_mass_incidents_are_connected_protest_groups():
     incidents = mass_incidents(m.residents, m.network, m.params.n_districts, 3)
     assert incidents.number == 2  # {0,1,2} and {5..9}
     assert incidents.largest == 5
+    m.residents.district[:] = [0, 0, 0, 0, 0, 0, 0, 1, 1, 1]
+    parts = mass_incidents(m.residents, m.network, m.params.n_districts, 3).by_district
+    assert parts == 2  # {0,1,2}; {5..9} only by its part {7,8,9} ({5,6} is too small)
+    parts = mass_incidents(m.residents, m.network, m.params.n_districts, 2).by_district
+    assert parts == 3  # {0,1,2}; {5..9} once in district 0 and once in district 1
 
 
 def test_networkx_graph_sets_population():

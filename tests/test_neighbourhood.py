@@ -53,7 +53,7 @@ def test_groups_match_scipy_components(seed, n, degree, share):
     st.integers(2, 200),
     st.integers(2, 6),
     st.floats(0.0, 1.0),
-    st.integers(1, 5),
+    st.sampled_from([1, 2, 2.5, 3, 5]),
 )
 def test_mass_incidents_count_the_large_groups_of_scipy_components(seed, n, degree, share, size):
     adjacency, rng = network(seed, n, degree)
@@ -63,11 +63,12 @@ def test_mass_incidents_count_the_large_groups_of_scipy_components(seed, n, degr
     residents = world(n=n, seed=seed, scramble=False).residents
     residents.stance[:] = np.where(marked, int(Stance.PROTESTING), int(Stance.QUIET))
     residents.district[:] = district
-    incidents, small, largest, per_district, incident_sizes = mass_incidents(
+    incidents, small, largest, per_district, incident_sizes, by_district = mass_incidents(
         residents, Network(csr.indptr, csr.indices), 3, size
     )
     rows = np.flatnonzero(marked)
     expected_districts = np.zeros(3, dtype=np.int64)
+    expected_by_district = 0
     if rows.size:
         _, reference = connected_components(csr[rows][:, rows], directed=False)
         sizes = np.bincount(reference)
@@ -77,6 +78,12 @@ def test_mass_incidents_count_the_large_groups_of_scipy_components(seed, n, degr
         assert largest == sizes.max()
         assert sorted(incident_sizes) == sorted(sizes[large])
         expected_districts = np.bincount(district[rows[large[reference]]], minlength=3)
+        # each incident's part in one district, counted if it has `size` members
+        in_incident = large[reference]
+        part_sizes = np.bincount(reference[in_incident] * 3 + district[rows[in_incident]])
+        expected_by_district = int((part_sizes >= size).sum())
     else:
         assert (incidents, small, largest, incident_sizes.size) == (0, 0, 0.0, 0)
     assert np.array_equal(per_district, expected_districts)
+    assert by_district == expected_by_district
+    assert by_district <= 3 * incidents

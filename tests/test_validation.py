@@ -11,7 +11,8 @@ import pandas as pd
 import pytest
 
 from experiments import cli
-from experiments.validation import battery, cascades, document, registry, society
+from experiments.calibrate import SETTLING_YEARS, growth_rate
+from experiments.validation import battery, cascades, document, incidents, registry, society
 from experiments.validation.registry import CheckContext, CheckResult
 from experiments.validation.runs import Run, run_all
 
@@ -376,6 +377,27 @@ def test_incident_sizes_are_the_incidents_the_model_counted():
     weeks = result.table.iloc[1:][counted.to_numpy() > 0]
     assert result.incident_sizes.max() == weeks["largest_incident"].max()
     assert result.incident_sizes.min() >= 5
+
+
+def test_growth_by_district_reads_the_same_runs_as_growth_counted_once(tmp_path):
+    """The by-district check is a second count of the same runs, judged on its own column.
+
+    Both tables hold both counts from one set of runs (same seeds), so they
+    must be equal; each check's growth is the growth of its own count, and a
+    crowd reaching several districts makes the district count the larger.
+    """
+    context = CheckContext(reduced=True, seed=4, figures=tmp_path)
+    once = incidents.incident_growth(context)
+    by_district = incidents.incident_growth_by_district(context)
+    assert once.details is not None and by_district.details is not None
+    pd.testing.assert_frame_equal(once.details, by_district.details)
+    table = once.details
+    counted = {"incidents_per_10k": once, "district_incidents_per_10k": by_district}
+    for column, result in counted.items():
+        expected = growth_rate(table[column].to_numpy()[SETTLING_YEARS:])
+        assert result.value == pytest.approx(expected)
+    assert table["district_incidents_per_10k"].sum() > table["incidents_per_10k"].sum() > 0
+    assert (tmp_path / "incident_growth_by_district.png").read_bytes().startswith(PNG)
 
 
 def test_the_battery_world_is_where_every_run_starts_and_a_check_s_own_settings_win():
