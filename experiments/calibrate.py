@@ -194,9 +194,17 @@ def growth_rate(yearly: np.ndarray) -> float:
     A log-linear fit over every year, with the counts offset by a small
     constant so that a quiet first year does not make the growth infinite.
     """
-    years = np.arange(yearly.size, dtype=float)
-    slope = np.polyfit(years, np.log(yearly + 0.1), 1)[0]
-    return float(math.expm1(slope))
+    return float(growth_rates(np.asarray(yearly)[:, None])[0])
+
+
+def growth_rates(yearly: np.ndarray) -> np.ndarray:
+    """:func:`growth_rate` of each column of ``yearly`` (years down, series across).
+
+    One fit for many series (bootstrap resamples of the cities' mean).
+    """
+    years = np.arange(yearly.shape[0], dtype=float)
+    slopes = np.polyfit(years, np.log(yearly + 0.1), 1)[0]
+    return np.asarray(np.expm1(slopes))
 
 
 def trial(

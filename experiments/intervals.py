@@ -176,6 +176,20 @@ def bootstrap_bounds(
     return low, high
 
 
+def resampled_means(samples: FloatArray, *, seed: int, resamples: int = RESAMPLES) -> FloatArray:
+    """Bootstrap resamples of the mean of ``samples``' rows, shape (resamples, columns).
+
+    For a statistic of a mean that is not itself a mean (the growth rate of
+    the mean yearly count of many cities): resample the rows (cities), take
+    the mean, and compute the statistic on each resample. Rows are drawn
+    whole, from the stream :func:`bootstrap_bounds` draws from, so for one
+    column in ascending order the resampled means are that function's.
+    """
+    values = np.asarray(samples, dtype=np.float64)
+    n = values.shape[0]
+    return np.asarray((_counts(n, resamples, seed).T @ values) / n)
+
+
 def bootstrap_interval(
     values: Sequence[float] | FloatArray,
     *,

@@ -125,3 +125,10 @@ def test_bad_options_are_one_line_and_exit_2(tmp_path, capsys, option, needle):
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1 and needle in err
     assert not any(tmp_path.iterdir())  # nothing was started
+
+
+def test_growth_rates_fit_each_series_as_growth_rate_fits_one():
+    yearly = np.array([[1.0, 2.0], [1.2, 2.0], [1.44, 2.0], [1.728, 2.0]])
+    rates = calibrate.growth_rates(yearly)
+    assert rates == pytest.approx([calibrate.growth_rate(yearly[:, 0]), 0.0], abs=1e-12)
+    assert 0.15 < rates[0] < 0.2  # 20 % a year, less for the +0.1 offset

@@ -230,3 +230,26 @@ def test_timeseries_bands_say_their_method() -> None:
     assert list(by_step["ci_method"]) == ["t", "bootstrap", "t"]
     assert (by_step.loc[0, "ci_low"], by_step.loc[0, "ci_high"]) == (0.0, 0.0)
     assert by_step.loc[1, "ci_low"] >= 0.0
+
+
+def test_resampled_means_are_the_resamples_of_the_mean_interval():
+    """Rows are resampled whole, from the stream the mean interval draws from.
+
+    For one column in ascending order (the order ``bootstrap_bounds`` puts
+    values in) the sorted resampled means give back its bounds; cities that
+    are all alike leave nothing to resample; each resample keeps a city's
+    columns together.
+    """
+    rng = np.random.default_rng(5)
+    column = np.sort(rng.lognormal(size=12))
+    resampled = intervals.resampled_means(column[:, None], seed=11, resamples=500)
+    assert resampled.shape == (500, 1)
+    low, high = intervals.bootstrap_bounds(column[None, :], seed=11, resamples=500)
+    k_low = max(0, math.floor(intervals.expanded_level(12) * 499))
+    ordered = np.sort(resampled[:, 0])
+    assert ordered[k_low] == pytest.approx(low[0])
+    assert ordered[499 - k_low] == pytest.approx(high[0])
+    alike = intervals.resampled_means(np.tile([1.0, 2.0], (6, 1)), seed=11, resamples=50)
+    assert np.allclose(alike, [1.0, 2.0])
+    linked = intervals.resampled_means(np.column_stack([column, 2 * column]), seed=3)
+    assert np.allclose(linked[:, 1], 2 * linked[:, 0])

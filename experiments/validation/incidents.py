@@ -5,7 +5,10 @@
   21 % a year 1993-2005 and 16 % a year 2005-2010; Tong and Lei 2010, the
   Ministry of Public Security, Sun Liping 2011). The drift that gives it is
   found by the calibration (docs/calibration.md) and stated here; absolute
-  counts are not fitted.
+  counts are not fitted. Each rate comes with a bootstrap interval over the
+  cities, and is judged for two counts of the same runs: a connected crowd
+  once (the model's count), and once per district it reaches (ODD.md,
+  Observation).
 - Sizes are heavy-tailed: between 1,000 and 10,000 participants the number
   of incidents above a size falls 7-10-fold per tenfold size (a CCDF slope
   of about -0.85 to -1.0 on log-log axes); strikes and riots elsewhere too
@@ -27,7 +30,14 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from experiments.calibrate import SETTLING_YEARS, WEEKS_A_YEAR, growth_rate, yearly_sums
+from experiments.calibrate import (
+    SETTLING_YEARS,
+    WEEKS_A_YEAR,
+    growth_rate,
+    growth_rates,
+    yearly_sums,
+)
+from experiments.intervals import CONFIDENCE, bootstrap_seed, resampled_means
 from experiments.validation.registry import CheckContext, CheckResult, check
 from experiments.validation.runs import CITIES, Result, Run, run_all, seeds_for
 
@@ -63,12 +73,21 @@ def _growth(
     runs = [Run(regime, residents, 520, {"need_drift": INCIDENT_DRIFT})] * count
     results = run_all(runs, seeds_for(context.seed, count, offset=offset), world=context.world)
 
+    def by_city_and_year(outcome: str) -> np.ndarray:
+        return np.array([yearly_sums(r.table[outcome].to_numpy()[1:]) for r in results])
+
     def weekly_mean_by_year(outcome: str) -> np.ndarray:
-        return np.mean([yearly_sums(r.table[outcome].to_numpy()[1:]) for r in results], axis=0)
+        return np.asarray(by_city_and_year(outcome).mean(axis=0))
 
     counts = {outcome: weekly_mean_by_year(outcome) for outcome in COUNTS}
     mean_years = counts[counted]
     growth = growth_rate(mean_years[SETTLING_YEARS:])
+    # How much the rate owes to which cities were drawn: the growth of the
+    # mean count of cities resampled with replacement.
+    resampled = resampled_means(by_city_and_year(counted), seed=bootstrap_seed(context.seed))
+    low, high = np.quantile(
+        growth_rates(resampled[:, SETTLING_YEARS:].T), [(1 - CONFIDENCE) / 2, (1 + CONFIDENCE) / 2]
+    )
     table = pd.DataFrame(
         {
             "year": np.arange(1, mean_years.size + 1),
@@ -104,7 +123,8 @@ def _growth(
     fig.savefig(context.figure_path(name), dpi=120)
     what = "incidents" if counted == "incidents_per_10k" else "incidents counted by district"
     return CheckResult(
-        f"growth {growth:.1%} a year over years {SETTLING_YEARS + 1}-10; "
+        f"growth {growth:.1%} a year over years {SETTLING_YEARS + 1}-10 "
+        f"({CONFIDENCE:.0%} bootstrap interval over cities {low:.0%} to {high:.0%}); "
         f"{mean_years.sum():.1f} {what} per 10,000 "
         f"households in all ({count} seeds, {residents:,} households, need drift "
         f"{INCIDENT_DRIFT:g} a week)",
