@@ -54,8 +54,8 @@ COERCION = "Ministry of Finance budgets 2010-2013 (internal security); Yu Jianro
 
 
 COUNTS = {
-    "incidents_per_10k": "mass incidents per 10,000\nhouseholds (+0.1)",
-    "district_incidents_per_10k": "counted once per district\nthey reach (+0.1)",
+    "incidents_per_10k": "a connected crowd counted once",
+    "district_incidents_per_10k": "counted once per district it reaches",
 }
 """The two ways of counting incidents the growth checks report (ODD.md, Observation):
 a connected crowd once, or once per district where it confronts an administration."""
@@ -111,7 +111,8 @@ def _growth(
         ax.axvspan(0.5, SETTLING_YEARS + 0.5, color="0.9", label="settling (not fitted)")
     count_ax.legend(loc="best", fontsize=7)
     count_ax.set_title(
-        f"{regime}, need drift {INCIDENT_DRIFT:g}/week: growth {growth:.0%}/year (solid line)",
+        f"{regime}, need drift {INCIDENT_DRIFT:g}/week: growth {growth:.0%}/year "
+        f"({low:.0%} to {high:.0%}; solid line)",
         fontsize=10,
     )
     crowd_ax.plot(table["year"], table["share_protesting"], "s-", color="C2")
