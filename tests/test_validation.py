@@ -267,6 +267,50 @@ def _synthetic_folder(root: Path, *, reduced: bool, residents: int = 4_321) -> P
     return folder
 
 
+@pytest.mark.parametrize(
+    ("passed", "interval", "settled"),
+    [
+        (True, (0.12, 0.2), True),  # a pass the whole interval keeps
+        (True, (0.05, 0.2), False),  # a pass whose interval leaves the range
+        (False, (0.3, 0.5), True),  # a failure wholly outside
+        (False, (-0.03, 0.25), False),  # a failure whose interval reaches in
+        (False, None, None),  # no interval: nothing to say
+    ],
+)
+def test_a_verdict_is_settled_only_when_its_whole_interval_agrees(passed, interval, settled):
+    result = CheckResult("x", "y", passed, value=0.15, interval=interval, accepted=(0.11, 0.26))
+    assert result.settled is settled
+
+
+def test_an_unsettled_verdict_is_printed_recorded_and_shown(tmp_path, capsys, scratch_checks):
+    @registry.check("open_question", pattern="T", title="unsettled", source="a test")
+    def open_question(context: CheckContext) -> CheckResult:
+        return CheckResult(
+            "0.08", "0.11-0.26", False, value=0.08, interval=(-0.03, 0.25), accepted=(0.11, 0.26)
+        )
+
+    code = cli.main(["validate", "--check", "open_question", "--check", "granovetter_riot",
+                     "--out", str(tmp_path / "results")])  # fmt: skip
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "not settled: the measured figure's interval crosses an edge" in out
+    assert out.count("not settled") == 1, "a check without an interval says nothing"
+    folder = Path(out.strip().splitlines()[-1])
+    table = pd.read_parquet(folder / "summaries" / "checks.parquet")
+    first, riot = table.iloc[0], table.iloc[1]
+    assert (first["low"], first["high"], first["settled"]) == (-0.03, 0.25, False)
+    assert pd.isna(riot["low"]) and pd.isna(riot["settled"])
+    page = tmp_path / "validation.md"
+    assert document.main([str(folder), "--out", str(page)]) == 0
+    text = page.read_text()
+    assert "| **fail** (not settled) |" in text
+    assert "### `open_question`: **fail** (not settled)" in text
+    assert (
+        "Not settled by their own interval (other seeds could turn them): `open_question`." in text
+    )
+    assert "### `granovetter_riot`: pass\n" in text
+
+
 @pytest.mark.parametrize("reduced", [True, False])
 def test_the_page_is_generated_from_a_results_folder(tmp_path, capsys, reduced):
     folder = _synthetic_folder(tmp_path / "results", reduced=reduced)

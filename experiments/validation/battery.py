@@ -21,6 +21,7 @@ from __future__ import annotations
 import difflib
 import importlib
 import inspect
+import math
 import time
 import traceback
 from collections.abc import Callable, Mapping, Sequence
@@ -51,11 +52,16 @@ CHECK_COLUMNS = (
     "status",
     "measured",
     "value",
+    "low",
+    "high",
+    "settled",
     "target",
     "source",
     "seconds",
 )
-"""Columns of ``summaries/checks``; ``status`` is ``pass``, ``fail`` or ``error``."""
+"""Columns of ``summaries/checks``; ``status`` is ``pass``, ``fail`` or ``error``; ``low``
+and ``high`` bound ``value``'s confidence interval and ``settled`` says whether the
+verdict holds over it (empty where a check gives no interval)."""
 
 
 class ValidationError(ValueError):
@@ -119,12 +125,21 @@ def _run_one(chosen: Check, context: CheckContext) -> tuple[str, CheckResult, fl
 
 
 def describe(chosen: Check, status: str, result: CheckResult) -> str:
-    """The lines printed for one check: status, name, title, measured, target, source."""
+    """The lines printed for one check: status, name, title, measured, target, source.
+
+    A verdict its own interval does not settle says so, on a line of its own.
+    """
+    unsettled = (
+        f"\n    not settled: the measured figure's interval crosses an edge of the accepted "
+        f"range; other seeds could turn this {status}"
+        if result.settled is False
+        else ""
+    )
     return (
         f"[{status.upper()}] {chosen.name} ({chosen.pattern}): {chosen.title}\n"
         f"    measured: {result.measured}\n"
         f"    target:   {result.target}\n"
-        f"    source:   {chosen.source}"
+        f"    source:   {chosen.source}{unsettled}"
     )
 
 
@@ -191,6 +206,9 @@ def run_battery(
                 "status": status,
                 "measured": result.measured,
                 "value": float(result.value),
+                "low": result.interval[0] if result.interval else math.nan,
+                "high": result.interval[1] if result.interval else math.nan,
+                "settled": result.settled,
                 "target": result.target,
                 "source": chosen.source,
                 "seconds": seconds,

@@ -56,6 +56,17 @@ def verdict(status: object) -> str:
     return STATUS_WORDS.get(str(status), str(status))
 
 
+def is_unsettled(row: pd.Series) -> bool:
+    """Whether the check's interval leaves its verdict open (False in folders without one)."""
+    settled = row.get("settled")
+    return settled is not None and not pd.isna(settled) and not bool(settled)
+
+
+def row_verdict(row: pd.Series) -> str:
+    """A check's verdict with ``(not settled)`` where its own interval leaves it open."""
+    return verdict(row["status"]) + (" (not settled)" if is_unsettled(row) else "")
+
+
 class DocumentError(ValueError):
     """The folder cannot make the page (one line naming the fix)."""
 
@@ -280,7 +291,11 @@ HOW_TO_READ = [
     "pattern (the EVIDENCE section `E1`–`E6` or the ODD pattern `P1`–`P5` it belongs to), "
     "what it measured, the target with its tolerance, the source of the target, and the "
     "verdict. *Measured* and *target* are the check's own words, copied from the results "
-    "folder; a check that raised is an **error** and counts as failed.",
+    "folder; a check that raised is an **error** and counts as failed. A check that "
+    "gives a confidence interval for its figure (over the cities it averaged) says "
+    "*not settled* beside a verdict the interval does not settle: a pass whose interval "
+    "leaves the accepted range, or a failure whose interval reaches into it. Other seeds "
+    "could turn such a verdict; it is reported as measured, not rounded to the other side.",
     "A negative control passes when its pattern is **absent**: read it beside the check it "
     "controls. Check and control both passing says the measurement tells the mechanism's "
     "world from one without it; a control that fails says the check's pass may not mean "
@@ -488,6 +503,12 @@ def run_section(battery: Battery, page: Path, beside: Sequence[Battery] = ()) ->
     ]
     if failed:
         lines.append(f"- Failed: {', '.join(code(c) for c in failed)}.")
+    unsettled = [str(row["check"]) for _, row in table.iterrows() if is_unsettled(row)]
+    if unsettled:
+        lines.append(
+            f"- Not settled by their own interval (other seeds could turn them): "
+            f"{', '.join(code(c) for c in unsettled)}."
+        )
     return lines
 
 
@@ -515,7 +536,7 @@ def checks_table(battery: Battery) -> list[str]:
     checks = ordered(battery)
     rows = checks.assign(
         check=checks["check"].map(code),
-        result=checks["status"].map(verdict),
+        result=[row_verdict(row) for _, row in checks.iterrows()],
     )
     columns = ["pattern", "check", "title", "measured", "target", "source", "result"]
     return markdown_table(rows[columns].fillna(""))
@@ -559,10 +580,10 @@ def beside_section(battery: Battery, beside: Battery) -> list[str]:
         [
             {
                 "check": code(name),
-                "here": here[name][0],
-                "measured here": here[name][1],
-                "there": there[name][0],
-                "measured there": there[name][1],
+                "here": here[name][1],
+                "measured here": here[name][2],
+                "there": there[name][1],
+                "measured there": there[name][2],
             }
             for name in shared
         ]
@@ -590,10 +611,10 @@ def world_title(battery: Battery) -> str:
     return f"With {setting}" if setting else "Same world"
 
 
-def beside_rows(battery: Battery) -> dict[str, tuple[str, str]]:
-    """Each check's verdict in words and its measured figure, in the page's order."""
+def beside_rows(battery: Battery) -> dict[str, tuple[str, str, str]]:
+    """Each check's status, its verdict in words and its measured figure, in the page's order."""
     return {
-        str(row["check"]): (verdict(row["status"]), str(row["measured"]))
+        str(row["check"]): (str(row["status"]), row_verdict(row), str(row["measured"]))
         for _, row in ordered(battery).iterrows()
     }
 
@@ -633,7 +654,7 @@ def check_lines(battery: Battery, row: pd.Series, links: Mapping[str, str]) -> l
     role = f" It controls {code(controls[name])}." if controls.get(name) else ""
     description = battery.description(name)
     return [
-        f"### {code(name)}: {verdict(row['status'])}",
+        f"### {code(name)}: {row_verdict(row)}",
         "",
         f"{row['title']}.{role}",
         "",

@@ -90,6 +90,10 @@ class CheckResult:
             check's figure is not one number).
         details: A table of everything behind the figure, saved next to the
             battery's table as ``summaries/<check>``.
+        interval: A confidence interval of ``value`` (how far the check's
+            seeds leave it uncertain), where the check computes one.
+        accepted: The range of ``value`` the target accepts, where the
+            verdict is that ``value`` lies in it.
     """
 
     measured: str
@@ -97,6 +101,24 @@ class CheckResult:
     passed: bool
     value: float = float("nan")
     details: pd.DataFrame = field(default_factory=pd.DataFrame)
+    interval: tuple[float, float] | None = None
+    accepted: tuple[float, float] | None = None
+
+    @property
+    def settled(self) -> bool | None:
+        """Whether the verdict holds over the whole interval (None: no interval to say).
+
+        A pass is settled when the interval lies inside the accepted range, a
+        failure when it lies wholly outside it. An unsettled verdict is one
+        that other seeds could turn: the check's cities do not decide it.
+        """
+        if self.interval is None or self.accepted is None:
+            return None
+        low, high = self.interval
+        bottom, top = self.accepted
+        if self.passed:
+            return bottom <= low and high <= top
+        return high < bottom or low > top
 
 
 @dataclass(frozen=True)
