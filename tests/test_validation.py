@@ -12,7 +12,16 @@ import pytest
 
 from experiments import cli
 from experiments.calibrate import SETTLING_YEARS, growth_rate
-from experiments.validation import battery, cascades, document, incidents, registry, society
+from experiments.validation import (
+    battery,
+    cascades,
+    document,
+    incidents,
+    petitions,
+    registry,
+    runs,
+    society,
+)
 from experiments.validation.registry import CheckContext, CheckResult
 from experiments.validation.runs import Run, run_all
 
@@ -530,3 +539,27 @@ def test_the_page_shows_another_world_beside_its_own(tmp_path):
     assert (
         document.main([str(folder), "--beside", str(tmp_path / "nowhere"), "--out", str(page)]) == 2
     )
+
+
+def test_correlations_are_pearson_s_column_by_column_and_nan_when_flat():
+    rng = np.random.default_rng(3)
+    first, second = rng.normal(size=(10, 4)), rng.normal(size=(10, 4))
+    second[:, 3] = 2.0  # a flat series has no correlation
+    found = incidents.correlations(first, second)
+    for column in range(3):
+        expected = np.corrcoef(first[:, column], second[:, column])[0, 1]
+        assert found[column] == pytest.approx(expected)
+    assert math.isnan(found[3])
+
+
+def test_the_local_share_pools_weeks_over_runs_as_the_intervals_resample_them():
+    weeks = [[0.9, np.nan, 0.7], [1.0, 0.5, np.nan]]
+    results = [
+        runs.Result(pd.DataFrame({"share_settled_locally": [np.nan, *w, *w]}), np.zeros(0))
+        for w in weeks
+    ]
+    # each run's last half is its second copy of the weeks; a week with no share counts for none
+    sums = petitions.settled_by_city(results)
+    assert sums == pytest.approx(np.array([[1.6, 0.4], [1.5, 0.5]]))
+    assert petitions.settled_locally(results) == pytest.approx(3.1 / 4.0)
+    assert math.isnan(float(petitions.local_share(np.zeros(2))))

@@ -258,14 +258,20 @@ def plot_ccdf(sizes: np.ndarray, slope: float, path: Path, title: str = "") -> N
     fig.savefig(path, dpi=120)
 
 
-def yearly_incidents_and_effort(results: Sequence[Result]) -> pd.DataFrame:
-    """Mean over runs, year by year, of incidents per 10,000 and weekly control effort."""
+def incidents_and_effort_by_city(results: Sequence[Result]) -> tuple[np.ndarray, np.ndarray]:
+    """Each run's yearly incidents per 10,000 and weekly control effort, (runs, years) each."""
     incidents = np.array(
         [yearly_sums(r.table["incidents_per_10k"].to_numpy()[1:]) for r in results]
     )
     effort = np.array(
         [yearly_sums(r.table["control_spending"].to_numpy()[1:]) / WEEKS_A_YEAR for r in results]
     )
+    return incidents, effort
+
+
+def yearly_incidents_and_effort(results: Sequence[Result]) -> pd.DataFrame:
+    """Mean over runs, year by year, of incidents per 10,000 and weekly control effort."""
+    incidents, effort = incidents_and_effort_by_city(results)
     mean_effort = effort.mean(axis=0)
     return pd.DataFrame(
         {
@@ -312,18 +318,43 @@ def _coercion(context: CheckContext, regime: str, offset: int) -> CheckResult:
     table = yearly_incidents_and_effort(results)
     mean_incidents = table["incidents_per_10k"].to_numpy()
     mean_effort = table["control_effort"].to_numpy()
-    varied = mean_incidents.std() > 0 and mean_effort.std() > 0
-    correlation = float(np.corrcoef(mean_incidents, mean_effort)[0, 1]) if varied else float("nan")
+    correlation = float(correlations(mean_incidents[:, None], mean_effort[:, None])[0])
     rises = bool(mean_effort[-1] > mean_effort[0] and mean_incidents[-1] > mean_incidents[0])
+    # The same resamples of cities for both series (same seed, same count).
+    seed = bootstrap_seed(context.seed)
+    incidents, effort = incidents_and_effort_by_city(results)
+    resampled = correlations(
+        resampled_means(incidents, seed=seed).T, resampled_means(effort, seed=seed).T
+    )
+    low, high = np.nanquantile(resampled, [(1 - CONFIDENCE) / 2, (1 + CONFIDENCE) / 2])
     return CheckResult(
         f"control effort {mean_effort[0]:.0f} -> {mean_effort[-1]:.0f}, incidents "
         f"{mean_incidents[0]:.1f} -> {mean_incidents[-1]:.1f} per 10,000 a year; "
-        f"correlation over years {correlation:.2f}",
+        f"correlation over years {correlation:.2f} ({CONFIDENCE:.0%} bootstrap interval over "
+        f"cities {low:.2f} to {high:.2f})",
         "both rise over ten years, correlated above 0.5",
-        bool(rises and correlation > 0.5),
+        bool(rises and correlation > ACCEPTED_CORRELATION[0]),
         value=correlation,
         details=table,
+        interval=(float(low), float(high)),
+        accepted=ACCEPTED_CORRELATION,
     )
+
+
+ACCEPTED_CORRELATION = (0.5, 1.0)
+"""Correlations over years of mean incidents and mean effort the coercion checks accept."""
+
+
+def correlations(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """Pearson correlation of each column of ``first`` with the same column of ``second``.
+
+    Years run down the columns; NaN for a column in which either series is flat.
+    """
+    a = first - first.mean(axis=0)
+    b = second - second.mean(axis=0)
+    scale = np.sqrt((a * a).sum(axis=0) * (b * b).sum(axis=0))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.asarray(np.where(scale > 0, (a * b).sum(axis=0) / scale, np.nan))
 
 
 @check("coercion_cost", pattern="E1",

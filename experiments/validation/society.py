@@ -26,6 +26,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from experiments.calibrate import HOUSEHOLD_SIZE
+from experiments.intervals import CONFIDENCE, bootstrap_interval, bootstrap_seed
 from experiments.validation.registry import CheckContext, CheckResult, check
 from experiments.validation.runs import CITIES, Run, run_all, seeds_for
 
@@ -57,14 +58,20 @@ def organization_density(context: CheckContext) -> CheckResult:
         seeds_for(context.seed, count),
         world=context.world,
     )
-    density = float(np.mean([r.table["organizations_per_10k"].iloc[-1] for r in results]))
+    by_city = [float(r.table["organizations_per_10k"].iloc[-1]) for r in results]
+    density = float(np.mean(by_city))
+    low, high = bootstrap_interval(by_city, seed=bootstrap_seed(context.seed))
     target = 3.55 * HOUSEHOLD_SIZE
+    accepted = (target / 2, target * 2)
     return CheckResult(
-        f"{density:.1f} organizations per 10,000 households after five years ({count} runs of "
-        f"{residents:,} households)",
+        f"{density:.1f} organizations per 10,000 households after five years "
+        f"({CONFIDENCE:.0%} bootstrap interval over cities {low:.1f} to {high:.1f}; {count} runs "
+        f"of {residents:,} households)",
         f"{target:.1f} per 10,000 households (3.4-3.7 per 10,000 people), within a factor of two",
-        bool(target / 2 <= density <= target * 2),
+        bool(accepted[0] <= density <= accepted[1]),
         value=density,
+        interval=(low, high),
+        accepted=accepted,
     )
 
 
