@@ -50,6 +50,9 @@ trend), so the growth checks test the model's own waves more than a drift."""
 
 GROWTH = "Tong and Lei (2010); Ministry of Public Security (2005); Sun Liping (2011)"
 TAILS = "MPS figures for 2004 (EVIDENCE 1); Biggs (2005)"
+GROWTH_BY_DISTRICT = (
+    GROWTH + "; counting: a confrontation with one administration (ODD.md, Observation)"
+)
 COERCION = "Ministry of Finance budgets 2010-2013 (internal security); Yu Jianrong (2012)"
 
 
@@ -162,8 +165,7 @@ def incident_growth_rigid(context: CheckContext) -> CheckResult:
 @check("incident_growth_by_district", pattern="E1",
        title="Yearly incident counts grow at China's rate when hardship drifts upward, "
        "an incident counted once per district it reaches (the calibrated baseline regime)",
-       source=GROWTH + "; counting: a confrontation with one administration (ODD.md, "
-       "Observation)")  # fmt: skip
+       source=GROWTH_BY_DISTRICT)  # fmt: skip
 def incident_growth_by_district(context: CheckContext) -> CheckResult:
     """The runs of ``incident_growth`` (same seeds), counted where crowds confront an office.
 
@@ -181,8 +183,7 @@ def incident_growth_by_district(context: CheckContext) -> CheckResult:
 @check("incident_growth_rigid_by_district", pattern="E1",
        title="Yearly incident counts grow at China's rate when hardship drifts upward "
        "under rigid suppression, an incident counted once per district it reaches",
-       source=GROWTH + "; counting: a confrontation with one administration (ODD.md, "
-       "Observation)")  # fmt: skip
+       source=GROWTH_BY_DISTRICT)  # fmt: skip
 def incident_growth_rigid_by_district(context: CheckContext) -> CheckResult:
     """The runs of ``incident_growth_rigid`` (same seeds), counted by district."""
     return _growth(
