@@ -118,7 +118,7 @@ def expanded_level(n: int, confidence: float = CONFIDENCE) -> float:
 
 
 @functools.lru_cache(maxsize=64)
-def _counts(n: int, resamples: int, seed: int) -> FloatArray:
+def resample_counts(n: int, resamples: int, seed: int) -> FloatArray:
     """How often each of ``n`` sorted values is drawn in each resample, shape (n, resamples).
 
     Read-only and cached: every group of ``n`` values in a comparison uses
@@ -156,7 +156,7 @@ def bootstrap_bounds(
     high = np.full(groups, math.nan)
     if groups == 0 or n < 2:
         return low, high
-    counts = _counts(n, resamples, seed)
+    counts = resample_counts(n, resamples, seed)
     level = expanded_level(n, confidence)
     k_low = max(0, math.floor(level * (resamples - 1)))
     k_high = resamples - 1 - k_low
@@ -187,7 +187,26 @@ def resampled_means(samples: FloatArray, *, seed: int, resamples: int = RESAMPLE
     """
     values = np.asarray(samples, dtype=np.float64)
     n = values.shape[0]
-    return np.asarray((_counts(n, resamples, seed).T @ values) / n)
+    return np.asarray((resample_counts(n, resamples, seed).T @ values) / n)
+
+
+def resampled_bounds(
+    statistics: FloatArray, n: int, confidence: float = CONFIDENCE
+) -> tuple[float, float]:
+    """Expanded percentile interval of a statistic computed on resamples of ``n`` rows.
+
+    The percentiles :func:`bootstrap_bounds` takes for a mean of ``n``
+    values (:func:`expanded_level`), so that few rows (four runs) give a
+    wide interval, not a falsely narrow one. NaN statistics (a resample
+    with nothing to measure) are left out.
+    """
+    values = np.sort(np.asarray(statistics, dtype=np.float64))
+    values = values[np.isfinite(values)]
+    if values.size == 0 or n < 2:
+        return math.nan, math.nan
+    level = expanded_level(n, confidence)
+    k_low = max(0, math.floor(level * (values.size - 1)))
+    return float(values[k_low]), float(values[values.size - 1 - k_low])
 
 
 def bootstrap_interval(

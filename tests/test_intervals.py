@@ -253,3 +253,16 @@ def test_resampled_means_are_the_resamples_of_the_mean_interval():
     assert np.allclose(alike, [1.0, 2.0])
     linked = intervals.resampled_means(np.column_stack([column, 2 * column]), seed=3)
     assert np.allclose(linked[:, 1], 2 * linked[:, 0])
+
+
+def test_resampled_bounds_of_means_are_the_mean_interval():
+    """On resampled means, the statistic's interval is the mean interval itself."""
+    rng = np.random.default_rng(9)
+    column = np.sort(rng.normal(size=20))
+    means = intervals.resampled_means(column[:, None], seed=4, resamples=800)[:, 0]
+    low, high = intervals.bootstrap_bounds(column[None, :], seed=4, resamples=800)
+    assert intervals.resampled_bounds(means, 20) == pytest.approx((low[0], high[0]))
+    # four runs: the expanded level takes (nearly) the extremes, not a narrow band
+    few = intervals.resampled_bounds(np.arange(1000.0), 4)
+    assert few == (0.0, 999.0)
+    assert all(math.isnan(b) for b in intervals.resampled_bounds(np.full(5, np.nan), 20))

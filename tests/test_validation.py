@@ -21,6 +21,7 @@ from experiments.validation import (
     registry,
     runs,
     society,
+    valve,
 )
 from experiments.validation.registry import CheckContext, CheckResult
 from experiments.validation.runs import Run, run_all
@@ -563,3 +564,27 @@ def test_the_local_share_pools_weeks_over_runs_as_the_intervals_resample_them():
     assert sums == pytest.approx(np.array([[1.6, 0.4], [1.5, 0.5]]))
     assert petitions.settled_locally(results) == pytest.approx(3.1 / 4.0)
     assert math.isnan(float(petitions.local_share(np.zeros(2))))
+
+
+def test_pooled_variation_is_the_coefficient_of_variation_of_the_pooled_gaps():
+    runs_gaps = [np.array([1.0, 2.0, 9.0]), np.array([4.0, 4.0]), np.array([30.0])]
+    moments = np.array([(g.size, g.sum(), (g**2).sum()) for g in runs_gaps])
+    pooled = np.concatenate(runs_gaps)
+    expected = pooled.std() / pooled.mean()
+    assert valve.pooled_variation(moments.sum(axis=0)[None, :])[0] == pytest.approx(expected)
+    assert valve.pooled_variation(moments.mean(axis=0)[None, :])[0] == pytest.approx(expected)
+    assert math.isnan(valve.pooled_variation(np.zeros((1, 3)))[0])
+
+
+def test_tail_slopes_resample_whole_runs():
+    rng = np.random.default_rng(2)
+    sizes = np.floor(rng.pareto(1.0, 400) * 5 + 5)
+    same = incidents.resampled_tail_slopes([sizes, sizes, sizes], seed=1)
+    assert same.shape == (incidents.TAIL_RESAMPLES,)
+    assert np.allclose(same, incidents.tail_slope(sizes)), "identical runs leave nothing to vary"
+    thin = np.full(400, 5.0) + rng.integers(0, 3, 400)
+    mixed = incidents.resampled_tail_slopes([sizes, thin], seed=1)
+    # two runs drawn twice: one of them twice, or both once (pooled as measured)
+    for drawn in (sizes, thin, np.concatenate([sizes, thin])):
+        slope = incidents.tail_slope(drawn)
+        assert np.isclose(mixed, slope).any() or (np.isnan(slope) and np.isnan(mixed).any())

@@ -37,7 +37,13 @@ from experiments.calibrate import (
     growth_rates,
     yearly_sums,
 )
-from experiments.intervals import CONFIDENCE, bootstrap_seed, resampled_means
+from experiments.intervals import (
+    CONFIDENCE,
+    bootstrap_seed,
+    resample_counts,
+    resampled_bounds,
+    resampled_means,
+)
 from experiments.validation.registry import CheckContext, CheckResult, check
 from experiments.validation.runs import CITIES, Result, Run, run_all, seeds_for
 
@@ -91,9 +97,7 @@ def _growth(
     # How much the rate owes to which cities were drawn: the growth of the
     # mean count of cities resampled with replacement.
     resampled = resampled_means(by_city_and_year(counted), seed=bootstrap_seed(context.seed))
-    low, high = np.quantile(
-        growth_rates(resampled[:, SETTLING_YEARS:].T), [(1 - CONFIDENCE) / 2, (1 + CONFIDENCE) / 2]
-    )
+    low, high = resampled_bounds(growth_rates(resampled[:, SETTLING_YEARS:].T), count)
     table = pd.DataFrame(
         {
             "year": np.arange(1, mean_years.size + 1),
@@ -139,7 +143,7 @@ def _growth(
         bool(ACCEPTED_GROWTH[0] <= growth <= ACCEPTED_GROWTH[1]),
         value=growth,
         details=table,
-        interval=(float(low), float(high)),
+        interval=(low, high),
         accepted=ACCEPTED_GROWTH,
     )
 
@@ -300,13 +304,46 @@ def heavy_tailed_sizes(context: CheckContext) -> CheckResult:
     values = np.sort(sizes)
     plot_ccdf(values, slope, context.figure_path("heavy_tailed_sizes"))
     passed = is_heavy(values, slope)
+    low, high = resampled_bounds(
+        resampled_tail_slopes([r.incident_sizes for r in results], bootstrap_seed(context.seed)),
+        count,
+    )
     return CheckResult(
-        f"{slope_words(values, slope)} ({sizes.size} incidents, the largest "
-        f"{values[-1]:.0f} households; {residents:,} households, {count} runs of {steps} weeks)",
+        f"{slope_words(values, slope)} ({CONFIDENCE:.0%} bootstrap interval over runs {low:.2f} "
+        f"to {high:.2f}; {sizes.size} incidents, the largest {values[-1]:.0f} households; "
+        f"{residents:,} households, {count} runs of {steps} weeks)",
         "slope -0.6 to -1.3 with incidents of at least 100 households",
         passed,
         value=slope,
         details=table,
+        interval=(low, high),
+        accepted=HEAVY_SLOPE,
+    )
+
+
+TAIL_RESAMPLES = 1000
+"""Resamples of runs for the tail slope's interval (each refits the tail)."""
+
+
+def resampled_tail_slopes(sizes_by_run: Sequence[np.ndarray], seed: int) -> np.ndarray:
+    """The top-decade slope of the pooled sizes of runs resampled whole with replacement.
+
+    Incidents of one run share its history, so the runs, not the incidents,
+    are what is resampled.
+    """
+    counts = resample_counts(len(sizes_by_run), TAIL_RESAMPLES, seed)
+    return np.array(
+        [
+            tail_slope(np.repeat(np.concatenate(sizes_by_run), _repeats(sizes_by_run, column)))
+            for column in counts.T
+        ]
+    )
+
+
+def _repeats(sizes_by_run: Sequence[np.ndarray], times: np.ndarray) -> np.ndarray:
+    """How often each pooled size is drawn when run k is drawn ``times[k]`` times."""
+    return np.concatenate(
+        [np.full(sizes.size, int(t)) for sizes, t in zip(sizes_by_run, times, strict=True)]
     )
 
 
@@ -327,7 +364,7 @@ def _coercion(context: CheckContext, regime: str, offset: int) -> CheckResult:
     resampled = correlations(
         resampled_means(incidents, seed=seed).T, resampled_means(effort, seed=seed).T
     )
-    low, high = np.nanquantile(resampled, [(1 - CONFIDENCE) / 2, (1 + CONFIDENCE) / 2])
+    low, high = resampled_bounds(resampled, count)
     return CheckResult(
         f"control effort {mean_effort[0]:.0f} -> {mean_effort[-1]:.0f}, incidents "
         f"{mean_incidents[0]:.1f} -> {mean_incidents[-1]:.1f} per 10,000 a year; "
@@ -337,7 +374,7 @@ def _coercion(context: CheckContext, regime: str, offset: int) -> CheckResult:
         bool(rises and correlation > ACCEPTED_CORRELATION[0]),
         value=correlation,
         details=table,
-        interval=(float(low), float(high)),
+        interval=(low, high),
         accepted=ACCEPTED_CORRELATION,
     )
 

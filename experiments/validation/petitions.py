@@ -18,7 +18,7 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
-from experiments.intervals import CONFIDENCE, bootstrap_seed, resampled_means
+from experiments.intervals import CONFIDENCE, bootstrap_seed, resampled_bounds, resampled_means
 from experiments.validation.registry import CheckContext, CheckResult, check
 from experiments.validation.runs import Result, Run, mean_last_half, run_all, seeds_for
 
@@ -77,7 +77,7 @@ def petitionssettled_locally(context: CheckContext) -> CheckResult:
     resampled = local_share(
         resampled_means(settled_by_city(results), seed=bootstrap_seed(context.seed))
     )
-    low, high = np.nanquantile(resampled, [(1 - CONFIDENCE) / 2, (1 + CONFIDENCE) / 2])
+    low, high = resampled_bounds(resampled, count)
     accepted = (0.8, 1.0)
     return CheckResult(
         f"{share:.1%} of settled petitions settled locally ({CONFIDENCE:.0%} bootstrap interval "
@@ -85,7 +85,7 @@ def petitionssettled_locally(context: CheckContext) -> CheckResult:
         "at least 80 %",
         bool(share >= accepted[0]),
         value=share,
-        interval=(float(low), float(high)),
+        interval=(low, high),
         accepted=accepted,
     )
 

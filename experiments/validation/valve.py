@@ -22,11 +22,13 @@ like any other, and a failure is reported, not tuned away.
 from __future__ import annotations
 
 import itertools
+import math
 
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from experiments.intervals import CONFIDENCE, bootstrap_seed, resampled_bounds, resampled_means
 from experiments.validation.registry import CheckContext, CheckResult, check
 from experiments.validation.runs import Result, Run, mean_last_half, run_all, seeds_for
 
@@ -170,10 +172,13 @@ def punctuated_equilibrium(context: CheckContext) -> CheckResult:
     runs = [Run("rigid_suppression", residents, 520, overrides)] * count
     results = run_all(runs, seeds_for(context.seed, count), world=context.world)
     gaps, rising = [], []
+    moments = []  # each run's gaps: how many, their sum and their sum of squares
     for result in results:
         table = result.table.iloc[1:]
         weeks = np.flatnonzero(table["mass_incidents"].to_numpy() > 0)
-        gaps.extend(np.diff(weeks).tolist())
+        run_gaps = np.diff(weeks).astype(float)
+        gaps.extend(run_gaps.tolist())
+        moments.append((run_gaps.size, run_gaps.sum(), (run_gaps**2).sum()))
         hidden = table["hidden_grievance"].to_numpy()
         for a, b in itertools.pairwise(weeks):
             if b - a > 8:  # a quiet spell: does hidden grievance build up in it?
@@ -183,15 +188,34 @@ def punctuated_equilibrium(context: CheckContext) -> CheckResult:
     building = float(np.mean(rising)) if rising else float("nan")
     passed = bool(variation > 1.0 and building > 0.5)
     details = pd.DataFrame({"gap_weeks": gaps_array})
+    pooled = resampled_means(np.array(moments), seed=bootstrap_seed(context.seed))
+    low, high = resampled_bounds(pooled_variation(pooled), count)
     return CheckResult(
-        f"gaps between incident weeks vary with coefficient {variation:.2f} ({gaps_array.size} "
-        f"gaps); hidden grievance rose across {building:.0%} of {len(rising)} quiet spells",
+        f"gaps between incident weeks vary with coefficient {variation:.2f} "
+        f"({CONFIDENCE:.0%} bootstrap interval over runs {low:.2f} to {high:.2f}; "
+        f"{gaps_array.size} gaps); hidden grievance rose across {building:.0%} of "
+        f"{len(rising)} quiet spells",
         "bursty incidents (coefficient of variation of gaps above 1) and hidden grievance "
         "rising across most quiet spells",
         passed,
         value=variation,
         details=details,
+        interval=(low, high),
+        accepted=(1.0, math.inf),
     )
+
+
+def pooled_variation(moments: np.ndarray) -> np.ndarray:
+    """Coefficient of variation of pooled gaps from rows of (count, sum, sum of squares).
+
+    Rows may be means over runs rather than sums: the ratios are the same.
+    NaN where a row holds fewer than two gaps' worth of data.
+    """
+    count, total, squares = moments[:, 0], moments[:, 1], moments[:, 2]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = total / count
+        spread = np.sqrt(np.maximum(squares / count - mean**2, 0.0))
+        return np.asarray(np.where(count > 0, spread / mean, np.nan))
 
 
 def _pair_runs(context: CheckContext, steps: int, offset: int) -> dict[str, list[Result]]:
