@@ -580,7 +580,12 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     )
     failed = table.loc[table["status"] != "pass", "check"].tolist()
     size = "reduced" if args.reduced else "full"
-    print(f"validate ({size}): {len(table) - len(failed)} of {len(table)} checks passed")
+    unsettled = int((table["settled"] == False).sum())  # noqa: E712 (None is not False)
+    open_verdicts = f"; {unsettled} verdict(s) not settled by their interval" if unsettled else ""
+    print(
+        f"validate ({size}): {len(table) - len(failed)} of {len(table)} checks passed"
+        f"{open_verdicts}"
+    )
     print(folder)
     if failed:
         print(

@@ -304,7 +304,8 @@ def test_an_unsettled_verdict_is_printed_recorded_and_shown(tmp_path, capsys, sc
     out = capsys.readouterr().out
     assert code == 1
     assert "not settled: the measured figure's interval crosses an edge" in out
-    assert out.count("not settled") == 1, "a check without an interval says nothing"
+    assert out.count("not settled") == 2, "a check without an interval says nothing"
+    assert "1 of 2 checks passed; 1 verdict(s) not settled by their interval" in out
     folder = Path(out.strip().splitlines()[-1])
     table = pd.read_parquet(folder / "summaries" / "checks.parquet")
     first, riot = table.iloc[0], table.iloc[1]
