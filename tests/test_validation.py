@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from pathlib import Path
@@ -589,3 +590,15 @@ def test_tail_slopes_resample_whole_runs():
     for drawn in (sizes, thin, np.concatenate([sizes, thin])):
         slope = incidents.tail_slope(drawn)
         assert np.isclose(mixed, slope).any() or (np.isnan(slope) and np.isnan(mixed).any())
+
+
+def test_each_check_draws_its_own_cities():
+    """Streams named after the checks never share a seed (one test per pattern, not one city)."""
+    names = list(battery.registered_checks())
+    starts = sorted(runs.seeds_for(20120101, 1, stream=name)[0] for name in names)
+    assert len(set(starts)) == len(names)
+    assert all(b - a >= runs.STREAM_SPACING for a, b in itertools.pairwise(starts))
+    same = runs.seeds_for(5, 3, stream="incident_growth")
+    assert same == runs.seeds_for(5, 3, stream="incident_growth")
+    assert runs.seeds_for(5, 3, stream="incident_growth", offset=10) == [s + 10 for s in same]
+    assert min(starts) > 20120101 + runs.SEED_OFFSET - 1

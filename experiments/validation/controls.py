@@ -81,7 +81,9 @@ def heavy_tailed_sizes_control(context: CheckContext) -> CheckResult:
         "inflow_rate": inflow,
     }
     runs = [Run("baseline", residents, steps, overrides, incident_sizes=True)] * count
-    results = run_all(runs, seeds_for(context.seed, count, offset=100), world=context.world)
+    results = run_all(
+        runs, seeds_for(context.seed, count, stream="heavy_tailed_sizes"), world=context.world
+    )
     sizes = np.sort(np.concatenate([r.incident_sizes for r in results]))
     table = pd.DataFrame({"size": sizes})
     world = (
@@ -128,7 +130,9 @@ def coercion_cost_control(context: CheckContext) -> CheckResult:
     residents, count = context.size((2_000, 1), (10_000, 3))
     overrides = {"need_drift": INCIDENT_DRIFT, "cadre_incentive": "fixed", "reinforcement": 0.0}
     runs = [Run("rigid_suppression", residents, 520, overrides)] * count
-    results = run_all(runs, seeds_for(context.seed, count, offset=200), world=context.world)
+    results = run_all(
+        runs, seeds_for(context.seed, count, stream="coercion_cost"), world=context.world
+    )
     table = yearly_incidents_and_effort(results)
     mean_incidents = table["incidents_per_10k"].to_numpy()
     mean_effort = table["control_effort"].to_numpy()
@@ -162,7 +166,11 @@ def inverted_pyramid_control(context: CheckContext) -> CheckResult:
     rows = []
     for k, (name, overrides) in enumerate(BLOCKED_SETTINGS.items()):
         runs = [Run("baseline", residents, 260, {**overrides, "escalation": 0.0})] * count
-        results = run_all(runs, seeds_for(context.seed, count, offset=10 * k), world=context.world)
+        results = run_all(
+            runs,
+            seeds_for(context.seed, count, stream="inverted_pyramid", offset=10 * k),
+            world=context.world,
+        )
         upward = [float(np.nanmax(r.table["share_petitions_upward"].to_numpy())) for r in results]
         rows.append(
             {
@@ -205,7 +213,11 @@ def petitions_settled_locally_control(context: CheckContext) -> CheckResult:
     residents, count = context.size((2_000, 1), (2_000, 4))
     capacity = SMALL_LOCAL_CAPACITY * context.world_value("cadre_capacity")
     runs = [Run("baseline", residents, 260, {"cadre_capacity": capacity})] * count
-    results = run_all(runs, seeds_for(context.seed, count), world=context.world)
+    results = run_all(
+        runs,
+        seeds_for(context.seed, count, stream="petitions_settled_locally"),
+        world=context.world,
+    )
     share = settled_locally(results)
     table = pd.DataFrame(
         {

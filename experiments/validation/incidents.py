@@ -74,16 +74,18 @@ a connected crowd once, or once per district where it confronts an administratio
 
 
 def _growth(
-    context: CheckContext, regime: str, name: str, offset: int, counted: str
+    context: CheckContext, regime: str, name: str, stream: str, counted: str
 ) -> CheckResult:
     """Ten years of ``regime`` with needs drifting by :data:`INCIDENT_DRIFT` a week.
 
     ``counted`` (a key of :data:`COUNTS`) is the count whose growth is
-    judged; the table and figure show both, from the same runs.
+    judged; the table and figure show both, from the same runs. ``stream``
+    names the seeds: a check counted by district reads the runs of the
+    check it counts again.
     """
     residents, count = context.size((4_000, 3), (10_000, CITIES))
     runs = [Run(regime, residents, 520, {"need_drift": INCIDENT_DRIFT})] * count
-    results = run_all(runs, seeds_for(context.seed, count, offset=offset), world=context.world)
+    results = run_all(runs, seeds_for(context.seed, count, stream=stream), world=context.world)
 
     def by_city_and_year(outcome: str) -> np.ndarray:
         return np.array([yearly_sums(r.table[outcome].to_numpy()[1:]) for r in results])
@@ -154,7 +156,7 @@ def _growth(
        source=GROWTH)  # fmt: skip
 def incident_growth(context: CheckContext) -> CheckResult:
     """The baseline regime, whose incident rate is calibrated to China's, with the drift."""
-    return _growth(context, "baseline", "incident_growth", 0, "incidents_per_10k")
+    return _growth(context, "baseline", "incident_growth", "incident_growth", "incidents_per_10k")
 
 
 @check("incident_growth_rigid", pattern="E1",
@@ -163,7 +165,13 @@ def incident_growth(context: CheckContext) -> CheckResult:
        source=GROWTH)  # fmt: skip
 def incident_growth_rigid(context: CheckContext) -> CheckResult:
     """Rigid suppression, the article's Error 1, with the same drift."""
-    return _growth(context, "rigid_suppression", "incident_growth_rigid", 50, "incidents_per_10k")
+    return _growth(
+        context,
+        "rigid_suppression",
+        "incident_growth_rigid",
+        "incident_growth_rigid",
+        "incidents_per_10k",
+    )
 
 
 @check("incident_growth_by_district", pattern="E1",
@@ -180,7 +188,11 @@ def incident_growth_by_district(context: CheckContext) -> CheckResult:
     the same runs, reported beside the first, not in its place.
     """
     return _growth(
-        context, "baseline", "incident_growth_by_district", 0, "district_incidents_per_10k"
+        context,
+        "baseline",
+        "incident_growth_by_district",
+        "incident_growth",
+        "district_incidents_per_10k",
     )
 
 
@@ -194,7 +206,7 @@ def incident_growth_rigid_by_district(context: CheckContext) -> CheckResult:
         context,
         "rigid_suppression",
         "incident_growth_rigid_by_district",
-        50,
+        "incident_growth_rigid",
         "district_incidents_per_10k",
     )
 
@@ -294,7 +306,9 @@ def heavy_tailed_sizes(context: CheckContext) -> CheckResult:
     """A large city under the calibrated baseline regime, every incident's size recorded."""
     residents, steps, count = context.size((20_000, 156, 2), (100_000, 260, 4))
     runs = [Run("baseline", residents, steps, incident_sizes=True)] * count
-    results = run_all(runs, seeds_for(context.seed, count, offset=100), world=context.world)
+    results = run_all(
+        runs, seeds_for(context.seed, count, stream="heavy_tailed_sizes"), world=context.world
+    )
     sizes = np.concatenate([r.incident_sizes for r in results])
     table = pd.DataFrame({"size": np.sort(sizes)})
     if sizes.size < MIN_INCIDENTS:
@@ -347,12 +361,12 @@ def _repeats(sizes_by_run: Sequence[np.ndarray], times: np.ndarray) -> np.ndarra
     )
 
 
-def _coercion(context: CheckContext, regime: str, offset: int) -> CheckResult:
+def _coercion(context: CheckContext, regime: str, stream: str) -> CheckResult:
     """Ten years of ``regime`` with cadres judged by incidents and hardship drifting."""
     residents, count = context.size((4_000, 3), (10_000, CITIES))
     overrides = {"need_drift": INCIDENT_DRIFT, "cadre_incentive": "stability_veto"}
     runs = [Run(regime, residents, 520, overrides)] * count
-    results = run_all(runs, seeds_for(context.seed, count, offset=offset), world=context.world)
+    results = run_all(runs, seeds_for(context.seed, count, stream=stream), world=context.world)
     table = yearly_incidents_and_effort(results)
     mean_incidents = table["incidents_per_10k"].to_numpy()
     mean_effort = table["control_effort"].to_numpy()
@@ -401,7 +415,7 @@ def correlations(first: np.ndarray, second: np.ndarray) -> np.ndarray:
        source=COERCION)  # fmt: skip
 def coercion_cost(context: CheckContext) -> CheckResult:
     """Rigid suppression, cadres judged by incidents, hardship drifting, ten years."""
-    return _coercion(context, "rigid_suppression", 200)
+    return _coercion(context, "rigid_suppression", "coercion_cost")
 
 
 @check("coercion_cost_baseline", pattern="E1",
@@ -410,4 +424,4 @@ def coercion_cost(context: CheckContext) -> CheckResult:
        source=COERCION)  # fmt: skip
 def coercion_cost_baseline(context: CheckContext) -> CheckResult:
     """The calibrated baseline's levers, cadres judged by incidents, hardship drifting."""
-    return _coercion(context, "baseline", 250)
+    return _coercion(context, "baseline", "coercion_cost_baseline")

@@ -70,7 +70,7 @@ def petitionssettled_locally(context: CheckContext) -> CheckResult:
     residents, count = context.size((2_000, 2), (2_000, 8))
     results = run_all(
         [Run("baseline", residents, 260)] * count,
-        seeds_for(context.seed, count),
+        seeds_for(context.seed, count, stream="petitions_settled_locally"),
         world=context.world,
     )
     share = settled_locally(results)
@@ -103,7 +103,11 @@ def inverted_pyramid(context: CheckContext) -> CheckResult:
     rows = []
     for k, (name, overrides) in enumerate(BLOCKED_SETTINGS.items()):
         runs = [Run("baseline", residents, 260, overrides)] * count
-        results = run_all(runs, seeds_for(context.seed, count, offset=10 * k), world=context.world)
+        results = run_all(
+            runs,
+            seeds_for(context.seed, count, stream="inverted_pyramid", offset=10 * k),
+            world=context.world,
+        )
         rows.append(
             {"setting": name, "share_upward": mean_last_half(results, "share_petitions_upward")}
         )

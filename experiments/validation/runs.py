@@ -4,13 +4,15 @@ Checks measure patterns over seeds and settings; each run here is one
 model, one seed, and returns its per-step outcome table, plus (where asked)
 the size of every mass incident of every step, as it formed (the outcome
 table keeps only the largest; ``SocialManagementModel.incidents``). Seeds
-are derived from the battery's seed and the run's place in the list, so a
-battery run is reproducible and uses seeds the calibration did not
-(docs/calibration.md uses 1000 onward).
+are derived from the battery's seed, the check's stream (its name) and the
+run's place in the list, so a battery run is reproducible, no two checks
+share cities, and none uses the calibration's seeds (docs/calibration.md
+uses 1000 onward).
 """
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -93,9 +95,25 @@ def run_all(
         return [f.result() for f in futures]
 
 
-def seeds_for(root: int, count: int, offset: int = 0) -> list[int]:
-    """``count`` battery seeds for a check, clear of the calibration's seeds."""
-    return [root + SEED_OFFSET + offset + k for k in range(count)]
+STREAM_SPACING = 1_000
+"""Seeds between the starts of two streams: room for any check's runs and offsets."""
+
+STREAMS = 1_000_000
+"""Streams a name can map to (a CRC-32 of the name, reduced): collisions are rare."""
+
+
+def seeds_for(root: int, count: int, *, stream: str, offset: int = 0) -> list[int]:
+    """``count`` battery seeds of the stream ``stream``, clear of the calibration's seeds.
+
+    A check's stream is its name, so that no two checks draw the same
+    cities (they test different patterns, and a battery of shared cities
+    is fewer independent tests than it looks). A negative control takes
+    the stream of the check it controls (the same cities, its mechanism
+    off), as does a check that reads another check's runs in another way.
+    ``offset`` separates the settings within one check.
+    """
+    start = root + SEED_OFFSET + STREAM_SPACING * (zlib.crc32(stream.encode()) % STREAMS)
+    return [start + offset + k for k in range(count)]
 
 
 def last_half(table: pd.DataFrame) -> pd.DataFrame:

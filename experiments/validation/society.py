@@ -55,7 +55,7 @@ def organization_density(context: CheckContext) -> CheckResult:
     residents, count = context.size((5_000, 2), (10_000, CITIES))
     results = run_all(
         [Run("baseline", residents, 260)] * count,
-        seeds_for(context.seed, count),
+        seeds_for(context.seed, count, stream="organization_density"),
         world=context.world,
     )
     by_city = [float(r.table["organizations_per_10k"].iloc[-1]) for r in results]
@@ -91,7 +91,9 @@ def organization_density_control(context: CheckContext) -> CheckResult:
     """
     residents, count = context.size((2_000, 1), (10_000, 2))
     runs = [Run("baseline", residents, 260, {"org_openness": 0.0})] * count
-    results = run_all(runs, seeds_for(context.seed, count), world=context.world)
+    results = run_all(
+        runs, seeds_for(context.seed, count, stream="organization_density"), world=context.world
+    )
     most = max(int(r.table["organizations"].max()) for r in results)
     density = float(np.mean([r.table["organizations_per_10k"].iloc[-1] for r in results]))
     table = pd.DataFrame(
@@ -154,7 +156,7 @@ def _grid(context: CheckContext, regime: str, name: str) -> tuple[CheckResult, b
         grid is of the documented size) and that verdict.
     """
     cities = _grid_sizes(context)
-    seeds = seeds_for(context.seed, len(cities), offset=900)
+    seeds = seeds_for(context.seed, len(cities), stream="grid_staffing")
     table = pd.concat(
         [realised_grid(regime, n, s) for n, s in zip(cities, seeds, strict=True)],
         ignore_index=True,

@@ -45,7 +45,7 @@ DISCONTENT = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
        source=LORENTZEN)  # fmt: skip
 def safety_valve_inverted_u(context: CheckContext) -> CheckResult:
     """The safety-valve regime, with latent discontent (inflow of grievance) swept."""
-    return _discontent_sweep(context, "safety_valve_inverted_u", "Safety valve", {}, offset=0)
+    return _discontent_sweep(context, "safety_valve_inverted_u", "Safety valve", {})
 
 
 @check("safety_valve_inverted_u_responsive", pattern="E3",
@@ -67,12 +67,11 @@ def safety_valve_inverted_u_responsive(context: CheckContext) -> CheckResult:
         "safety_valve_inverted_u_responsive",
         "Safety valve, cadres judged by incidents",
         {"cadre_incentive": "stability_veto"},
-        offset=100,
     )
 
 
 def _discontent_sweep(
-    context: CheckContext, name: str, label: str, overrides: dict[str, object], *, offset: int
+    context: CheckContext, name: str, label: str, overrides: dict[str, object]
 ) -> CheckResult:
     """The safety valve over :data:`DISCONTENT`; passes on an interior peak of small protest.
 
@@ -85,7 +84,7 @@ def _discontent_sweep(
         settings = {**overrides, "inflow_rate": min(1.0, factor * inflow)}
         runs = [Run("safety_valve", residents, 156, settings)] * count
         results = run_all(
-            runs, seeds_for(context.seed, count, offset=offset + 10 * k), world=context.world
+            runs, seeds_for(context.seed, count, stream=name, offset=10 * k), world=context.world
         )
         rows.append(
             {
@@ -134,7 +133,11 @@ def rare_but_larger(context: CheckContext) -> CheckResult:
     found = {}
     for k, regime in enumerate(("rigid_suppression", "safety_valve")):
         runs = [Run(regime, residents, 260, overrides, incident_sizes=True)] * count
-        results = run_all(runs, seeds_for(context.seed, count, offset=10 * k), world=context.world)
+        results = run_all(
+            runs,
+            seeds_for(context.seed, count, stream="rare_but_larger", offset=10 * k),
+            world=context.world,
+        )
         sizes = _incident_sizes(results)
         found[regime] = {
             "protest_events_per_10k": mean_last_half(results, "small_protests_per_10k")
@@ -170,7 +173,9 @@ def punctuated_equilibrium(context: CheckContext) -> CheckResult:
     residents, count = context.size((3_000, 2), (10_000, 4))
     overrides = {"inflow_rate": min(1.0, 1.5 * context.world_value("inflow_rate"))}
     runs = [Run("rigid_suppression", residents, 520, overrides)] * count
-    results = run_all(runs, seeds_for(context.seed, count), world=context.world)
+    results = run_all(
+        runs, seeds_for(context.seed, count, stream="punctuated_equilibrium"), world=context.world
+    )
     gaps, rising = [], []
     moments = []  # each run's gaps: how many, their sum and their sum of squares
     for result in results:
@@ -218,12 +223,12 @@ def pooled_variation(moments: np.ndarray) -> np.ndarray:
         return np.asarray(np.where(count > 0, spread / mean, np.nan))
 
 
-def _pair_runs(context: CheckContext, steps: int, offset: int) -> dict[str, list[Result]]:
+def _pair_runs(context: CheckContext, steps: int, stream: str) -> dict[str, list[Result]]:
     residents, count = context.size((2_000, 3), (2_000, 12))
     return {
         regime: run_all(
             [Run(regime, residents, steps)] * count,
-            seeds_for(context.seed, count, offset=offset),
+            seeds_for(context.seed, count, stream=stream),
             world=context.world,
         )
         for regime in ("rigid_suppression", "safety_valve")
@@ -236,7 +241,7 @@ def _pair_runs(context: CheckContext, steps: int, offset: int) -> dict[str, list
        source=ODD)  # fmt: skip
 def safety_valve(context: CheckContext) -> CheckResult:
     """Safety valve against rigid suppression at the defaults, paired seeds, weeks 131-260."""
-    runs = _pair_runs(context, 260, offset=300)
+    runs = _pair_runs(context, 260, "safety_valve")
     names = ("mean_grievance", "mean_legitimacy", "share_petitioning", "largest_incident_per_10k")
     table = (
         pd.DataFrame(
@@ -272,7 +277,7 @@ def safety_valve(context: CheckContext) -> CheckResult:
        source=ODD)  # fmt: skip
 def short_run_long_run(context: CheckContext) -> CheckResult:
     """Visible protest in weeks 1-26, hidden grievance throughout, incidents in weeks 131-260."""
-    runs = _pair_runs(context, 260, offset=400)
+    runs = _pair_runs(context, 260, "short_run_long_run")
 
     def first(results: list[Result], outcome: str) -> float:
         return float(np.mean([r.table[outcome].iloc[1:27].mean() for r in results]))
