@@ -74,7 +74,7 @@ a connected crowd once, or once per district where it confronts an administratio
 
 
 def _growth(
-    context: CheckContext, regime: str, name: str, stream: str, counted: str
+    context: CheckContext, *, regime: str, name: str, stream: str, counted: str
 ) -> CheckResult:
     """Ten years of ``regime`` with needs drifting by :data:`INCIDENT_DRIFT` a week.
 
@@ -156,7 +156,13 @@ def _growth(
        source=GROWTH)  # fmt: skip
 def incident_growth(context: CheckContext) -> CheckResult:
     """The baseline regime, whose incident rate is calibrated to China's, with the drift."""
-    return _growth(context, "baseline", "incident_growth", "incident_growth", "incidents_per_10k")
+    return _growth(
+        context,
+        regime="baseline",
+        name="incident_growth",
+        stream="incident_growth",
+        counted="incidents_per_10k",
+    )
 
 
 @check("incident_growth_rigid", pattern="E1",
@@ -167,10 +173,10 @@ def incident_growth_rigid(context: CheckContext) -> CheckResult:
     """Rigid suppression, the article's Error 1, with the same drift."""
     return _growth(
         context,
-        "rigid_suppression",
-        "incident_growth_rigid",
-        "incident_growth_rigid",
-        "incidents_per_10k",
+        regime="rigid_suppression",
+        name="incident_growth_rigid",
+        stream="incident_growth_rigid",
+        counted="incidents_per_10k",
     )
 
 
@@ -189,10 +195,10 @@ def incident_growth_by_district(context: CheckContext) -> CheckResult:
     """
     return _growth(
         context,
-        "baseline",
-        "incident_growth_by_district",
-        "incident_growth",
-        "district_incidents_per_10k",
+        regime="baseline",
+        name="incident_growth_by_district",
+        stream="incident_growth",
+        counted="district_incidents_per_10k",
     )
 
 
@@ -204,10 +210,10 @@ def incident_growth_rigid_by_district(context: CheckContext) -> CheckResult:
     """The runs of ``incident_growth_rigid`` (same seeds), counted by district."""
     return _growth(
         context,
-        "rigid_suppression",
-        "incident_growth_rigid_by_district",
-        "incident_growth_rigid",
-        "district_incidents_per_10k",
+        regime="rigid_suppression",
+        name="incident_growth_rigid_by_district",
+        stream="incident_growth_rigid",
+        counted="district_incidents_per_10k",
     )
 
 
@@ -361,7 +367,7 @@ def _repeats(sizes_by_run: Sequence[np.ndarray], times: np.ndarray) -> np.ndarra
     )
 
 
-def _coercion(context: CheckContext, regime: str, stream: str) -> CheckResult:
+def _coercion(context: CheckContext, *, regime: str, stream: str) -> CheckResult:
     """Ten years of ``regime`` with cadres judged by incidents and hardship drifting."""
     residents, count = context.size((4_000, 3), (10_000, CITIES))
     overrides = {"need_drift": INCIDENT_DRIFT, "cadre_incentive": "stability_veto"}
@@ -415,7 +421,7 @@ def correlations(first: np.ndarray, second: np.ndarray) -> np.ndarray:
        source=COERCION)  # fmt: skip
 def coercion_cost(context: CheckContext) -> CheckResult:
     """Rigid suppression, cadres judged by incidents, hardship drifting, ten years."""
-    return _coercion(context, "rigid_suppression", "coercion_cost")
+    return _coercion(context, regime="rigid_suppression", stream="coercion_cost")
 
 
 @check("coercion_cost_baseline", pattern="E1",
@@ -424,4 +430,4 @@ def coercion_cost(context: CheckContext) -> CheckResult:
        source=COERCION)  # fmt: skip
 def coercion_cost_baseline(context: CheckContext) -> CheckResult:
     """The calibrated baseline's levers, cadres judged by incidents, hardship drifting."""
-    return _coercion(context, "baseline", "coercion_cost_baseline")
+    return _coercion(context, regime="baseline", stream="coercion_cost_baseline")
