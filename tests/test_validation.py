@@ -602,3 +602,13 @@ def test_each_check_draws_its_own_cities():
     assert same == runs.seeds_for(5, 3, stream="incident_growth")
     assert runs.seeds_for(5, 3, stream="incident_growth", offset=10) == [s + 10 for s in same]
     assert min(starts) > 20120101 + runs.SEED_OFFSET - 1
+
+
+def test_short_run_long_run_measures_the_paired_difference_at_first(tmp_path):
+    result = valve.short_run_long_run(CheckContext(reduced=True, seed=3, figures=tmp_path))
+    table = result.details.set_index("regime")["visible_protest_weeks_1_26"]
+    assert result.value == pytest.approx(table["rigid_suppression"] - table["safety_valve"])
+    if result.interval is not None:  # the first condition decides the verdict
+        low, high = result.interval
+        assert low <= result.value <= high
+        assert result.settled == (high <= 0.0 if result.passed else low > 0.0)

@@ -28,7 +28,13 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from experiments.intervals import CONFIDENCE, bootstrap_seed, resampled_bounds, resampled_means
+from experiments.intervals import (
+    CONFIDENCE,
+    bootstrap_interval,
+    bootstrap_seed,
+    resampled_bounds,
+    resampled_means,
+)
 from experiments.validation.registry import CheckContext, CheckResult, check
 from experiments.validation.runs import Result, Run, mean_last_half, run_all, seeds_for
 
@@ -299,6 +305,17 @@ def short_run_long_run(context: CheckContext) -> CheckResult:
         rigid["hidden_grievance_weeks_131_260"] > valve["hidden_grievance_weeks_131_260"]
         or rigid["incidents_weeks_131_260"] > valve["incidents_weeks_131_260"]
     )
+    # Seeds are paired (common random numbers): how much louder rigid
+    # suppression is at first, seed by seed, and how sure that is.
+    louder = [
+        a.table["share_protesting"].iloc[1:27].mean()
+        - b.table["share_protesting"].iloc[1:27].mean()
+        for a, b in zip(runs["rigid_suppression"], runs["safety_valve"], strict=True)
+    ]
+    low, high = bootstrap_interval(louder, seed=bootstrap_seed(context.seed))
+    # Only the first condition has an interval: it settles the verdict when
+    # the other two hold (otherwise they decide it, with no interval to say).
+    decisive = hidden and later
     return CheckResult(
         f"weeks 1-26: protest {rigid['visible_protest_weeks_1_26']:.4f} (rigid) vs "
         f"{valve['visible_protest_weeks_1_26']:.4f}, hidden grievance "
@@ -307,9 +324,14 @@ def short_run_long_run(context: CheckContext) -> CheckResult:
         f"weeks 131-260: hidden grievance {rigid['hidden_grievance_weeks_131_260']:.3f} vs "
         f"{valve['hidden_grievance_weeks_131_260']:.3f}, incidents "
         f"{rigid['incidents_weeks_131_260']:.2f} vs "
-        f"{valve['incidents_weeks_131_260']:.2f} per 10,000",
+        f"{valve['incidents_weeks_131_260']:.2f} per 10,000 (paired difference in protest at "
+        f"first {np.mean(louder):+.5f}, {CONFIDENCE:.0%} bootstrap interval over seeds "
+        f"{low:+.5f} to {high:+.5f})",
         "rigid suppression no louder at first, with more hidden grievance, and more hidden "
         "grievance or incidents later",
         bool(quieter_first and hidden and later),
+        value=float(np.mean(louder)),
         details=table,
+        interval=(low, high) if decisive else None,
+        accepted=(-math.inf, 0.0) if decisive else None,
     )
