@@ -369,8 +369,7 @@ def _yearly_run(
 
     table = simulate("baseline", steps=steps, n_residents=residents, seed=seed, **values)
     weekly = table.iloc[1:]
-    years = len(weekly) // 52
-    protest = weekly["share_protesting"].to_numpy()[: years * 52].reshape(years, 52).mean(axis=1)
+    protest = yearly_sums(weekly["share_protesting"].to_numpy()) / WEEKS_A_YEAR
     return yearly_sums(weekly["incidents_per_10k"].to_numpy()), protest
 
 

@@ -38,13 +38,12 @@ from experiments.calibrate import (
     yearly_sums,
 )
 from experiments.intervals import (
-    CONFIDENCE,
     bootstrap_seed,
     resample_counts,
     resampled_bounds,
     resampled_means,
 )
-from experiments.validation.registry import CheckContext, CheckResult, check
+from experiments.validation.registry import CheckContext, CheckResult, check, interval_words
 from experiments.validation.runs import CITIES, Result, Run, run_all, seeds_for
 
 INCIDENT_DRIFT = 1e-05
@@ -87,27 +86,26 @@ def _growth(
     runs = [Run(regime, residents, 520, {"need_drift": INCIDENT_DRIFT})] * count
     results = run_all(runs, seeds_for(context.seed, count, stream=stream), world=context.world)
 
-    def by_city_and_year(outcome: str) -> np.ndarray:
-        return np.array([yearly_sums(r.table[outcome].to_numpy()[1:]) for r in results])
-
-    def weekly_mean_by_year(outcome: str) -> np.ndarray:
-        return np.asarray(by_city_and_year(outcome).mean(axis=0))
-
-    counts = {outcome: weekly_mean_by_year(outcome) for outcome in COUNTS}
-    mean_years = counts[counted]
+    # Yearly sums, city by city: (cities, years) for each outcome shown.
+    shown = (*COUNTS, "share_protesting", "largest_incident_per_10k")
+    by_city = {
+        outcome: np.array([yearly_sums(r.table[outcome].to_numpy()[1:]) for r in results])
+        for outcome in shown
+    }
+    mean_years = by_city[counted].mean(axis=0)
     growth = growth_rate(mean_years[SETTLING_YEARS:])
     # How much the rate owes to which cities were drawn: the growth of the
     # mean count of cities resampled with replacement.
-    resampled = resampled_means(by_city_and_year(counted), seed=bootstrap_seed(context.seed))
+    resampled = resampled_means(by_city[counted], seed=bootstrap_seed(context.seed))
     low, high = resampled_bounds(growth_rates(resampled[:, SETTLING_YEARS:].T), count)
     table = pd.DataFrame(
         {
             "year": np.arange(1, mean_years.size + 1),
-            **counts,
+            **{outcome: by_city[outcome].mean(axis=0) for outcome in COUNTS},
             # Why a count can fail to grow while protest does: the same
             # protesters in fewer, larger incidents. Weekly means per year.
             **{
-                outcome: weekly_mean_by_year(outcome) / WEEKS_A_YEAR
+                outcome: by_city[outcome].mean(axis=0) / WEEKS_A_YEAR
                 for outcome in ("share_protesting", "largest_incident_per_10k")
             },
         }
@@ -137,7 +135,7 @@ def _growth(
     what = "incidents" if counted == "incidents_per_10k" else "incidents counted by district"
     return CheckResult(
         f"growth {growth:.1%} a year over years {SETTLING_YEARS + 1}-10 "
-        f"({CONFIDENCE:.0%} bootstrap interval over cities {low:.0%} to {high:.0%}); "
+        f"({interval_words(low, high, over='cities', spec='.0%')}); "
         f"{mean_years.sum():.1f} {what} per 10,000 "
         f"households in all ({count} seeds, {residents:,} households, need drift "
         f"{INCIDENT_DRIFT:g} a week)",
@@ -294,7 +292,10 @@ def incidents_and_effort_by_city(results: Sequence[Result]) -> tuple[np.ndarray,
 
 def yearly_incidents_and_effort(results: Sequence[Result]) -> pd.DataFrame:
     """Mean over runs, year by year, of incidents per 10,000 and weekly control effort."""
-    incidents, effort = incidents_and_effort_by_city(results)
+    return _mean_by_year(*incidents_and_effort_by_city(results))
+
+
+def _mean_by_year(incidents: np.ndarray, effort: np.ndarray) -> pd.DataFrame:
     mean_effort = effort.mean(axis=0)
     return pd.DataFrame(
         {
@@ -329,8 +330,8 @@ def heavy_tailed_sizes(context: CheckContext) -> CheckResult:
         count,
     )
     return CheckResult(
-        f"{slope_words(values, slope)} ({CONFIDENCE:.0%} bootstrap interval over runs {low:.2f} "
-        f"to {high:.2f}; {sizes.size} incidents, the largest {values[-1]:.0f} households; "
+        f"{slope_words(values, slope)} ({interval_words(low, high, over='runs', spec='.2f')}; "
+        f"{sizes.size} incidents, the largest {values[-1]:.0f} households; "
         f"{residents:,} households, {count} runs of {steps} weeks)",
         "slope -0.6 to -1.3 with incidents of at least 100 households",
         passed,
@@ -373,14 +374,14 @@ def _coercion(context: CheckContext, *, regime: str, stream: str) -> CheckResult
     overrides = {"need_drift": INCIDENT_DRIFT, "cadre_incentive": "stability_veto"}
     runs = [Run(regime, residents, 520, overrides)] * count
     results = run_all(runs, seeds_for(context.seed, count, stream=stream), world=context.world)
-    table = yearly_incidents_and_effort(results)
+    incidents, effort = incidents_and_effort_by_city(results)
+    table = _mean_by_year(incidents, effort)
     mean_incidents = table["incidents_per_10k"].to_numpy()
     mean_effort = table["control_effort"].to_numpy()
     correlation = float(correlations(mean_incidents[:, None], mean_effort[:, None])[0])
     rises = bool(mean_effort[-1] > mean_effort[0] and mean_incidents[-1] > mean_incidents[0])
     # The same resamples of cities for both series (same seed, same count).
     seed = bootstrap_seed(context.seed)
-    incidents, effort = incidents_and_effort_by_city(results)
     resampled = correlations(
         resampled_means(incidents, seed=seed).T, resampled_means(effort, seed=seed).T
     )
@@ -388,8 +389,8 @@ def _coercion(context: CheckContext, *, regime: str, stream: str) -> CheckResult
     return CheckResult(
         f"control effort {mean_effort[0]:.0f} -> {mean_effort[-1]:.0f}, incidents "
         f"{mean_incidents[0]:.1f} -> {mean_incidents[-1]:.1f} per 10,000 a year; "
-        f"correlation over years {correlation:.2f} ({CONFIDENCE:.0%} bootstrap interval over "
-        f"cities {low:.2f} to {high:.2f})",
+        f"correlation over years {correlation:.2f} "
+        f"({interval_words(low, high, over='cities', spec='.2f')})",
         "both rise over ten years, correlated above 0.5",
         bool(rises and correlation > ACCEPTED_CORRELATION[0]),
         value=correlation,

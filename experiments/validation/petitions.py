@@ -18,8 +18,8 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
-from experiments.intervals import CONFIDENCE, bootstrap_seed, resampled_bounds, resampled_means
-from experiments.validation.registry import CheckContext, CheckResult, check
+from experiments.intervals import bootstrap_seed, resampled_bounds, resampled_means
+from experiments.validation.registry import CheckContext, CheckResult, check, interval_words
 from experiments.validation.runs import Result, Run, mean_last_half, run_all, seeds_for
 
 BUREAU = "State Bureau for Letters and Calls (2003), as quoted in EVIDENCE 2"
@@ -80,8 +80,8 @@ def petitionssettled_locally(context: CheckContext) -> CheckResult:
     low, high = resampled_bounds(resampled, count)
     accepted = (0.8, 1.0)
     return CheckResult(
-        f"{share:.1%} of settled petitions settled locally ({CONFIDENCE:.0%} bootstrap interval "
-        f"over runs {low:.1%} to {high:.1%}; {count} runs, weeks 131-260)",
+        f"{share:.1%} of settled petitions settled locally "
+        f"({interval_words(low, high, over='runs', spec='.1%')}; {count} runs, weeks 131-260)",
         "at least 80 %",
         bool(share >= accepted[0]),
         value=share,

@@ -34,6 +34,7 @@ from typing import Any, TypeVar
 
 import pandas as pd
 
+from experiments.intervals import CONFIDENCE
 from model.params import DECLARATIONS
 
 T = TypeVar("T")
@@ -119,6 +120,15 @@ class CheckResult:
         if self.passed:
             return bottom <= low and high <= top
         return high < bottom or low > top
+
+
+def interval_words(low: float, high: float, *, over: str, spec: str) -> str:
+    """How a check states its interval, e.g. '95% bootstrap interval over cities 4% to 55%'.
+
+    One wording for every check; ``spec`` formats both bounds as the check
+    formats its figure, ``over`` says what was resampled.
+    """
+    return f"{CONFIDENCE:.0%} bootstrap interval over {over} {low:{spec}} to {high:{spec}}"
 
 
 @dataclass(frozen=True)

@@ -26,8 +26,8 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from experiments.calibrate import HOUSEHOLD_SIZE
-from experiments.intervals import CONFIDENCE, bootstrap_interval, bootstrap_seed
-from experiments.validation.registry import CheckContext, CheckResult, check
+from experiments.intervals import bootstrap_interval, bootstrap_seed
+from experiments.validation.registry import CheckContext, CheckResult, check, interval_words
 from experiments.validation.runs import CITIES, Run, run_all, seeds_for
 
 CIVIL_AFFAIRS = "Ministry of Civil Affairs bulletins 2010-2012"
@@ -65,7 +65,7 @@ def organization_density(context: CheckContext) -> CheckResult:
     accepted = (target / 2, target * 2)
     return CheckResult(
         f"{density:.1f} organizations per 10,000 households after five years "
-        f"({CONFIDENCE:.0%} bootstrap interval over cities {low:.1f} to {high:.1f}; {count} runs "
+        f"({interval_words(low, high, over='cities', spec='.1f')}; {count} runs "
         f"of {residents:,} households)",
         f"{target:.1f} per 10,000 households (3.4-3.7 per 10,000 people), within a factor of two",
         bool(accepted[0] <= density <= accepted[1]),

@@ -29,13 +29,12 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from experiments.intervals import (
-    CONFIDENCE,
     bootstrap_interval,
     bootstrap_seed,
     resampled_bounds,
     resampled_means,
 )
-from experiments.validation.registry import CheckContext, CheckResult, check
+from experiments.validation.registry import CheckContext, CheckResult, check, interval_words
 from experiments.validation.runs import Result, Run, mean_last_half, run_all, seeds_for
 
 LORENTZEN = "Lorentzen (2013), Quarterly J. Political Science 8(2): 127-158"
@@ -205,7 +204,7 @@ def punctuated_equilibrium(context: CheckContext) -> CheckResult:
     low, high = resampled_bounds(pooled_variation(pooled), count)
     return CheckResult(
         f"gaps between incident weeks vary with coefficient {variation:.2f} "
-        f"({CONFIDENCE:.0%} bootstrap interval over runs {low:.2f} to {high:.2f}; "
+        f"({interval_words(low, high, over='runs', spec='.2f')}; "
         f"{gaps_array.size} gaps); hidden grievance rose across {building:.0%} of "
         f"{len(rising)} quiet spells",
         "bursty incidents (coefficient of variation of gaps above 1) and hidden grievance "
@@ -287,8 +286,11 @@ def short_run_long_run(context: CheckContext) -> CheckResult:
     """Visible protest in weeks 1-26, hidden grievance throughout, incidents in weeks 131-260."""
     runs = _pair_runs(context, 260, "short_run_long_run")
 
+    def at_first(result: Result, outcome: str) -> float:
+        return float(result.table[outcome].iloc[1:27].mean())  # weeks 1-26
+
     def first(results: list[Result], outcome: str) -> float:
-        return float(np.mean([r.table[outcome].iloc[1:27].mean() for r in results]))
+        return float(np.mean([at_first(r, outcome) for r in results]))
 
     rows = {
         regime: {
@@ -310,8 +312,7 @@ def short_run_long_run(context: CheckContext) -> CheckResult:
     # Seeds are paired (common random numbers): how much louder rigid
     # suppression is at first, seed by seed, and how sure that is.
     louder = [
-        a.table["share_protesting"].iloc[1:27].mean()
-        - b.table["share_protesting"].iloc[1:27].mean()
+        at_first(a, "share_protesting") - at_first(b, "share_protesting")
         for a, b in zip(runs["rigid_suppression"], runs["safety_valve"], strict=True)
     ]
     low, high = bootstrap_interval(louder, seed=bootstrap_seed(context.seed))
@@ -327,8 +328,7 @@ def short_run_long_run(context: CheckContext) -> CheckResult:
         f"{valve['hidden_grievance_weeks_131_260']:.3f}, incidents "
         f"{rigid['incidents_weeks_131_260']:.2f} vs "
         f"{valve['incidents_weeks_131_260']:.2f} per 10,000 (paired difference in protest at "
-        f"first {np.mean(louder):+.5f}, {CONFIDENCE:.0%} bootstrap interval over seeds "
-        f"{low:+.5f} to {high:+.5f})",
+        f"first {np.mean(louder):+.5f}, {interval_words(low, high, over='seeds', spec='+.5f')})",
         "rigid suppression no louder at first, with more hidden grievance, and more hidden "
         "grievance or incidents later",
         bool(quieter_first and hidden and later),
